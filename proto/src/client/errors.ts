@@ -1,0 +1,202 @@
+// Typed API errors and their one mapping to and from gRPC status. Servers throw these (or map their
+// own failures to them) and convert once at the edge with toServiceError; clients convert a failed
+// call once with fromServiceError, so the rest of the code only ever sees typed errors.
+import { Metadata, status as Code, type ServiceError } from "@grpc/grpc-js";
+
+/** One invalid field: `spec.replicas: Invalid value: -1: must be greater than or equal to 0`. */
+export interface FieldError {
+  /** Field path as Kubernetes prints it: `spec.template.spec.containers[0].image`. */
+  field: string;
+  /** Invalid, Required, Unsupported, NotSupported, Duplicate, Forbidden, TooLong, Immutable … */
+  type: string;
+  detail: string;
+  /** The rejected value, printed as given. */
+  value?: string;
+}
+
+export type ErrorReason =
+  | "NotFound"
+  | "AlreadyExists"
+  | "Conflict"
+  | "Invalid"
+  | "Expired"
+  | "Unavailable"
+  | "Unauthorized"
+  | "Forbidden"
+  | "BadRequest"
+  | "Timeout"
+  | "Internal";
+
+const CAUSES_KEY = "mk-causes";
+const REASON_KEY = "mk-reason";
+
+export class ApiError extends Error {
+  readonly reason: ErrorReason;
+  readonly code: Code;
+  /** Whether repeating the same call may succeed (the transport retries these). */
+  readonly retryable: boolean;
+
+  constructor(reason: ErrorReason, code: Code, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = `${reason}Error`;
+    this.reason = reason;
+    this.code = code;
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+export class NotFoundError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("NotFound", Code.NOT_FOUND, message, options);
+  }
+}
+
+export class AlreadyExistsError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("AlreadyExists", Code.ALREADY_EXISTS, message, options);
+  }
+}
+
+/** A stale resourceVersion, a failed precondition on write: read again and retry. */
+export class ConflictError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Conflict", Code.ABORTED, message, options);
+  }
+}
+
+export class InvalidError extends ApiError {
+  readonly fields: FieldError[];
+  constructor(message: string, fields: FieldError[], options?: { cause?: unknown }) {
+    super("Invalid", Code.INVALID_ARGUMENT, message, options);
+    this.fields = fields;
+  }
+}
+
+/** A watch from a resourceVersion that etcd has compacted away: relist. */
+export class ExpiredError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Expired", Code.OUT_OF_RANGE, message, options);
+  }
+}
+
+export class UnavailableError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Unavailable", Code.UNAVAILABLE, message, { ...options, retryable: true });
+  }
+}
+
+export class UnauthorizedError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Unauthorized", Code.UNAUTHENTICATED, message, options);
+  }
+}
+
+export class ForbiddenError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Forbidden", Code.PERMISSION_DENIED, message, options);
+  }
+}
+
+/** A request that can never succeed as sent, other than field validation (e.g. bind an already bound pod). */
+export class BadRequestError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("BadRequest", Code.FAILED_PRECONDITION, message, options);
+  }
+}
+
+export class TimeoutError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Timeout", Code.DEADLINE_EXCEEDED, message, { ...options, retryable: true });
+  }
+}
+
+export class InternalError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Internal", Code.INTERNAL, message, options);
+  }
+}
+
+/** Kubernetes' wording for an invalid object: `Deployment.apps "web" is invalid: [a, b]`. */
+export function invalidMessage(kindWithGroup: string, name: string, fields: FieldError[]): string {
+  const parts = fields.map(formatFieldError);
+  const list = parts.length === 1 ? parts[0] : `[${parts.join(", ")}]`;
+  return `${kindWithGroup} "${name}" is invalid: ${list}`;
+}
+
+export function formatFieldError(f: FieldError): string {
+  if (f.type === "Required") return `${f.field}: Required value${f.detail ? `: ${f.detail}` : ""}`;
+  if (f.type === "Unknown") return `${f.field}: unknown field${f.detail ? `: ${f.detail}` : ""}`;
+  const value = f.value === undefined ? "" : `: ${f.value}`;
+  return `${f.field}: ${f.type} value${value}${f.detail ? `: ${f.detail}` : ""}`;
+}
+
+/** Server edge: any thrown value to a gRPC ServiceError. Unknown failures become INTERNAL. */
+export function toServiceError(err: unknown): Partial<ServiceError> & { code: Code; details: string } {
+  const e = err instanceof ApiError ? err : new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
+  const metadata = new Metadata();
+  metadata.set(REASON_KEY, e.reason);
+  if (e instanceof InvalidError) {
+    metadata.set(CAUSES_KEY, JSON.stringify(e.fields));
+  }
+  return { code: e.code, details: e.message, message: e.message, metadata, name: e.name };
+}
+
+function isServiceError(err: unknown): err is ServiceError {
+  return typeof err === "object" && err !== null && "code" in err && typeof (err as { code: unknown }).code === "number";
+}
+
+/** Client edge: a failed call's error to a typed ApiError (anything else is returned unchanged). */
+export function fromServiceError(err: unknown): unknown {
+  if (err instanceof ApiError || !isServiceError(err)) return err;
+  const msg = err.details || err.message;
+  const opts = { cause: err };
+  switch (err.code) {
+    case Code.NOT_FOUND:
+      return new NotFoundError(msg, opts);
+    case Code.ALREADY_EXISTS:
+      return new AlreadyExistsError(msg, opts);
+    case Code.ABORTED:
+      return new ConflictError(msg, opts);
+    case Code.INVALID_ARGUMENT: {
+      const raw = err.metadata?.get(CAUSES_KEY)[0];
+      let fields: FieldError[] = [];
+      if (typeof raw === "string") {
+        try {
+          fields = JSON.parse(raw) as FieldError[];
+        } catch {
+          // A malformed causes header still leaves the message, which names the fields.
+        }
+      }
+      return new InvalidError(msg, fields, opts);
+    }
+    case Code.OUT_OF_RANGE:
+      return new ExpiredError(msg, opts);
+    case Code.UNAVAILABLE:
+      return new UnavailableError(msg, opts);
+    case Code.UNAUTHENTICATED:
+      return new UnauthorizedError(msg, opts);
+    case Code.PERMISSION_DENIED:
+      return new ForbiddenError(msg, opts);
+    case Code.FAILED_PRECONDITION:
+      return new BadRequestError(msg, opts);
+    case Code.DEADLINE_EXCEEDED:
+      return new TimeoutError(msg, opts);
+    case Code.CANCELLED:
+      return new ApiError("Internal", Code.CANCELLED, msg, opts);
+    default:
+      return new InternalError(msg, opts);
+  }
+}
+
+export function isNotFound(err: unknown): err is NotFoundError {
+  return err instanceof NotFoundError;
+}
+export function isAlreadyExists(err: unknown): err is AlreadyExistsError {
+  return err instanceof AlreadyExistsError;
+}
+export function isConflict(err: unknown): err is ConflictError {
+  return err instanceof ConflictError;
+}
+export function isExpired(err: unknown): err is ExpiredError {
+  return err instanceof ExpiredError;
+}
