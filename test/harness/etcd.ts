@@ -44,7 +44,6 @@ export async function startEtcd(): Promise<EtcdHandle> {
       `http://127.0.0.1:${peer}`,
       "--initial-cluster",
       `default=http://127.0.0.1:${peer}`,
-      "--unsafe-no-fsync",
     ],
     { stdio: "ignore" },
   );
