@@ -1,0 +1,149 @@
+// A typed client for one kind: create, get, list, update, updateStatus, delete and watch.
+import type { Object as ApiObject, WatchRequest } from "../gen/mk/v1/api.js";
+import { type KindName, type KindTypes, KINDS, unwrapAs, wrap } from "../api/kinds.js";
+import type { CallOpts, Clientset } from "./clientset.js";
+import { InternalError } from "./errors.js";
+
+export interface ListOptions {
+  /** Empty or absent: every namespace. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  /** The version of the list as a whole: watch from it to see every change after the list. */
+  resourceVersion: string;
+  continue: string;
+}
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+
+export interface TypedWatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Events strictly after this version; absent: the current objects first, as ADDED. */
+  resourceVersion?: string;
+  allowBookmarks?: boolean;
+  signal?: AbortSignal;
+}
+
+export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export interface DeleteResult<T> {
+  /** The object as removed, or as it stands while deletion is pending. */
+  object: T | undefined;
+  /** true: deletionTimestamp is set and the object is still there (kubelet, finalizers). */
+  pending: boolean;
+}
+
+export class ResourceClient<K extends KindName> {
+  readonly kind: K;
+  private readonly cs: Clientset;
+
+  constructor(cs: Clientset, kind: K) {
+    this.cs = cs;
+    this.kind = kind;
+  }
+
+  private out(o: ApiObject): KindTypes[K] {
+    const obj = unwrapAs(this.kind, o);
+    if (!obj) throw new InternalError(`the API server answered with an object that is not a ${this.kind}`);
+    return obj;
+  }
+
+  async create(obj: KindTypes[K], opts: CallOpts & { dryRun?: boolean } = {}): Promise<KindTypes[K]> {
+    // A create with generateName is not idempotent: a retry after a lost answer would make two.
+    const retry = opts.retry ?? !obj.metadata?.generateName;
+    const res = await this.cs.unary(this.cs.raw.create, { object: wrap(this.kind, obj), dryRun: opts.dryRun ?? false }, { ...opts, retry });
+    return this.out(res);
+  }
+
+  async get(name: string, namespace = "", opts: CallOpts = {}): Promise<KindTypes[K]> {
+    const res = await this.cs.unary(this.cs.raw.get, { kind: this.kind, namespace, name }, opts);
+    return this.out(res);
+  }
+
+  async list(opts: ListOptions & CallOpts = {}): Promise<ListResult<KindTypes[K]>> {
+    const res = await this.cs.unary(
+      this.cs.raw.list,
+      {
+        kind: this.kind,
+        namespace: opts.namespace ?? "",
+        labelSelector: opts.labelSelector ?? "",
+        fieldSelector: opts.fieldSelector ?? "",
+        limit: opts.limit ?? 0,
+        continue: opts.continue ?? "",
+      },
+      opts,
+    );
+    return {
+      items: res.items.map((o) => this.out(o)),
+      resourceVersion: res.metadata?.resourceVersion ?? "",
+      continue: res.metadata?.continue ?? "",
+    };
+  }
+
+  /** Fails with ConflictError when metadata.resourceVersion is stale (empty: unconditional). */
+  async update(obj: KindTypes[K], opts: CallOpts & { dryRun?: boolean } = {}): Promise<KindTypes[K]> {
+    const res = await this.cs.unary(this.cs.raw.update, { object: wrap(this.kind, obj), dryRun: opts.dryRun ?? false }, opts);
+    return this.out(res);
+  }
+
+  async updateStatus(obj: KindTypes[K], opts: CallOpts = {}): Promise<KindTypes[K]> {
+    const res = await this.cs.unary(this.cs.raw.updateStatus, { object: wrap(this.kind, obj), dryRun: false }, opts);
+    return this.out(res);
+  }
+
+  async delete(name: string, namespace = "", opts: DeleteOptions & CallOpts = {}): Promise<DeleteResult<KindTypes[K]>> {
+    const res = await this.cs.unary(
+      this.cs.raw.delete,
+      {
+        kind: this.kind,
+        namespace,
+        name,
+        gracePeriodSeconds: opts.gracePeriodSeconds,
+        propagationPolicy: opts.propagationPolicy ?? "",
+        preconditions: opts.preconditions,
+        dryRun: opts.dryRun ?? false,
+      },
+      opts,
+    );
+    return { object: res.object ? unwrapAs(this.kind, res.object) : undefined, pending: res.pending };
+  }
+
+  /**
+   * Streams changes. Ends with ExpiredError when resourceVersion is older than etcd keeps
+   * (relist then), with UnavailableError when the connection is lost, quietly when signal aborts.
+   */
+  async *watch(opts: WatchOptions = {}): AsyncGenerator<TypedWatchEvent<KindTypes[K]>> {
+    const req: WatchRequest = {
+      kind: this.kind,
+      namespace: opts.namespace ?? "",
+      labelSelector: opts.labelSelector ?? "",
+      fieldSelector: opts.fieldSelector ?? "",
+      resourceVersion: opts.resourceVersion ?? "",
+      allowBookmarks: opts.allowBookmarks ?? false,
+    };
+    for await (const ev of this.cs.stream(() => this.cs.raw.watch(req), opts.signal)) {
+      const object = unwrapAs(this.kind, ev.object) ?? KINDS[this.kind].codec.fromPartial({} as KindTypes[K]);
+      yield { type: ev.type as WatchEventType, object };
+    }
+  }
+}
