@@ -1,0 +1,99 @@
+// The processes of a local cluster, in start order, each with how to run it and how to tell it is
+// healthy. mkctl spawns the component binaries; it never imports them.
+import { existsSync } from "node:fs";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ClusterPaths } from "./paths.js";
+
+export interface ClusterSettings {
+  etcdPort: number;
+  apiPort: number;
+  apiHttpPort: number;
+  /** Address mkctl and the components use to reach the API server. */
+  host: string;
+}
+
+export const DEFAULT_SETTINGS: ClusterSettings = {
+  // Not 2379: a distribution's own etcd service may already listen there.
+  etcdPort: 12379,
+  apiPort: 6443,
+  apiHttpPort: 6444,
+  host: "127.0.0.1",
+};
+
+export interface ComponentSpec {
+  name: string;
+  command: string;
+  args: string[];
+  /** The address it serves, for `cluster status`. */
+  address: string;
+  /** A URL answering 200 once the component is ready. */
+  healthUrl: string;
+  logFile: string;
+}
+
+/** Finds a component's entry point: the workspace build beside mkctl, else `mk-NAME` on PATH. */
+export function resolveComponent(name: string): { command: string; args: string[] } | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // kubectl/dist/cluster/components.js → <repo>/<name>/dist/main.js
+  const local = resolve(here, "..", "..", "..", name, "dist", "main.js");
+  if (existsSync(local)) return { command: process.execPath, args: [local] };
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const bin = join(dir, `mk-${name}`);
+    if (dir && existsSync(bin)) return { command: bin, args: [] };
+  }
+  return undefined;
+}
+
+export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): ComponentSpec[] {
+  const etcdUrl = `http://${s.host}:${s.etcdPort}`;
+  const specs: ComponentSpec[] = [
+    {
+      name: "etcd",
+      command: "etcd",
+      args: [
+        "--name",
+        "mk",
+        "--data-dir",
+        join(paths.data, "etcd"),
+        "--listen-client-urls",
+        etcdUrl,
+        "--advertise-client-urls",
+        etcdUrl,
+        "--listen-peer-urls",
+        `http://${s.host}:${s.etcdPort + 1}`,
+        "--initial-advertise-peer-urls",
+        `http://${s.host}:${s.etcdPort + 1}`,
+        "--initial-cluster",
+        `mk=http://${s.host}:${s.etcdPort + 1}`,
+        "--quota-backend-bytes",
+        String(2 * 1024 * 1024 * 1024),
+      ],
+      address: etcdUrl,
+      healthUrl: `${etcdUrl}/health`,
+      logFile: join(paths.logs, "etcd.log"),
+    },
+  ];
+  const api = resolveComponent("apiserver");
+  if (api) {
+    specs.push({
+      name: "apiserver",
+      command: api.command,
+      args: [
+        ...api.args,
+        "--etcd-servers",
+        etcdUrl,
+        "--listen",
+        `${s.host}:${s.apiPort}`,
+        "--advertise-address",
+        s.host,
+        "--http-listen",
+        `${s.host}:${s.apiHttpPort}`,
+      ],
+      address: `${s.host}:${s.apiPort}`,
+      healthUrl: `http://${s.host}:${s.apiHttpPort}/readyz`,
+      logFile: join(paths.logs, "apiserver.log"),
+    });
+  }
+  return specs;
+}

@@ -1,0 +1,72 @@
+// `mkctl cluster up|down|status` (and the hidden `supervise` that `up` runs in the background).
+import { Command, Option } from "commander";
+import { loadSettings, clusterDown, clusterStatus, clusterUp } from "../cluster/control.js";
+import { clusterPaths } from "../cluster/paths.js";
+import { supervise } from "../cluster/supervisor.js";
+
+export interface ClusterHooks {
+  /** Called once the API server is ready, to point mkctl's config at it. */
+  onReady(server: string): void | Promise<void>;
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join("")).join("\n");
+}
+
+export function clusterCommand(hooks: ClusterHooks): Command {
+  const cluster = new Command("cluster").description("Run a local mk cluster: etcd, the control plane and the nodes");
+  const dirOption = () => new Option("--dir <path>", "state directory (default $MK_HOME/cluster, MK_HOME defaults to ~/.mk)");
+
+  cluster
+    .command("up")
+    .description("Start the local cluster in the background and wait until it is Ready")
+    .addOption(dirOption())
+    .option("--api-port <port>", "API server port", (v) => Number.parseInt(v, 10))
+    .option("--timeout <seconds>", "how long to wait for Ready", (v) => Number.parseInt(v, 10), 60)
+    .action(async (opts: { dir?: string; apiPort?: number; timeout: number }) => {
+      const paths = clusterPaths(opts.dir);
+      const settings = loadSettings(paths, opts.apiPort ? { apiPort: opts.apiPort, apiHttpPort: opts.apiPort + 1 } : {});
+      await clusterUp(paths, settings, say, opts.timeout * 1000);
+      const server = `${settings.host}:${settings.apiPort}`;
+      await hooks.onReady(server);
+      say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
+    });
+
+  cluster
+    .command("down")
+    .description("Stop the local cluster; its data is kept for the next `up`")
+    .addOption(dirOption())
+    .action(async (opts: { dir?: string }) => {
+      await clusterDown(clusterPaths(opts.dir), say);
+    });
+
+  cluster
+    .command("status")
+    .description("List the cluster's components with pid, address, health and log file")
+    .addOption(dirOption())
+    .action(async (opts: { dir?: string }) => {
+      const { running, rows } = await clusterStatus(clusterPaths(opts.dir));
+      if (!running) {
+        say("local cluster is not running (start it with: mkctl cluster up)");
+        process.exitCode = 1;
+        return;
+      }
+      const out = [["COMPONENT", "PID", "ADDRESS", "HEALTH", "RESTARTS", "LOG"]];
+      for (const r of rows) out.push([r.name, r.pid ? String(r.pid) : "-", r.address, r.health, String(r.restarts), r.log]);
+      process.stdout.write(`${table(out)}\n`);
+      if (rows.some((r) => r.health !== "healthy")) process.exitCode = 1;
+    });
+
+  cluster
+    .command("supervise", { hidden: true })
+    .requiredOption("--root <path>")
+    .action(async (opts: { root: string }) => {
+      const paths = clusterPaths(opts.root);
+      await supervise(paths, loadSettings(paths));
+    });
+
+  return cluster;
+}
