@@ -1,1 +1,3 @@
 export * from "./kinds.js";
+export * from "./labels.js";
+export * from "./quantity.js";

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { cpuMillis, formatCpu, formatMemory, isQuantity, memoryBytes, parseQuantity } from "@mk/proto";
+
+test("cpu in millicores", () => {
+  assert.equal(cpuMillis("100m"), 100);
+  assert.equal(cpuMillis("1"), 1000);
+  assert.equal(cpuMillis("1.5"), 1500);
+  assert.equal(cpuMillis("0.1"), 100);
+  assert.equal(cpuMillis("2500u"), 3);
+});
+
+test("memory in bytes", () => {
+  assert.equal(memoryBytes("64Mi"), 64 * 1024 * 1024);
+  assert.equal(memoryBytes("1G"), 1e9);
+  assert.equal(memoryBytes("1e3"), 1000);
+  assert.equal(memoryBytes("1Ki"), 1024);
+  assert.equal(memoryBytes("128974848"), 128974848);
+  assert.equal(memoryBytes("129e6"), 129e6);
+});
+
+test("formatting", () => {
+  assert.equal(formatCpu(1500), "1500m");
+  assert.equal(formatCpu(2000), "2");
+  assert.equal(formatMemory(64 * 1024 * 1024), "64Mi");
+  assert.equal(formatMemory(1000), "1000");
+});
+
+test("bad quantities", () => {
+  for (const bad of ["", "abc", "1Mb", "1.2.3", "m", "1 Mi", "--1"]) {
+    assert.equal(isQuantity(bad), false, bad);
+  }
+  assert.throws(() => parseQuantity("12x"), /quantities must match/);
+});
