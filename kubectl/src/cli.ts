@@ -1,0 +1,137 @@
+// What every command shares: the global flags resolved against the config file, one connection
+// to the API server (checked with a short TCP dial first, so an unreachable server fails in a
+// second with kubectl's "Unable to connect to the server" line), and stdout/stderr.
+import { connect as dial } from "node:net";
+import type { Command } from "commander";
+import { connect } from "@mk/proto/client";
+import type { Clientset } from "@mk/proto/client";
+import { type ResolvedConnection, resolveConnection } from "./config.js";
+import { CliError, toCliError, unreachable } from "./errors.js";
+
+export interface GlobalOptions {
+  server?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  requestTimeout?: string;
+}
+
+/** kubectl's --request-timeout: "0" (none), "30", "5s", "1m", "250ms". */
+export function parseDuration(value: string, flag = "--request-timeout"): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new CliError(`invalid argument "${value}" for "${flag}" flag: time: invalid duration "${value}"`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  return Math.round(n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000));
+}
+
+export function splitHostPort(server: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(server) ?? /^([^:]+):(\d+)$/.exec(server);
+  if (!m) throw new CliError(`invalid server address "${server}": want host:port`);
+  return { host: m[1] ?? "", port: Number(m[2]) };
+}
+
+const DIAL_TIMEOUT_MS = 5_000;
+
+/** One TCP dial: refused, unroutable or silent servers fail here with a one-line reason. */
+function probe(server: string, timeoutMs: number): Promise<void> {
+  const { host, port } = splitHostPort(server);
+  return new Promise((resolve, reject) => {
+    const sock = dial({ host, port });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(unreachable(server, "i/o timeout"));
+    }, timeoutMs);
+    sock.once("connect", () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve();
+    });
+    sock.once("error", (err) => {
+      clearTimeout(timer);
+      reject(unreachable(server, err.message, err));
+    });
+  });
+}
+
+export class Cli {
+  readonly flags: GlobalOptions;
+  private resolved: ResolvedConnection | undefined;
+  private clientset: Clientset | undefined;
+  readonly now = (): number => Date.now();
+
+  constructor(flags: GlobalOptions) {
+    this.flags = flags;
+  }
+
+  static of(cmd: Command): Cli {
+    return new Cli(cmd.optsWithGlobals<GlobalOptions>());
+  }
+
+  get connection(): ResolvedConnection {
+    this.resolved ??= resolveConnection(this.flags);
+    return this.resolved;
+  }
+
+  get server(): string {
+    return this.connection.server;
+  }
+
+  /** -n, else the context's namespace, else "default". */
+  get namespace(): string {
+    return this.connection.namespace;
+  }
+
+  get timeoutMs(): number {
+    const t = this.flags.requestTimeout ? parseDuration(this.flags.requestTimeout) : 0;
+    return t > 0 ? t : 30_000;
+  }
+
+  async client(): Promise<Clientset> {
+    if (this.clientset) return this.clientset;
+    const conn = this.connection;
+    await probe(conn.server, Math.min(DIAL_TIMEOUT_MS, this.timeoutMs));
+    this.clientset = connect({
+      server: conn.server,
+      ...(conn.tls ? { tls: conn.tls } : {}),
+      timeoutMs: this.timeoutMs,
+      retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 500 },
+      userAgent: "mkctl",
+    });
+    return this.clientset;
+  }
+
+  out(text: string): void {
+    if (text) process.stdout.write(text);
+  }
+
+  err(text: string): void {
+    if (text) process.stderr.write(text);
+  }
+
+  close(): void {
+    this.clientset?.close();
+    this.clientset = undefined;
+  }
+}
+
+/** Wraps a command's action: resolves the Cli, runs, and always closes the connection. */
+export function action<A extends unknown[]>(fn: (cli: Cli, ...args: A) => Promise<void>): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const cli = Cli.of(cmd);
+    try {
+      await fn(cli, ...(args.slice(0, -1) as A));
+    } catch (err) {
+      let server = "";
+      try {
+        server = cli.server;
+      } catch {
+        // The config itself failed to load: that error is the one to report.
+      }
+      throw toCliError(err, server);
+    } finally {
+      cli.close();
+    }
+  };
+}

@@ -1,0 +1,55 @@
+// Objects in Kubernetes' JSON shape (apiVersion, kind, metadata, spec, status; camelCase names;
+// empty values omitted by the generated codecs), as -o yaml/json print them and apply merges them.
+import type { AnyObject, KindInfo } from "@mk/proto/api";
+
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+export interface JsonObject {
+  [key: string]: Json;
+}
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Keys sorted at every level, as kubectl prints objects (they come back as maps from the server). */
+export function sortKeys(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isObject(v)) return v;
+  const out: JsonObject = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k] as Json);
+  return out;
+}
+
+/** The object as Kubernetes JSON, with apiVersion and kind filled in from the kinds table. */
+export function toK8s(info: KindInfo, obj: AnyObject): JsonObject {
+  const json = (info.codec as { toJSON(m: AnyObject): unknown }).toJSON(obj) as JsonObject;
+  json.apiVersion = info.apiVersion;
+  json.kind = info.kind;
+  return sortKeys(json) as JsonObject;
+}
+
+export function fromK8s(info: KindInfo, json: JsonObject): AnyObject {
+  return (info.codec as { fromJSON(o: unknown): AnyObject }).fromJSON(json);
+}
+
+/** `kind: List` wrapping, as `kubectl get -o yaml` prints several objects. */
+export function listOf(items: JsonObject[]): JsonObject {
+  return { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } };
+}
+
+export function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+export function cloneJson<T extends Json>(v: T): T {
+  return structuredClone(v);
+}

@@ -1,0 +1,38 @@
+// `mkctl get` tables: the kind's columns, plus NAMESPACE first with -A and LABELS last with
+// --show-labels; NAME prefixed with the kind (`deployment.apps/web`) when several kinds print.
+import type { AnyObject, KindInfo } from "@mk/proto/api";
+import { kindRef } from "../resources.js";
+import { columnsFor, formatLabels } from "./columns.js";
+
+export interface TableOptions {
+  wide: boolean;
+  showLabels: boolean;
+  allNamespaces: boolean;
+  noHeaders: boolean;
+  /** Prefix names with the kind, as kubectl does when it prints several kinds at once. */
+  withKind: boolean;
+  now: number;
+}
+
+export function tableHeader(info: KindInfo, o: TableOptions): string[] {
+  const cols = columnsFor(info.kind, o.wide).map((c) => c.header);
+  if (o.allNamespaces && info.namespaced) cols.unshift("NAMESPACE");
+  if (o.showLabels) cols.push("LABELS");
+  return cols;
+}
+
+export function tableRow(info: KindInfo, obj: AnyObject, o: TableOptions): string[] {
+  const ctx = { now: o.now };
+  const cells = columnsFor(info.kind, o.wide).map((c) => {
+    const v = c.cell(obj, ctx);
+    return c.header === "NAME" && o.withKind ? `${kindRef(info)}/${v}` : v;
+  });
+  if (o.allNamespaces && info.namespaced) cells.unshift(obj.metadata?.namespace ?? "");
+  if (o.showLabels) cells.push(formatLabels(obj.metadata?.labels));
+  return cells;
+}
+
+export function tableRows(info: KindInfo, objs: readonly AnyObject[], o: TableOptions): string[][] {
+  const rows = objs.map((obj) => tableRow(info, obj, o));
+  return o.noHeaders ? rows : [tableHeader(info, o), ...rows];
+}
