@@ -1,0 +1,51 @@
+// How a pod's containers are named and labelled in the runtime, so that a restarted kubelet finds
+// what it started: names mk_<container>_<pod>_<namespace>_<uid8>_<attempt>, labels with the pod's
+// identity. The sandbox (pause container) uses the container name "POD", as Kubernetes' dockershim did.
+
+export const LABEL_POD_UID = "io.mk.pod.uid";
+export const LABEL_POD_NAME = "io.mk.pod.name";
+export const LABEL_POD_NAMESPACE = "io.mk.pod.namespace";
+export const LABEL_CONTAINER_NAME = "io.mk.container.name";
+export const LABEL_NODE_NAME = "io.mk.node.name";
+/** 0 for the first instance, +1 for every restart: the restart count survives a kubelet restart. */
+export const LABEL_ATTEMPT = "io.mk.container.attempt";
+/** "sandbox" (pause) or "container". */
+export const LABEL_TYPE = "io.mk.container.type";
+/** A hash of the container's spec: a running container whose spec changed is replaced. */
+export const LABEL_HASH = "io.mk.container.hash";
+/** The pod's termination grace period, for stopping containers of pods already gone from the API. */
+export const LABEL_GRACE = "io.mk.pod.termination-grace-period";
+/** Volumes: which pod (emptyDir) or claim (persistent) a Docker volume belongs to. */
+export const LABEL_VOLUME_KIND = "io.mk.volume.kind";
+export const LABEL_CLAIM = "io.mk.volume.claim";
+
+export const SANDBOX_NAME = "POD";
+
+export interface PodIdentity {
+  uid: string;
+  name: string;
+  namespace: string;
+}
+
+export function containerName(container: string, pod: PodIdentity, attempt: number): string {
+  return `mk_${container}_${pod.name}_${pod.namespace}_${pod.uid.replace(/-/g, "").slice(0, 8)}_${attempt}`;
+}
+
+export function podLabels(pod: PodIdentity, nodeName: string): Record<string, string> {
+  return {
+    [LABEL_POD_UID]: pod.uid,
+    [LABEL_POD_NAME]: pod.name,
+    [LABEL_POD_NAMESPACE]: pod.namespace,
+    [LABEL_NODE_NAME]: nodeName,
+  };
+}
+
+/** The Docker volume behind a pod's emptyDir: removed with the pod. */
+export function emptyDirVolumeName(podUid: string, volume: string): string {
+  return `mk_${podUid}_${volume}`;
+}
+
+/** The Docker volume behind a persistent claim: one per namespace and claim, outlives its pods. */
+export function claimVolumeName(namespace: string, claim: string): string {
+  return `mk-pv_${namespace}_${claim}`;
+}
