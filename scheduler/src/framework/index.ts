@@ -1,0 +1,5 @@
+export * from "./status.js";
+export * from "./pod-info.js";
+export * from "./node-info.js";
+export * from "./interfaces.js";
+export * from "./diagnosis.js";

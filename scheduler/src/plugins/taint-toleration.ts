@@ -1,0 +1,39 @@
+// TaintToleration: a node's NoSchedule and NoExecute taints keep off every pod that does not tolerate
+// them. The reason names the first untolerated taint, as Kubernetes: `{dedicated: gpu}`.
+import type { Pod, Taint, Toleration } from "@mk/proto";
+import type { CycleState, FilterPlugin } from "../framework/interfaces.js";
+import type { NodeView } from "../framework/node-info.js";
+import { SUCCESS, type Status, unresolvable } from "../framework/status.js";
+
+export const NAME = "TaintToleration";
+
+export function errReason(t: Readonly<Taint>): string {
+  return `node(s) had untolerated taint {${t.key}: ${t.value}}`;
+}
+
+/** Kubernetes' Toleration.ToleratesTaint: empty effect matches all; empty key with Exists matches every taint. */
+export function tolerates(t: Readonly<Toleration>, taint: Readonly<Taint>): boolean {
+  if (t.effect !== "" && t.effect !== taint.effect) return false;
+  if (t.key !== "" && t.key !== taint.key) return false;
+  switch (t.operator || "Equal") {
+    case "Exists":
+      return true;
+    case "Equal":
+      return t.value === taint.value;
+    default:
+      return false;
+  }
+}
+
+export const taintToleration = {
+  name: NAME,
+  filter(_state: CycleState, pod: Readonly<Pod>, node: NodeView): Status {
+    const tolerations = pod.spec?.tolerations ?? [];
+    for (const taint of node.node?.spec?.taints ?? []) {
+      // PreferNoSchedule only discourages; it never filters.
+      if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
+      if (!tolerations.some((t) => tolerates(t, taint))) return unresolvable(errReason(taint));
+    }
+    return SUCCESS;
+  },
+} satisfies FilterPlugin;
