@@ -1,6 +1,7 @@
 // The whole placement decision for one pod, in one function (as Nomad's stack.go): filter a bounded,
 // rotating sample of nodes, score the feasible ones, pick the best with a tie-break seeded by the
 // pod's uid. Pure: no I/O, no clock, no randomness; the same pod and nodes give the same node.
+import type { DeepReadonly } from "@mk/proto/informer";
 import type { Pod } from "@mk/proto";
 import { unschedulableMessage } from "./framework/diagnosis.js";
 import type { CycleState, FilterPlugin, ScorePlugin } from "./framework/interfaces.js";
@@ -83,7 +84,7 @@ const TOP_SCORES_KEPT = 5;
  * filtering start so that, on large clusters, the sample moves over all nodes pod after pod.
  */
 export function schedulePod(
-  pod: Readonly<Pod>,
+  pod: DeepReadonly<Pod>,
   nodes: readonly NodeView[],
   opts: PipelineOptions = DEFAULT_PIPELINE,
   startIndex = 0,

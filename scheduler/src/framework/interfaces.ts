@@ -1,5 +1,6 @@
 // The extension points, as small as kube-scheduler's framework: a Filter says whether a pod may run
 // on a node (with a reason when not), a Score says how good a feasible node is (0–100).
+import type { DeepReadonly } from "@mk/proto/informer";
 import type { Pod } from "@mk/proto";
 import type { NodeView } from "./node-info.js";
 import type { PodInfo } from "./pod-info.js";
@@ -14,14 +15,14 @@ export interface CycleState {
 
 export interface FilterPlugin {
   readonly name: string;
-  filter(state: CycleState, pod: Readonly<Pod>, node: NodeView): Status;
+  filter(state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status;
 }
 
 export interface ScorePlugin {
   readonly name: string;
   /** Multiplies the plugin's 0–100 score in the weighted sum. */
   readonly weight: number;
-  score(state: CycleState, pod: Readonly<Pod>, node: NodeView): number;
+  score(state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): number;
   /** Rescales the raw scores of all feasible nodes in place to 0–100 (for relative scores such as spreading). */
   normalize?(state: CycleState, scores: number[]): void;
 }

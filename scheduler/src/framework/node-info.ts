@@ -1,5 +1,6 @@
 // NodeInfo: a node plus what the pods on it (bound or assumed) already use. The cache owns and
 // mutates NodeInfos; plugins receive them through the read-only NodeView.
+import type { DeepReadonly } from "@mk/proto/informer";
 import type { Node } from "@mk/proto";
 import { cpuMillis, memoryBytes } from "@mk/proto";
 import type { HostPort, PodInfo, Resources } from "./pod-info.js";
@@ -12,7 +13,7 @@ export interface Allocatable extends Resources {
 export interface NodeView {
   readonly name: string;
   /** undefined: pods point at a node the cache has not seen (yet). */
-  readonly node: Readonly<Node> | undefined;
+  readonly node: DeepReadonly<Node> | undefined;
   readonly allocatable: Allocatable;
   readonly requested: Resources;
   readonly nonZeroRequested: Resources;
@@ -37,7 +38,7 @@ function quantity(fn: (s: string) => number, s: string | undefined, fallback: nu
 
 export class NodeInfo implements NodeView {
   readonly name: string;
-  node: Readonly<Node> | undefined;
+  node: DeepReadonly<Node> | undefined;
   allocatable: Allocatable = { cpu: 0, memory: 0, pods: 0 };
   ready = false;
   private cpu = 0;
@@ -55,7 +56,7 @@ export class NodeInfo implements NodeView {
     this.name = name;
   }
 
-  setNode(node: Readonly<Node>): void {
+  setNode(node: DeepReadonly<Node>): void {
     this.node = node;
     const a = node.status?.allocatable ?? {};
     this.allocatable = {

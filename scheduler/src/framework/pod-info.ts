@@ -1,7 +1,8 @@
 // What the pipeline needs to know about a pod, computed once per scheduling attempt: its summed
 // requests, host ports and owner. Objects from the informer are read-only; PodInfo never changes them.
+import { type DeepReadonly, objectKey } from "@mk/proto/informer";
 import type { Pod } from "@mk/proto";
-import { cpuMillis, keyOf, memoryBytes } from "@mk/proto";
+import { cpuMillis, memoryBytes } from "@mk/proto";
 
 /**
  * Requests counted for scoring when a container asks for nothing, as kube-scheduler's
@@ -28,7 +29,7 @@ export interface PodInfo {
   /** `namespace/name`. */
   readonly key: string;
   readonly uid: string;
-  readonly pod: Readonly<Pod>;
+  readonly pod: DeepReadonly<Pod>;
   /** Sum of the containers' requests (max'd with init containers, as Kubernetes). */
   readonly requests: Resources;
   /** Same, with request-less containers counted at the defaults: what the scores use. */
@@ -50,7 +51,7 @@ function parseOr0(fn: (s: string) => number, s: string | undefined): number {
 }
 
 /** Builds the PodInfo of a pod; pure and cheap (one pass over the containers). */
-export function podInfoOf(pod: Readonly<Pod>): PodInfo {
+export function podInfoOf(pod: DeepReadonly<Pod>): PodInfo {
   let cpu = 0;
   let memory = 0;
   let nzCpu = 0;
@@ -77,7 +78,7 @@ export function podInfoOf(pod: Readonly<Pod>): PodInfo {
   const m = pod.metadata;
   const owner = m?.ownerReferences.find((o) => o.controller) ?? m?.ownerReferences[0];
   return {
-    key: keyOf(pod),
+    key: objectKey(pod),
     uid: m?.uid ?? "",
     pod,
     requests: { cpu, memory },

@@ -1,4 +1,5 @@
 // NodeAffinity: spec.nodeSelector must match the node's labels, every key with an equal value.
+import type { DeepReadonly } from "@mk/proto/informer";
 import type { Pod } from "@mk/proto";
 import type { CycleState, FilterPlugin } from "../framework/interfaces.js";
 import type { NodeView } from "../framework/node-info.js";
@@ -9,7 +10,7 @@ export const ERR_REASON = "node(s) didn't match Pod's node affinity/selector";
 
 export const nodeAffinity = {
   name: NAME,
-  filter(_state: CycleState, pod: Readonly<Pod>, node: NodeView): Status {
+  filter(_state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status {
     const selector = pod.spec?.nodeSelector ?? {};
     const labels = node.node?.metadata?.labels ?? {};
     for (const [k, v] of Object.entries(selector)) {

@@ -1,6 +1,7 @@
 // NodeResourcesFit: the pod's requests plus what the node's pods already request must fit in the
 // node's allocatable cpu, memory and pod count. Every resource short is a reason of its own, so a
 // node short of both reads "Insufficient cpu, Insufficient memory" in the aggregated message.
+import type { DeepReadonly } from "@mk/proto/informer";
 import type { Pod } from "@mk/proto";
 import type { CycleState, FilterPlugin } from "../framework/interfaces.js";
 import type { NodeView } from "../framework/node-info.js";
@@ -13,7 +14,7 @@ export const ERR_REASON_PODS = "Too many pods";
 
 export const nodeResourcesFit = {
   name: NAME,
-  filter(state: CycleState, _pod: Readonly<Pod>, node: NodeView): Status {
+  filter(state: CycleState, _pod: DeepReadonly<Pod>, node: NodeView): Status {
     const want = state.podInfo.requests;
     const used = node.requested;
     const reasons: string[] = [];

@@ -1,6 +1,7 @@
 // NodeUnschedulable: a cordoned node (spec.unschedulable) takes no new pods unless the pod tolerates
 // the unschedulable taint; a node that is not Ready takes none either. Both read as one reason, as in
 // the issue: "node(s) were unschedulable".
+import type { DeepReadonly } from "@mk/proto/informer";
 import type { Pod } from "@mk/proto";
 import type { CycleState, FilterPlugin } from "../framework/interfaces.js";
 import type { NodeView } from "../framework/node-info.js";
@@ -15,7 +16,7 @@ export const TAINT_NODE_UNSCHEDULABLE = "node.kubernetes.io/unschedulable";
 
 export const nodeUnschedulable = {
   name: NAME,
-  filter(_state: CycleState, pod: Readonly<Pod>, node: NodeView): Status {
+  filter(_state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status {
     if (!node.node) return unresolvable(ERR_REASON_UNKNOWN_NODE);
     if (!node.ready) return unschedulable(ERR_REASON_UNSCHEDULABLE);
     if (!node.node.spec?.unschedulable) return SUCCESS;

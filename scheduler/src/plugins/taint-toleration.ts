@@ -1,5 +1,6 @@
 // TaintToleration: a node's NoSchedule and NoExecute taints keep off every pod that does not tolerate
 // them. The reason names the first untolerated taint, as Kubernetes: `{dedicated: gpu}`.
+import type { DeepReadonly } from "@mk/proto/informer";
 import type { Pod, Taint, Toleration } from "@mk/proto";
 import type { CycleState, FilterPlugin } from "../framework/interfaces.js";
 import type { NodeView } from "../framework/node-info.js";
@@ -7,12 +8,12 @@ import { SUCCESS, type Status, unresolvable } from "../framework/status.js";
 
 export const NAME = "TaintToleration";
 
-export function errReason(t: Readonly<Taint>): string {
+export function errReason(t: DeepReadonly<Taint>): string {
   return `node(s) had untolerated taint {${t.key}: ${t.value}}`;
 }
 
 /** Kubernetes' Toleration.ToleratesTaint: empty effect matches all; empty key with Exists matches every taint. */
-export function tolerates(t: Readonly<Toleration>, taint: Readonly<Taint>): boolean {
+export function tolerates(t: DeepReadonly<Toleration>, taint: DeepReadonly<Taint>): boolean {
   if (t.effect !== "" && t.effect !== taint.effect) return false;
   if (t.key !== "" && t.key !== taint.key) return false;
   switch (t.operator || "Equal") {
@@ -27,7 +28,7 @@ export function tolerates(t: Readonly<Toleration>, taint: Readonly<Taint>): bool
 
 export const taintToleration = {
   name: NAME,
-  filter(_state: CycleState, pod: Readonly<Pod>, node: NodeView): Status {
+  filter(_state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status {
     const tolerations = pod.spec?.tolerations ?? [];
     for (const taint of node.node?.spec?.taints ?? []) {
       // PreferNoSchedule only discourages; it never filters.
