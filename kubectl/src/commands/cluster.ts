@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { loadSettings, clusterDown, clusterStatus, clusterUp } from "../cluster/control.js";
 import { clusterPaths } from "../cluster/paths.js";
 import { supervise } from "../cluster/supervisor.js";
+import { writeContext } from "../config.js";
 
 export interface ClusterHooks {
   /** Called once the API server is ready, to point mkctl's config at it. */
@@ -24,11 +25,16 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .command("up")
     .description("Start the local cluster in the background and wait until it is Ready")
     .addOption(dirOption())
-    .option("--api-port <port>", "API server port", (v) => Number.parseInt(v, 10))
+    .option("--api-port <port>", "API server port (its HTTP health port is the next one)", (v) => Number.parseInt(v, 10))
+    .option("--etcd-port <port>", "etcd client port (its peer port is the next one)", (v) => Number.parseInt(v, 10))
     .option("--timeout <seconds>", "how long to wait for Ready", (v) => Number.parseInt(v, 10), 60)
-    .action(async (opts: { dir?: string; apiPort?: number; timeout: number }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; timeout: number }) => {
       const paths = clusterPaths(opts.dir);
-      const settings = loadSettings(paths, opts.apiPort ? { apiPort: opts.apiPort, apiHttpPort: opts.apiPort + 1 } : {});
+      const overrides = {
+        ...(opts.apiPort ? { apiPort: opts.apiPort, apiHttpPort: opts.apiPort + 1 } : {}),
+        ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
+      };
+      const settings = loadSettings(paths, overrides);
       await clusterUp(paths, settings, say, opts.timeout * 1000);
       const server = `${settings.host}:${settings.apiPort}`;
       await hooks.onReady(server);
@@ -69,4 +75,13 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     });
 
   return cluster;
+}
+
+/** Registers `mkctl cluster`; once the cluster is Ready, mkctl's config points at it (context mk-local). */
+export function register(program: Command): void {
+  program.addCommand(
+    clusterCommand({
+      onReady: (server) => writeContext({ name: "mk-local", server }),
+    }),
+  );
 }
