@@ -1,0 +1,108 @@
+// Revisions and which ReplicaSet is new: the `deployment.kubernetes.io/revision` annotation, its
+// history when an old ReplicaSet is re-used (rollback), and template equality ignoring the hash label.
+import { cloneObject, type Deployment, PodTemplateSpec, type ReplicaSet } from "@mk/proto";
+import { canonicalTemplate } from "./hash.js";
+import {
+  ANNOTATIONS_TO_SKIP,
+  byCreation,
+  maxSurge,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+  setReplicasAnnotations,
+  specReplicas,
+} from "./util.js";
+
+/** Kubernetes keeps revision-history under this many characters, dropping the oldest entries. */
+export const MAX_REVISION_HISTORY_CHARS = 2000;
+
+/** The revision of a ReplicaSet or Deployment; undefined when absent or not a number. */
+export function revisionOf(obj: ReplicaSet | Deployment): number | undefined {
+  const v = obj.metadata?.annotations?.[REVISION_ANNOTATION];
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+/** The highest revision among the ReplicaSets, 0 when none has one. */
+export function maxRevision(rss: readonly ReplicaSet[]): number {
+  return rss.reduce((m, rs) => Math.max(m, revisionOf(rs) ?? 0), 0);
+}
+
+function withoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
+  const c = PodTemplateSpec.decode(PodTemplateSpec.encode(t ?? PodTemplateSpec.fromPartial({})).finish());
+  if (c.metadata?.labels) delete c.metadata.labels[POD_TEMPLATE_HASH_LABEL];
+  return c;
+}
+
+/** Templates equal once the pod-template-hash label is taken out of both. */
+export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
+  return canonicalTemplate(withoutHash(a)) === canonicalTemplate(withoutHash(b));
+}
+
+/** The template minus its pod-template-hash label (what undo puts back into the Deployment). */
+export function templateWithoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
+  return withoutHash(t);
+}
+
+/** The oldest ReplicaSet whose template equals the Deployment's: the new one. */
+export function findNewReplicaSet(d: Deployment, rss: readonly ReplicaSet[]): ReplicaSet | undefined {
+  return [...rss].sort(byCreation).find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
+}
+
+/** Every ReplicaSet but the new one. */
+export function findOldReplicaSets(rss: readonly ReplicaSet[], newRS: ReplicaSet | undefined): ReplicaSet[] {
+  const uid = newRS?.metadata?.uid;
+  return rss.filter((rs) => rs !== newRS && (uid === undefined || rs.metadata?.uid !== uid));
+}
+
+/**
+ * Copies the Deployment's annotations (change-cause …, not the per-RS ones) to the ReplicaSet, sets its
+ * revision, and when a ReplicaSet that already had a revision is re-used (rollback) keeps the old one in
+ * revision-history: revision 1 re-used as 3 → revision "3", revision-history "1". `rs` must be a clone.
+ */
+export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: number, exists: boolean): boolean {
+  if (!rs.metadata) return false;
+  const a = { ...rs.metadata.annotations };
+  let changed = false;
+  for (const [k, v] of Object.entries(d.metadata?.annotations ?? {})) {
+    if (ANNOTATIONS_TO_SKIP.has(k) || a[k] === v) continue;
+    a[k] = v;
+    changed = true;
+  }
+  const oldRevisionText = a[REVISION_ANNOTATION];
+  let oldRevision = 0;
+  if (oldRevisionText !== undefined) {
+    // A revision that is not a number was written by someone else: leave the ReplicaSet alone.
+    if (!/^\d+$/.test(oldRevisionText)) return changed;
+    oldRevision = Number(oldRevisionText);
+  }
+  if (oldRevision < newRevision) {
+    a[REVISION_ANNOTATION] = String(newRevision);
+    changed = true;
+    if (oldRevisionText !== undefined) {
+      const history = a[REVISION_HISTORY_ANNOTATION];
+      const entries = history ? history.split(",") : [];
+      entries.push(oldRevisionText);
+      while (entries.join(",").length > MAX_REVISION_HISTORY_CHARS && entries.length > 1) entries.shift();
+      a[REVISION_HISTORY_ANNOTATION] = entries.join(",");
+    }
+  }
+  rs.metadata.annotations = a;
+  if (!exists) {
+    const desired = specReplicas(d);
+    if (setReplicasAnnotations(rs, desired, desired + maxSurge(d))) changed = true;
+  }
+  return changed;
+}
+
+/** Sets the Deployment's revision annotation (on a clone); returns whether it changed. */
+export function setDeploymentRevision(d: Deployment, revision: string): boolean {
+  if (!d.metadata || d.metadata.annotations[REVISION_ANNOTATION] === revision) return false;
+  d.metadata.annotations = { ...d.metadata.annotations, [REVISION_ANNOTATION]: revision };
+  return true;
+}
+
+/** A clone of a ReplicaSet for writing. */
+export function cloneRS(rs: ReplicaSet): ReplicaSet {
+  return cloneObject("ReplicaSet", rs);
+}
