@@ -1,0 +1,32 @@
+// Prometheus metrics of one API server (its own registry, so several servers can share a process).
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export class ApiMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: "mk_apiserver_requests_total",
+    help: "API requests by method, kind and gRPC code",
+    labelNames: ["method", "kind", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: "mk_apiserver_request_duration_seconds",
+    help: "API request latency (unary calls; streams until set up)",
+    labelNames: ["method", "kind"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly watches = new Gauge({
+    name: "mk_apiserver_watches_open",
+    help: "Watch streams open, by kind",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly etcdLatency = new Histogram({
+    name: "mk_apiserver_etcd_request_duration_seconds",
+    help: "etcd call latency by operation",
+    labelNames: ["operation"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+}

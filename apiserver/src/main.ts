@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// mk-apiserver: parses flags, starts the server, and turns SIGTERM/SIGINT into a graceful stop.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { startApiServer } from "./server.js";
+
+const USAGE = `usage: mk-apiserver [flags]
+  --etcd-servers URLS      comma-separated etcd members (default http://127.0.0.1:2379)
+  --etcd-cafile/--etcd-certfile/--etcd-keyfile FILE   TLS to etcd
+  --listen HOST:PORT       gRPC API (default 127.0.0.1:6443)
+  --advertise-address IP   the address other components reach this server at
+  --http-listen HOST:PORT  /healthz, /readyz, /metrics (default 127.0.0.1:6444; "" turns it off)
+  --tls-cert/--tls-key FILE   serve TLS; --client-ca FILE also requires client certificates
+  --event-ttl DURATION     how long events are kept (default 1h; 90s, 30m, 2h)
+  --log-level LEVEL        trace, debug, info (default), warn, error`;
+
+/** "1h", "30m", "90s", "3600" → seconds. */
+function parseDuration(s: string): number {
+  const m = /^(\d+)(h|m|s)?$/.exec(s.trim());
+  if (!m) throw new Error(`invalid duration "${s}": use e.g. 1h, 30m or 90s`);
+  const n = Number(m[1]);
+  return m[2] === "h" ? n * 3600 : m[2] === "m" ? n * 60 : n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      "etcd-servers": { type: "string", default: "http://127.0.0.1:2379" },
+      "etcd-cafile": { type: "string" },
+      "etcd-certfile": { type: "string" },
+      "etcd-keyfile": { type: "string" },
+      listen: { type: "string", default: "127.0.0.1:6443" },
+      "advertise-address": { type: "string" },
+      "http-listen": { type: "string", default: "127.0.0.1:6444" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "client-ca": { type: "string" },
+      "event-ttl": { type: "string", default: "1h" },
+      "log-level": { type: "string", default: "info" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const log = pino({ name: "mk-apiserver", level: values["log-level"] });
+  const read = (f: string | undefined) => (f ? readFileSync(f) : undefined);
+  if (!!values["tls-cert"] !== !!values["tls-key"]) throw new Error("--tls-cert and --tls-key go together");
+  if (values["client-ca"] && !values["tls-cert"]) throw new Error("--client-ca needs --tls-cert and --tls-key");
+  const etcdCa = read(values["etcd-cafile"]);
+  const server = await startApiServer({
+    etcdServers: values["etcd-servers"]
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
+    etcdTls: etcdCa ? { ca: etcdCa, cert: read(values["etcd-certfile"]), key: read(values["etcd-keyfile"]) } : undefined,
+    listen: values.listen,
+    advertiseAddress: values["advertise-address"],
+    httpListen: values["http-listen"],
+    tls:
+      values["tls-cert"] && values["tls-key"]
+        ? { cert: readFileSync(values["tls-cert"]), key: readFileSync(values["tls-key"]), clientCa: read(values["client-ca"]) }
+        : undefined,
+    eventTtlSeconds: parseDuration(values["event-ttl"]),
+    logger: log,
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(1); // a second signal: stop waiting
+    log.info({ signal }, "shutting down");
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`mk-apiserver: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,214 @@
+// Defaults and validation of a pod spec, shared by Pod, ReplicaSet and Deployment (their template).
+import { type Container, isQuantity, type PodSpec, type Probe, QUANTITY_FORMAT_ERROR, quantityValue } from "@mk/proto";
+import {
+  duplicate,
+  type Errors,
+  invalid,
+  nonNegative,
+  notFound,
+  positive,
+  required,
+  unsupported,
+  validateDnsLabel,
+  validateDnsSubdomain,
+  validateLabels,
+} from "./validation.js";
+
+export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
+export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+const TOLERATION_OPERATORS = ["Equal", "Exists"] as const;
+const RESOURCE_NAMES = ["cpu", "memory", "ephemeral-storage", "pods"];
+
+/** The image's tag: "web:v1" → "v1", "127.0.0.1:5000/web" → "", "web@sha256:…" → "@". */
+function imageTag(image: string): string {
+  if (image.includes("@")) return "@";
+  const lastSlash = image.lastIndexOf("/");
+  const colon = image.indexOf(":", lastSlash + 1);
+  return colon < 0 ? "" : image.slice(colon + 1);
+}
+
+/** Kubernetes' default: Always for `:latest` or no tag, else IfNotPresent. */
+export function defaultPullPolicy(image: string): string {
+  const tag = imageTag(image);
+  return tag === "" || tag === "latest" ? "Always" : "IfNotPresent";
+}
+
+function defaultProbe(p: Probe | undefined): void {
+  if (!p) return;
+  p.timeoutSeconds ??= 1;
+  p.periodSeconds ??= 10;
+  p.successThreshold ??= 1;
+  p.failureThreshold ??= 3;
+  if (p.httpGet) {
+    p.httpGet.path ||= "/";
+    p.httpGet.scheme ||= "HTTP";
+  }
+}
+
+function defaultContainer(c: Container, hostNetwork: boolean): void {
+  if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image);
+  for (const p of c.ports) {
+    p.protocol ||= "TCP";
+    if (hostNetwork && !p.hostPort) p.hostPort = p.containerPort;
+  }
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+}
+
+/** Fills Kubernetes' pod spec defaults in place. */
+export function defaultPodSpec(spec: PodSpec): void {
+  spec.restartPolicy ||= "Always";
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.schedulerName ||= "default-scheduler";
+  spec.priority ??= 0;
+  for (const c of spec.containers) defaultContainer(c, spec.hostNetwork);
+  for (const c of spec.initContainers) defaultContainer(c, spec.hostNetwork);
+}
+
+function validateProbe(f: string, p: Probe | undefined, errs: Errors): void {
+  if (!p) return;
+  const handlers = [p.exec, p.httpGet, p.tcpSocket].filter((h) => h !== undefined).length;
+  if (handlers === 0) errs.push(required(f, "must specify a handler type"));
+  if (handlers > 1) errs.push({ field: f, type: "Forbidden", detail: "may not specify more than 1 handler type" });
+  if (p.exec && p.exec.command.length === 0) errs.push(required(`${f}.exec.command`));
+  if (p.httpGet && !p.httpGet.port) errs.push(required(`${f}.httpGet.port`));
+  if (p.tcpSocket && !p.tcpSocket.port) errs.push(required(`${f}.tcpSocket.port`));
+  if (p.httpGet?.scheme && !["HTTP", "HTTPS"].includes(p.httpGet.scheme)) errs.push(unsupported(`${f}.httpGet.scheme`, p.httpGet.scheme, ["HTTP", "HTTPS"]));
+  for (const [port, pf] of [
+    [p.httpGet?.port, `${f}.httpGet.port`],
+    [p.tcpSocket?.port, `${f}.tcpSocket.port`],
+  ] as const) {
+    if (port && /^\d+$/.test(port) && (Number(port) < 1 || Number(port) > 65535)) {
+      errs.push(invalid(pf, Number(port), "must be between 1 and 65535, inclusive"));
+    }
+  }
+  nonNegative(`${f}.initialDelaySeconds`, p.initialDelaySeconds, errs);
+  positive(`${f}.timeoutSeconds`, p.timeoutSeconds, errs);
+  positive(`${f}.periodSeconds`, p.periodSeconds, errs);
+  positive(`${f}.successThreshold`, p.successThreshold, errs);
+  positive(`${f}.failureThreshold`, p.failureThreshold, errs);
+}
+
+function validateResources(f: string, c: Container, errs: Errors): void {
+  const limits = c.resources?.limits ?? {};
+  const requests = c.resources?.requests ?? {};
+  for (const [group, list] of [
+    ["limits", limits],
+    ["requests", requests],
+  ] as const) {
+    for (const [name, q] of Object.entries(list)) {
+      const qf = `${f}.resources.${group}[${name}]`;
+      if (!RESOURCE_NAMES.includes(name)) errs.push(unsupported(`${f}.resources.${group}`, name, RESOURCE_NAMES));
+      else if (!isQuantity(q)) errs.push(invalid(qf, q, QUANTITY_FORMAT_ERROR));
+      else if (quantityValue(name, q) < 0) errs.push(invalid(qf, q, "must be greater than or equal to 0"));
+    }
+  }
+  for (const [name, req] of Object.entries(requests)) {
+    const lim = limits[name];
+    if (lim === undefined || !isQuantity(req) || !isQuantity(lim) || !RESOURCE_NAMES.includes(name)) continue;
+    if (quantityValue(name, req) > quantityValue(name, lim)) {
+      errs.push(invalid(`${f}.resources.requests`, req, `must be less than or equal to ${name} limit of ${lim}`));
+    }
+  }
+}
+
+function validateContainers(f: string, containers: Container[], volumes: Set<string>, errs: Errors, allowEmpty: boolean): void {
+  if (containers.length === 0 && !allowEmpty) errs.push(required(f));
+  const names = new Set<string>();
+  containers.forEach((c, i) => {
+    const cf = `${f}[${i}]`;
+    if (!c.name) errs.push(required(`${cf}.name`));
+    else {
+      validateDnsLabel(`${cf}.name`, c.name, errs);
+      if (names.has(c.name)) errs.push(duplicate(`${cf}.name`, c.name));
+      names.add(c.name);
+    }
+    if (!c.image.trim()) errs.push(required(`${cf}.image`));
+    if (c.imagePullPolicy && !(PULL_POLICIES as readonly string[]).includes(c.imagePullPolicy)) {
+      errs.push(unsupported(`${cf}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
+    }
+    const portNames = new Set<string>();
+    c.ports.forEach((p, j) => {
+      const pf = `${cf}.ports[${j}]`;
+      if (p.containerPort < 1 || p.containerPort > 65535) errs.push(invalid(`${pf}.containerPort`, p.containerPort, "must be between 1 and 65535, inclusive"));
+      if (p.hostPort < 0 || p.hostPort > 65535) errs.push(invalid(`${pf}.hostPort`, p.hostPort, "must be between 1 and 65535, inclusive"));
+      if (p.protocol && !(PROTOCOLS as readonly string[]).includes(p.protocol)) errs.push(unsupported(`${pf}.protocol`, p.protocol, PROTOCOLS));
+      if (p.name) {
+        if (p.name.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p.name) || !/[a-z]/.test(p.name)) {
+          errs.push(invalid(`${pf}.name`, p.name, "must be no more than 15 characters and contain only lower case alphanumeric characters or '-', with at least one letter"));
+        }
+        if (portNames.has(p.name)) errs.push(duplicate(`${pf}.name`, p.name));
+        portNames.add(p.name);
+      }
+    });
+    c.env.forEach((e, j) => {
+      if (!e.name) errs.push(required(`${cf}.env[${j}].name`));
+      else if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(e.name)) {
+        errs.push(invalid(`${cf}.env[${j}].name`, e.name, "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit"));
+      }
+    });
+    c.volumeMounts.forEach((m, j) => {
+      const mf = `${cf}.volumeMounts[${j}]`;
+      if (!m.name) errs.push(required(`${mf}.name`));
+      else if (!volumes.has(m.name)) errs.push(notFound(`${mf}.name`, m.name));
+      if (!m.mountPath) errs.push(required(`${mf}.mountPath`));
+    });
+    validateResources(cf, c, errs);
+    validateProbe(`${cf}.livenessProbe`, c.livenessProbe, errs);
+    validateProbe(`${cf}.readinessProbe`, c.readinessProbe, errs);
+    validateProbe(`${cf}.startupProbe`, c.startupProbe, errs);
+  });
+}
+
+/** Every error of a (defaulted) pod spec, with paths under `f` ("spec" or "spec.template.spec"). */
+export function validatePodSpec(f: string, spec: PodSpec | undefined, errs: Errors): void {
+  if (!spec) {
+    errs.push(required(f));
+    return;
+  }
+  const volumes = new Set<string>();
+  spec.volumes.forEach((v, i) => {
+    const vf = `${f}.volumes[${i}]`;
+    if (!v.name) errs.push(required(`${vf}.name`));
+    else {
+      validateDnsLabel(`${vf}.name`, v.name, errs);
+      if (volumes.has(v.name)) errs.push(duplicate(`${vf}.name`, v.name));
+      volumes.add(v.name);
+    }
+    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim].filter((s) => s !== undefined).length;
+    if (sources === 0) errs.push(required(vf, "must specify a volume type"));
+    if (sources > 1) errs.push({ field: vf, type: "Forbidden", detail: "may not specify more than 1 volume type" });
+    if (v.hostPath && !v.hostPath.path) errs.push(required(`${vf}.hostPath.path`));
+    if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${vf}.persistentVolumeClaim.claimName`));
+    if (v.emptyDir?.sizeLimit && !isQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${vf}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, QUANTITY_FORMAT_ERROR));
+  });
+  validateContainers(`${f}.containers`, spec.containers, volumes, errs, false);
+  validateContainers(`${f}.initContainers`, spec.initContainers, volumes, errs, true);
+  const all = [...spec.containers, ...spec.initContainers].map((c) => c.name).filter((n) => n !== "");
+  spec.initContainers.forEach((c, i) => {
+    if (spec.containers.some((x) => x.name === c.name)) errs.push(duplicate(`${f}.initContainers[${i}].name`, c.name));
+  });
+  void all;
+  if (spec.restartPolicy && !(RESTART_POLICIES as readonly string[]).includes(spec.restartPolicy)) {
+    errs.push(unsupported(`${f}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
+  }
+  nonNegative(`${f}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, errs);
+  positive(`${f}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, errs);
+  if (spec.nodeName) validateDnsSubdomain(`${f}.nodeName`, spec.nodeName, errs);
+  validateLabels(`${f}.nodeSelector`, spec.nodeSelector, errs);
+  spec.tolerations.forEach((t, i) => {
+    const tf = `${f}.tolerations[${i}]`;
+    if (t.operator && !(TOLERATION_OPERATORS as readonly string[]).includes(t.operator)) errs.push(unsupported(`${tf}.operator`, t.operator, TOLERATION_OPERATORS));
+    if (t.operator === "Exists" && t.value) errs.push(invalid(`${tf}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
+    if (!t.key && t.operator !== "Exists") errs.push(invalid(`${tf}.operator`, t.operator, "operator must be Exists when `key` is empty, which means \"match all values and all keys\""));
+    if (t.effect && !(TAINT_EFFECTS as readonly string[]).includes(t.effect)) errs.push(unsupported(`${tf}.effect`, t.effect, TAINT_EFFECTS));
+    if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") {
+      errs.push(invalid(`${tf}.effect`, t.effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    }
+  });
+}
+
+export { TAINT_EFFECTS };

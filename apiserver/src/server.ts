@@ -1,0 +1,217 @@
+// startApiServer: etcd storage, the watch hub, the registry, the gRPC API and the HTTP endpoints,
+// started in order and stopped in reverse. Used by main.ts and, in-process, by the tests.
+import { readFileSync } from "node:fs";
+import type { Server as HttpServer } from "node:http";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { emptyMeta, ResourcesService, type VersionInfo } from "@mk/proto";
+import { AlreadyExistsError } from "@mk/proto/client";
+import { type Logger, pino } from "pino";
+import { Compactor } from "./housekeeping/compaction.js";
+import { ApiMetrics } from "./http/metrics.js";
+import { startHttp } from "./http/server.js";
+import { SYSTEM_NAMESPACES } from "./registry/namespace.js";
+import { NamespaceCleanup } from "./registry/namespace-cleanup.js";
+import { NamespaceCache } from "./registry/namespaces.js";
+import { Store } from "./registry/store.js";
+import { type KubeletCredentialsFactory, KubeletProxy } from "./service/proxy.js";
+import { resourcesService } from "./service/resources.js";
+import { type EtcdTls, EtcdStorage } from "./storage/etcd.js";
+import { WatchHub } from "./watch/hub.js";
+
+export interface ServerTls {
+  cert: Buffer;
+  key: Buffer;
+  /** When given, clients must present a certificate signed by this CA. */
+  clientCa?: Buffer | undefined;
+}
+
+export interface ApiServerOptions {
+  /** etcd members: http(s)://host:port each. */
+  etcdServers: string[];
+  etcdTls?: EtcdTls | undefined;
+  /** host:port of the gRPC API; port 0 picks a free one. Default 127.0.0.1:6443. */
+  listen?: string;
+  /** The address other components are told to reach this server at (Version). */
+  advertiseAddress?: string;
+  /** host:port of /healthz, /readyz, /metrics; default 127.0.0.1:6444; "" turns it off. */
+  httpListen?: string;
+  tls?: ServerTls | undefined;
+  /** Events expire this long after their last write; default 3600. */
+  eventTtlSeconds?: number;
+  /** Bookmark period of watches that allow them; default 10 s. */
+  bookmarkIntervalMs?: number;
+  /** etcd compaction period (history kept is one period); default 5 min; 0 turns it off. */
+  compactionIntervalMs?: number;
+  namespaceCleanupIntervalMs?: number;
+  /** Channel credentials for kubelets (Logs and Exec); default insecure. */
+  kubeletCredentials?: KubeletCredentialsFactory;
+  logger?: Logger;
+  logLevel?: string;
+}
+
+export interface ApiServer {
+  /** host:port the gRPC API listens on. */
+  address: string;
+  port: number;
+  /** Port of the HTTP endpoints (0 when off). */
+  httpPort: number;
+  storage: EtcdStorage;
+  hub: WatchHub;
+  compactor: Compactor;
+  stop(): Promise<void>;
+}
+
+function splitHostPort(hp: string, defaultHost: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(hp);
+  if (!m) throw new Error(`invalid address "${hp}": expected host:port`);
+  return { host: m[1] || defaultHost, port: Number(m[2]) };
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+    return `v${pkg.version ?? "0.0.0"}`;
+  } catch {
+    return "v0.0.0";
+  }
+}
+
+/** Waits for etcd to answer, up to `timeoutMs` (a cluster starting up brings etcd and us together). */
+async function waitForEtcd(storage: EtcdStorage, timeoutMs: number, log: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      await storage.currentRevision();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "waiting for etcd");
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const log = options.logger ?? pino({ name: "mk-apiserver", level: options.logLevel ?? "info" });
+  const metrics = new ApiMetrics();
+  const storage = new EtcdStorage({
+    endpoints: options.etcdServers,
+    tls: options.etcdTls,
+    observe: (op, seconds) => metrics.etcdLatency.observe({ operation: op }, seconds),
+  });
+  const stops: (() => Promise<void> | void)[] = [() => storage.close()];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        log.warn({ err }, "error while stopping");
+      }
+    }
+    stops.length = 0;
+  };
+
+  try {
+    await waitForEtcd(storage, 30_000, log);
+    const hub = new WatchHub(storage, { onError: (err) => log.warn({ err }, "watch hub lost its etcd watch; restarting") });
+    await hub.start();
+    stops.push(() => hub.stop());
+    const namespaces = new NamespaceCache(storage, hub);
+    await namespaces.start();
+    stops.push(() => namespaces.stop());
+    const store = new Store({ storage, namespaces, eventTtlSeconds: options.eventTtlSeconds ?? 3600 });
+
+    for (const name of SYSTEM_NAMESPACES) {
+      try {
+        await store.create("Namespace", { apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) }, false);
+        log.info({ namespace: name }, "namespace created");
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      }
+    }
+
+    const cleanup = new NamespaceCleanup(store, { log, intervalMs: options.namespaceCleanupIntervalMs });
+    cleanup.start();
+    stops.push(() => cleanup.stop());
+    const compactor = new Compactor(storage, options.compactionIntervalMs ?? 5 * 60_000, log);
+    compactor.start();
+    stops.push(() => compactor.stop());
+
+    const proxy = new KubeletProxy(store, options.kubeletCredentials);
+    stops.push(() => proxy.close());
+    const streams = new Set<AbortController>();
+    const listen = splitHostPort(options.listen ?? "127.0.0.1:6443", "127.0.0.1");
+    const advertise = options.advertiseAddress ?? "";
+    const gitVersion = packageVersion();
+    const version = async (): Promise<VersionInfo> => ({
+      gitVersion,
+      platform: `${process.platform}/${process.arch}`,
+      nodeVersion: process.version,
+      etcdVersion: await storage.version(),
+      advertiseAddress: advertise || address,
+    });
+
+    const server = new Server({
+      // Pings on idle connections so that a cut link under a long watch is noticed in ~30 s.
+      "grpc.keepalive_time_ms": 20_000,
+      "grpc.keepalive_timeout_ms": 10_000,
+      "grpc.max_concurrent_streams": 10_000,
+    });
+    server.addService(ResourcesService, resourcesService({ store, hub, proxy, metrics, log, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, version, streams }));
+    const creds = options.tls
+      ? ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], !!options.tls.clientCa)
+      : ServerCredentials.createInsecure();
+    const bindHost = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${bindHost}:${listen.port}`, creds, (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    const address = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${port}`;
+    stops.push(async () => {
+      // Stop accepting, end the watches (clients re-watch elsewhere), then wait for the rest.
+      for (const ac of streams) ac.abort();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 5_000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    });
+
+    let httpPort = 0;
+    const httpListen = options.httpListen ?? "127.0.0.1:6444";
+    if (httpListen) {
+      const hl = splitHostPort(httpListen, "127.0.0.1");
+      const http: { server: HttpServer; port: number } = await startHttp(hl.host, hl.port, {
+        metrics,
+        ready: async () => {
+          await storage.currentRevision();
+        },
+      });
+      httpPort = http.port;
+      stops.push(() => new Promise<void>((resolve) => http.server.close(() => resolve())));
+      stops.push(() => http.server.closeAllConnections());
+    }
+    log.info({ address, httpPort, etcd: options.etcdServers, tls: !!options.tls, mtls: !!options.tls?.clientCa }, "mk-apiserver serving");
+
+    let stopping: Promise<void> | undefined;
+    return {
+      address,
+      port,
+      httpPort,
+      storage,
+      hub,
+      compactor,
+      stop: () => {
+        stopping ??= stopAll().then(() => log.info("mk-apiserver stopped"));
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

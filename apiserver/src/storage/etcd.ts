@@ -1,0 +1,390 @@
+// Storage of API objects in etcd: the only module that imports etcd3. Values are the protobuf
+// encoding of the kind's message; an object's resourceVersion is its key's mod revision. Creates
+// are "put if absent" and updates "put if the mod revision is still the one read", both in one
+// transaction, so two writers can never both win.
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  ConflictError,
+  ExpiredError,
+  InternalError,
+  NotFoundError,
+  TimeoutError,
+  UnavailableError,
+} from "@mk/proto/client";
+import { type KindName, type KindTypes, KINDS, metaOf } from "@mk/proto";
+import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from "etcd3";
+import { kindPrefix, objectKey, resourceName } from "./keys.js";
+
+export interface EtcdTls {
+  /** PEM of the CA that signed etcd's certificate. */
+  ca: Buffer;
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
+}
+
+export interface EtcdStorageOptions {
+  /** http(s)://host:port of each member. */
+  endpoints: string[];
+  tls?: EtcdTls | undefined;
+  /** Deadline of each etcd call (ms); default 10 s. */
+  timeoutMs?: number;
+  /** Called with each etcd call's duration, for the latency histogram. */
+  observe?: (op: string, seconds: number) => void;
+}
+
+export interface ListPage<K extends KindName> {
+  items: KindTypes[K][];
+  /** The store's revision the list was read at. */
+  revision: string;
+  continue: string;
+}
+
+/** One change seen by a watch; values are the encoded objects. */
+export interface RawEvent {
+  type: "put" | "delete";
+  key: string;
+  modRevision: string;
+  value: Buffer | undefined;
+  prevValue: Buffer | undefined;
+}
+
+export interface RawWatchHandlers {
+  /** A batch of changes; `revision` is etcd's progress: every change up to it has been delivered. */
+  onEvents(events: RawEvent[], revision: string): void;
+  /** The watch ended: ExpiredError when its start revision was compacted away. */
+  onError(err: Error): void;
+}
+
+export interface RawWatch {
+  cancel(): Promise<void>;
+}
+
+interface ContinueToken {
+  rev: string;
+  start: string;
+}
+
+/** etcd3 errors to API errors: the rest of the server sees only typed errors. */
+export function mapEtcdError(err: unknown): Error {
+  if (err instanceof ConflictError || err instanceof NotFoundError || err instanceof ExpiredError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/required revision has been compacted/.test(msg)) {
+    return new ExpiredError("The resourceVersion for the provided watch is too old.", { cause: err });
+  }
+  const name = err instanceof Error ? err.constructor.name : "";
+  if (/Unavailable|ClientClosed|Cancelled|WatchStreamEnded/.test(name) || /UNAVAILABLE|No connection established|connect ECONNREFUSED/.test(msg)) {
+    return new UnavailableError(`etcd is unavailable: ${msg}`, { cause: err });
+  }
+  if (/DeadlineExceeded/.test(name) || /DEADLINE_EXCEEDED|deadline/i.test(msg)) {
+    return new TimeoutError(`etcd did not answer in time: ${msg}`, { cause: err });
+  }
+  return new InternalError(`etcd: ${msg}`, { cause: err });
+}
+
+export class EtcdStorage {
+  private readonly client: Etcd3;
+  private readonly timeoutMs: number;
+  private readonly observe: (op: string, seconds: number) => void;
+  private readonly leases = new LeasePool(this);
+
+  constructor(options: EtcdStorageOptions) {
+    const opts: IOptions = {
+      hosts: options.endpoints,
+      dialTimeout: 5_000,
+      grpcOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000 },
+    };
+    if (options.tls) {
+      opts.credentials = { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key };
+    }
+    this.client = new Etcd3(opts);
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.observe = options.observe ?? (() => {});
+  }
+
+  private async timed<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapEtcdError(err);
+    } finally {
+      this.observe(op, (performance.now() - start) / 1000);
+    }
+  }
+
+  private callOptions() {
+    return { deadline: Date.now() + this.timeoutMs };
+  }
+
+  /** Decodes a stored value and sets its resourceVersion. */
+  decode<K extends KindName>(kind: K, value: Buffer | Uint8Array, modRevision: string): KindTypes[K] {
+    const obj = KINDS[kind].codec.decode(value);
+    metaOf(obj).resourceVersion = modRevision;
+    return obj;
+  }
+
+  /** Encodes without the resourceVersion, which is the key's revision and never stored. */
+  encode<K extends KindName>(kind: K, obj: KindTypes[K]): Buffer {
+    const meta = metaOf(obj);
+    const rv = meta.resourceVersion;
+    meta.resourceVersion = "";
+    try {
+      return Buffer.from(KINDS[kind].codec.encode(obj).finish());
+    } finally {
+      meta.resourceVersion = rv;
+    }
+  }
+
+  private conflict(kind: KindName, name: string): ConflictError {
+    return new ConflictError(
+      `Operation cannot be fulfilled on ${resourceName(kind)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    );
+  }
+
+  private notFound(kind: KindName, name: string): NotFoundError {
+    return new NotFoundError(`${resourceName(kind)} "${name}" not found`);
+  }
+
+  async get<K extends KindName>(kind: K, namespace: string, name: string): Promise<KindTypes[K] | undefined> {
+    const key = objectKey(kind, namespace, name);
+    const res = await this.timed("get", () => this.client.get(key).options(this.callOptions()).exec());
+    const kv = res.kvs[0];
+    return kv ? this.decode(kind, kv.value, kv.mod_revision) : undefined;
+  }
+
+  /** Writes a new object; AlreadyExists when the key is taken. Returns it with its resourceVersion. */
+  async create<K extends KindName>(kind: K, obj: KindTypes[K], opts: { ttlSeconds?: number } = {}): Promise<KindTypes[K]> {
+    const meta = metaOf(obj);
+    const key = objectKey(kind, meta.namespace, meta.name);
+    const value = this.encode(kind, obj);
+    const lease = opts.ttlSeconds ? await this.leases.leaseFor(opts.ttlSeconds) : undefined;
+    const res = await this.timed("create", () => {
+      const put = this.client.put(key).value(value);
+      if (lease) put.lease(lease);
+      return this.client.if(key, "Mod", "==", 0).then(put).options(this.callOptions()).commit();
+    });
+    if (!res.succeeded) {
+      throw new AlreadyExistsError(`${resourceName(kind)} "${meta.name}" already exists`);
+    }
+    meta.resourceVersion = res.header.revision;
+    return obj;
+  }
+
+  /**
+   * Replaces the object when its key's mod revision is still `expectedRevision`; ConflictError when
+   * it changed, NotFoundError when it is gone. Returns the object with its new resourceVersion.
+   */
+  async update<K extends KindName>(kind: K, obj: KindTypes[K], expectedRevision: string, opts: { ttlSeconds?: number } = {}): Promise<KindTypes[K]> {
+    const meta = metaOf(obj);
+    const key = objectKey(kind, meta.namespace, meta.name);
+    const value = this.encode(kind, obj);
+    const lease = opts.ttlSeconds ? await this.leases.leaseFor(opts.ttlSeconds) : undefined;
+    const res = await this.timed("update", () => {
+      const put = this.client.put(key).value(value);
+      if (lease) put.lease(lease);
+      return this.client
+        .if(key, "Mod", "==", expectedRevision)
+        .then(put)
+        .else(this.client.get(key))
+        .options(this.callOptions())
+        .commit();
+    });
+    if (!res.succeeded) {
+      const current = res.responses[0]?.response_range?.kvs?.[0];
+      throw current ? this.conflict(kind, meta.name) : this.notFound(kind, meta.name);
+    }
+    meta.resourceVersion = res.header.revision;
+    return obj;
+  }
+
+  /** Deletes the key when its mod revision is still `expectedRevision`; returns the new store revision. */
+  async remove(kind: KindName, namespace: string, name: string, expectedRevision: string): Promise<string> {
+    const key = objectKey(kind, namespace, name);
+    const res = await this.timed("delete", () =>
+      this.client
+        .if(key, "Mod", "==", expectedRevision)
+        .then(this.client.delete().key(key))
+        .else(this.client.get(key))
+        .options(this.callOptions())
+        .commit(),
+    );
+    if (!res.succeeded) {
+      const current = res.responses[0]?.response_range?.kvs?.[0];
+      throw current ? this.conflict(kind, name) : this.notFound(kind, name);
+    }
+    return res.header.revision;
+  }
+
+  /**
+   * One page of a kind's objects (in one namespace, or all), in key order. A continue token pins
+   * the revision of the first page, so the pages together are one consistent snapshot.
+   */
+  async list<K extends KindName>(kind: K, namespace: string, opts: { limit?: number; continue?: string } = {}): Promise<ListPage<K>> {
+    const prefix = kindPrefix(kind, namespace);
+    const end = prefixEnd(prefix);
+    let start = prefix;
+    let rev: string | undefined;
+    if (opts.continue) {
+      const token = decodeContinue(opts.continue);
+      if (!token.start.startsWith(prefix)) throw new BadRequestError("continue token does not belong to this list");
+      start = token.start;
+      rev = token.rev;
+    }
+    const res = await this.timed("list", () => {
+      const b = this.client.getAll().inRange({ start, end }).options(this.callOptions());
+      if (opts.limit && opts.limit > 0) b.limit(opts.limit);
+      if (rev) b.revision(rev);
+      return b.exec();
+    }).catch((err: unknown) => {
+      if (err instanceof ExpiredError && rev) {
+        throw new ExpiredError("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+      }
+      throw err;
+    });
+    const revision = rev ?? res.header.revision;
+    const items = res.kvs.map((kv: IKeyValue) => this.decode(kind, kv.value, kv.mod_revision));
+    const last = res.kvs[res.kvs.length - 1];
+    const cont = res.more && last ? encodeContinue({ rev: revision, start: `${last.key.toString()}\0` }) : "";
+    return { items, revision, continue: cont };
+  }
+
+  /** The store's current revision. */
+  async currentRevision(): Promise<string> {
+    const res = await this.timed("revision", () => this.client.get("/registry/\0revision").options(this.callOptions()).exec());
+    return res.header.revision;
+  }
+
+  /** Throws ExpiredError when `revision` has been compacted away (a cheap read at that revision). */
+  async assertNotCompacted(revision: string): Promise<void> {
+    await this.timed("revision", () => this.client.get("/registry/\0revision").revision(revision).options(this.callOptions()).exec());
+  }
+
+  /** Watches keys under `prefix` from `fromRevision` (inclusive), with each change's previous value. */
+  watch(prefix: string, fromRevision: string, handlers: RawWatchHandlers): RawWatch {
+    let watcher: Watcher | undefined;
+    let cancelled = false;
+    const onData = (res: IWatchResponse) => {
+      if (cancelled) return;
+      const events: RawEvent[] = res.events.map((e) => ({
+        type: e.type === "Delete" ? "delete" : "put",
+        key: e.kv.key.toString(),
+        modRevision: e.kv.mod_revision,
+        value: e.type === "Delete" ? undefined : e.kv.value,
+        prevValue: e.prev_kv ? e.prev_kv.value : undefined,
+      }));
+      handlers.onEvents(events, res.header.revision);
+    };
+    const onError = (err: Error) => {
+      if (cancelled) return;
+      cancelled = true;
+      // etcd cancels a watch whose start revision is compacted; the library reports it as
+      // "Watcher canceled" with no reason. Nothing else cancels our watches, so it means "expired".
+      const mapped = /Watcher canceled|compacted/.test(err.message)
+        ? new ExpiredError("The resourceVersion for the provided watch is too old.", { cause: err })
+        : mapEtcdError(err);
+      handlers.onError(mapped);
+      void watcher?.cancel().catch(() => {
+        // already ended on etcd's side: nothing to release
+      });
+    };
+    const builder = this.client.watch().prefix(prefix).withPreviousKV().startRevision(fromRevision);
+    const w = builder.watcher();
+    watcher = w;
+    w.on("data", onData);
+    w.on("error", onError);
+    return {
+      async cancel() {
+        if (cancelled) return;
+        cancelled = true;
+        w.removeListener("data", onData);
+        try {
+          await w.cancel();
+        } catch {
+          // The stream may already be gone (etcd closed): nothing left to release.
+        }
+      },
+    };
+  }
+
+  /** Compacts etcd's history up to `revision` (physical: waits until it is applied). */
+  async compact(revision: string): Promise<void> {
+    await this.timed("compact", () => this.client.kv.compact({ revision, physical: true }, this.callOptions()));
+  }
+
+  /** etcd's server version, from the first member that answers. */
+  async version(): Promise<string> {
+    const res = await this.timed("status", () => this.client.maintenance.status(this.callOptions()));
+    return res.version;
+  }
+
+  /** Grants a lease of `ttlSeconds` (used by the lease pool). */
+  async grantLease(ttlSeconds: number): Promise<string> {
+    const res = await this.timed("lease", () => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }, this.callOptions()));
+    return res.ID;
+  }
+
+  /** The lease id and remaining TTL of a stored object (tests and housekeeping). */
+  async leaseOf(kind: KindName, namespace: string, name: string): Promise<{ lease: string; ttl: number } | undefined> {
+    const res = await this.timed("get", () => this.client.get(objectKey(kind, namespace, name)).options(this.callOptions()).exec());
+    const kv = res.kvs[0];
+    if (!kv || kv.lease === "0") return undefined;
+    const ttl = await this.client.leaseClient.leaseTimeToLive({ ID: kv.lease }, this.callOptions());
+    return { lease: kv.lease, ttl: Number(ttl.TTL) };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/**
+ * Leases for objects that expire (Events). Granting one lease per event would cost a round trip
+ * each and fill etcd with leases, so, as kube-apiserver does, a lease is reused for writes within
+ * 5% of the TTL: with a 1 h TTL, one lease of 1 h 3 min serves every event of 3 minutes, each of
+ * which then lives between 1 h and 1 h 3 min.
+ */
+class LeasePool {
+  private current: { id: string; ttl: number; expiresAt: number } | undefined;
+  private pending: Promise<string> | undefined;
+  constructor(private readonly storage: EtcdStorage) {}
+
+  async leaseFor(ttlSeconds: number): Promise<string> {
+    const now = Date.now();
+    const cur = this.current;
+    if (cur && cur.ttl === ttlSeconds && now + ttlSeconds * 1000 <= cur.expiresAt) return cur.id;
+    if (this.pending) return await this.pending;
+    const reuse = Math.min(3600, Math.max(1, Math.floor(ttlSeconds * 0.05)));
+    this.pending = this.storage.grantLease(ttlSeconds + reuse).then(
+      (id) => {
+        this.current = { id, ttl: ttlSeconds, expiresAt: now + (ttlSeconds + reuse) * 1000 };
+        this.pending = undefined;
+        return id;
+      },
+      (err: unknown) => {
+        this.pending = undefined;
+        throw err;
+      },
+    );
+    return await this.pending;
+  }
+}
+
+/** The first key after every key with this prefix. */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify(t)).toString("base64url");
+}
+
+function decodeContinue(s: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(s, "base64url").toString()) as Partial<ContinueToken>;
+    if (typeof t.rev === "string" && typeof t.start === "string" && /^\d+$/.test(t.rev)) return { rev: t.rev, start: t.start };
+  } catch {
+    // falls through to the error below
+  }
+  throw new ExpiredError("continue key is not valid: start a new list without the continue parameter");
+}

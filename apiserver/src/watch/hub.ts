@@ -1,0 +1,183 @@
+// One etcd watch over every object, decoded once and fanned out to the API's watchers, with a
+// window of recent events so that a watch from a recent resourceVersion needs no etcd watch of
+// its own (kube-apiserver's watch cache, in small). Because it sees every write under /registry/,
+// its last revision is the store's: everything up to it has been delivered, which is what a
+// BOOKMARK promises.
+import type { AnyObject, KindName } from "@mk/proto";
+import type { EtcdStorage, RawEvent, RawWatch } from "../storage/etcd.js";
+import { parseKey, REGISTRY_PREFIX } from "../storage/keys.js";
+
+export interface HubEvent {
+  revision: number;
+  kind: KindName;
+  namespace: string;
+  name: string;
+  type: "put" | "delete";
+  /** The object after a put (resourceVersion = revision). */
+  object: AnyObject | undefined;
+  /** The object before the change; for a delete its resourceVersion is the delete's revision. */
+  prev: AnyObject | undefined;
+}
+
+export interface HubSubscriber {
+  onEvent(ev: HubEvent): void;
+  /** The hub lost its etcd watch: the subscriber must end (its client relists). */
+  onError(err: Error): void;
+}
+
+export interface WatchHubOptions {
+  /** Events kept for watches that start in the past; default 10 000. */
+  windowEvents?: number;
+  onError?: (err: Error) => void;
+}
+
+export class WatchHub {
+  private readonly subscribers = new Map<KindName, Set<HubSubscriber>>();
+  private readonly progressListeners = new Set<(revision: number) => void>();
+  private window: HubEvent[] = [];
+  private readonly windowEvents: number;
+  private watch: RawWatch | undefined;
+  private stopped = false;
+  /** Every event with a revision >= coveredFrom is in the window or still to come. */
+  private coveredFrom = 0;
+  private last = 0;
+
+  constructor(
+    private readonly storage: EtcdStorage,
+    private readonly options: WatchHubOptions = {},
+  ) {
+    this.windowEvents = options.windowEvents ?? 10_000;
+  }
+
+  /** The store's revision as far as the hub has seen: every change up to it has been delivered. */
+  get lastRevision(): number {
+    return this.last;
+  }
+
+  get oldestCovered(): number {
+    return this.coveredFrom;
+  }
+
+  async start(): Promise<void> {
+    const rev = Number(await this.storage.currentRevision());
+    this.window = [];
+    this.coveredFrom = rev + 1;
+    this.last = rev;
+    this.watch = this.storage.watch(REGISTRY_PREFIX, String(rev + 1), {
+      onEvents: (events, revision) => this.onEvents(events, Number(revision)),
+      onError: (err) => this.onWatchError(err),
+    });
+  }
+
+  private onEvents(events: RawEvent[], revision: number): void {
+    for (const raw of events) {
+      const ev = this.decode(raw);
+      if (!ev) continue;
+      this.window.push(ev);
+      if (ev.revision > this.last) this.last = ev.revision;
+      const subs = this.subscribers.get(ev.kind);
+      if (subs) for (const s of subs) s.onEvent(ev);
+    }
+    if (this.window.length > this.windowEvents) {
+      const drop = this.window.length - this.windowEvents;
+      this.coveredFrom = (this.window[drop - 1]?.revision ?? this.coveredFrom) + 1;
+      this.window = this.window.slice(drop);
+    }
+    if (revision > this.last) this.last = revision;
+    for (const l of this.progressListeners) l(this.last);
+  }
+
+  private decode(raw: RawEvent): HubEvent | undefined {
+    const k = parseKey(raw.key);
+    if (!k) return undefined;
+    const revision = Number(raw.modRevision);
+    const object = raw.value ? this.storage.decode(k.kind, raw.value, raw.modRevision) : undefined;
+    let prev: AnyObject | undefined;
+    if (raw.prevValue) {
+      // A deleted object is reported with the delete's revision, as Kubernetes does.
+      prev = this.storage.decode(k.kind, raw.prevValue, raw.type === "delete" ? raw.modRevision : "");
+    }
+    return { revision, kind: k.kind, namespace: k.namespace, name: k.name, type: raw.type, object, prev };
+  }
+
+  private onWatchError(err: Error): void {
+    if (this.stopped) return;
+    this.options.onError?.(err);
+    // Every subscriber may have missed events: end them all (their clients relist), start afresh.
+    const all = [...this.subscribers.values()].flatMap((s) => [...s]);
+    this.subscribers.clear();
+    for (const s of all) s.onError(err);
+    void this.restart();
+  }
+
+  private async restart(): Promise<void> {
+    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await this.start();
+        return;
+      } catch (err) {
+        this.options.onError?.(err instanceof Error ? err : new Error(String(err)));
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /**
+   * Delivers every event of `kind` with a revision > fromRevision: first those in the window,
+   * then each as it comes. Returns undefined when the window no longer reaches back that far.
+   */
+  subscribe(kind: KindName, fromRevision: number, sub: HubSubscriber): (() => void) | undefined {
+    if (fromRevision + 1 < this.coveredFrom) return undefined;
+    for (const ev of this.window) {
+      if (ev.kind === kind && ev.revision > fromRevision) sub.onEvent(ev);
+    }
+    let set = this.subscribers.get(kind);
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(kind, set);
+    }
+    // When the hub lags behind a list read at fromRevision, events up to it may still arrive:
+    // the guard skips them.
+    const guarded: HubSubscriber = {
+      onEvent: (ev) => {
+        if (ev.revision > fromRevision) sub.onEvent(ev);
+      },
+      onError: (err) => sub.onError(err),
+    };
+    set.add(guarded);
+    return () => {
+      this.subscribers.get(kind)?.delete(guarded);
+    };
+  }
+
+  /** Called after each batch with the hub's revision (for waiters such as tests and bookmarks). */
+  onProgress(listener: (revision: number) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  /** Resolves when the hub has seen `revision` (or after timeoutMs). */
+  async waitFor(revision: number, timeoutMs = 5_000): Promise<boolean> {
+    if (this.last >= revision) return true;
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(false);
+      }, timeoutMs);
+      const off = this.onProgress((rev) => {
+        if (rev >= revision) {
+          clearTimeout(timer);
+          off();
+          resolve(true);
+        }
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.subscribers.clear();
+    this.progressListeners.clear();
+    await this.watch?.cancel();
+  }
+}
