@@ -3,6 +3,7 @@
 // (4 bytes, little endian) when there is one, printed in decimal and safe-encoded so that the result
 // has no vowels (no words) and no ambiguous characters.
 import { PodTemplateSpec } from "@mk/proto";
+import type { RoTemplate } from "../types.js";
 
 const FNV32_OFFSET = 0x811c9dc5;
 const FNV32_PRIME = 0x01000193;
@@ -29,8 +30,9 @@ export function stableStringify(value: unknown): string {
 }
 
 /** The template's canonical form: ts-proto's JSON (default values left out), keys sorted. */
-export function canonicalTemplate(t: PodTemplateSpec | undefined): string {
-  return stableStringify(PodTemplateSpec.toJSON(t ?? PodTemplateSpec.fromPartial({})));
+export function canonicalTemplate(t: RoTemplate | undefined): string {
+  // toJSON only reads: the cast lets a read-only cached template through.
+  return stableStringify(PodTemplateSpec.toJSON((t ?? PodTemplateSpec.fromPartial({})) as PodTemplateSpec));
 }
 
 // Kubernetes' rand.SafeEncodeString alphabet: no vowels, no 0/1/3 (look like o/l/e).
@@ -42,7 +44,7 @@ export function safeEncodeString(s: string): string {
   return out;
 }
 
-export function computeHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
+export function computeHash(template: RoTemplate | undefined, collisionCount?: number): string {
   const enc = new TextEncoder();
   let h = fnv32a(enc.encode(canonicalTemplate(template)));
   if (collisionCount !== undefined) {

@@ -1,7 +1,7 @@
 // Deployment status and its conditions (Kubernetes' progress.go and sync.go calculateStatus):
 // `Available` (minimum availability) and `Progressing` with Kubernetes' reasons, judged against
 // progressDeadlineSeconds. Pure: the clock is a parameter.
-import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from "@mk/proto";
+import type { DeploymentCondition, DeploymentStatus } from "@mk/proto";
 import {
   actualReplicaCount,
   availableReplicaCount,
@@ -10,6 +10,8 @@ import {
   replicaCount,
   specReplicas,
 } from "./util.js";
+import type { DeepReadonly } from "@mk/proto/informer";
+import type { RS, RoDeployment } from "../types.js";
 
 export const AVAILABLE = "Available";
 export const PROGRESSING = "Progressing";
@@ -37,7 +39,7 @@ export function newCondition(type: string, status: string, reason: string, messa
   return { type, status, reason, message, lastUpdateTime: t, lastTransitionTime: t };
 }
 
-export function getCondition(status: DeploymentStatus | undefined, type: string): DeploymentCondition | undefined {
+export function getCondition(status: DeepReadonly<DeploymentStatus> | undefined, type: string): DeepReadonly<DeploymentCondition> | undefined {
   return status?.conditions.find((c) => c.type === type);
 }
 
@@ -58,13 +60,13 @@ export function removeCondition(status: DeploymentStatus, type: string): void {
 }
 
 /** progressDeadlineSeconds is set and is not "forever" (MaxInt32). */
-export function hasProgressDeadline(d: Deployment): boolean {
+export function hasProgressDeadline(d: RoDeployment): boolean {
   const s = d.spec?.progressDeadlineSeconds;
   return s !== undefined && s !== 2147483647;
 }
 
 /** The status the ReplicaSets add up to, with the Available condition (Kubernetes' calculateStatus). */
-export function calculateStatus(allRSs: readonly (ReplicaSet | undefined)[], newRS: ReplicaSet | undefined, d: Deployment, now: Date): DeploymentStatus {
+export function calculateStatus(allRSs: readonly (RS | undefined)[], newRS: RS | undefined, d: RoDeployment, now: Date): DeploymentStatus {
   const available = availableReplicaCount(allRSs);
   // Asked-for pods minus available ones; negative while scaling down (more available than asked), so 0.
   const unavailable = Math.max(0, replicaCount(allRSs) - available);
@@ -81,21 +83,21 @@ export function calculateStatus(allRSs: readonly (ReplicaSet | undefined)[], new
   };
   // 10 replicas, maxUnavailable 2: Available while at least 8 pods are available.
   if (available >= specReplicas(d) - maxUnavailable(d)) {
-    setCondition(status, newCondition(AVAILABLE, "True", MINIMUM_REPLICAS_AVAILABLE, "Deployment has minimum availability.", now));
+    setCondition(status, newCondition(AVAILABLE, "True", MINIMUM_REPLICAS_AVAILABLE, "RoDeployment has minimum availability.", now));
   } else {
-    setCondition(status, newCondition(AVAILABLE, "False", MINIMUM_REPLICAS_UNAVAILABLE, "Deployment does not have minimum availability.", now));
+    setCondition(status, newCondition(AVAILABLE, "False", MINIMUM_REPLICAS_UNAVAILABLE, "RoDeployment does not have minimum availability.", now));
   }
   return status;
 }
 
 /** Every pod updated, existing and available, for the current generation. */
-export function deploymentComplete(d: Deployment, s: DeploymentStatus): boolean {
+export function deploymentComplete(d: RoDeployment, s: DeploymentStatus): boolean {
   const n = specReplicas(d);
   return s.updatedReplicas === n && s.replicas === n && s.availableReplicas === n && s.observedGeneration >= (d.metadata?.generation ?? 0);
 }
 
 /** Whether the new status shows progress over the stored one: more updated, fewer old, more ready or available. */
-export function deploymentProgressing(d: Deployment, s: DeploymentStatus): boolean {
+export function deploymentProgressing(d: RoDeployment, s: DeploymentStatus): boolean {
   const old = d.status;
   const oldOld = (old?.replicas ?? 0) - (old?.updatedReplicas ?? 0);
   const newOld = s.replicas - s.updatedReplicas;
@@ -108,7 +110,7 @@ export function deploymentProgressing(d: Deployment, s: DeploymentStatus): boole
 }
 
 /** Whether more than progressDeadlineSeconds passed since the Progressing condition last moved. */
-export function deploymentTimedOut(d: Deployment, s: DeploymentStatus, now: Date): boolean {
+export function deploymentTimedOut(d: RoDeployment, s: DeploymentStatus, now: Date): boolean {
   if (!hasProgressDeadline(d)) return false;
   const c = getCondition(s, PROGRESSING);
   if (!c) return false;
@@ -124,7 +126,7 @@ export function deploymentTimedOut(d: Deployment, s: DeploymentStatus, now: Date
  * NewReplicaSetAvailable, progress → ReplicaSetUpdated (lastUpdateTime moves), no progress past the
  * deadline → ProgressDeadlineExceeded (status False).
  */
-export function rolloutStatus(allRSs: readonly (ReplicaSet | undefined)[], newRS: ReplicaSet | undefined, d: Deployment, now: Date): DeploymentStatus {
+export function rolloutStatus(allRSs: readonly (RS | undefined)[], newRS: RS | undefined, d: RoDeployment, now: Date): DeploymentStatus {
   const s = calculateStatus(allRSs, newRS, d, now);
   if (!hasProgressDeadline(d)) removeCondition(s, PROGRESSING);
   const cur = getCondition(d.status, PROGRESSING);
@@ -132,10 +134,10 @@ export function rolloutStatus(allRSs: readonly (ReplicaSet | undefined)[], newRS
   if (hasProgressDeadline(d) && !complete) {
     const name = d.metadata?.name ?? "";
     if (deploymentComplete(d, s)) {
-      const msg = newRS ? `ReplicaSet "${newRS.metadata?.name}" has successfully progressed.` : `Deployment "${name}" has successfully progressed.`;
+      const msg = newRS ? `RS "${newRS.metadata?.name}" has successfully progressed.` : `RoDeployment "${name}" has successfully progressed.`;
       setCondition(s, newCondition(PROGRESSING, "True", NEW_RS_AVAILABLE_REASON, msg, now));
     } else if (deploymentProgressing(d, s)) {
-      const msg = newRS ? `ReplicaSet "${newRS.metadata?.name}" is progressing.` : `Deployment "${name}" is progressing.`;
+      const msg = newRS ? `RS "${newRS.metadata?.name}" is progressing.` : `RoDeployment "${name}" is progressing.`;
       const c = newCondition(PROGRESSING, "True", RS_UPDATED_REASON, msg, now);
       // Progress moves lastUpdateTime even with the same reason, so remove and re-add; a condition
       // that was already True keeps its lastTransitionTime.
@@ -145,7 +147,7 @@ export function rolloutStatus(allRSs: readonly (ReplicaSet | undefined)[], newRS
       }
       setCondition(s, c);
     } else if (deploymentTimedOut(d, s, now)) {
-      const msg = newRS ? `ReplicaSet "${newRS.metadata?.name}" has timed out progressing.` : `Deployment "${name}" has timed out progressing.`;
+      const msg = newRS ? `RS "${newRS.metadata?.name}" has timed out progressing.` : `RoDeployment "${name}" has timed out progressing.`;
       setCondition(s, newCondition(PROGRESSING, "False", TIMED_OUT_REASON, msg, now));
     }
   }
@@ -157,7 +159,7 @@ export function rolloutStatus(allRSs: readonly (ReplicaSet | undefined)[], newRS
  * (Kubernetes' requeueStuckDeployment): ms from now, or undefined when there is nothing to wait for.
  * Deadline 600 s, last progress 590 s ago → 10 000 ms (+1 s so the check lands after the deadline).
  */
-export function requeueStuckAfter(d: Deployment, s: DeploymentStatus, now: Date): number | undefined {
+export function requeueStuckAfter(d: RoDeployment, s: DeploymentStatus, now: Date): number | undefined {
   const c = getCondition(s, PROGRESSING);
   if (!hasProgressDeadline(d) || !c) return undefined;
   if (c.reason === NEW_RS_AVAILABLE_REASON || c.reason === TIMED_OUT_REASON) return undefined;
@@ -173,17 +175,17 @@ export function requeueStuckAfter(d: Deployment, s: DeploymentStatus, now: Date)
  * (Kubernetes' checkPausedConditions). Changes `s`; returns whether it did. A timed-out rollout keeps
  * its ProgressDeadlineExceeded.
  */
-export function pausedConditions(d: Deployment, s: DeploymentStatus, now: Date): boolean {
+export function pausedConditions(d: RoDeployment, s: DeploymentStatus, now: Date): boolean {
   if (!hasProgressDeadline(d)) return false;
   const cur = getCondition(s, PROGRESSING);
   if (cur?.reason === TIMED_OUT_REASON) return false;
   const pausedCond = cur?.reason === PAUSED_DEPLOY_REASON;
   if (d.spec?.paused && !pausedCond) {
-    setCondition(s, newCondition(PROGRESSING, "Unknown", PAUSED_DEPLOY_REASON, "Deployment is paused", now));
+    setCondition(s, newCondition(PROGRESSING, "Unknown", PAUSED_DEPLOY_REASON, "RoDeployment is paused", now));
     return true;
   }
   if (!d.spec?.paused && pausedCond) {
-    setCondition(s, newCondition(PROGRESSING, "Unknown", RESUMED_DEPLOY_REASON, "Deployment is resumed", now));
+    setCondition(s, newCondition(PROGRESSING, "Unknown", RESUMED_DEPLOY_REASON, "RoDeployment is resumed", now));
     return true;
   }
   return false;

@@ -12,45 +12,47 @@ import {
   setReplicasAnnotations,
   specReplicas,
 } from "./util.js";
+import type { RoDeployment, RoTemplate, RS } from "../types.js";
 
 /** Kubernetes keeps revision-history under this many characters, dropping the oldest entries. */
 export const MAX_REVISION_HISTORY_CHARS = 2000;
 
 /** The revision of a ReplicaSet or Deployment; undefined when absent or not a number. */
-export function revisionOf(obj: ReplicaSet | Deployment): number | undefined {
+export function revisionOf(obj: RS | RoDeployment): number | undefined {
   const v = obj.metadata?.annotations?.[REVISION_ANNOTATION];
   if (v === undefined || !/^\d+$/.test(v)) return undefined;
   return Number(v);
 }
 
 /** The highest revision among the ReplicaSets, 0 when none has one. */
-export function maxRevision(rss: readonly ReplicaSet[]): number {
+export function maxRevision(rss: readonly RS[]): number {
   return rss.reduce((m, rs) => Math.max(m, revisionOf(rs) ?? 0), 0);
 }
 
-function withoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
-  const c = PodTemplateSpec.decode(PodTemplateSpec.encode(t ?? PodTemplateSpec.fromPartial({})).finish());
+function withoutHash(t: RoTemplate | undefined): PodTemplateSpec {
+  // encode only reads: the cast lets a read-only cached template through.
+  const c = PodTemplateSpec.decode(PodTemplateSpec.encode((t ?? PodTemplateSpec.fromPartial({})) as PodTemplateSpec).finish());
   if (c.metadata?.labels) delete c.metadata.labels[POD_TEMPLATE_HASH_LABEL];
   return c;
 }
 
 /** Templates equal once the pod-template-hash label is taken out of both. */
-export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
+export function equalIgnoreHash(a: RoTemplate | undefined, b: RoTemplate | undefined): boolean {
   return canonicalTemplate(withoutHash(a)) === canonicalTemplate(withoutHash(b));
 }
 
 /** The template minus its pod-template-hash label (what undo puts back into the Deployment). */
-export function templateWithoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
+export function templateWithoutHash(t: RoTemplate | undefined): PodTemplateSpec {
   return withoutHash(t);
 }
 
 /** The oldest ReplicaSet whose template equals the Deployment's: the new one. */
-export function findNewReplicaSet(d: Deployment, rss: readonly ReplicaSet[]): ReplicaSet | undefined {
+export function findNewReplicaSet(d: RoDeployment, rss: readonly RS[]): RS | undefined {
   return [...rss].sort(byCreation).find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
 }
 
 /** Every ReplicaSet but the new one. */
-export function findOldReplicaSets(rss: readonly ReplicaSet[], newRS: ReplicaSet | undefined): ReplicaSet[] {
+export function findOldReplicaSets(rss: readonly RS[], newRS: RS | undefined): RS[] {
   const uid = newRS?.metadata?.uid;
   return rss.filter((rs) => rs !== newRS && (uid === undefined || rs.metadata?.uid !== uid));
 }
@@ -60,7 +62,7 @@ export function findOldReplicaSets(rss: readonly ReplicaSet[], newRS: ReplicaSet
  * revision, and when a ReplicaSet that already had a revision is re-used (rollback) keeps the old one in
  * revision-history: revision 1 re-used as 3 → revision "3", revision-history "1". `rs` must be a clone.
  */
-export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: number, exists: boolean): boolean {
+export function setNewReplicaSetAnnotations(d: RoDeployment, rs: ReplicaSet, newRevision: number, exists: boolean): boolean {
   if (!rs.metadata) return false;
   const a = { ...rs.metadata.annotations };
   let changed = false;
@@ -103,6 +105,6 @@ export function setDeploymentRevision(d: Deployment, revision: string): boolean 
 }
 
 /** A clone of a ReplicaSet for writing. */
-export function cloneRS(rs: ReplicaSet): ReplicaSet {
-  return cloneObject("ReplicaSet", rs);
+export function cloneRS(rs: RS): ReplicaSet {
+  return cloneObject("ReplicaSet", rs as ReplicaSet);
 }

@@ -1,9 +1,10 @@
 // Rollback (kubectl's DeploymentRollbacker, which mkctl mirrors): choose the ReplicaSet of a revision
 // (0: the one before the current), and put its template, minus the pod-template-hash label, back into
 // the Deployment; the controller then re-uses that ReplicaSet and gives it the next revision.
-import type { Deployment, PodTemplateSpec, ReplicaSet } from "@mk/proto";
+import type { PodTemplateSpec } from "@mk/proto";
 import { equalIgnoreHash, revisionOf, templateWithoutHash } from "./revision.js";
 import { ANNOTATIONS_TO_SKIP } from "./util.js";
+import type { RS, RoDeployment } from "../types.js";
 
 export type RollbackPlan =
   | { kind: "rollback"; template: PodTemplateSpec; annotations: Record<string, string>; revision: number }
@@ -11,11 +12,11 @@ export type RollbackPlan =
   | { kind: "error"; message: string };
 
 /** The ReplicaSet of `toRevision`, or with 0 the one of the second-highest revision. */
-export function findRevision(d: Deployment, rss: readonly ReplicaSet[], toRevision: number): ReplicaSet | string {
+export function findRevision(d: RoDeployment, rss: readonly RS[], toRevision: number): RS | string {
   if (toRevision < 0) return `unable to find specified revision ${toRevision} in history`;
-  let latest: ReplicaSet | undefined;
+  let latest: RS | undefined;
   let latestRev = -1;
-  let previous: ReplicaSet | undefined;
+  let previous: RS | undefined;
   let previousRev = -1;
   for (const rs of rss) {
     const v = revisionOf(rs);
@@ -39,7 +40,7 @@ export function findRevision(d: Deployment, rss: readonly ReplicaSet[], toRevisi
   return previous;
 }
 
-export function planRollback(d: Deployment, rss: readonly ReplicaSet[], toRevision: number): RollbackPlan {
+export function planRollback(d: RoDeployment, rss: readonly RS[], toRevision: number): RollbackPlan {
   if (d.spec?.paused) {
     return { kind: "error", message: "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again" };
   }

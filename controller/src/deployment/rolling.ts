@@ -2,7 +2,6 @@
 // replicas + maxSurge, then scale old ones down while availability stays at least replicas - maxUnavailable.
 // These functions only decide; the controller applies the ScaleActions they return, and a later sync
 // (woken by the ReplicaSets' status changing) takes the next step.
-import type { Deployment, ReplicaSet } from "@mk/proto";
 import {
   availableReplicaCount,
   byCreation,
@@ -12,10 +11,11 @@ import {
   replicaCount,
   specReplicas,
 } from "./util.js";
+import type { RS, RoDeployment } from "../types.js";
 
 /** Set `rs` to `to` replicas (it has `from`); `reason` says which rule asked for it. */
 export interface ScaleAction {
-  rs: ReplicaSet;
+  rs: RS;
   from: number;
   to: number;
   reason: string;
@@ -26,7 +26,7 @@ export interface ScaleAction {
  * 10 replicas, maxSurge 3, the sets hold 8 old + 3 new = 11: the total may reach 13, so the new set
  * may grow by min(13 - 11, 10 - 3) = 2, to 5.
  */
-export function newRSNewReplicas(d: Deployment, allRSs: readonly ReplicaSet[], newRS: ReplicaSet): number {
+export function newRSNewReplicas(d: RoDeployment, allRSs: readonly RS[], newRS: RS): number {
   const desired = specReplicas(d);
   if (!isRollingUpdate(d)) return desired;
   const maxTotal = desired + maxSurge(d);
@@ -37,7 +37,7 @@ export function newRSNewReplicas(d: Deployment, allRSs: readonly ReplicaSet[], n
 }
 
 /** The new ReplicaSet's next size, or undefined when it stays (Kubernetes' reconcileNewReplicaSet). */
-export function reconcileNewReplicaSet(d: Deployment, allRSs: readonly ReplicaSet[], newRS: ReplicaSet): ScaleAction | undefined {
+export function reconcileNewReplicaSet(d: RoDeployment, allRSs: readonly RS[], newRS: RS): ScaleAction | undefined {
   const desired = specReplicas(d);
   const have = specReplicas(newRS);
   if (have === desired) return undefined;
@@ -52,10 +52,10 @@ export function reconcileNewReplicaSet(d: Deployment, allRSs: readonly ReplicaSe
  * sets. Each ReplicaSet appears at most once, with its final size.
  */
 export function reconcileOldReplicaSets(
-  d: Deployment,
-  allRSs: readonly ReplicaSet[],
-  oldRSs: readonly ReplicaSet[],
-  newRS: ReplicaSet,
+  d: RoDeployment,
+  allRSs: readonly RS[],
+  oldRSs: readonly RS[],
+  newRS: RS,
 ): ScaleAction[] {
   const oldPods = replicaCount(oldRSs);
   if (oldPods === 0) return [];
@@ -69,8 +69,8 @@ export function reconcileOldReplicaSets(
   const maxScaledDown = allPods - minAvailable - newRSUnavailable;
   if (maxScaledDown <= 0) return [];
 
-  const sizes = new Map<ReplicaSet, number>(oldRSs.map((rs) => [rs, specReplicas(rs)]));
-  const reasons = new Map<ReplicaSet, string>();
+  const sizes = new Map<RS, number>(oldRSs.map((rs) => [rs, specReplicas(rs)]));
+  const reasons = new Map<RS, string>();
   const cleaned = cleanupUnhealthyReplicas(oldRSs, maxScaledDown);
   for (const a of cleaned) {
     sizes.set(a.rs, a.to);
@@ -95,7 +95,7 @@ export function reconcileOldReplicaSets(
  * maxCleanup in all: an old set of 4 with 1 available gives up to 3 pods without costing availability.
  * The ReplicaSet controller deletes not-ready pods first, so these are the ones that go.
  */
-export function cleanupUnhealthyReplicas(oldRSs: readonly ReplicaSet[], maxCleanup: number): ScaleAction[] {
+export function cleanupUnhealthyReplicas(oldRSs: readonly RS[], maxCleanup: number): ScaleAction[] {
   const out: ScaleAction[] = [];
   let total = 0;
   for (const rs of [...oldRSs].sort(byCreation)) {
@@ -115,9 +115,9 @@ export function cleanupUnhealthyReplicas(oldRSs: readonly ReplicaSet[], maxClean
  * 3 replicas at 25 %/25 % (minAvailable 3) with old 3 + new 1 all available: 4 - 3 = 1 old pod may go.
  */
 export function scaleDownOldReplicaSetsForRollingUpdate(
-  d: Deployment,
-  allRSs: readonly ReplicaSet[],
-  oldRSs: readonly { rs: ReplicaSet; replicas: number }[],
+  d: RoDeployment,
+  allRSs: readonly RS[],
+  oldRSs: readonly { rs: RS; replicas: number }[],
 ): ScaleAction[] {
   const minAvailable = specReplicas(d) - maxUnavailable(d);
   const available = availableReplicaCount(allRSs);

@@ -1,7 +1,6 @@
 // Scaling without rolling (Kubernetes' sync.go): a change of spec.replicas, mid-rollout or while
 // paused, is spread over the active ReplicaSets in proportion to their size, and the old, empty
 // ReplicaSets beyond revisionHistoryLimit are chosen for deletion.
-import type { Deployment, ReplicaSet } from "@mk/proto";
 import { revisionOf } from "./revision.js";
 import type { ScaleAction } from "./rolling.js";
 import {
@@ -19,12 +18,13 @@ import {
   replicaCount,
   specReplicas,
 } from "./util.js";
+import type { RS, RoDeployment } from "../types.js";
 
 /**
  * Whether spec.replicas changed since the active ReplicaSets were last sized: their desired-replicas
  * annotation records the deployment's replicas at that time.
  */
-export function isScalingEvent(d: Deployment, allRSs: readonly (ReplicaSet | undefined)[]): boolean {
+export function isScalingEvent(d: RoDeployment, allRSs: readonly (RS | undefined)[]): boolean {
   const desired = specReplicas(d);
   return filterActive(allRSs).some((rs) => {
     const a = intAnnotation(rs, DESIRED_REPLICAS_ANNOTATION);
@@ -36,7 +36,7 @@ export function isScalingEvent(d: Deployment, allRSs: readonly (ReplicaSet | und
  * This ReplicaSet's share of `toAdd` (negative: to remove), capped by what is still left to hand out
  * (Kubernetes' GetReplicaSetProportion).
  */
-export function replicaSetProportion(rs: ReplicaSet, d: Deployment, toAdd: number, added: number): number {
+export function replicaSetProportion(rs: RS, d: RoDeployment, toAdd: number, added: number): number {
   if (specReplicas(rs) === 0 || toAdd === 0 || toAdd === added) return 0;
   const fraction = replicaSetFraction(rs, d);
   const allowed = toAdd - added;
@@ -48,7 +48,7 @@ export function replicaSetProportion(rs: ReplicaSet, d: Deployment, toAdd: numbe
  * max-replicas annotation) to the current one: an old set of 8 sized for 13 (10 + surge 3), now 18
  * (15 + 3), becomes round(8 × 18 / 13) = round(11.08) = 11, a fraction of +3.
  */
-export function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
+export function replicaSetFraction(rs: RS, d: RoDeployment): number {
   const replicas = specReplicas(rs);
   if (specReplicas(d) === 0) return -replicas;
   const maxNow = specReplicas(d) + maxSurge(d);
@@ -66,7 +66,7 @@ export function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
  * The ScaleActions of Kubernetes' DeploymentController.scale. Every active set is listed when sizes or
  * annotations must change, with `to` equal to `from` when only the annotations do.
  */
-export function scale(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: readonly ReplicaSet[]): ScaleAction[] {
+export function scale(d: RoDeployment, newRS: RS | undefined, oldRSs: readonly RS[]): ScaleAction[] {
   const desired = specReplicas(d);
   // One active set (or none): it simply takes the whole count.
   const activeOrLatest = findActiveOrLatest(newRS, oldRSs);
@@ -90,7 +90,7 @@ export function scale(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: read
   else if (toAdd < 0) all.sort(bySizeOlder);
 
   let added = 0;
-  const sizes = new Map<ReplicaSet, number>();
+  const sizes = new Map<RS, number>();
   for (const rs of all) {
     if (toAdd !== 0) {
       const p = replicaSetProportion(rs, d, toAdd, added);
@@ -111,7 +111,7 @@ export function scale(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: read
  * Old ReplicaSets to delete beyond revisionHistoryLimit: the lowest revisions first, only ones that are
  * empty, settled and not already going. Limit 2 with 5 old sets: up to the 3 oldest.
  */
-export function replicaSetsToCleanUp(d: Deployment, oldRSs: readonly ReplicaSet[]): ReplicaSet[] {
+export function replicaSetsToCleanUp(d: RoDeployment, oldRSs: readonly RS[]): RS[] {
   const limit = d.spec?.revisionHistoryLimit;
   if (limit === undefined) return [];
   const cleanable = oldRSs.filter((rs) => !rs.metadata?.deletionTimestamp);

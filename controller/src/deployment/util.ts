@@ -1,8 +1,9 @@
 // Deployment helpers shared by sync, rolling, recreate and progress (Kubernetes' deployment/util):
 // annotation names, replica counts over sets of ReplicaSets, the stable sorts, and the
 // maxSurge/maxUnavailable fenceposts. Everything here is pure and reads objects without changing them.
-import type { Deployment, ReplicaSet } from "@mk/proto";
+import type { ReplicaSet } from "@mk/proto";
 import { scaledValue } from "./intstr.js";
+import type { RS, RoDeployment } from "../types.js";
 
 export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
 export const REVISION_HISTORY_ANNOTATION = "deployment.kubernetes.io/revision-history";
@@ -26,11 +27,11 @@ export const ROLLING_UPDATE = "RollingUpdate";
 export const RECREATE = "Recreate";
 
 /** spec.replicas; the API server defaults it to 1, so absent means 1 as in Kubernetes. */
-export function specReplicas(obj: Deployment | ReplicaSet | undefined): number {
+export function specReplicas(obj: RoDeployment | RS | undefined): number {
   return obj?.spec?.replicas ?? 1;
 }
 
-export function isRollingUpdate(d: Deployment): boolean {
+export function isRollingUpdate(d: RoDeployment): boolean {
   return (d.spec?.strategy?.type || ROLLING_UPDATE) === ROLLING_UPDATE;
 }
 
@@ -47,14 +48,14 @@ export function resolveFenceposts(maxSurge: string, maxUnavailable: string, desi
 }
 
 /** Pods the rollout may add above spec.replicas (0 for Recreate). */
-export function maxSurge(d: Deployment): number {
+export function maxSurge(d: RoDeployment): number {
   if (!isRollingUpdate(d)) return 0;
   const ru = d.spec?.strategy?.rollingUpdate;
   return resolveFenceposts(ru?.maxSurge ?? "", ru?.maxUnavailable ?? "", specReplicas(d)).surge;
 }
 
 /** Pods that may be unavailable during the rollout, never more than spec.replicas (0 for Recreate). */
-export function maxUnavailable(d: Deployment): number {
+export function maxUnavailable(d: RoDeployment): number {
   const desired = specReplicas(d);
   if (!isRollingUpdate(d) || desired === 0) return 0;
   const ru = d.spec?.strategy?.rollingUpdate;
@@ -62,59 +63,59 @@ export function maxUnavailable(d: Deployment): number {
   return Math.min(unavailable, desired);
 }
 
-const sum = (rss: readonly (ReplicaSet | undefined)[], f: (rs: ReplicaSet) => number): number =>
+const sum = (rss: readonly (RS | undefined)[], f: (rs: RS) => number): number =>
   rss.reduce((n, rs) => n + (rs ? f(rs) : 0), 0);
 
 /** Sum of spec.replicas: the pods the ReplicaSets are asked for. */
-export function replicaCount(rss: readonly (ReplicaSet | undefined)[]): number {
+export function replicaCount(rss: readonly (RS | undefined)[]): number {
   return sum(rss, specReplicas);
 }
 /** Sum of status.replicas: the pods that exist. */
-export function actualReplicaCount(rss: readonly (ReplicaSet | undefined)[]): number {
+export function actualReplicaCount(rss: readonly (RS | undefined)[]): number {
   return sum(rss, (rs) => rs.status?.replicas ?? 0);
 }
-export function readyReplicaCount(rss: readonly (ReplicaSet | undefined)[]): number {
+export function readyReplicaCount(rss: readonly (RS | undefined)[]): number {
   return sum(rss, (rs) => rs.status?.readyReplicas ?? 0);
 }
-export function availableReplicaCount(rss: readonly (ReplicaSet | undefined)[]): number {
+export function availableReplicaCount(rss: readonly (RS | undefined)[]): number {
   return sum(rss, (rs) => rs.status?.availableReplicas ?? 0);
 }
 
 /** ReplicaSets asked for at least one pod. */
-export function filterActive(rss: readonly (ReplicaSet | undefined)[]): ReplicaSet[] {
-  return rss.filter((rs): rs is ReplicaSet => rs !== undefined && specReplicas(rs) > 0);
+export function filterActive(rss: readonly (RS | undefined)[]): RS[] {
+  return rss.filter((rs): rs is RS => rs !== undefined && specReplicas(rs) > 0);
 }
 
-const created = (rs: ReplicaSet): string => rs.metadata?.creationTimestamp ?? "";
-const nameOf = (rs: ReplicaSet): string => rs.metadata?.name ?? "";
+const created = (rs: RS): string => rs.metadata?.creationTimestamp ?? "";
+const nameOf = (rs: RS): string => rs.metadata?.name ?? "";
 
 /** Oldest first; equal timestamps (one-second resolution) are ordered by name, so sorts are stable. */
-export function byCreation(a: ReplicaSet, b: ReplicaSet): number {
+export function byCreation(a: RS, b: RS): number {
   const c = created(a).localeCompare(created(b));
   return c !== 0 ? c : nameOf(a).localeCompare(nameOf(b));
 }
 
 /** Larger first; equal sizes newer first (scaling up proportionally gives newer sets the leftovers). */
-export function bySizeNewer(a: ReplicaSet, b: ReplicaSet): number {
+export function bySizeNewer(a: RS, b: RS): number {
   const d = specReplicas(b) - specReplicas(a);
   return d !== 0 ? d : byCreation(b, a);
 }
 
 /** Larger first; equal sizes older first (scaling down takes from older sets first). */
-export function bySizeOlder(a: ReplicaSet, b: ReplicaSet): number {
+export function bySizeOlder(a: RS, b: RS): number {
   const d = specReplicas(b) - specReplicas(a);
   return d !== 0 ? d : byCreation(a, b);
 }
 
 /** Integer annotation, or undefined when absent or not a number. */
-export function intAnnotation(rs: ReplicaSet | Deployment, key: string): number | undefined {
+export function intAnnotation(rs: RS | RoDeployment, key: string): number | undefined {
   const v = rs.metadata?.annotations?.[key];
   if (v === undefined || !/^-?\d+$/.test(v)) return undefined;
   return Number(v);
 }
 
 /** Whether the desired/max replicas annotations differ from the deployment's current numbers. */
-export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, max: number): boolean {
+export function replicasAnnotationsNeedUpdate(rs: RS, desired: number, max: number): boolean {
   const a = rs.metadata?.annotations ?? {};
   return a[DESIRED_REPLICAS_ANNOTATION] !== String(desired) || a[MAX_REPLICAS_ANNOTATION] !== String(max);
 }
@@ -131,7 +132,7 @@ export function setReplicasAnnotations(rs: ReplicaSet, desired: number, max: num
  * Whether the new ReplicaSet already runs the whole deployment: asked for spec.replicas, annotated
  * with that as desired, and that many available.
  */
-export function isSaturated(d: Deployment, rs: ReplicaSet | undefined): boolean {
+export function isSaturated(d: RoDeployment, rs: RS | undefined): boolean {
   if (!rs) return false;
   const desired = intAnnotation(rs, DESIRED_REPLICAS_ANNOTATION);
   if (desired === undefined) return false;
@@ -143,7 +144,7 @@ export function isSaturated(d: Deployment, rs: ReplicaSet | undefined): boolean 
  * The single active ReplicaSet, or when none is active the newest (the new one if it exists);
  * undefined when several are active, which is when scaling has to be proportional.
  */
-export function findActiveOrLatest(newRS: ReplicaSet | undefined, oldRSs: readonly ReplicaSet[]): ReplicaSet | undefined {
+export function findActiveOrLatest(newRS: RS | undefined, oldRSs: readonly RS[]): RS | undefined {
   if (!newRS && oldRSs.length === 0) return undefined;
   const newestFirst = [...oldRSs].sort((a, b) => byCreation(b, a));
   const active = filterActive([...newestFirst, newRS]);

@@ -1,27 +1,28 @@
 // Pod facts the ReplicaSet controller needs: which pods count, which are ready and available, and the
 // order in which a scale-down deletes them (Kubernetes' controller.ActivePods ordering).
-import type { Pod, ReplicaSet, ReplicaSetStatus } from "@mk/proto";
+import type { ReplicaSetStatus } from "@mk/proto";
+import type { RS, RoPod } from "../types.js";
 
 /** Pods that count toward replicas: not finished and not being deleted (so replacements start at once). */
-export function isActive(p: Pod): boolean {
+export function isActive(p: RoPod): boolean {
   const phase = p.status?.phase ?? "";
   return phase !== "Succeeded" && phase !== "Failed" && !p.metadata?.deletionTimestamp;
 }
 
-export function isTerminating(p: Pod): boolean {
+export function isTerminating(p: RoPod): boolean {
   return Boolean(p.metadata?.deletionTimestamp);
 }
 
-function readyCondition(p: Pod) {
+function readyCondition(p: RoPod) {
   return p.status?.conditions.find((c) => c.type === "Ready");
 }
 
-export function isReady(p: Pod): boolean {
+export function isReady(p: RoPod): boolean {
   return readyCondition(p)?.status === "True";
 }
 
 /** Ready for at least minReadySeconds: 10 s after becoming ready with minReadySeconds 10. */
-export function isAvailable(p: Pod, minReadySeconds: number, now: Date): boolean {
+export function isAvailable(p: RoPod, minReadySeconds: number, now: Date): boolean {
   if (!isReady(p)) return false;
   if (minReadySeconds <= 0) return true;
   const t = Date.parse(readyCondition(p)?.lastTransitionTime ?? "");
@@ -30,7 +31,7 @@ export function isAvailable(p: Pod, minReadySeconds: number, now: Date): boolean
 }
 
 /** When a ready pod that is not yet available becomes so, in ms from now (for a delayed resync). */
-export function msUntilAvailable(p: Pod, minReadySeconds: number, now: Date): number | undefined {
+export function msUntilAvailable(p: RoPod, minReadySeconds: number, now: Date): number | undefined {
   if (!isReady(p) || minReadySeconds <= 0) return undefined;
   const t = Date.parse(readyCondition(p)?.lastTransitionTime ?? "");
   if (Number.isNaN(t)) return undefined;
@@ -39,13 +40,13 @@ export function msUntilAvailable(p: Pod, minReadySeconds: number, now: Date): nu
 }
 
 const PHASE_ORDINAL: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
-const phaseOrdinal = (p: Pod) => PHASE_ORDINAL[p.status?.phase || "Pending"] ?? 0;
+const phaseOrdinal = (p: RoPod) => PHASE_ORDINAL[p.status?.phase || "Pending"] ?? 0;
 
-function readyTime(p: Pod): string {
+function readyTime(p: RoPod): string {
   return isReady(p) ? (readyCondition(p)?.lastTransitionTime ?? "") : "";
 }
 
-function maxRestarts(p: Pod): number {
+function maxRestarts(p: RoPod): number {
   return (p.status?.containerStatuses ?? []).reduce((m, c) => Math.max(m, c.restartCount), 0);
 }
 
@@ -60,7 +61,7 @@ function afterOrZero(a: string, b: string): boolean {
  * Unknown before Running, not ready before ready, ready for less time before more, more restarts
  * before fewer, newer before older; equal pods by name so the order is deterministic.
  */
-export function deletionOrder(a: Pod, b: Pod): number {
+export function deletionOrder(a: RoPod, b: RoPod): number {
   const na = a.spec?.nodeName ?? "";
   const nb = b.spec?.nodeName ?? "";
   if (na !== nb && (na === "" || nb === "")) return na === "" ? -1 : 1;
@@ -85,12 +86,12 @@ export function deletionOrder(a: Pod, b: Pod): number {
 }
 
 /** The `n` pods a scale-down deletes. */
-export function podsToDelete(pods: readonly Pod[], n: number): Pod[] {
+export function podsToDelete(pods: readonly RoPod[], n: number): RoPod[] {
   return [...pods].sort(deletionOrder).slice(0, Math.max(0, n));
 }
 
 /** The ReplicaSet's status from its active pods (Kubernetes' calculateStatus). */
-export function calculateStatus(rs: ReplicaSet, active: readonly Pod[], terminating: number, now: Date): ReplicaSetStatus {
+export function calculateStatus(rs: RS, active: readonly RoPod[], terminating: number, now: Date): ReplicaSetStatus {
   const template = rs.spec?.template?.metadata?.labels ?? {};
   const minReady = rs.spec?.minReadySeconds ?? 0;
   let fullyLabeled = 0;
@@ -110,7 +111,7 @@ export function calculateStatus(rs: ReplicaSet, active: readonly Pod[], terminat
     readyReplicas: ready,
     availableReplicas: available,
     observedGeneration: rs.metadata?.generation ?? 0,
-    conditions: rs.status?.conditions ?? [],
+    conditions: (rs.status?.conditions ?? []).map((c) => ({ ...c })),
     terminatingReplicas: terminating,
   };
 }
