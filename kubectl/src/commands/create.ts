@@ -1,0 +1,153 @@
+// mkctl create deployment NAME --image=IMG… [--replicas N] [--port P]; mkctl create namespace NAME.
+import type { Command } from "commander";
+import { Deployment, Namespace } from "@mk/proto";
+import { emptyMeta, KINDS } from "@mk/proto/api";
+import { AlreadyExistsError } from "@mk/proto/client";
+import { action, type Cli } from "../cli.js";
+import { CliError, serverError } from "../errors.js";
+import { toK8s } from "../objects.js";
+import { printJson } from "../printers/json.js";
+import { printYaml } from "../printers/yaml.js";
+import { pluralRef, refName } from "../resources.js";
+import { parseDryRun } from "./apply.js";
+
+/**
+ * The container name kubectl derives from an image: the last path element without tag or digest,
+ * `_` and `.` turned into `-` (`127.0.0.1:5000/mk/web:v1` → `web`); repeated names get `-1`, `-2`…
+ */
+export function containerNames(images: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return images.map((image) => {
+    let name = image.split("/").pop() ?? image;
+    name = name.split("@")[0] ?? name;
+    name = name.split(":")[0] ?? name;
+    name = name.replace(/[_.]/g, "-").toLowerCase();
+    const n = seen.get(name) ?? 0;
+    seen.set(name, n + 1);
+    return n === 0 ? name : `${name}-${n}`;
+  });
+}
+
+export interface CreateDeploymentOptions {
+  name: string;
+  namespace: string;
+  images: readonly string[];
+  replicas: number;
+  port?: number | undefined;
+}
+
+export function buildDeployment(o: CreateDeploymentOptions): Deployment {
+  const labels = { app: o.name };
+  const names = containerNames(o.images);
+  return Deployment.fromPartial({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: emptyMeta({ name: o.name, namespace: o.namespace, labels: { ...labels } }),
+    spec: {
+      replicas: o.replicas,
+      selector: { matchLabels: { ...labels } },
+      template: {
+        metadata: emptyMeta({ labels: { ...labels } }),
+        spec: {
+          containers: o.images.map((image, i) => ({
+            name: names[i] ?? "",
+            image,
+            ports: i === 0 && o.port !== undefined ? [{ containerPort: o.port }] : [],
+          })),
+        },
+      },
+    },
+  });
+}
+
+function intFlag(v: string | undefined, flag: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`invalid argument "${v}" for "${flag}" flag: must be an integer >= ${min}`);
+  return n;
+}
+
+interface CreateFlags {
+  image?: string[];
+  replicas?: string;
+  port?: string;
+  dryRun?: string;
+  output?: string;
+}
+
+function printDryRun(cli: Cli, output: string | undefined, json: Parameters<typeof printYaml>[0], line: string): boolean {
+  if (output === "yaml") cli.out(printYaml(json));
+  else if (output === "json") cli.out(printJson(json));
+  else if (output === "name") cli.out(`${line.split(" ")[0]}\n`);
+  else if (output) throw new CliError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,yaml`);
+  else return false;
+  return true;
+}
+
+async function createDeployment(cli: Cli, name: string, f: CreateFlags): Promise<void> {
+  if (!f.image || f.image.length === 0) throw new CliError("required flag(s) \"image\" not set");
+  const dep = buildDeployment({
+    name,
+    namespace: cli.namespace,
+    images: f.image,
+    replicas: intFlag(f.replicas, "--replicas", 0) ?? 1,
+    port: intFlag(f.port, "--port", 1),
+  });
+  const dryRun = parseDryRun(f.dryRun);
+  const info = KINDS.Deployment;
+  const suffix = dryRun === "server" ? " (server dry run)" : dryRun === "client" ? " (dry run)" : "";
+  let created = dep;
+  if (dryRun !== "client") {
+    const cs = await cli.client();
+    try {
+      created = await cs.deployments.create(dep, { dryRun: dryRun === "server" });
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) throw serverError("AlreadyExists", `${pluralRef(info)} "${name}" already exists`, err);
+      throw err;
+    }
+  }
+  const line = `${refName(info, name)} created${suffix}`;
+  if (!printDryRun(cli, f.output, toK8s(info, created), line)) cli.out(`${line}\n`);
+}
+
+async function createNamespace(cli: Cli, name: string, f: CreateFlags): Promise<void> {
+  const ns = Namespace.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) });
+  const dryRun = parseDryRun(f.dryRun);
+  const info = KINDS.Namespace;
+  let created = ns;
+  if (dryRun !== "client") {
+    const cs = await cli.client();
+    try {
+      created = await cs.namespaces.create(ns, { dryRun: dryRun === "server" });
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) throw serverError("AlreadyExists", `namespaces "${name}" already exists`, err);
+      throw err;
+    }
+  }
+  const suffix = dryRun === "server" ? " (server dry run)" : dryRun === "client" ? " (dry run)" : "";
+  const line = `${refName(info, name)} created${suffix}`;
+  if (!printDryRun(cli, f.output, toK8s(info, created), line)) cli.out(`${line}\n`);
+}
+
+export function register(program: Command): void {
+  const create = program.command("create").description("Create a resource (deployment, namespace)");
+  create
+    .command("deployment")
+    .alias("deploy")
+    .description("Create a deployment with the specified name")
+    .argument("<name>", "name of the deployment")
+    .option("--image <image>", "Image name to run (repeatable: one container per image)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("-r, --replicas <n>", "Number of replicas to create (default 1)")
+    .option("--port <port>", "The containerPort of the first container")
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .action(action((cli, name: string, f: CreateFlags) => createDeployment(cli, name, f)));
+  create
+    .command("namespace")
+    .alias("ns")
+    .description("Create a namespace with the specified name")
+    .argument("<name>", "name of the namespace")
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .action(action((cli, name: string, f: CreateFlags) => createNamespace(cli, name, f)));
+}

@@ -1,0 +1,48 @@
+// mkctl version [--client] [-o yaml|json]; mkctl cluster-info.
+import type { Command } from "commander";
+import { action, type Cli } from "../cli.js";
+import { CliError } from "../errors.js";
+import { printJson } from "../printers/json.js";
+import { printYaml } from "../printers/yaml.js";
+import { VERSION } from "../version.js";
+
+interface VersionFlags {
+  client?: boolean;
+  output?: string;
+}
+
+async function version(cli: Cli, f: VersionFlags): Promise<void> {
+  const clientVersion = { gitVersion: VERSION, platform: `${process.platform}/${process.arch}`, nodeVersion: process.version };
+  if (f.output && f.output !== "yaml" && f.output !== "json") throw new CliError(`--output must be 'yaml' or 'json'`);
+  if (!f.output) cli.out(`Client Version: ${VERSION}\n`);
+  if (f.client) {
+    if (f.output === "yaml") cli.out(printYaml({ clientVersion }));
+    if (f.output === "json") cli.out(printJson({ clientVersion }));
+    return;
+  }
+  const cs = await cli.client();
+  const v = await cs.version();
+  if (f.output === "yaml") cli.out(printYaml({ clientVersion, serverVersion: { ...v } }));
+  else if (f.output === "json") cli.out(printJson({ clientVersion, serverVersion: { ...v } }));
+  else cli.out(`Server Version: ${v.gitVersion}${v.etcdVersion ? `\netcd Version: ${v.etcdVersion}` : ""}\n`);
+}
+
+async function clusterInfo(cli: Cli): Promise<void> {
+  const cs = await cli.client();
+  const v = await cs.version();
+  cli.out(`mk control plane is running at ${v.advertiseAddress || cli.server}\n`);
+  cli.out(`\nTo further debug and diagnose cluster problems, use 'mkctl cluster status' and 'mkctl get events -A'.\n`);
+}
+
+export function register(program: Command): void {
+  program
+    .command("version")
+    .description("Print the client and server version information")
+    .option("--client", "If true, shows client version only (no server required)")
+    .option("-o, --output <format>", "yaml or json")
+    .action(action((cli, f: VersionFlags) => version(cli, f)));
+  program
+    .command("cluster-info")
+    .description("Display the address of the control plane")
+    .action(action((cli) => clusterInfo(cli)));
+}

@@ -1,0 +1,198 @@
+// The client-side schema check of `mkctl apply`: walks a manifest against the API's protobuf
+// descriptors (buf's image, @mk/proto/descriptor.json) and names every unknown field and every
+// value of the wrong type by its path (`spec.replica`, `spec.template.spec.containers[0].ports[0].containerPort`),
+// as kubectl's strict field validation does, instead of silently dropping them as a JSON decoder would.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { KindName } from "@mk/proto/api";
+import type { FieldError } from "@mk/proto/client";
+import { isObject, type Json, type JsonObject } from "./objects.js";
+
+interface FieldDescriptor {
+  name: string;
+  jsonName?: string;
+  type: string;
+  typeName?: string;
+  label?: string;
+}
+interface MessageDescriptor {
+  name: string;
+  field?: FieldDescriptor[];
+  nestedType?: MessageDescriptor[];
+  options?: { mapEntry?: boolean };
+}
+interface FileDescriptorSet {
+  file: { package?: string; messageType?: MessageDescriptor[] }[];
+}
+
+/**
+ * String fields that take a number too, as Kubernetes' IntOrString and Quantity do
+ * (`maxSurge: 1`, `port: 8080`, `cpu: 1`). Keyed by message and JSON field name; for maps, the values.
+ */
+const INT_OR_STRING = new Set([
+  ".mk.v1.RollingUpdateDeployment.maxSurge",
+  ".mk.v1.RollingUpdateDeployment.maxUnavailable",
+  ".mk.v1.HTTPGetAction.port",
+  ".mk.v1.TCPSocketAction.port",
+  ".mk.v1.EmptyDirVolumeSource.sizeLimit",
+  ".mk.v1.ResourceRequirements.limits",
+  ".mk.v1.ResourceRequirements.requests",
+  ".mk.v1.NodeStatus.capacity",
+  ".mk.v1.NodeStatus.allocatable",
+]);
+
+const INT32 = new Set(["TYPE_INT32", "TYPE_SINT32", "TYPE_SFIXED32"]);
+const UINT32 = new Set(["TYPE_UINT32", "TYPE_FIXED32"]);
+const INT64 = new Set(["TYPE_INT64", "TYPE_SINT64", "TYPE_SFIXED64", "TYPE_UINT64", "TYPE_FIXED64"]);
+
+export interface SchemaResult {
+  errors: FieldError[];
+  /** The manifest without the failing fields and nulls: safe to decode and send for a dry run. */
+  cleaned: JsonObject;
+}
+
+function levenshtein(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** A known field close to a typo (`replica` → `replicas`, `containerport` → `containerPort`). */
+export function suggest(name: string, known: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const k of known) {
+    const d = k.toLowerCase() === name.toLowerCase() ? 0 : levenshtein(name.toLowerCase(), k.toLowerCase());
+    if (d <= Math.min(2, Math.floor(k.length / 3)) && (!best || d < best.d)) best = { name: k, d };
+  }
+  return best?.name;
+}
+
+function show(v: Json): string {
+  const s = typeof v === "object" && v !== null ? (Array.isArray(v) ? "array" : "object") : JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+export class Schema {
+  private readonly messages = new Map<string, MessageDescriptor>();
+
+  constructor(set: FileDescriptorSet) {
+    const add = (prefix: string, m: MessageDescriptor) => {
+      const full = `${prefix}.${m.name}`;
+      this.messages.set(full, m);
+      for (const n of m.nestedType ?? []) add(full, n);
+    };
+    for (const f of set.file) for (const m of f.messageType ?? []) add(`.${f.package ?? ""}`, m);
+  }
+
+  /** The API's descriptors as shipped in @mk/proto. */
+  static load(): Schema {
+    const path = fileURLToPath(import.meta.resolve("@mk/proto/descriptor.json"));
+    return new Schema(JSON.parse(readFileSync(path, "utf8")) as FileDescriptorSet);
+  }
+
+  /** Checks a whole object of the given kind (apiVersion, kind, metadata, spec, status). */
+  check(kind: KindName, doc: JsonObject): SchemaResult {
+    const errors: FieldError[] = [];
+    const cleaned = this.message(`.mk.v1.${kind}`, doc, "", errors) as JsonObject;
+    return { errors, cleaned };
+  }
+
+  private message(typeName: string, value: JsonObject, path: string, errors: FieldError[]): JsonObject {
+    const desc = this.messages.get(typeName);
+    if (!desc) return value;
+    const fields = desc.field ?? [];
+    const out: JsonObject = {};
+    for (const [key, v] of Object.entries(value)) {
+      const f = fields.find((x) => (x.jsonName ?? x.name) === key);
+      const p = path ? `${path}.${key}` : key;
+      if (!f) {
+        const hint = suggest(
+          key,
+          fields.map((x) => x.jsonName ?? x.name),
+        );
+        errors.push({ field: p, type: "Unknown", detail: hint ? `did you mean "${hint}"?` : "" });
+        continue;
+      }
+      // null is "not set", as in Kubernetes' JSON.
+      if (v === null) continue;
+      const checked = this.field(typeName, f, v, p, errors);
+      if (checked !== undefined) out[key] = checked;
+    }
+    return out;
+  }
+
+  private field(owner: string, f: FieldDescriptor, v: Json, path: string, errors: FieldError[]): Json | undefined {
+    const key = `${owner}.${f.jsonName ?? f.name}`;
+    if (f.type === "TYPE_MESSAGE" && f.typeName) {
+      const entry = this.messages.get(f.typeName);
+      if (entry?.options?.mapEntry) return this.map(entry, v, path, INT_OR_STRING.has(key), errors);
+    }
+    if (f.label === "LABEL_REPEATED") {
+      if (!Array.isArray(v)) {
+        errors.push({ field: path, type: "Invalid", value: show(v), detail: "must be of type array" });
+        return undefined;
+      }
+      const out: Json[] = [];
+      v.forEach((item, i) => {
+        const c = this.single(f, item, `${path}[${i}]`, INT_OR_STRING.has(key), errors);
+        if (c !== undefined) out.push(c);
+      });
+      return out;
+    }
+    return this.single(f, v, path, INT_OR_STRING.has(key), errors);
+  }
+
+  private map(entry: MessageDescriptor, v: Json, path: string, intOrString: boolean, errors: FieldError[]): Json | undefined {
+    if (!isObject(v)) {
+      errors.push({ field: path, type: "Invalid", value: show(v), detail: "must be of type object" });
+      return undefined;
+    }
+    const valueField = entry.field?.find((x) => x.name === "value");
+    if (!valueField) return v;
+    const out: JsonObject = {};
+    for (const [k, item] of Object.entries(v)) {
+      const c = this.single(valueField, item, `${path}[${k}]`, intOrString, errors);
+      if (c !== undefined) out[k] = c;
+    }
+    return out;
+  }
+
+  private single(f: FieldDescriptor, v: Json, path: string, intOrString: boolean, errors: FieldError[]): Json | undefined {
+    const bad = (want: string) => {
+      errors.push({ field: path, type: "Invalid", value: show(v), detail: `must be of type ${want}` });
+      return undefined;
+    };
+    if (v === null) return undefined;
+    switch (f.type) {
+      case "TYPE_MESSAGE":
+        if (!isObject(v)) return bad("object");
+        return this.message(f.typeName ?? "", v, path, errors);
+      case "TYPE_STRING":
+      case "TYPE_ENUM":
+        if (typeof v === "string") return v;
+        if (intOrString && typeof v === "number") return String(v);
+        return bad(intOrString ? "integer or string" : "string");
+      case "TYPE_BOOL":
+        return typeof v === "boolean" ? v : bad("boolean");
+      case "TYPE_DOUBLE":
+      case "TYPE_FLOAT":
+        return typeof v === "number" ? v : bad("number");
+      case "TYPE_BYTES":
+        return typeof v === "string" ? v : bad("string");
+      default:
+        if (typeof v !== "number" || !Number.isInteger(v)) return bad("integer");
+        if (INT32.has(f.type) && (v < -(2 ** 31) || v >= 2 ** 31)) return bad("int32");
+        if (UINT32.has(f.type) && (v < 0 || v >= 2 ** 32)) return bad("uint32");
+        if (INT64.has(f.type) && !Number.isSafeInteger(v)) return bad("int64");
+        return v;
+    }
+  }
+}
