@@ -43,6 +43,8 @@ export interface ApiServerOptions {
   /** etcd compaction period (history kept is one period); default 5 min; 0 turns it off. */
   compactionIntervalMs?: number;
   namespaceCleanupIntervalMs?: number;
+  /** Recent events the watch hub keeps for watches that start in the past; default 10 000. */
+  watchWindowEvents?: number;
   /** Channel credentials for kubelets (Logs and Exec); default insecure. */
   kubeletCredentials?: KubeletCredentialsFactory;
   logger?: Logger;
@@ -113,7 +115,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   try {
     await waitForEtcd(storage, 30_000, log);
-    const hub = new WatchHub(storage, { onError: (err) => log.warn({ err }, "watch hub lost its etcd watch; restarting") });
+    const hub = new WatchHub(storage, { windowEvents: options.watchWindowEvents, onError: (err) => log.warn({ err }, "watch hub lost its etcd watch; restarting") });
     await hub.start();
     stops.push(() => hub.stop());
     const namespaces = new NamespaceCache(storage, hub);
