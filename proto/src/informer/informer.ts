@@ -137,7 +137,10 @@ export class Informer<T extends HasMeta> {
     });
   }
 
-  /** Starts listing and watching in the background; a second call does nothing. */
+  /**
+   * Starts listing and watching in the background, until the signal aborts or stop(). A second
+   * call does nothing, nor does a call after stop(): an informer runs once.
+   */
   start(signal?: AbortSignal): void {
     if (this.abort) return;
     const abort = new AbortController();

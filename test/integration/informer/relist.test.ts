@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { emptyMeta, Pod } from "@mk/proto";
 import { type Clientset, connect, ExpiredError, type TypedWatchEvent } from "@mk/proto/client";
-import { Informer, type ListerWatcher, listWatchFor, objectKey } from "@mk/proto/informer";
+import { Informer, InformerFactory, type ListerWatcher, listWatchFor, objectKey } from "@mk/proto/informer";
 import { Etcd3 } from "etcd3";
 import { startTestApiServer } from "../../harness/apiserver.js";
 
@@ -183,5 +183,35 @@ test("BOOKMARKs advance the informer's version while nothing of its kind changes
     assert.equal(inf.store.size, 0);
   } finally {
     await inf.stop();
+  }
+});
+
+test("the factory shares one informer per kind and selectors; a selector narrows the cache", async () => {
+  const factory = new InformerFactory(cs);
+  const web = factory.informerFor("Pod", { namespace: NS, labelSelector: "app=web" });
+  assert.equal(factory.informerFor("Pod", { namespace: NS, labelSelector: "app=web" }), web, "same kind and selectors: shared");
+  assert.notEqual(factory.informerFor("Pod", { namespace: NS }), web);
+  const gone: string[] = [];
+  web.on("delete", (o) => gone.push(objectKey(o)));
+  await cs.pods.create(pod("web-a", { app: "web" }));
+  await cs.pods.create(pod("db-a", { app: "db" }));
+  const stop = new AbortController();
+  factory.start(stop.signal);
+  try {
+    assert.equal(await factory.waitForSync(AbortSignal.timeout(10_000)), true);
+    const late = factory.informerFor("Node"); // requested after start: started at once
+    assert.equal(await late.waitForSync(AbortSignal.timeout(10_000)), true);
+    assert.deepEqual(web.store.keys(), [`${NS}/web-a`]);
+    await cs.pods.create(pod("web-b", { app: "web" }));
+    await until(() => web.store.size === 2, "the new matching pod");
+    // A label change that makes a pod stop matching is a delete for this informer.
+    const a = await cs.pods.get("web-a", NS);
+    await cs.pods.update({ ...a, metadata: { ...a.metadata!, labels: { app: "other" } } });
+    await until(() => gone.length === 1, "the delete");
+    assert.deepEqual(gone, [`${NS}/web-a`]);
+    assert.deepEqual(web.store.keys(), [`${NS}/web-b`]);
+  } finally {
+    stop.abort();
+    await factory.stop();
   }
 });
