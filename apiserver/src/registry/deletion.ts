@@ -97,6 +97,7 @@ async function deleteOnce<K extends KindName>(store: Store, kind: K, obj: KindTy
     if (opts.dryRun) return { object: next, pending: true };
     if (meta.deletionTimestamp && meta.finalizers.join() === fins.join()) return { object: obj, pending: true };
     const written = await store.storage.update(kind, next, rv);
+    store.namespaces.observe(written as Namespace);
     return { object: written, pending: true };
   }
 

@@ -8,7 +8,7 @@ import { resourceName } from "../storage/keys.js";
 import type { WatchHub } from "../watch/hub.js";
 
 export class NamespaceCache {
-  private readonly terminating = new Map<string, boolean>();
+  private readonly terminating = new Map<string, { terminating: boolean; revision: number }>();
   private unsubscribe: (() => void) | undefined;
   private readonly listeners = new Set<(ns: Namespace) => void>();
 
@@ -19,12 +19,13 @@ export class NamespaceCache {
 
   async start(): Promise<void> {
     const page = await this.storage.list("Namespace", "");
-    for (const ns of page.items) this.set(ns);
+    for (const ns of page.items) this.observe(ns);
     const unsub = this.hub.subscribe("Namespace", Number(page.revision), {
       onEvent: (ev) => {
         const name = ev.name;
-        if (ev.type === "delete") this.terminating.delete(name);
-        else if (ev.object) this.set(ev.object as Namespace);
+        if (ev.type === "delete") {
+          if ((this.terminating.get(name)?.revision ?? 0) <= ev.revision) this.terminating.delete(name);
+        } else if (ev.object) this.observe(ev.object as Namespace);
       },
       onError: () => {
         // The hub restarts itself; start over from a fresh list.
@@ -37,9 +38,16 @@ export class NamespaceCache {
     this.unsubscribe = unsub;
   }
 
-  private set(ns: Namespace): void {
+  /**
+   * Records a namespace as written or seen (the registry calls this right after its own writes,
+   * so that this server never answers from a state older than what it wrote). Older news is ignored.
+   */
+  observe(ns: Namespace): void {
     const name = ns.metadata?.name ?? "";
-    this.terminating.set(name, !!ns.metadata?.deletionTimestamp || ns.status?.phase === "Terminating");
+    const revision = Number(ns.metadata?.resourceVersion ?? 0);
+    const known = this.terminating.get(name);
+    if (known && known.revision > revision) return;
+    this.terminating.set(name, { terminating: !!ns.metadata?.deletionTimestamp || ns.status?.phase === "Terminating", revision });
     for (const l of this.listeners) l(ns);
   }
 
@@ -55,7 +63,7 @@ export class NamespaceCache {
 
   /** NotFound when the namespace does not exist, Forbidden when it is being deleted. */
   async assertWritable(namespace: string, resource: string, name: string): Promise<void> {
-    let terminating = this.terminating.get(namespace);
+    let terminating = this.terminating.get(namespace)?.terminating;
     if (terminating === undefined) {
       const ns = await this.storage.get("Namespace", "", namespace);
       if (!ns) throw new NotFoundError(`${resourceName("Namespace")} "${namespace}" not found`);

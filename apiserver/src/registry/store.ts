@@ -120,7 +120,9 @@ export class Store {
     if (dryRun) return obj;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.storage.create(kind, obj, { ttlSeconds: this.ttlOf(kind) });
+        const created = await this.storage.create(kind, obj, { ttlSeconds: this.ttlOf(kind) });
+        if (kind === "Namespace") this.namespaces.observe(created as KindTypes["Namespace"]);
+        return created;
       } catch (err) {
         // A generated name that is taken: draw another, as Kubernetes does a few times.
         if (!(err instanceof AlreadyExistsError) || !generated || attempt >= 5) throw err;

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { status } from "@grpc/grpc-js";
+import { emptyMeta } from "@mk/proto";
+import { type Clientset, ConflictError, connect } from "@mk/proto/client";
+import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
+import { deployment, eventually, failure, pod } from "./fixtures.js";
+
+let api: TestApiServer;
+let cs: Clientset;
+
+before(async () => {
+  api = await startTestApiServer({ namespaceCleanupIntervalMs: 200 });
+  cs = connect({ server: api.address, retry: { attempts: 1 } });
+});
+after(async () => {
+  cs?.close();
+  await api?.stop();
+});
+
+async function gone(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return false;
+  } catch (err) {
+    if ((err as { code?: number }).code === status.NOT_FOUND) return true;
+    throw err;
+  }
+}
+
+test("an unbound pod is deleted at once", async () => {
+  await cs.pods.create(pod("unbound"));
+  const out = await cs.pods.delete("unbound", "default");
+  assert.equal(out.pending, false);
+  assert.ok(await gone(() => cs.pods.get("unbound", "default")));
+});
+
+test("a bound pod keeps its deletionTimestamp until a grace-0 delete", async () => {
+  await cs.pods.create(pod("bound"));
+  await cs.bind("default", "bound", "n1");
+  const before = Date.now();
+  const out = await cs.pods.delete("bound", "default");
+  assert.equal(out.pending, true);
+  const p = await cs.pods.get("bound", "default");
+  const dt = Date.parse(p.metadata?.deletionTimestamp ?? "");
+  assert.ok(dt >= Math.floor(before / 1000) * 1000 + 29_000, `deletionTimestamp ${p.metadata?.deletionTimestamp} is now + 30 s`);
+  assert.equal(p.metadata?.deletionGracePeriodSeconds, 30);
+  // A second delete with a shorter grace shortens it; a longer one does not lengthen it.
+  await cs.pods.delete("bound", "default", { gracePeriodSeconds: 5 });
+  assert.equal((await cs.pods.get("bound", "default")).metadata?.deletionGracePeriodSeconds, 5);
+  await cs.pods.delete("bound", "default", { gracePeriodSeconds: 60 });
+  assert.equal((await cs.pods.get("bound", "default")).metadata?.deletionGracePeriodSeconds, 5);
+  // The kubelet (or --force --grace-period=0) deletes it for good.
+  const last = await cs.pods.delete("bound", "default", { gracePeriodSeconds: 0 });
+  assert.equal(last.pending, false);
+  assert.ok(await gone(() => cs.pods.get("bound", "default")));
+});
+
+test("finalizers hold an object until the last one is removed", async () => {
+  await cs.pods.create(pod("held", { finalizers: ["example.com/hold", "example.com/also"] }));
+  const out = await cs.pods.delete("held", "default");
+  assert.equal(out.pending, true);
+  const p = await cs.pods.get("held", "default");
+  assert.ok(p.metadata?.deletionTimestamp);
+  assert.ok(p.metadata);
+  // No new finalizers while being deleted.
+  p.metadata.finalizers = [...p.metadata.finalizers, "example.com/new"];
+  assert.equal((await failure(() => cs.pods.update(p))).code, status.INVALID_ARGUMENT);
+  p.metadata.finalizers = ["example.com/also"];
+  const p2 = await cs.pods.update(p);
+  assert.ok(p2.metadata);
+  p2.metadata.finalizers = [];
+  await cs.pods.update(p2);
+  assert.ok(await gone(() => cs.pods.get("held", "default")));
+});
+
+test("Foreground and Orphan add the garbage collector's finalizers; Background deletes now", async () => {
+  await cs.deployments.create(deployment("fg"));
+  await cs.deployments.create(deployment("orph"));
+  await cs.deployments.create(deployment("bg"));
+  assert.equal((await cs.deployments.delete("fg", "default", { propagationPolicy: "Foreground" })).pending, true);
+  assert.deepEqual((await cs.deployments.get("fg", "default")).metadata?.finalizers, ["foregroundDeletion"]);
+  assert.equal((await cs.deployments.delete("orph", "default", { propagationPolicy: "Orphan" })).pending, true);
+  assert.deepEqual((await cs.deployments.get("orph", "default")).metadata?.finalizers, ["orphan"]);
+  assert.equal((await cs.deployments.delete("bg", "default", { propagationPolicy: "Background" })).pending, false);
+  assert.ok(await gone(() => cs.deployments.get("bg", "default")));
+  const bad = await failure(() => cs.deployments.delete("fg", "default", { propagationPolicy: "Sideways" as "Background" }));
+  assert.equal(bad.code, status.INVALID_ARGUMENT);
+});
+
+test("preconditions: uid and resourceVersion must match", async () => {
+  const p = await cs.pods.create(pod("pre"));
+  const uidErr = await failure(() => cs.pods.delete("pre", "default", { preconditions: { uid: "not-the-uid" } }));
+  assert.ok(uidErr instanceof ConflictError);
+  assert.match(uidErr.message, /^Precondition failed: UID in precondition: not-the-uid/);
+  assert.ok(p.metadata);
+  p.metadata.labels.changed = "1";
+  await cs.pods.update(p);
+  const rvErr = await failure(() => cs.pods.delete("pre", "default", { preconditions: { resourceVersion: p.metadata?.resourceVersion } }));
+  assert.ok(rvErr instanceof ConflictError);
+  await cs.pods.delete("pre", "default", { preconditions: { uid: p.metadata.uid } });
+  assert.ok(await gone(() => cs.pods.get("pre", "default")));
+});
+
+test("deleting a namespace deletes what is in it, then the namespace", async () => {
+  await cs.namespaces.create({ apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name: "doomed" }) });
+  await cs.deployments.create(deployment("d1", { namespace: "doomed" }));
+  await cs.pods.create(pod("loose", { namespace: "doomed" }));
+  await cs.pods.create(pod("on-node", { namespace: "doomed" }));
+  await cs.bind("doomed", "on-node", "n1");
+  const out = await cs.namespaces.delete("doomed");
+  assert.equal(out.pending, true);
+  const ns = await cs.namespaces.get("doomed");
+  assert.equal(ns.status?.phase, "Terminating");
+  // Nothing new in a terminating namespace.
+  const forbidden = await failure(() => cs.pods.create(pod("late", { namespace: "doomed" })));
+  assert.equal(forbidden.code, status.PERMISSION_DENIED);
+  assert.match(forbidden.message, /because it is being terminated/);
+  // The unbound pod and the deployment go; the bound pod waits for its kubelet.
+  await eventually(async () => (await cs.deployments.list({ namespace: "doomed" })).items.length === 0, 10_000, "deployment deleted");
+  await eventually(async () => (await cs.pods.list({ namespace: "doomed" })).items.length === 1, 10_000, "unbound pod deleted");
+  const waiting = await cs.pods.get("on-node", "doomed");
+  assert.ok(waiting.metadata?.deletionTimestamp);
+  await cs.namespaces.get("doomed");
+  // The kubelet's final delete; then the namespace goes.
+  await cs.pods.delete("on-node", "doomed", { gracePeriodSeconds: 0 });
+  await eventually(async () => await gone(() => cs.namespaces.get("doomed")), 10_000, "namespace deleted");
+});
+
+test("default and mk-system may not be deleted", async () => {
+  const e = await failure(() => cs.namespaces.delete("default"));
+  assert.equal(e.code, status.PERMISSION_DENIED);
+  assert.equal(e.message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+});
