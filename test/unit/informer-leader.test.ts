@@ -199,6 +199,20 @@ test("work that fails gives up leadership and releases the lease", async () => {
   assert.equal(leases.lease()?.spec?.holderIdentity, "");
 });
 
+test("stopped while the winning write is in flight: never leads, and hands the lease back", async () => {
+  const clock = new ManualClock();
+  const leases = new FakeLeases();
+  const events: string[] = [];
+  const el = candidate(leases, clock, "a", events);
+  const ac = new AbortController();
+  const run = el.run(ac.signal);
+  ac.abort(); // the get is in flight; the create that follows wins
+  await run;
+  assert.equal(el.isLeader(), false);
+  assert.ok(!events.includes("a started"));
+  assert.equal(leases.lease()?.spec?.holderIdentity, "", "released");
+});
+
 test("durations must nest: lease > renew deadline > 1.2 × retry period", () => {
   const base = { client: { leases: new FakeLeases() }, name: "l", identity: "i", onStartedLeading() {} };
   assert.throws(() => new LeaderElector({ ...base, leaseDurationMs: 3000, renewDeadlineMs: 3000 }), /greater than renewDeadlineMs/);

@@ -119,11 +119,17 @@ export class LeaderElector {
   /**
    * Campaigns until leader, leads until leadership is lost or the signal aborts, then returns
    * (releasing the Lease on abort). To campaign again after a loss, call run again — or, as
-   * client-go's users do, exit and let the process restart.
+   * client-go's users do, exit and let the process restart. It returns once the promise of
+   * onStartedLeading (if any) has settled: the work must end when its signal aborts.
    */
   async run(signal: AbortSignal): Promise<void> {
     const ctx = { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity };
     if (!(await this.acquire(signal))) return;
+    if (signal.aborted) {
+      // Stopped while the winning write was in flight: never lead; hand the Lease straight back.
+      if (this.o.releaseOnCancel) await this.release();
+      return;
+    }
     this.log.info(ctx, "became leader");
     this.leading = true;
     const leading = new AbortController();
