@@ -339,7 +339,7 @@ test("a throwing handler is logged and does not stop the others; a late add hand
 
 test("waitForSync is false when stopped or aborted before the first list; start after stop does nothing", async () => {
   const src = new FakeSource();
-  src.pause(); // watches block, lists succeed: hold the list instead
+  src.pause(); // no watch could stream anyway; the list itself keeps failing
   src.failLists = 1_000_000;
   const inf = new Informer(src, { backoff: { initialMs: 5, maxMs: 5 } });
   inf.start();
