@@ -39,6 +39,11 @@ function describeState(w: PrefixWriter, level: number, title: string, s: Contain
   }
 }
 
+/**
+ * As kubectl: the title is indented by the section (`Containers:` in a pod, `  Containers:` in a
+ * pod template), the container name one level in (plus one space in a template), and the
+ * container's fields always at level 2.
+ */
 export function describeContainers(
   w: PrefixWriter,
   level: number,
@@ -46,11 +51,11 @@ export function describeContainers(
   containers: readonly Container[],
   statuses: readonly ContainerStatus[] | undefined,
 ): void {
-  w.line(level, `${title}:`);
+  w.line(level, containers.length === 0 ? `${title}: <none>` : `${title}:`);
   for (const c of containers) {
     const st = statuses?.find((s) => s.name === c.name);
-    const l = level + 1;
-    w.line(l, `${c.name}:`);
+    const l = 1;
+    w.raw(`  ${level > 0 ? " " : ""}${c.name}:\n`);
     if (st) w.line(l + 1, "Container ID:", st.containerId);
     w.line(l + 1, "Image:", c.image);
     if (st) w.line(l + 1, "Image ID:", st.imageId);
@@ -105,7 +110,7 @@ export function describeVolumes(w: PrefixWriter, level: number, volumes: readonl
   w.line(level, "Volumes:");
   for (const v of volumes) {
     w.line(level + 1, `${v.name}:`);
-    const l = level + 2;
+    const l = 2;
     if (v.emptyDir) {
       w.line(l, "Type:", "EmptyDir (a temporary directory that shares a pod's lifetime)");
       w.line(l, "Medium:", v.emptyDir.medium);

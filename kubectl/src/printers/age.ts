@@ -2,7 +2,8 @@
 
 /** `5s`, `3m2s`, `15m`, `5h20m`, `2d3h`, `40d`, `2y10d` … */
 export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
+  // Truncated toward zero, as Go converts a float to int.
+  const seconds = Math.trunc(ms / 1000);
   // Up to 2 s in the future still counts as now: clocks of machines differ a little.
   if (seconds < -1) return "<invalid>";
   if (seconds < 0) return "0s";

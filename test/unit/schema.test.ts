@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Schema, suggest } from "@mk/kubectl/schema.js";
+import { parse } from "yaml";
+
+const schema = Schema.load();
+const doc = (text: string) => parse(text) as { [k: string]: never };
+
+const BASE = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 2
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: "25%"}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: mk/web:v1
+        ports: [{containerPort: 8080}]
+        resources: {limits: {cpu: 1, memory: 64Mi}, requests: {cpu: "100m"}}
+        readinessProbe: {httpGet: {path: /, port: 8080}}
+        livenessProbe: {tcpSocket: {port: http}}
+`;
+
+test("a correct manifest passes; int-or-string and quantities take numbers and strings", () => {
+  const r = schema.check("Deployment", doc(BASE));
+  assert.deepEqual(r.errors, []);
+  const spec = r.cleaned.spec as { strategy: { rollingUpdate: { maxSurge: string } } };
+  assert.equal(spec.strategy.rollingUpdate.maxSurge, "1");
+});
+
+test("unknown fields are named by path, with a suggestion for typos", () => {
+  const d = doc(BASE.replace("replicas: 2", "replica: 2\n  foo: bar").replace("containerPort: 8080", "containerport: 8080"));
+  const r = schema.check("Deployment", d);
+  assert.deepEqual(
+    r.errors.map((e) => [e.field, e.type, e.detail]),
+    [
+      ["spec.replica", "Unknown", 'did you mean "replicas"?'],
+      ["spec.foo", "Unknown", ""],
+      ["spec.template.spec.containers[0].ports[0].containerport", "Unknown", 'did you mean "containerPort"?'],
+    ],
+  );
+  assert.equal((r.cleaned.spec as { foo?: string }).foo, undefined);
+});
+
+test("wrong types are named by path", () => {
+  const d = doc(BASE.replace("replicas: 2", "replicas: two").replace("labels: {app: web}}\n    spec", "labels: {app: web, v: 1}}\n    spec"));
+  const r = schema.check("Deployment", d);
+  assert.deepEqual(
+    r.errors.map((e) => `${e.field}: ${e.detail}`),
+    ["spec.replicas: must be of type integer", "spec.template.metadata.labels[v]: must be of type string"],
+  );
+  const c = schema.check("Deployment", doc(`apiVersion: apps/v1\nkind: Deployment\nspec: {template: {spec: {containers: {name: x}}}}`));
+  assert.deepEqual(c.errors.map((e) => e.field), ["spec.template.spec.containers"]);
+  const f = schema.check("Deployment", doc(`apiVersion: apps/v1\nkind: Deployment\nspec: {replicas: 1.5, paused: "yes"}`));
+  assert.deepEqual(f.errors.map((e) => `${e.field}: ${e.detail}`), ["spec.replicas: must be of type integer", "spec.paused: must be of type boolean"]);
+});
+
+test("null means unset, as in Kubernetes' JSON", () => {
+  const r = schema.check("Deployment", doc(`apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, labels: null}\nspec: {strategy: null}`));
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.cleaned.metadata, { name: "x" });
+});
+
+test("suggestions only for near misses", () => {
+  assert.equal(suggest("replica", ["replicas", "selector"]), "replicas");
+  assert.equal(suggest("foo", ["replicas", "selector"]), undefined);
+  assert.equal(suggest("IMAGE", ["image"]), "image");
+});
