@@ -2,6 +2,7 @@
 // module (e.g. `cluster`) adds itself with one import and one line in COMMANDS.
 import type { Command } from "commander";
 import * as apply from "./apply.js";
+import * as cluster from "./cluster.js";
 import * as completion from "./completion.js";
 import * as create from "./create.js";
 import * as del from "./delete.js";
@@ -15,7 +16,7 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [create, get, describe, del, apply, scale, label, version, completion];
+export const COMMANDS: CommandModule[] = [create, get, describe, del, apply, scale, label, version, cluster, completion];
 
 export function registerCommands(program: Command, modules: readonly CommandModule[] = COMMANDS): void {
   for (const m of modules) m.register(program);
