@@ -23,6 +23,11 @@ export interface FakeKubeletOptions {
   leaseRenewMs?: number;
   /** Status writes in flight at once (default 32). */
   concurrency?: number;
+  /**
+   * Stand in for the scheduler: bind pods without spec.nodeName to the simulated nodes, round-robin
+   * (default false: only pods bound by someone else are handled).
+   */
+  autoBind?: boolean;
 }
 
 const nowRfc3339 = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -74,6 +79,7 @@ export class FakeKubelet {
   private readonly inFlight = new Set<string>();
   private active = 0;
   private podSeq = 0;
+  private bindSeq = 0;
   private loops: Promise<void>[] = [];
   private leaseTimer: NodeJS.Timeout | undefined;
   /** Pods made Running by this fake, for assertions. */
@@ -147,7 +153,9 @@ export class FakeKubelet {
         for await (const ev of this.opts.client.pods.watch({ signal })) {
           if (ev.type === "DELETED" || ev.type === "BOOKMARK") continue;
           const pod = ev.object;
-          if (!pod.spec?.nodeName || !this.nodes.has(pod.spec.nodeName)) continue;
+          if (!pod.spec?.nodeName) {
+            if (!this.opts.autoBind || pod.metadata?.deletionTimestamp) continue;
+          } else if (!this.nodes.has(pod.spec.nodeName)) continue;
           this.pending.set(keyOf(pod), pod);
           this.pump();
         }
@@ -182,6 +190,14 @@ export class FakeKubelet {
     const m = pod.metadata;
     if (!m || this.abort.signal.aborted) return;
     const pods = this.opts.client.pods;
+    if (!pod.spec?.nodeName) {
+      // autoBind: the bound pod comes back through the watch and is started then.
+      const names = [...this.nodes.keys()];
+      const node = names[this.bindSeq++ % names.length];
+      if (!node || m.deletionTimestamp) return;
+      await this.opts.client.bind(m.namespace, m.name, node, m.uid);
+      return;
+    }
     if (m.deletionTimestamp) {
       try {
         await pods.delete(m.name, m.namespace, { gracePeriodSeconds: 0, preconditions: { uid: m.uid } });

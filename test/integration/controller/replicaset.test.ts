@@ -1,0 +1,85 @@
+// ReplicaSet controller against a real API server and etcd, pods made Running by the fake kubelet.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type ControllerEnv, startEnv, waitFor } from "./env.js";
+import { isReady, orphanPod, replicaSet } from "./objects.js";
+
+let env: ControllerEnv;
+before(async () => {
+  env = await startEnv({ controllers: ["replicaset", "gc"] });
+});
+after(async () => {
+  await env?.stop();
+});
+
+const podsOf = async (app: string) => (await env.client.pods.list({ namespace: "default", labelSelector: `app=${app}` })).items;
+const live = async (app: string) => (await podsOf(app)).filter((p) => !p.metadata?.deletionTimestamp);
+
+test("creates exactly spec.replicas pods with generateName and a controller reference; status follows", async () => {
+  const ac = new AbortController();
+  const seen = new Set<string>();
+  const watching = (async () => {
+    for await (const ev of env.client.pods.watch({ namespace: "default", labelSelector: "app=web", signal: ac.signal })) {
+      if (ev.type === "ADDED") seen.add(ev.object.metadata?.name ?? "");
+    }
+  })();
+  const rs = await env.client.replicaSets.create(replicaSet("web", 3));
+  const got = await waitFor("3 ready replicas in status", async () => {
+    const cur = await env.client.replicaSets.get("web", "default");
+    return cur.status?.readyReplicas === 3 && cur.status.availableReplicas === 3 && cur.status.observedGeneration === cur.metadata?.generation ? cur : undefined;
+  });
+  assert.equal(got.status?.replicas, 3);
+  const pods = await podsOf("web");
+  assert.equal(pods.length, 3);
+  for (const p of pods) {
+    assert.match(p.metadata?.name ?? "", /^web-[a-z0-9]{5}$/);
+    const ref = p.metadata?.ownerReferences[0];
+    assert.equal(ref?.uid, rs.metadata?.uid);
+    assert.equal(ref?.controller, true);
+    assert.ok(isReady(p));
+  }
+  // Expectations: never a fourth create while the cache caught up.
+  await new Promise((r) => setTimeout(r, 300));
+  ac.abort();
+  await watching;
+  assert.equal(seen.size, 3, `pods created: ${[...seen].join(",")}`);
+});
+
+test("scale up and down through the Scale subresource; deletion order takes not-ready pods first", async () => {
+  await env.client.updateScale("ReplicaSet", "default", "web", 5);
+  await waitFor("5 ready", async () => (await env.client.replicaSets.get("web", "default")).status?.readyReplicas === 5);
+  await env.client.updateScale("ReplicaSet", "default", "web", 2);
+  await waitFor("2 live pods and status 2", async () => (await live("web")).length === 2 && (await env.client.replicaSets.get("web", "default")).status?.replicas === 2);
+});
+
+test("terminating pods do not count: a deleted pod is replaced at once", async () => {
+  const before = await live("web");
+  const victim = before[0]?.metadata?.name ?? "";
+  await env.client.pods.delete(victim, "default");
+  await waitFor("a replacement", async () => {
+    const now = await live("web");
+    return now.length === 2 && !now.some((p) => p.metadata?.name === victim);
+  });
+});
+
+test("adopts a matching orphan and releases a pod that stops matching", async () => {
+  await env.client.pods.create(orphanPod("stray", { app: "adopt" }));
+  const rs = await env.client.replicaSets.create(replicaSet("adopt", 2));
+  await waitFor("orphan adopted, one more created", async () => {
+    const pods = await live("adopt");
+    const stray = pods.find((p) => p.metadata?.name === "stray");
+    return pods.length === 2 && stray?.metadata?.ownerReferences[0]?.uid === rs.metadata?.uid;
+  });
+  const stray = await env.client.pods.get("stray", "default");
+  stray.metadata!.labels = { app: "released" };
+  await env.client.pods.update(stray);
+  await waitFor("released and replaced", async () => {
+    const p = await env.client.pods.get("stray", "default");
+    return p.metadata?.ownerReferences.length === 0 && (await live("adopt")).length === 2;
+  });
+});
+
+test("deleting a ReplicaSet removes its pods (garbage collector, background)", async () => {
+  await env.client.replicaSets.delete("adopt", "default");
+  await waitFor("pods gone", async () => (await podsOf("adopt")).length === 0, 5_000);
+});
