@@ -13,10 +13,10 @@ export interface HubEvent {
   namespace: string;
   name: string;
   type: "put" | "delete";
-  /** The object after a put (resourceVersion = revision). */
-  object: AnyObject | undefined;
+  /** The object after a put (resourceVersion = revision); shared by watchers, never to be changed. */
+  readonly object: AnyObject | undefined;
   /** The object before the change; for a delete its resourceVersion is the delete's revision. */
-  prev: AnyObject | undefined;
+  readonly prev: AnyObject | undefined;
 }
 
 export interface HubSubscriber {
@@ -87,17 +87,29 @@ export class WatchHub {
     for (const l of this.progressListeners) l(this.last);
   }
 
+  /** Decoding waits until a watcher asks: with nobody watching a kind its events cost nothing. */
   private decode(raw: RawEvent): HubEvent | undefined {
     const k = parseKey(raw.key);
     if (!k) return undefined;
-    const revision = Number(raw.modRevision);
-    const object = raw.value ? this.storage.decode(k.kind, raw.value, raw.modRevision) : undefined;
+    const storage = this.storage;
+    let object: AnyObject | undefined;
     let prev: AnyObject | undefined;
-    if (raw.prevValue) {
-      // A deleted object is reported with the delete's revision, as Kubernetes does.
-      prev = this.storage.decode(k.kind, raw.prevValue, raw.type === "delete" ? raw.modRevision : "");
-    }
-    return { revision, kind: k.kind, namespace: k.namespace, name: k.name, type: raw.type, object, prev };
+    return {
+      revision: Number(raw.modRevision),
+      kind: k.kind,
+      namespace: k.namespace,
+      name: k.name,
+      type: raw.type,
+      get object() {
+        if (object === undefined && raw.value) object = storage.decode(k.kind, raw.value, raw.modRevision);
+        return object;
+      },
+      get prev() {
+        // A deleted object is reported with the delete's revision, as Kubernetes does.
+        if (prev === undefined && raw.prevValue) prev = storage.decode(k.kind, raw.prevValue, raw.type === "delete" ? raw.modRevision : "");
+        return prev;
+      },
+    };
   }
 
   private onWatchError(err: Error): void {
