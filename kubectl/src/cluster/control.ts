@@ -7,9 +7,7 @@ import { type ClusterSettings, DEFAULT_SETTINGS, clusterComponents } from "./com
 import type { ClusterPaths } from "./paths.js";
 import { isAlive, isHealthy, readState } from "./state.js";
 
-export interface Progress {
-  (line: string): void;
-}
+export type Progress = (line: string) => void;
 
 export function loadSettings(paths: ClusterPaths, overrides: Partial<ClusterSettings> = {}): ClusterSettings {
   let saved: Partial<ClusterSettings> = {};
