@@ -124,10 +124,26 @@ export function invalidMessage(kindWithGroup: string, name: string, fields: Fiel
 }
 
 export function formatFieldError(f: FieldError): string {
-  if (f.type === "Required") return `${f.field}: Required value${f.detail ? `: ${f.detail}` : ""}`;
-  if (f.type === "Unknown") return `${f.field}: unknown field${f.detail ? `: ${f.detail}` : ""}`;
+  const detail = f.detail ? `: ${f.detail}` : "";
   const value = f.value === undefined ? "" : `: ${f.value}`;
-  return `${f.field}: ${f.type} value${value}${f.detail ? `: ${f.detail}` : ""}`;
+  switch (f.type) {
+    case "Required":
+      return `${f.field}: Required value${detail}`;
+    case "Unknown":
+      return `${f.field}: unknown field${detail}`;
+    case "Forbidden":
+      return `${f.field}: Forbidden${detail}`;
+    case "TooLong":
+      return `${f.field}: Too long${detail}`;
+    case "NotSupported":
+    case "Unsupported":
+      return `${f.field}: Unsupported value${value}${detail}`;
+    case "Duplicate":
+      return `${f.field}: Duplicate value${value}${detail}`;
+    default:
+      // Invalid, Immutable …: `spec.replicas: Invalid value: -1: must be greater than or equal to 0`
+      return `${f.field}: ${f.type} value${value}${detail}`;
+  }
 }
 
 /** Server edge: any thrown value to a gRPC ServiceError. Unknown failures become INTERNAL. */
