@@ -10,6 +10,7 @@
 // this file turns their ScaleActions into API writes and events.
 import {
   type Deployment,
+  emptyMeta,
   type LabelSelector,
   type ObjectMeta,
   type Pod,
@@ -22,7 +23,6 @@ import { cloneCached, type Informer, objectKey, runWorkers, waitForCacheSync, Wo
 import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
 import { controllerRefOf, newControllerRef } from "../ownerref.js";
-import { subject } from "../replicaset/controller.js";
 import type { RoDeployment, RoPod, RS } from "../types.js";
 import { computeHash } from "./hash.js";
 import {
@@ -145,11 +145,11 @@ export class DeploymentController {
 
   private podDeleted(p: RoPod): void {
     const ref = controllerRefOf(p);
-    if (!ref || ref.kind !== "ReplicaSet") return;
+    if (ref?.kind !== "ReplicaSet") return;
     const ns = p.metadata?.namespace ?? "";
     const rs = this.o.rsInformer.store.get(`${ns}/${ref.name}`);
     const dref = rs ? controllerRefOf(rs) : undefined;
-    if (!dref || dref.kind !== "Deployment") return;
+    if (dref?.kind !== "Deployment") return;
     const d = this.o.deploymentInformer.store.get(`${ns}/${dref.name}`);
     if (d && !isRollingUpdate(d as Deployment)) this.enqueue(d);
   }
@@ -265,8 +265,9 @@ export class DeploymentController {
   private async createNewRS(d: Deployment, oldRSs: readonly RS[], newRevision: number): Promise<RS | undefined> {
     const hash = computeHash(d.spec?.template, d.status?.collisionCount);
     const template = PodTemplateSpec.decode(PodTemplateSpec.encode(d.spec?.template ?? PodTemplateSpec.fromPartial({})).finish());
-    const tmeta = (template.metadata ??= PodTemplateSpec.fromPartial({ metadata: {} as ObjectMeta }).metadata);
-    if (tmeta) tmeta.labels = { ...tmeta.labels, [POD_TEMPLATE_HASH_LABEL]: hash };
+    template.metadata ??= emptyMeta();
+    const tmeta = template.metadata;
+    tmeta.labels = { ...tmeta.labels, [POD_TEMPLATE_HASH_LABEL]: hash };
     const sel = d.spec?.selector;
     const selector: LabelSelector = {
       matchLabels: { ...sel?.matchLabels, [POD_TEMPLATE_HASH_LABEL]: hash },
@@ -283,7 +284,7 @@ export class DeploymentController {
         uid: "",
         resourceVersion: "",
         generation: 0,
-        labels: { ...tmeta?.labels },
+        labels: { ...tmeta.labels },
         annotations: {},
         ownerReferences: [newControllerRef(d, "apps/v1", "Deployment")],
         finalizers: [],

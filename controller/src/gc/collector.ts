@@ -173,7 +173,7 @@ export class GarbageCollector {
       return;
     }
     // Every owner is gone: the dependent goes too. Background lets its own dependents go after it.
-    await this.deleteObject(kind, namespace, name, uid, ownerForeground ? "Foreground" : "Background");
+    await this.deleteObject(kind, namespace, name, uid, ownerForeground && kind !== "Pod" ? "Foreground" : "Background");
   }
 
   /** present, absent (deleted or replaced by another uid), or foreground (being deleted, waiting for dependents). */
@@ -216,7 +216,9 @@ export class GarbageCollector {
       for (const { kind: dk, obj } of deps) {
         const dm = obj.metadata;
         if (!dm || dm.deletionTimestamp) continue;
-        await this.deleteObject(dk, dm.namespace, dm.name, dm.uid, "Foreground");
+        // Foreground cascades through ReplicaSets; pods own nothing here, and a foregroundDeletion
+        // finalizer on a pod would only wait for a collector pass that has nothing to wait for.
+        await this.deleteObject(dk, dm.namespace, dm.name, dm.uid, dk === "Pod" ? "Background" : "Foreground");
       }
       // Waiting for them: their deletion events requeue this owner (their owner reference names it).
     }

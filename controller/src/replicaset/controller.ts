@@ -74,7 +74,7 @@ export class ReplicaSetController {
   /** The ReplicaSet a pod's controller reference names, if it is still the same object (uid). */
   private resolveControllerRef(p: RoPod): RS | undefined {
     const ref = controllerRefOf(p);
-    if (!ref || ref.kind !== "ReplicaSet") return undefined;
+    if (ref?.kind !== "ReplicaSet") return undefined;
     const rs = this.o.rsInformer.store.get(`${p.metadata?.namespace}/${ref.name}`);
     return rs && rs.metadata?.uid === ref.uid ? rs : undefined;
   }

@@ -83,3 +83,20 @@ test("deleting a ReplicaSet removes its pods (garbage collector, background)", a
   await env.client.replicaSets.delete("adopt", "default");
   await waitFor("pods gone", async () => (await podsOf("adopt")).length === 0, 5_000);
 });
+
+test("pod GC: pods of a deleted Node are removed and the ReplicaSet replaces them elsewhere", async () => {
+  await env.client.replicaSets.create(replicaSet("spread", 6));
+  await waitFor("6 ready", async () => (await env.client.replicaSets.get("spread", "default")).status?.readyReplicas === 6);
+  const victims = (await live("spread")).filter((p) => p.spec?.nodeName === "fake-1").map((p) => p.metadata?.name);
+  assert.ok(victims.length > 0);
+  env.kubelet.silence("fake-1");
+  await env.client.nodes.delete("fake-1");
+  await waitFor("victims gone, 6 ready again, none on fake-1", async () => {
+    const pods = await podsOf("spread");
+    return (
+      pods.every((p) => !victims.includes(p.metadata?.name)) &&
+      pods.every((p) => p.spec?.nodeName !== "fake-1") &&
+      (await env.client.replicaSets.get("spread", "default")).status?.readyReplicas === 6
+    );
+  }, 10_000);
+});
