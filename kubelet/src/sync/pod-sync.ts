@@ -1,0 +1,307 @@
+// syncPod: makes the runtime match one pod bound to this node, then reports its status. Idempotent and
+// level-triggered: it reads what runs (observe.ts) and acts on the difference, in the order of
+// Kubernetes' SyncPod:
+//   deleted?            → stop everything (SIGTERM, grace, SIGKILL), remove it, delete the pod object
+//   terminal phase?     → stop the sandbox, report, nothing restarts
+//   no live sandbox?    → kill what is left, make volumes, create a new sandbox (pause container)
+//   per spec container  → running and healthy: keep; spec changed or liveness failed: kill;
+//                         dead: restartPolicy, then back-off (CrashLoopBackOff); then image
+//                         (ErrImagePull / ImagePullBackOff / ErrImageNeverPull), create, start
+//   status              → computed from the runtime, posted when changed
+import type { Container, Pod } from "@mk/proto";
+import type { Logger } from "pino";
+import type { ProbeManager } from "../probes/manager.js";
+import { LABEL_HASH } from "../runtime/names.js";
+import { appContainerConfig, containerHash, graceSeconds, type NodeSettings, PodConfigError, pullPolicy, sandboxConfig } from "../runtime/pod-spec.js";
+import { type ContainerDetails, type ContainerRuntime, ImageNeverPullError, ImagePullError } from "../runtime/runtime.js";
+import { prepareVolumes } from "../runtime/volumes.js";
+import type { PodApi } from "./api.js";
+import { Backoff } from "./backoff.js";
+import { attemptOf, liveSandbox, type ObservedPod, observePod } from "./observe.js";
+import { computeStatus, type Waiting } from "./status.js";
+import type { StatusManager } from "./status-manager.js";
+import { killAndRemovePod, stopPod } from "./termination.js";
+
+export type EventType = "Normal" | "Warning";
+
+export interface PodEvents {
+  event(pod: Pod, type: EventType, reason: string, message: string): void;
+}
+
+export interface PodSyncerDeps {
+  rt: ContainerRuntime;
+  api: PodApi;
+  node: NodeSettings;
+  events: PodEvents;
+  status: StatusManager;
+  probes: ProbeManager;
+  log: Logger;
+  /** Asks for another sync of the pod after ms (back-off expiry). */
+  requeue(podKey: string, ms: number): void;
+  crashBackoff?: Backoff;
+  pullBackoff?: Backoff;
+  now?: () => Date;
+}
+
+export const podKey = (pod: Pod): string => `${pod.metadata?.namespace || "default"}/${pod.metadata?.name ?? ""}`;
+
+const isTerminalPhase = (p: string | undefined) => p === "Succeeded" || p === "Failed";
+
+export class PodSyncer {
+  private readonly d: PodSyncerDeps;
+  private readonly crash: Backoff;
+  private readonly pull: Backoff;
+  private readonly now: () => Date;
+  /** uid → container name → why it is not running (from the last sync). */
+  private readonly waiting = new Map<string, Map<string, Waiting>>();
+
+  constructor(deps: PodSyncerDeps) {
+    this.d = deps;
+    this.crash = deps.crashBackoff ?? new Backoff();
+    this.pull = deps.pullBackoff ?? new Backoff();
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async sync(pod: Pod, signal: AbortSignal): Promise<void> {
+    const uid = pod.metadata?.uid ?? "";
+    const key = podKey(pod);
+    if (pod.metadata?.deletionTimestamp) {
+      await this.terminate(pod);
+      return;
+    }
+    let observed = await observePod(this.d.rt, uid);
+    const waiting = new Map<string, Waiting>();
+    this.waiting.set(uid, waiting);
+
+    if (isTerminalPhase(pod.status?.phase)) {
+      // Kubernetes never restarts a terminal pod; its sandbox goes.
+      const sb = liveSandbox(observed);
+      if (sb) await this.d.rt.stopContainer(sb.id, 0);
+      this.d.probes.removePod(key);
+      return;
+    }
+
+    let sandbox = liveSandbox(observed);
+    let sandboxChanged = false;
+    if (!sandbox && !this.completed(pod, observed)) {
+      sandbox = await this.newSandbox(pod, observed, waiting);
+      if (!sandbox) {
+        await this.report(pod, await observePod(this.d.rt, uid), waiting, signal);
+        return;
+      }
+      sandboxChanged = true;
+      observed = await observePod(this.d.rt, uid);
+    }
+
+    let changed = false;
+    for (const c of pod.spec?.containers ?? []) {
+      if (signal.aborted) return;
+      if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting)) changed = true;
+    }
+    if (changed) observed = await observePod(this.d.rt, uid);
+
+    const host = pod.spec?.hostNetwork ? this.d.node.nodeIp : (sandbox?.ipAddress ?? "");
+    const running = new Map<string, string>();
+    for (const [name, list] of observed.containers) if (list[0]?.running) running.set(name, list[0].id);
+    this.d.probes.update(pod, key, host, running);
+    await this.report(pod, observed, waiting, signal);
+  }
+
+  /** restartPolicy Never/OnFailure and every container finished for good: no sandbox needed. */
+  private completed(pod: Pod, observed: ObservedPod): boolean {
+    const policy = pod.spec?.restartPolicy || "Always";
+    if (policy === "Always") return false;
+    return (pod.spec?.containers ?? []).every((c) => {
+      const latest = observed.containers.get(c.name)?.[0];
+      if (!latest || latest.running || latest.state === "created") return false;
+      return policy === "Never" || latest.exitCode === 0;
+    });
+  }
+
+  private async newSandbox(pod: Pod, observed: ObservedPod, waiting: Map<string, Waiting>): Promise<ContainerDetails | undefined> {
+    const uid = pod.metadata?.uid ?? "";
+    const old = observed.sandboxes[0];
+    if (old) {
+      // The pod's network namespace is gone: its containers go with it and come back in the new one.
+      this.d.events.event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+      await stopPod(this.d.rt, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
+    }
+    try {
+      await prepareVolumes(this.d.rt, pod, this.d.node.nodeName);
+      await this.d.rt.ensureImage(this.d.node.podInfraImage, "IfNotPresent");
+      const attempt = old ? attemptOf(old) + 1 : 0;
+      const id = await this.d.rt.createContainer(sandboxConfig(pod, this.d.node, attempt));
+      await this.d.rt.startContainer(id);
+      for (const s of observed.sandboxes) await this.d.rt.removeContainer(s.id);
+      return await this.d.rt.inspectContainer(id);
+    } catch (err) {
+      const reason = err instanceof PodConfigError ? err.reason : "FailedCreatePodSandBox";
+      const message = err instanceof Error ? err.message : String(err);
+      this.d.events.event(pod, "Warning", reason, message);
+      for (const c of pod.spec?.containers ?? []) waiting.set(c.name, { reason: err instanceof PodConfigError ? err.reason : "ContainerCreating", message });
+      this.d.log.warn({ pod: podKey(pod), err }, "pod sandbox not created");
+      this.d.requeue(podKey(pod), 5_000);
+      return undefined;
+    }
+  }
+
+  private killing(pod: Pod, name: string, why: string): void {
+    this.d.events.event(pod, "Normal", "Killing", why || `Stopping container ${name}`);
+  }
+
+  /** Returns true when it changed something in the runtime. */
+  private async syncContainer(
+    pod: Pod,
+    c: Container,
+    observed: ObservedPod,
+    sandbox: ContainerDetails | undefined,
+    sandboxChanged: boolean,
+    waiting: Map<string, Waiting>,
+  ): Promise<boolean> {
+    const uid = pod.metadata?.uid ?? "";
+    const bkey = `${uid}/${c.name}`;
+    const instances = observed.containers.get(c.name) ?? [];
+    const latest = instances[0];
+    const grace = graceSeconds(pod);
+    let killed = false;
+    if (latest?.running) {
+      const unhealthy = this.d.probes.unhealthy(latest.id);
+      if (latest.labels[LABEL_HASH] !== containerHash(c)) {
+        this.killing(pod, c.name, `Container ${c.name} definition changed, will be restarted`);
+      } else if (unhealthy) {
+        this.killing(pod, c.name, `Container ${c.name} failed ${unhealthy} probe, will be restarted`);
+      } else {
+        return false;
+      }
+      await this.d.rt.stopContainer(latest.id, grace);
+      killed = true;
+      if ((pod.spec?.restartPolicy || "Always") === "Never") return true;
+    } else if (latest?.state === "created" && sandbox && !sandboxChanged) {
+      // Created but never started: a kubelet stopped between the two steps. Start it now.
+      await this.d.rt.startContainer(latest.id);
+      this.d.events.event(pod, "Normal", "Started", `Started container ${c.name}`);
+      return true;
+    }
+    if (!sandbox) return killed;
+
+    if (latest && !killed && !sandboxChanged) {
+      const policy = pod.spec?.restartPolicy || "Always";
+      const failed = latest.exitCode !== 0 || latest.state === "created";
+      if (policy === "Never" || (policy === "OnFailure" && !failed)) return false;
+      const finished = Date.parse(latest.finishedAt) || this.now().getTime();
+      const started = Date.parse(latest.startedAt) || finished;
+      this.crash.resetIfRanLong(bkey, finished - started);
+      const wait = this.crash.remaining(bkey, finished);
+      if (wait > 0) {
+        const delay = Math.round(this.crash.current(bkey) / 1000);
+        const message = `back-off ${delay}s restarting failed container=${c.name} pod=${pod.metadata?.name}_${pod.metadata?.namespace}(${uid})`;
+        waiting.set(c.name, { reason: "CrashLoopBackOff", message });
+        this.d.events.event(pod, "Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${pod.metadata?.name}_${pod.metadata?.namespace}(${uid})`);
+        this.d.requeue(podKey(pod), wait + 50);
+        return false;
+      }
+      this.crash.next(bkey);
+    }
+
+    if (!(await this.ensureImage(pod, c, waiting))) return killed;
+    const attempt = latest ? attemptOf(latest) + 1 : 0;
+    let id: string;
+    try {
+      id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandbox.id, attempt));
+    } catch (err) {
+      const reason = err instanceof PodConfigError ? err.reason : "CreateContainerError";
+      const message = err instanceof Error ? err.message : String(err);
+      waiting.set(c.name, { reason, message });
+      this.d.events.event(pod, "Warning", "Failed", `Error: ${message}`);
+      this.d.requeue(podKey(pod), 10_000);
+      return killed;
+    }
+    this.d.events.event(pod, "Normal", "Created", `Created container ${c.name}`);
+    try {
+      await this.d.rt.startContainer(id);
+      this.d.events.event(pod, "Normal", "Started", `Started container ${c.name}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.d.events.event(pod, "Warning", "Failed", `Error: ${message}`);
+      waiting.set(c.name, { reason: "RunContainerError", message });
+    }
+    // Keep the newest dead instance (for `logs --previous`); older ones go.
+    for (const old of instances.slice(1)) await this.d.rt.removeContainer(old.id);
+    return true;
+  }
+
+  /** true when the image is there; otherwise the waiting reason is set and a retry scheduled. */
+  private async ensureImage(pod: Pod, c: Container, waiting: Map<string, Waiting>): Promise<boolean> {
+    const policy = pullPolicy(c);
+    const bkey = `${pod.metadata?.uid}/${c.image}`;
+    const lastFail = this.pullFailures.get(bkey);
+    if (lastFail) {
+      const wait = this.pull.remaining(bkey, lastFail.at);
+      if (wait > 0) {
+        waiting.set(c.name, { reason: "ImagePullBackOff", message: `Back-off pulling image "${c.image}"` });
+        this.d.events.event(pod, "Normal", "BackOff", `Back-off pulling image "${c.image}"`);
+        this.d.requeue(podKey(pod), wait + 50);
+        return false;
+      }
+    }
+    const t0 = Date.now();
+    let announced = false;
+    try {
+      const r = await this.d.rt.ensureImage(c.image, policy, () => {
+        if (!announced) {
+          announced = true;
+          this.d.events.event(pod, "Normal", "Pulling", `Pulling image "${c.image}"`);
+        }
+      });
+      if (r.pulled) {
+        if (!announced) this.d.events.event(pod, "Normal", "Pulling", `Pulling image "${c.image}"`);
+        this.d.events.event(pod, "Normal", "Pulled", `Successfully pulled image "${c.image}" in ${((Date.now() - t0) / 1000).toFixed(3)}s`);
+      } else {
+        this.d.events.event(pod, "Normal", "Pulled", `Container image "${c.image}" already present on machine`);
+      }
+      this.pullFailures.delete(bkey);
+      this.pull.reset(bkey);
+      return true;
+    } catch (err) {
+      if (err instanceof ImageNeverPullError) {
+        waiting.set(c.name, { reason: err.reason, message: err.message });
+        this.d.events.event(pod, "Warning", "ErrImageNeverPull", err.message);
+        this.d.requeue(podKey(pod), 10_000);
+        return false;
+      }
+      if (!(err instanceof ImagePullError)) throw err;
+      this.pull.next(bkey);
+      this.pullFailures.set(bkey, { at: Date.now() });
+      waiting.set(c.name, { reason: err.reason, message: err.message });
+      this.d.events.event(pod, "Warning", "Failed", err.message);
+      this.d.events.event(pod, "Warning", "Failed", "Error: ErrImagePull");
+      this.d.requeue(podKey(pod), this.pull.current(bkey) + 50);
+      return false;
+    }
+  }
+
+  private readonly pullFailures = new Map<string, { at: number }>();
+
+  private async report(pod: Pod, observed: ObservedPod, waiting: Map<string, Waiting>, signal: AbortSignal): Promise<void> {
+    const status = computeStatus({ pod, observed, waiting, probes: this.d.probes, nodeIp: this.d.node.nodeIp, now: this.now() });
+    await this.d.status.set(pod, status, signal);
+  }
+
+  /** The pod was deleted in the API: stop it within its grace period, remove it, then delete the object. */
+  async terminate(pod: Pod): Promise<void> {
+    const uid = pod.metadata?.uid ?? "";
+    this.d.probes.removePod(podKey(pod));
+    await killAndRemovePod(this.d.rt, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
+    this.forget(uid);
+    await this.d.api.deleteNow(pod.metadata?.namespace || "default", pod.metadata?.name ?? "", uid);
+  }
+
+  /** Forgets a pod's in-memory state (back-off, waiting reasons, posted status). */
+  forget(uid: string): void {
+    this.waiting.delete(uid);
+    this.crash.forgetPrefix(`${uid}/`);
+    this.pull.forgetPrefix(`${uid}/`);
+    for (const k of [...this.pullFailures.keys()]) if (k.startsWith(`${uid}/`)) this.pullFailures.delete(k);
+    this.d.status.forget(uid);
+  }
+}

@@ -1,0 +1,46 @@
+// Stopping a pod: every app container at once with SIGTERM, SIGKILL after the grace period (the
+// engine's stop; an init process as PID 1 forwards the SIGTERM), then the sandbox, then removal of
+// the containers and of the pod's emptyDir volumes. Persistent claims stay.
+import { LABEL_CONTAINER_NAME, LABEL_GRACE, LABEL_POD_UID, LABEL_TYPE } from "../runtime/names.js";
+import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
+import { removePodVolumes } from "../runtime/volumes.js";
+
+export interface KillOptions {
+  graceSeconds: number;
+  /** Called for each running app container before it is stopped (Killing event). */
+  onKill?: (containerName: string) => void;
+}
+
+/** Stops everything of the pod (app containers first, then the sandbox) without removing anything. */
+export async function stopPod(rt: ContainerRuntime, uid: string, opts: KillOptions): Promise<ContainerSummary[]> {
+  const all = await rt.listContainers({ [LABEL_POD_UID]: uid });
+  const apps = all.filter((c) => c.labels[LABEL_TYPE] !== "sandbox");
+  const sandboxes = all.filter((c) => c.labels[LABEL_TYPE] === "sandbox");
+  await Promise.all(
+    apps
+      .filter((c) => c.state === "running" || c.state === "restarting" || c.state === "paused")
+      .map(async (c) => {
+        opts.onKill?.(c.labels[LABEL_CONTAINER_NAME] ?? "");
+        await rt.stopContainer(c.id, opts.graceSeconds);
+      }),
+  );
+  // The pause container holds nothing worth a grace period.
+  await Promise.all(sandboxes.filter((c) => c.state === "running").map((c) => rt.stopContainer(c.id, 0)));
+  return all;
+}
+
+/** Stops and removes everything the runtime holds for the pod. */
+export async function killAndRemovePod(rt: ContainerRuntime, uid: string, opts: KillOptions): Promise<void> {
+  const all = await stopPod(rt, uid, opts);
+  await Promise.all(all.map((c) => rt.removeContainer(c.id)));
+  await removePodVolumes(rt, uid);
+}
+
+/** The grace period recorded on a pod's containers, for pods already gone from the API. */
+export function recordedGrace(containers: ContainerSummary[], fallback = 30): number {
+  for (const c of containers) {
+    const g = Number(c.labels[LABEL_GRACE]);
+    if (Number.isFinite(g) && c.labels[LABEL_GRACE] !== undefined) return g;
+  }
+  return fallback;
+}
