@@ -1,6 +1,6 @@
 // API benchmark: mutating latency p50/p99 at a steady 500 creates/s, and sustained creates/s with
 // 64 in flight. Runs a real etcd and a real mk-apiserver process (not in-process, so the load
-// generator does not share its event loop). Usage:
+// generator does not share its event loop), on a native etcd as `mkctl cluster up` runs it. Usage:
 //   node test/dist/bench/api.js [--rate 500] [--seconds 10] [--inflight 64] [--total 10000]
 import { spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Pod, emptyMeta } from "@mk/proto";
 import { connect } from "@mk/proto/client";
-import { freePort, startEtcd } from "../harness/etcd.js";
+import { freePort } from "../harness/etcd.js";
+import { startNativeEtcd } from "../harness/etcd-native.js";
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +39,7 @@ function pod(name: string): Pod {
 }
 
 async function main(): Promise<void> {
-  const etcd = await startEtcd();
+  const etcd = await startNativeEtcd();
   const port = await freePort();
   const httpPort = await freePort();
   const api = spawn(

@@ -1,0 +1,58 @@
+// etcd as the local cluster runs it: Debian's binary as a plain process (no container, no
+// docker-proxy in the path). Benchmarks use it so their figures are the product's, not Docker's.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./etcd.js";
+
+export interface NativeEtcd {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startNativeEtcd(): Promise<NativeEtcd> {
+  const dir = await mkdtemp(join(tmpdir(), "mk-etcd-"));
+  const client = await freePort();
+  const peer = await freePort();
+  const endpoint = `http://127.0.0.1:${client}`;
+  const peerUrl = `http://127.0.0.1:${peer}`;
+  const proc = spawn(
+    "etcd",
+    [
+      "--data-dir",
+      join(dir, "data"),
+      "--listen-client-urls",
+      endpoint,
+      "--advertise-client-urls",
+      endpoint,
+      "--listen-peer-urls",
+      peerUrl,
+      "--initial-advertise-peer-urls",
+      peerUrl,
+      "--initial-cluster",
+      `default=${peerUrl}`,
+    ],
+    { stdio: "ignore" },
+  );
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${endpoint}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error("etcd did not become healthy within 15 s");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    endpoint,
+    async stop() {
+      proc.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
