@@ -110,7 +110,7 @@ export async function describePod(p: Pod, c: DescribeContext): Promise<string> {
   }
   if (st?.reason) w.line(0, "Reason:", st.reason);
   if (st?.message) w.line(0, "Message:", st.message);
-  w.line(0, "IP:", st?.podIp ?? "");
+  w.line(0, "IP:", st?.podIp || st?.podIps[0]?.ip || "");
   const ips = st?.podIps.length ? st.podIps.map((x) => x.ip) : st?.podIp ? [st.podIp] : [];
   if (ips.length === 0) w.line(0, "IPs:", "<none>");
   else {
