@@ -41,7 +41,10 @@ function combine(server: readonly FieldError[], client: readonly FieldError[]): 
   return [...server.filter((f) => !seen.has(f.field)), ...client];
 }
 
-async function applyOne(cs: Clientset, schema: Schema, m: Manifest, dryRun: DryRun): Promise<string> {
+const MISSING_ANNOTATION =
+  "is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by mkctl apply. mkctl apply should only be used on resources created declaratively by either mkctl create --save-config or mkctl apply. The missing annotation will be patched automatically.";
+
+async function applyOne(cs: Clientset, schema: Schema, m: Manifest, dryRun: DryRun, warn: (line: string) => void): Promise<string> {
   const client = cs.resource(m.info.kind);
   const { errors, cleaned } = schema.check(m.info.kind, m.doc);
   const modified = withLastApplied(normalize(m, cleaned));
@@ -81,7 +84,9 @@ async function applyOne(cs: Clientset, schema: Schema, m: Manifest, dryRun: DryR
         return `${refName(m.info, m.name)} created${suffix}`;
       }
       const live = toK8s(m.info, current);
-      const merged = threeWayMerge(readLastApplied(live), modified, live);
+      const original = readLastApplied(live);
+      if (!original) warn(`Warning: resource ${m.info.plural}/${m.name} ${MISSING_ANNOTATION}`);
+      const merged = threeWayMerge(original, modified, live);
       if (deepEqual(merged, live)) return `${refName(m.info, m.name)} unchanged${suffix}`;
       // resourceVersion of the object read above: a concurrent writer makes this a conflict, retried.
       if (dryRun !== "client") await client.update(fromK8s(m.info, merged), { dryRun: dryRun === "server" });
@@ -120,7 +125,7 @@ async function apply(cli: Cli, f: ApplyFlags): Promise<void> {
   // Every document is tried, as kubectl does; the command fails at the end if any did.
   for (const m of manifests) {
     try {
-      cli.out(`${await applyOne(cs, schema, m, dryRun)}\n`);
+      cli.out(`${await applyOne(cs, schema, m, dryRun, (line) => cli.err(`${line}\n`))}\n`);
     } catch (err) {
       if (failed) cli.err(`${failed.line}\n`);
       failed = toCliError(err, cli.server);

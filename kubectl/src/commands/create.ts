@@ -1,11 +1,12 @@
 // mkctl create deployment NAME --image=IMG… [--replicas N] [--port P]; mkctl create namespace NAME.
 import type { Command } from "commander";
 import { Deployment, Namespace } from "@mk/proto";
-import { emptyMeta, KINDS } from "@mk/proto/api";
+import { emptyMeta, type KindInfo, KINDS } from "@mk/proto/api";
 import { AlreadyExistsError } from "@mk/proto/client";
 import { action, type Cli } from "../cli.js";
 import { CliError, serverError } from "../errors.js";
-import { toK8s } from "../objects.js";
+import { withLastApplied } from "../merge.js";
+import { fromK8s, toK8s } from "../objects.js";
 import { printJson } from "../printers/json.js";
 import { printYaml } from "../printers/yaml.js";
 import { pluralRef, refName } from "../resources.js";
@@ -73,6 +74,13 @@ interface CreateFlags {
   port?: string;
   dryRun?: string;
   output?: string;
+  saveConfig?: boolean;
+}
+
+/** --save-config: record the object as its last-applied configuration, so a later apply merges with it. */
+function saveConfig<T extends Deployment | Namespace>(info: KindInfo, obj: T, save: boolean | undefined): T {
+  if (!save) return obj;
+  return fromK8s(info, withLastApplied(toK8s(info, obj))) as T;
 }
 
 function printDryRun(cli: Cli, output: string | undefined, json: Parameters<typeof printYaml>[0], line: string): boolean {
@@ -95,12 +103,13 @@ async function createDeployment(cli: Cli, name: string, f: CreateFlags): Promise
   });
   const dryRun = parseDryRun(f.dryRun);
   const info = KINDS.Deployment;
+  const toCreate = saveConfig(info, dep, f.saveConfig);
   const suffix = dryRun === "server" ? " (server dry run)" : dryRun === "client" ? " (dry run)" : "";
-  let created = dep;
+  let created = toCreate;
   if (dryRun !== "client") {
     const cs = await cli.client();
     try {
-      created = await cs.deployments.create(dep, { dryRun: dryRun === "server" });
+      created = await cs.deployments.create(toCreate, { dryRun: dryRun === "server" });
     } catch (err) {
       if (err instanceof AlreadyExistsError) throw serverError("AlreadyExists", `${pluralRef(info)} "${name}" already exists`, err);
       throw err;
@@ -111,9 +120,9 @@ async function createDeployment(cli: Cli, name: string, f: CreateFlags): Promise
 }
 
 async function createNamespace(cli: Cli, name: string, f: CreateFlags): Promise<void> {
-  const ns = Namespace.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) });
-  const dryRun = parseDryRun(f.dryRun);
   const info = KINDS.Namespace;
+  const ns = saveConfig(info, Namespace.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) }), f.saveConfig);
+  const dryRun = parseDryRun(f.dryRun);
   let created = ns;
   if (dryRun !== "client") {
     const cs = await cli.client();
@@ -141,6 +150,7 @@ export function register(program: Command): void {
     .option("--port <port>", "The containerPort of the first container")
     .option("--dry-run [mode]", "none, server or client")
     .option("-o, --output <format>", "yaml, json or name")
+    .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
     .action(action((cli, name: string, f: CreateFlags) => createDeployment(cli, name, f)));
   create
     .command("namespace")
@@ -149,5 +159,6 @@ export function register(program: Command): void {
     .argument("<name>", "name of the namespace")
     .option("--dry-run [mode]", "none, server or client")
     .option("-o, --output <format>", "yaml, json or name")
+    .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
     .action(action((cli, name: string, f: CreateFlags) => createNamespace(cli, name, f)));
 }
