@@ -21,7 +21,9 @@ const program = new Command("mkctl")
 registerCommands(program);
 
 try {
-  await program.parseAsync(process.argv);
+  // Bare `mkctl` prints the help and succeeds, as kubectl does.
+  if (process.argv.length <= 2) program.outputHelp();
+  else await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     // commander has printed the message (or the help) already.
