@@ -180,7 +180,7 @@ export class SchedulingQueue {
   addUnschedulable(qpi: QueuedPodInfo, podCycle: number): void {
     const key = qpi.podInfo.key;
     const e = this.entries.get(key);
-    if (!e || e.where !== "inFlight") return;
+    if (e?.where !== "inFlight") return;
     if (e.gone) {
       this.entries.delete(key);
       return;
@@ -200,7 +200,7 @@ export class SchedulingQueue {
   requeueWithBackoff(qpi: QueuedPodInfo): void {
     const key = qpi.podInfo.key;
     const e = this.entries.get(key);
-    if (!e || e.where !== "inFlight") return;
+    if (e?.where !== "inFlight") return;
     if (e.gone) {
       this.entries.delete(key);
       return;

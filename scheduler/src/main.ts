@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// mk-scheduler: flags → client, metrics endpoint, leader election, the scheduler. Wiring only.
+import { createServer } from "node:http";
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import { connect } from "@mk/proto/client";
+import { pino } from "pino";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { newMetrics } from "./metrics.js";
+import { runScheduler } from "./run.js";
+
+const USAGE = `Usage: mk-scheduler [--server HOST:PORT] [--leader-elect] [--http-listen HOST:PORT]
+  --server          the API server (default 127.0.0.1:6443)
+  --leader-elect    run as one of several replicas: only the holder of Lease mk-system/mk-scheduler schedules
+  --lease-duration  seconds a standby waits before taking over (default 15)
+  --identity        this replica's name in the Lease (default HOSTNAME_UUID)
+  --http-listen     serve /healthz and /metrics here (default 127.0.0.1:10251; "" for none)
+  --log-level       pino level (default info)`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      server: { type: "string", default: "127.0.0.1:6443" },
+      "leader-elect": { type: "boolean", default: false },
+      "lease-duration": { type: "string", default: "15" },
+      identity: { type: "string", default: `${hostname()}_${randomUUID()}` },
+      "http-listen": { type: "string", default: "127.0.0.1:10251" },
+      "log-level": { type: "string", default: "info" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const log = pino({ name: "mk-scheduler", level: values["log-level"] });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = newMetrics(registry);
+
+  const abort = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      log.info({ signal: sig }, "shutting down");
+      abort.abort();
+    });
+  }
+
+  let leading = !values["leader-elect"];
+  const http = createServer((req, res) => {
+    if (req.url === "/healthz" || req.url === "/readyz") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    } else if (req.url === "/metrics") {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    } else if (req.url === "/leader") {
+      res.writeHead(200, { "content-type": "text/plain" }).end(leading ? "leader" : "standby");
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  const listen = values["http-listen"];
+  if (listen) {
+    const i = listen.lastIndexOf(":");
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(Number(listen.slice(i + 1)), listen.slice(0, i) || "127.0.0.1", () => resolve());
+    });
+    log.info({ address: listen }, "serving /healthz and /metrics");
+  }
+
+  const client = connect({ server: values.server, userAgent: "mk-scheduler" });
+  const leaseMs = Number(values["lease-duration"]) * 1000;
+  try {
+    await runScheduler(abort.signal, {
+      client,
+      logger: log,
+      metrics,
+      leaderElection: values["leader-elect"]
+        ? {
+            identity: values.identity,
+            leaseDurationMs: leaseMs,
+            // client-go's proportions: 15 s lease, 10 s renew deadline, 2 s retry.
+            renewDeadlineMs: Math.round((leaseMs * 2) / 3),
+            retryPeriodMs: Math.max(100, Math.round(leaseMs / 7.5)),
+          }
+        : undefined,
+      onLeading: (l) => {
+        leading = l;
+      },
+    });
+  } finally {
+    client.close();
+    http.close();
+  }
+  // Leadership lost (not asked to stop): exit non-zero so a supervisor restarts a fresh candidate.
+  return abort.signal.aborted ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`mk-scheduler: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
