@@ -42,7 +42,7 @@ export function findRevision(d: RoDeployment, rss: readonly RS[], toRevision: nu
 
 export function planRollback(d: RoDeployment, rss: readonly RS[], toRevision: number): RollbackPlan {
   if (d.spec?.paused) {
-    return { kind: "error", message: "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again" };
+    return { kind: "error", message: "you cannot rollback a paused deployment; resume it first with 'mkctl rollout resume' and try again" };
   }
   const found = findRevision(d, rss, toRevision);
   if (typeof found === "string") return { kind: "error", message: found };

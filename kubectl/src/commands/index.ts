@@ -9,14 +9,16 @@ import * as del from "./delete.js";
 import * as describe from "./describe.js";
 import * as get from "./get.js";
 import * as label from "./label.js";
+import * as rollout from "./rollout.js";
 import * as scale from "./scale.js";
+import * as setImage from "./set-image.js";
 import * as version from "./version.js";
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [create, get, describe, del, apply, scale, label, version, cluster, completion];
+export const COMMANDS: CommandModule[] = [create, get, describe, del, apply, scale, rollout, setImage, label, version, cluster, completion];
 
 export function registerCommands(program: Command, modules: readonly CommandModule[] = COMMANDS): void {
   for (const m of modules) m.register(program);

@@ -1,5 +1,7 @@
 // mkctl scale TYPE NAME --replicas=N [--current-replicas=M]: through the Scale subresource.
+// `deployment/NAME`, `deployment NAME`, `deploy NAME`, or a bare NAME (always a Deployment).
 import type { Command } from "commander";
+import { type KindInfo, KINDS } from "@mk/proto/api";
 import { ConflictError, NotFoundError } from "@mk/proto/client";
 import { action, type Cli } from "../cli.js";
 import { CliError, serverError } from "../errors.js";
@@ -16,7 +18,10 @@ async function scale(cli: Cli, args: string[], f: ScaleFlags): Promise<void> {
     throw new CliError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
   }
   const cs = await cli.client();
-  for (const t of parseResourceArgs(args)) {
+  // A single bare argument always names a Deployment: `scale --replicas=9 node` scales the
+  // deployment "node", not the kind.
+  const targets = args.length === 1 && !args[0]?.includes("/") ? [{ info: KINDS.Deployment as KindInfo, names: [args[0] ?? ""] }] : parseResourceArgs(args);
+  for (const t of targets) {
     if (t.info.kind !== "Deployment" && t.info.kind !== "ReplicaSet") {
       throw new CliError(`cannot scale ${t.info.plural}: only deployments and replicasets have a scale subresource`);
     }

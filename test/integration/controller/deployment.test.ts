@@ -169,7 +169,7 @@ test("pause: set image does not roll, replicas still scale; resume rolls", async
   let rss = await rsOf("paused");
   assert.equal(rss.length, 1, "no rollout while paused");
   assert.equal(imageOf(rss[0]), "mk/web:v1");
-  assert.equal(await undo("paused"), "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again");
+  assert.equal(await undo("paused"), "error: you cannot rollback a paused deployment; resume it first with 'mkctl rollout resume' and try again");
   await mutate("paused", (d) => {
     d.spec!.paused = false;
   });

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// mk-controller-manager: flags → client, /healthz + /metrics, leader election, the controllers.
+// Wiring only; signals become cancellation.
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { connect } from "@mk/proto/client";
+import { collectDefaultMetrics } from "prom-client";
+import { newLogger } from "./log.js";
+import { DEFAULT_CONCURRENCY, runControllerManager } from "./manager.js";
+import { ControllerMetrics } from "./metrics.js";
+
+const USAGE = `Usage: mk-controller-manager [flags]
+  --server                       the API server (default 127.0.0.1:6443)
+  --leader-elect                 hold Lease mk-system/mk-controller-manager to run (default true;
+                                 --leader-elect=false or --no-leader-elect for a single replica)
+  --lease-duration               seconds a standby waits before taking over (default 15)
+  --identity                     this replica's name in the Lease (default HOSTNAME_UUID)
+  --http-listen                  serve /healthz, /leader and /metrics here (default 127.0.0.1:10252; "" for none)
+  --concurrent-deployment-syncs  deployment workers (default ${DEFAULT_CONCURRENCY.deployment})
+  --concurrent-replicaset-syncs  replicaset workers (default ${DEFAULT_CONCURRENCY.replicaset})
+  --concurrent-gc-syncs          garbage collector workers (default ${DEFAULT_CONCURRENCY.gc})
+  --log-level                    pino level (default info)`;
+
+function positiveInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  // --leader-elect=false as kube-controller-manager spells it, besides --no-leader-elect.
+  const argv = process.argv.slice(2).map((a) => (a === "--leader-elect=false" ? "--no-leader-elect" : a === "--leader-elect=true" ? "--leader-elect" : a));
+  const { values } = parseArgs({
+    args: argv,
+    allowNegative: true,
+    options: {
+      server: { type: "string", default: "127.0.0.1:6443" },
+      "leader-elect": { type: "boolean", default: true },
+      "lease-duration": { type: "string", default: "15" },
+      identity: { type: "string", default: `${hostname()}_${randomUUID()}` },
+      "http-listen": { type: "string", default: "127.0.0.1:10252" },
+      "concurrent-deployment-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.deployment) },
+      "concurrent-replicaset-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.replicaset) },
+      "concurrent-gc-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.gc) },
+      "log-level": { type: "string", default: "info" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const log = newLogger(values["log-level"]);
+  const metrics = new ControllerMetrics();
+  collectDefaultMetrics({ register: metrics.registry });
+  const concurrency = {
+    deployment: positiveInt("concurrent-deployment-syncs", values["concurrent-deployment-syncs"]),
+    replicaset: positiveInt("concurrent-replicaset-syncs", values["concurrent-replicaset-syncs"]),
+    gc: positiveInt("concurrent-gc-syncs", values["concurrent-gc-syncs"]),
+  };
+
+  const abort = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      log.info({ signal: sig }, "shutting down");
+      abort.abort();
+    });
+  }
+
+  let leading = false;
+  const http = createServer((req, res) => {
+    if (req.url === "/healthz" || req.url === "/readyz") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    } else if (req.url === "/metrics") {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    } else if (req.url === "/leader") {
+      res.writeHead(200, { "content-type": "text/plain" }).end(leading ? "leader" : "standby");
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  const listen = values["http-listen"];
+  if (listen) {
+    const i = listen.lastIndexOf(":");
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(Number(listen.slice(i + 1)), listen.slice(0, i) || "127.0.0.1", () => resolve());
+    });
+    log.info({ address: listen }, "serving /healthz and /metrics");
+  }
+
+  const client = connect({ server: values.server, userAgent: "mk-controller-manager" });
+  const leaseMs = positiveInt("lease-duration", values["lease-duration"]) * 1000;
+  try {
+    await runControllerManager(abort.signal, {
+      client,
+      logger: log,
+      metrics,
+      concurrency,
+      identity: values.identity,
+      leaderElection: values["leader-elect"]
+        ? {
+            identity: values.identity,
+            leaseDurationMs: leaseMs,
+            // client-go's proportions: 15 s lease, 10 s renew deadline, 2 s retry.
+            renewDeadlineMs: Math.round((leaseMs * 2) / 3),
+            retryPeriodMs: Math.max(100, Math.round(leaseMs / 7.5)),
+          }
+        : undefined,
+      onLeading: (l) => {
+        leading = l;
+        log.info({ leading: l, identity: values.identity }, "leadership changed");
+      },
+    });
+  } finally {
+    client.close();
+    http.close();
+  }
+  // Leadership lost (not asked to stop): exit non-zero so a supervisor restarts a fresh candidate.
+  return abort.signal.aborted ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`mk-controller-manager: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
