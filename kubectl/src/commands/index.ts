@@ -4,9 +4,11 @@ import type { Command } from "commander";
 import * as apply from "./apply.js";
 import * as cluster from "./cluster.js";
 import * as completion from "./completion.js";
+import * as cordon from "./cordon.js";
 import * as create from "./create.js";
 import * as del from "./delete.js";
 import * as describe from "./describe.js";
+import * as drain from "./drain.js";
 import * as get from "./get.js";
 import * as label from "./label.js";
 import * as rollout from "./rollout.js";
@@ -18,7 +20,7 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [create, get, describe, del, apply, scale, rollout, setImage, label, version, cluster, completion];
+export const COMMANDS: CommandModule[] = [create, get, describe, del, apply, scale, rollout, setImage, label, cordon, drain, version, cluster, completion];
 
 export function registerCommands(program: Command, modules: readonly CommandModule[] = COMMANDS): void {
   for (const m of modules) m.register(program);

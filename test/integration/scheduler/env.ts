@@ -1,6 +1,6 @@
 // One scheduling scenario's world: a real API server on real etcd, simulated nodes from the fake
 // kubelet, and mk-scheduler running in this process (through runScheduler, as main.ts wires it).
-import { type Event, type Pod } from "@mk/proto";
+import type { Event, Pod } from "@mk/proto";
 import { type Clientset, connect } from "@mk/proto/client";
 import { runScheduler } from "@mk/scheduler/run";
 import type { Scheduler } from "@mk/scheduler/scheduler";
