@@ -85,8 +85,13 @@ export class GarbageCollector {
   async run(workers: number, signal: AbortSignal): Promise<void> {
     if (!(await waitForCacheSync(signal, this.deployments, this.replicaSets, this.pods, this.nodes))) return;
     this.log.info({ workers }, "garbage collector started");
-    // Pods of nodes deleted while no collector ran: look at every pod once.
-    for (const p of this.pods.store.list()) this.podNodeCheck(p);
+    // What changed while no collector ran: dependents of owners deleted meanwhile, pods of nodes
+    // deleted meanwhile. Look at each once, now that every cache is filled.
+    for (const rs of this.replicaSets.store.list()) this.dependentChanged("ReplicaSet", rs);
+    for (const p of this.pods.store.list()) {
+      this.dependentChanged("Pod", p);
+      this.podNodeCheck(p);
+    }
     const stop = () => this.queue.shutDown();
     signal.addEventListener("abort", stop, { once: true });
     try {
@@ -116,6 +121,9 @@ export class GarbageCollector {
 
   /** A dependent whose owner is not in the cache is checked (the owner may be gone, or just not seen yet). */
   private dependentChanged(kind: DependentKind, obj: Obj): void {
+    // Until the owners' caches are filled every owner looks missing; run() looks at every dependent
+    // once they are.
+    if (!this.deployments.hasSynced() || !this.replicaSets.hasSynced()) return;
     for (const ref of obj.metadata?.ownerReferences ?? []) {
       if (!this.ownerInCache(ref.kind, obj.metadata?.namespace ?? "", ref.name, ref.uid)) {
         this.queue.add(`dep:${kind}:${objectKey(obj)}`);
