@@ -204,6 +204,40 @@ test("revisionHistoryLimit keeps only that many old ReplicaSets", async () => {
   await waitFor("only the new one and 1 old ReplicaSet", async () => (await rsOf("limit")).length === 2);
 });
 
+test("proportional scaling of a paused rollout: 10 → 15 spreads over both ReplicaSets, resume completes", async () => {
+  await env.client.deployments.create(deployment("prop", { replicas: 10, surge: "3", unavailable: "2" }));
+  await waitComplete("prop", 10);
+  await mutate("prop", (d) => {
+    d.spec!.template!.spec!.containers[0]!.image = "mk/web:v2";
+  });
+  // Pause as soon as the new ReplicaSet exists with some replicas: both sets are then active.
+  await waitFor("new ReplicaSet under way", async () => {
+    const rss = await rsOf("prop");
+    return rss.length === 2 && rss.every((rs) => (rs.spec?.replicas ?? 0) > 0);
+  });
+  await mutate("prop", (d) => {
+    d.spec!.paused = true;
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const before = Object.fromEntries((await rsOf("prop")).map((rs) => [imageOf(rs), rs.spec?.replicas ?? 0]));
+  const beforeTotal = (before["mk/web:v1"] ?? 0) + (before["mk/web:v2"] ?? 0);
+  await mutate("prop", (d) => {
+    d.spec!.replicas = 15;
+  });
+  // While paused nothing rolls, but the size changes: 15 + surge 3 = 18 pods across both sets,
+  // each set growing in proportion (none shrinks).
+  await waitFor("18 across both ReplicaSets", async () => (await rsOf("prop")).reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0) === 18);
+  const after = Object.fromEntries((await rsOf("prop")).map((rs) => [imageOf(rs), rs.spec?.replicas ?? 0]));
+  assert.ok((after["mk/web:v1"] ?? 0) >= (before["mk/web:v1"] ?? 0), JSON.stringify({ before, after }));
+  assert.ok((after["mk/web:v2"] ?? 0) >= (before["mk/web:v2"] ?? 0), JSON.stringify({ before, after }));
+  assert.ok(beforeTotal <= 13);
+  await mutate("prop", (d) => {
+    d.spec!.paused = false;
+  });
+  const d = await waitComplete("prop", 15);
+  assert.equal(imageOf(d), "mk/web:v2");
+});
+
 test("deleting a deployment leaves no ReplicaSet or Pod behind within 5 s", async () => {
   const t0 = Date.now();
   await env.client.deployments.delete("web", "default");
