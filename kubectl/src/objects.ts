@@ -20,12 +20,35 @@ export function sortKeys(v: Json): Json {
   return out;
 }
 
+/**
+ * Int-or-string fields, by the key of the object holding them: mk stores them as strings ("8080",
+ * "25%"), Kubernetes' IntOrString keeps the number a number. A string of digits cannot be the string
+ * form here (a named port needs a letter, a string maxSurge needs "%"), so it prints as the number:
+ * `port: 8080`, `maxSurge: 1`, `maxSurge: 25%`, as kubectl prints them.
+ */
+const INT_OR_STRING: { readonly [holder: string]: readonly string[] } = {
+  httpGet: ["port"],
+  tcpSocket: ["port"],
+  rollingUpdate: ["maxSurge", "maxUnavailable"],
+};
+
+function intOrStringAsNumbers(v: Json, holder = ""): Json {
+  if (Array.isArray(v)) return v.map((x) => intOrStringAsNumbers(x, holder));
+  if (!isObject(v)) return v;
+  const fields = INT_OR_STRING[holder] ?? [];
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) {
+    out[k] = fields.includes(k) && typeof x === "string" && /^\d+$/.test(x) ? Number(x) : intOrStringAsNumbers(x, k);
+  }
+  return out;
+}
+
 /** The object as Kubernetes JSON, with apiVersion and kind filled in from the kinds table. */
 export function toK8s(info: KindInfo, obj: AnyObject): JsonObject {
   const json = (info.codec as { toJSON(m: AnyObject): unknown }).toJSON(obj) as JsonObject;
   json.apiVersion = info.apiVersion;
   json.kind = info.kind;
-  return sortKeys(json) as JsonObject;
+  return sortKeys(intOrStringAsNumbers(json)) as JsonObject;
 }
 
 export function fromK8s(info: KindInfo, json: JsonObject): AnyObject {

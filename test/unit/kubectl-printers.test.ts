@@ -74,6 +74,31 @@ test("deployment columns, wide columns, labels and namespaces are kubectl's", ()
   assert.equal(formatSelector({ matchLabels: {}, matchExpressions: [{ key: "x", operator: "DoesNotExist", values: [] }] }), "!x");
 });
 
+test("int-or-string fields print as kubectl does: numbers as numbers, percents and names as strings", () => {
+  const d = Deployment.fromPartial({
+    metadata: emptyMeta({ name: "web", namespace: "default" }),
+    spec: {
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "1", maxUnavailable: "25%" } },
+      template: {
+        spec: {
+          containers: [
+            { name: "web", readinessProbe: { httpGet: { path: "/", port: "8080" } }, livenessProbe: { tcpSocket: { port: "http" } } },
+          ],
+        },
+      },
+    },
+  });
+  const opts = { showLabels: false, allNamespaces: false, noHeaders: false, now: NOW, single: true };
+  const yaml = printObjects([{ info: KINDS.Deployment, objects: [d] }], parseOutput("yaml"), opts);
+  assert.match(yaml, /\n {6}maxSurge: 1\n {6}maxUnavailable: 25%\n/);
+  assert.match(yaml, /\n {12}port: 8080\n/);
+  assert.match(yaml, /\n {12}port: http\n/);
+  const json = JSON.parse(printObjects([{ info: KINDS.Deployment, objects: [d] }], parseOutput("json"), opts));
+  assert.equal(json.spec.template.spec.containers[0].readinessProbe.httpGet.port, 8080);
+  assert.equal(json.spec.strategy.rollingUpdate.maxSurge, 1);
+  assert.equal(json.spec.strategy.rollingUpdate.maxUnavailable, "25%");
+});
+
 test("several kinds print one table each, names prefixed with the kind", () => {
   const pod = Pod.fromPartial({ metadata: emptyMeta({ name: "p", creationTimestamp: ago(5) }), spec: { containers: [{ name: "c" }] }, status: { phase: "Pending" } });
   const out = printObjects(
