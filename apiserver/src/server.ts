@@ -69,6 +69,12 @@ function splitHostPort(hp: string, defaultHost: string): { host: string; port: n
   return { host: m[1] || defaultHost, port: Number(m[2]) };
 }
 
+/** `--advertise-address` is an IP, as kube-apiserver's; clients reach it on the port served. */
+function advertiseHostPort(advertise: string, port: number): string {
+  if (!advertise || /^\[.*\]:\d+$|^[^:]*:\d+$/.test(advertise)) return advertise;
+  return `${advertise.includes(":") ? `[${advertise}]` : advertise}:${port}`;
+}
+
 function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
@@ -150,7 +156,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       platform: `${process.platform}/${process.arch}`,
       nodeVersion: process.version,
       etcdVersion: await storage.version(),
-      advertiseAddress: advertise || address,
+      advertiseAddress: advertiseHostPort(advertise, port) || address,
     });
 
     const server = new Server({

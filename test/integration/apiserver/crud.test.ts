@@ -10,7 +10,7 @@ let api: TestApiServer;
 let cs: Clientset;
 
 before(async () => {
-  api = await startTestApiServer();
+  api = await startTestApiServer({ advertiseAddress: "127.0.0.1" });
   cs = connect({ server: api.address, retry: { attempts: 1 } });
 });
 after(async () => {
@@ -308,4 +308,6 @@ test("version names the server and etcd", async () => {
   const v = await cs.version();
   assert.match(v.gitVersion, /^v\d/);
   assert.match(v.etcdVersion, /^3\./);
+  // --advertise-address is an IP; the version names the address clients use, with the served port.
+  assert.equal(v.advertiseAddress, `127.0.0.1:${api.server.port}`);
 });
