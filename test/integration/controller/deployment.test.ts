@@ -238,6 +238,31 @@ test("proportional scaling of a paused rollout: 10 → 15 spreads over both Repl
   assert.equal(imageOf(d), "mk/web:v2");
 });
 
+test("a new template mid-rollout starts another ReplicaSet; every other one is old; bounds kept", async () => {
+  await env.client.deployments.create(deployment("midway", { replicas: 10 }));
+  await waitComplete("midway", 10);
+  // 10 replicas at 25 %/25 %: maxSurge ceil(2.5) = 3 → ≤ 13; maxUnavailable floor(2.5) = 2 → ≥ 8.
+  const mon = new BoundsMonitor(env.client, "midway", { maxTotal: 13, minAvailable: 8 });
+  await mon.start();
+  mon.arm();
+  await mutate("midway", (d) => {
+    d.spec!.template!.spec!.containers[0]!.image = "mk/web:v2";
+  });
+  await waitFor("v2 under way", async () => {
+    const v2 = (await rsOf("midway")).find((rs) => imageOf(rs) === "mk/web:v2");
+    return (v2?.spec?.replicas ?? 0) > 0 && (v2?.spec?.replicas ?? 0) < 10;
+  });
+  await mutate("midway", (d) => {
+    d.spec!.template!.spec!.containers[0]!.image = "mk/web:v3";
+  });
+  const d = await waitComplete("midway", 10);
+  await mon.stop();
+  assert.deepEqual(mon.violations.slice(0, 5), []);
+  const sizes = Object.fromEntries((await rsOf("midway")).map((rs) => [imageOf(rs), rs.spec?.replicas]));
+  assert.deepEqual(sizes, { "mk/web:v1": 0, "mk/web:v2": 0, "mk/web:v3": 10 });
+  assert.equal(d.metadata?.annotations[REVISION_ANNOTATION], "3");
+});
+
 test("deleting a deployment leaves no ReplicaSet or Pod behind within 5 s", async () => {
   const t0 = Date.now();
   await env.client.deployments.delete("web", "default");
