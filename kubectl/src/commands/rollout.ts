@@ -179,6 +179,10 @@ async function history(cli: Cli, args: string[], f: { revision?: string }): Prom
       cli.out(`${refName(DEPLOYMENT, name)} with revision #${want}\n${describeTemplate(t)}\n`);
       continue;
     }
+    if (byRevision.size === 0) {
+      cli.out(`${refName(DEPLOYMENT, name)} \nNo rollout history found.\n`);
+      continue;
+    }
     const rows = [["REVISION", "CHANGE-CAUSE"]];
     for (const r of [...byRevision.keys()].sort((a, b) => a - b)) {
       rows.push([String(r), byRevision.get(r)?.metadata?.annotations[CHANGE_CAUSE] || "<none>"]);
