@@ -74,6 +74,7 @@ export function nodeObject(n: SimulatedNode): Node {
 export class FakeKubelet {
   private readonly opts: FakeKubeletOptions;
   private readonly nodes = new Map<string, SimulatedNode>();
+  private readonly silenced = new Map<string, SimulatedNode>();
   private readonly abort = new AbortController();
   private readonly pending = new Map<string, Pod>();
   private readonly inFlight = new Set<string>();
@@ -105,9 +106,33 @@ export class FakeKubelet {
     await this.register(n);
   }
 
-  /** Stops reporting for a node, as if its kubelet died (its Node object stays). */
+  /**
+   * Stops reporting for a node, as if its kubelet died (its Node object stays): no Lease renewals,
+   * no pod status, no completed deletions, no binds to it.
+   */
   silence(name: string): void {
+    const n = this.nodes.get(name);
+    if (n) this.silenced.set(name, n);
     this.nodes.delete(name);
+  }
+
+  /**
+   * A silenced node's kubelet comes back, as a restarted kubelet does: renews its Lease, posts
+   * Ready=True, and handles the pods bound to it (completing the deletions that started meanwhile).
+   */
+  async resume(name: string): Promise<void> {
+    const n = this.silenced.get(name);
+    if (!n) throw new Error(`node ${name} is not silenced`);
+    this.silenced.delete(name);
+    this.nodes.set(name, n);
+    await this.renewLease(n);
+    await retryOnConflict(async () => {
+      const cur = await this.opts.client.nodes.get(name);
+      cur.status = nodeObject(n).status;
+      await this.opts.client.nodes.updateStatus(cur);
+    });
+    for (const pod of (await this.opts.client.pods.list({ fieldSelector: `spec.nodeName=${name}` })).items) this.pending.set(keyOf(pod), pod);
+    this.pump();
   }
 
   async stop(): Promise<void> {
@@ -125,25 +150,27 @@ export class FakeKubelet {
   }
 
   private async renewLeases(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => this.renewLease(n)));
+  }
+
+  private async renewLease(n: SimulatedNode): Promise<void> {
     const leases = this.opts.client.leases;
-    await Promise.all(
-      [...this.nodes.values()].map(async (n) => {
-        const renewTime = new Date().toISOString().replace("Z", "000Z");
-        try {
-          const cur = await leases.get(n.name, "mk-node-lease");
-          cur.spec = { holderIdentity: n.name, leaseDurationSeconds: 40, acquireTime: cur.spec?.acquireTime ?? renewTime, renewTime };
-          await leases.update(cur);
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-          await leases.create(
-            Lease.fromPartial({
-              metadata: emptyMeta({ name: n.name, namespace: "mk-node-lease" }),
-              spec: { holderIdentity: n.name, leaseDurationSeconds: 40, acquireTime: renewTime, renewTime },
-            }),
-          );
-        }
-      }),
-    );
+    const renewTime = new Date().toISOString().replace("Z", "000Z");
+    try {
+      const cur = await leases.get(n.name, "mk-node-lease");
+      // Silenced while the get was in flight: a dead kubelet writes nothing more.
+      if (!this.nodes.has(n.name)) return;
+      cur.spec = { holderIdentity: n.name, leaseDurationSeconds: 40, acquireTime: cur.spec?.acquireTime ?? renewTime, renewTime };
+      await leases.update(cur);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      await leases.create(
+        Lease.fromPartial({
+          metadata: emptyMeta({ name: n.name, namespace: "mk-node-lease" }),
+          spec: { holderIdentity: n.name, leaseDurationSeconds: 40, acquireTime: renewTime, renewTime },
+        }),
+      );
+    }
   }
 
   private async watchLoop(): Promise<void> {
