@@ -21,6 +21,7 @@ const USAGE = `Usage: mk-controller-manager [flags]
   --concurrent-deployment-syncs  deployment workers (default ${DEFAULT_CONCURRENCY.deployment})
   --concurrent-replicaset-syncs  replicaset workers (default ${DEFAULT_CONCURRENCY.replicaset})
   --concurrent-gc-syncs          garbage collector workers (default ${DEFAULT_CONCURRENCY.gc})
+  --concurrent-node-syncs        node lifecycle workers (default ${DEFAULT_CONCURRENCY.nodelifecycle})
   --log-level                    pino level (default info)`;
 
 function positiveInt(name: string, v: string): number {
@@ -44,6 +45,7 @@ async function main(): Promise<number> {
       "concurrent-deployment-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.deployment) },
       "concurrent-replicaset-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.replicaset) },
       "concurrent-gc-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.gc) },
+      "concurrent-node-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.nodelifecycle) },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -59,6 +61,7 @@ async function main(): Promise<number> {
     deployment: positiveInt("concurrent-deployment-syncs", values["concurrent-deployment-syncs"]),
     replicaset: positiveInt("concurrent-replicaset-syncs", values["concurrent-replicaset-syncs"]),
     gc: positiveInt("concurrent-gc-syncs", values["concurrent-gc-syncs"]),
+    nodelifecycle: positiveInt("concurrent-node-syncs", values["concurrent-node-syncs"]),
   };
 
   const abort = new AbortController();

@@ -1,5 +1,5 @@
-// The controller manager: one shared informer per kind, the ReplicaSet, Deployment and garbage
-// collector controllers on it, and (with leader election) all of that only while holding the Lease
+// The controller manager: one shared informer per kind, the ReplicaSet, Deployment, garbage
+// collector and node lifecycle controllers on it, and (with leader election) all of that only while holding the Lease
 // mk-system/mk-controller-manager. k0s-style lifecycle: run(signal) until the signal aborts or
 // leadership is lost, stopping everything it started in reverse order.
 import type { Clientset } from "@mk/proto/client";
@@ -9,6 +9,7 @@ import { DeploymentController } from "./deployment/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
 import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
+import { NODE_LEASE_NAMESPACE, NodeLifecycleController } from "./nodelifecycle/controller.js";
 import { ReplicaSetController } from "./replicaset/controller.js";
 
 export const LEASE_NAME = "mk-controller-manager";
@@ -18,9 +19,10 @@ export interface Concurrency {
   deployment: number;
   replicaset: number;
   gc: number;
+  nodelifecycle: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2 };
 
 export interface LeaderElectionConfig {
   identity: string;
@@ -92,10 +94,20 @@ export async function runControllers(signal: AbortSignal, o: ManagerOptions): Pr
     metrics: o.metrics,
   });
   const gc = new GarbageCollector({ client: o.client, informers: factory, logger: log, metrics: o.metrics });
+  const nlc = new NodeLifecycleController({
+    client: o.client,
+    nodeInformer: factory.informerFor("Node"),
+    // Only the leases in mk-node-lease are node heartbeats.
+    leaseInformer: factory.informerFor("Lease", { namespace: NODE_LEASE_NAMESPACE }),
+    podInformer: pods,
+    recorder,
+    logger: log,
+    metrics: o.metrics,
+  });
   factory.start(signal);
   log.info({ concurrency: c }, "controllers starting");
   try {
-    await Promise.all([rsc.run(c.replicaset, signal), dc.run(c.deployment, signal), gc.run(c.gc, signal)]);
+    await Promise.all([rsc.run(c.replicaset, signal), dc.run(c.deployment, signal), gc.run(c.gc, signal), nlc.run(c.nodelifecycle, signal)]);
   } finally {
     await factory.stop();
     log.info({}, "controllers stopped");

@@ -19,6 +19,8 @@ export interface ControllerEnv {
 export interface EnvOptions {
   nodes?: number;
   readyDelayMs?: number;
+  /** Renew the simulated nodes' Leases this often (0: never), for a node lifecycle controller. */
+  leaseRenewMs?: number;
   /** Which controllers run in-process (default all). */
   controllers?: Array<"replicaset" | "deployment" | "gc">;
 }
@@ -26,7 +28,7 @@ export interface EnvOptions {
 export async function startEnv(o: EnvOptions = {}): Promise<ControllerEnv> {
   const server = await startTestApiServer();
   const client = connect({ server: server.address });
-  const kubelet = new FakeKubelet({ client, nodes: simulatedNodes(o.nodes ?? 3), autoBind: true, readyDelayMs: o.readyDelayMs ?? 0 });
+  const kubelet = new FakeKubelet({ client, nodes: simulatedNodes(o.nodes ?? 3), autoBind: true, readyDelayMs: o.readyDelayMs ?? 0, leaseRenewMs: o.leaseRenewMs ?? 0 });
   await kubelet.start();
   const abort = new AbortController();
   const factory = new InformerFactory(client, { logger: silentLogger });

@@ -32,8 +32,9 @@ function startManager(identity: string): void {
 const holder = async () => (await env.client.leases.get("mk-controller-manager", "mk-system").catch(() => undefined))?.spec?.holderIdentity ?? "";
 
 before(async () => {
-  // No controllers in-process: the two spawned managers are the only ones.
-  env = await startEnv({ nodes: 4, readyDelayMs: 150, controllers: [] });
+  // No controllers in-process: the two spawned managers are the only ones. The simulated nodes
+  // heartbeat, so the managers' node lifecycle controller sees them healthy.
+  env = await startEnv({ nodes: 4, readyDelayMs: 150, controllers: [], leaseRenewMs: 2000 });
   startManager("cm-a");
   await waitFor("cm-a leads", async () => (await holder()) === "cm-a", 20_000);
   startManager("cm-b");
