@@ -1,0 +1,88 @@
+// mk-kubelet's flags, parsed and validated into KubeletOptions (no side effects beyond reading the host).
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { isQuantity } from "@mk/proto";
+import type { KubeletOptions } from "./kubelet.js";
+import { resolveNodeIp } from "./node/host.js";
+import { parseLabels, parseTaints } from "./node/registration.js";
+
+export const USAGE = `usage: mk-kubelet [flags]
+  --server HOST:PORT            mk-apiserver (default 127.0.0.1:6443)
+  --node-name NAME              this node's name (default: the hostname)
+  --node-ip IP                  this node's address; required when the host has several
+  --port N                      the node's gRPC server for logs and exec (default 10250; 0: any)
+  --healthz-port N              /healthz and /metrics on the node IP (default 10248; -1: off)
+  --pod-infra-image IMAGE       the pause image holding each pod's network (default mk/pause:1)
+  --lease-renew SECONDS         node lease renewal period (default 10)
+  --node-labels k=v,...         extra labels of the Node
+  --register-with-taints k=v:Effect,...   taints the Node is created with
+  --cpu Q / --memory Q / --pods N         capacity instead of the host's
+  --allow-privileged            allow privileged containers on this node
+  --docker-socket PATH          Docker's socket (default: DOCKER_HOST or /var/run/docker.sock)
+  --log-level LEVEL             trace, debug, info (default), warn, error`;
+
+export interface KubeletFlags {
+  server: string;
+  dockerSocket: string | undefined;
+  logLevel: string;
+  options: KubeletOptions;
+  help: boolean;
+}
+
+function int(name: string, s: string, min: number): number {
+  if (!/^-?\d+$/.test(s) || Number(s) < min) throw new Error(`--${name} ${JSON.stringify(s)}: want an integer ≥ ${min}`);
+  return Number(s);
+}
+
+export function parseFlags(args: string[]): KubeletFlags {
+  const { values: v } = parseArgs({
+    args,
+    options: {
+      server: { type: "string", default: "127.0.0.1:6443" },
+      "node-name": { type: "string" },
+      "node-ip": { type: "string" },
+      port: { type: "string", default: "10250" },
+      "healthz-port": { type: "string", default: "10248" },
+      "pod-infra-image": { type: "string", default: "mk/pause:1" },
+      "lease-renew": { type: "string", default: "10" },
+      "node-labels": { type: "string", default: "" },
+      "register-with-taints": { type: "string", default: "" },
+      cpu: { type: "string" },
+      memory: { type: "string" },
+      pods: { type: "string" },
+      "allow-privileged": { type: "boolean", default: false },
+      "docker-socket": { type: "string" },
+      "log-level": { type: "string", default: "info" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const capacity: KubeletOptions["capacity"] = {};
+  for (const k of ["cpu", "memory", "pods"] as const) {
+    const q = v[k];
+    if (q === undefined) continue;
+    if (!isQuantity(q)) throw new Error(`--${k} ${JSON.stringify(q)} is not a quantity`);
+    capacity[k] = q;
+  }
+  const nodeName = (v["node-name"] ?? hostname()).toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(nodeName)) throw new Error(`--node-name ${JSON.stringify(nodeName)} is not a DNS subdomain`);
+  return {
+    server: v.server,
+    dockerSocket: v["docker-socket"],
+    logLevel: v["log-level"],
+    help: v.help,
+    options: {
+      nodeName,
+      nodeIp: v.help ? "" : resolveNodeIp(v["node-ip"]),
+      port: int("port", v.port, 0),
+      healthzPort: int("healthz-port", v["healthz-port"], -1),
+      podInfraImage: v["pod-infra-image"],
+      allowPrivileged: v["allow-privileged"],
+      leaseRenewMs: int("lease-renew", v["lease-renew"], 1) * 1000,
+      capacity,
+      labels: parseLabels(v["node-labels"]),
+      taints: parseTaints(v["register-with-taints"]),
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// mk-kubelet assembled: the node's gRPC server first (its port goes into the Node), then the Node's
+// registration, the lease heartbeat (with the node status riding on its ticks), the pod loop and
+// the HTTP endpoints. Stopped in reverse order, idempotently; containers keep running across a stop,
+// for the next kubelet to adopt.
+import { type Clientset, EventRecorder } from "@mk/proto/client";
+import type { Logger } from "pino";
+import { type Capacity, hostCapacity } from "./node/host.js";
+import { NodeLease } from "./node/lease.js";
+import { NodeRegistration } from "./node/registration.js";
+import { PodSide } from "./pods.js";
+import { KubeletHttpServer, kubeletRegistry } from "./server/http.js";
+import { KubeletGrpcServer } from "./server/kubelet-service.js";
+import type { ContainerRuntime } from "./runtime/runtime.js";
+import { clientPodApi } from "./sync/api.js";
+import type { PodEvents } from "./sync/pod-sync.js";
+import type { Taint } from "@mk/proto";
+
+export interface KubeletOptions {
+  nodeName: string;
+  nodeIp: string;
+  /** gRPC port (Logs, Exec); 0: any free port. */
+  port: number;
+  /** /healthz and /metrics; 0: any free port; -1: off. */
+  healthzPort: number;
+  podInfraImage: string;
+  allowPrivileged: boolean;
+  leaseRenewMs: number;
+  capacity?: Partial<Capacity>;
+  labels: Record<string, string>;
+  taints: Taint[];
+  /** Node status is posted on change, and at least this often. */
+  nodeStatusReportMs?: number;
+  resyncMs?: number;
+}
+
+export class Kubelet {
+  readonly grpc: KubeletGrpcServer;
+  readonly pods: PodSide;
+  private readonly cs: Clientset;
+  private readonly rt: ContainerRuntime;
+  private readonly o: KubeletOptions;
+  private readonly log: Logger;
+  private http: KubeletHttpServer | undefined;
+  private lease: NodeLease | undefined;
+  private registration: NodeRegistration | undefined;
+  private abort: AbortController | undefined;
+  private leaseDone: Promise<void> | undefined;
+  /** Ports actually bound (after start). */
+  port = 0;
+  healthzPort = 0;
+
+  constructor(cs: Clientset, rt: ContainerRuntime, o: KubeletOptions, log: Logger) {
+    this.cs = cs;
+    this.rt = rt;
+    this.o = o;
+    this.log = log;
+    const recorder = new EventRecorder(cs, { component: "kubelet", host: o.nodeName }, { onError: (err) => log.debug({ err }, "event not recorded") });
+    const events: PodEvents = { event: (pod, type, reason, message) => recorder.event("Pod", pod, type, reason, message) };
+    this.pods = new PodSide({
+      rt,
+      api: clientPodApi(cs, o.nodeName),
+      events,
+      node: { nodeName: o.nodeName, nodeIp: o.nodeIp, podInfraImage: o.podInfraImage, allowPrivileged: o.allowPrivileged },
+      log,
+      ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
+    });
+    this.grpc = new KubeletGrpcServer(rt, this.pods.manager, log);
+  }
+
+  async start(): Promise<void> {
+    if (this.abort) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    const signal = abort.signal;
+    const v = await this.rt.version();
+    this.log.info({ runtime: v.name, version: v.version }, "container runtime connected");
+    this.port = await this.grpc.start(this.o.nodeIp, this.o.port);
+    const registration = new NodeRegistration(
+      this.cs,
+      this.rt,
+      { nodeName: this.o.nodeName, nodeIp: this.o.nodeIp, port: this.port, capacity: hostCapacity(this.o.capacity), labels: this.o.labels, taints: this.o.taints },
+      this.log,
+    );
+    this.registration = registration;
+    // The API server may not be up yet: keep trying (1 s → 10 s) until it is, or until stopped.
+    let node: Awaited<ReturnType<NodeRegistration["register"]>> | undefined;
+    for (let delay = 1_000; !signal.aborted; delay = Math.min(10_000, delay * 2)) {
+      try {
+        node = await registration.register(signal);
+        break;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.log.warn({ err, delayMs: delay }, "node registration failed; retrying");
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    if (!node) return;
+    const lease = new NodeLease(this.cs, { nodeName: this.o.nodeName, nodeUid: node.metadata?.uid ?? "", renewMs: this.o.leaseRenewMs, log: this.log });
+    this.lease = lease;
+    this.leaseDone = lease.run(signal, async () => {
+      await registration.postStatus(false, signal, this.o.nodeStatusReportMs ?? 60_000);
+    });
+    this.pods.start();
+    if (this.o.healthzPort >= 0) {
+      const registry = kubeletRegistry({
+        runningPods: () => this.pods.manager.pods().length,
+        podStatusWrites: () => this.pods.status.writes,
+        nodeStatusWrites: () => registration.writes,
+        leaseRenewals: () => lease.renewals,
+      });
+      this.http = new KubeletHttpServer({ unhealthy: () => this.unhealthy() }, registry);
+      this.healthzPort = await this.http.start(this.o.nodeIp, this.o.healthzPort);
+    }
+    this.log.info({ node: this.o.nodeName, nodeIp: this.o.nodeIp, port: this.port, healthzPort: this.healthzPort }, "kubelet started");
+  }
+
+  private unhealthy(): string {
+    const l = this.lease;
+    if (!l) return "not registered yet";
+    // Three missed renewals in a row: the API is unreachable from here.
+    if (Date.now() - l.lastRenewed > 3 * this.o.leaseRenewMs + 5_000) return `lease not renewed for ${Math.round((Date.now() - l.lastRenewed) / 1000)}s`;
+    return "";
+  }
+
+  /** Idempotent. */
+  async stop(): Promise<void> {
+    if (!this.abort) return;
+    this.abort.abort();
+    await this.http?.stop();
+    await this.pods.stop();
+    await this.leaseDone;
+    await this.grpc.stop();
+    this.log.info({ node: this.o.nodeName }, "kubelet stopped");
+  }
+}
