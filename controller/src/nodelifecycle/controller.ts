@@ -207,11 +207,11 @@ export class NodeLifecycleController {
     } else if (prev !== undefined && prev !== "True" && ready === "True") {
       this.log.info({ node: name }, "node ready again");
     }
-    // Pods of an unreachable node: nobody else will say they are not ready. (A kubelet posting
-    // Ready=False is alive and reports its pods itself.)
-    if (ready === "Unknown") await this.markPodsNotReady(name);
-
     node = (await this.reconcileTaints(node, desiredTaint(ready))) ?? node;
+    // Pods of an unreachable node: nobody else will say they are not ready. (A kubelet posting
+    // Ready=False is alive and reports its pods itself.) After the taint, so a failing pod write
+    // never holds the taint back.
+    if (ready === "Unknown") await this.markPodsNotReady(name);
     await this.evict(node);
     if (!this.health.isStale(name)) this.queue.addAfter(name, this.health.msUntilStale(name) + 1);
   }
