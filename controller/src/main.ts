@@ -22,12 +22,23 @@ const USAGE = `Usage: mk-controller-manager [flags]
   --concurrent-replicaset-syncs  replicaset workers (default ${DEFAULT_CONCURRENCY.replicaset})
   --concurrent-gc-syncs          garbage collector workers (default ${DEFAULT_CONCURRENCY.gc})
   --concurrent-node-syncs        node lifecycle workers (default ${DEFAULT_CONCURRENCY.nodelifecycle})
+  --node-monitor-grace-period    a node whose Lease has not changed this long is Ready=Unknown (default 40s)
+  --node-monitor-period          how often the node lifecycle controller checks every node (default 5s)
+  --default-unreachable-toleration-seconds
+                                 how long pods without their own toleration stay on an unreachable node (default 300)
   --log-level                    pino level (default info)`;
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: must be a positive integer, got ${JSON.stringify(v)}`);
   return n;
+}
+
+/** "40s", "500ms", "1m" or bare seconds, as kube-controller-manager's duration flags. */
+function durationMs(name: string, v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
+  if (!m || Number(m[1]) <= 0) throw new Error(`--${name}: must be a positive duration like 40s or 500ms, got ${JSON.stringify(v)}`);
+  return Math.round(Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "m" ? 60_000 : 1000));
 }
 
 async function main(): Promise<number> {
@@ -46,6 +57,9 @@ async function main(): Promise<number> {
       "concurrent-replicaset-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.replicaset) },
       "concurrent-gc-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.gc) },
       "concurrent-node-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.nodelifecycle) },
+      "node-monitor-grace-period": { type: "string", default: "40s" },
+      "node-monitor-period": { type: "string", default: "5s" },
+      "default-unreachable-toleration-seconds": { type: "string", default: "300" },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -105,6 +119,11 @@ async function main(): Promise<number> {
       logger: log,
       metrics,
       concurrency,
+      nodeLifecycle: {
+        nodeMonitorGracePeriodMs: durationMs("node-monitor-grace-period", values["node-monitor-grace-period"]),
+        nodeMonitorPeriodMs: durationMs("node-monitor-period", values["node-monitor-period"]),
+        defaultUnreachableTolerationSeconds: positiveInt("default-unreachable-toleration-seconds", values["default-unreachable-toleration-seconds"]),
+      },
       identity: values.identity,
       leaderElection: values["leader-elect"]
         ? {

@@ -9,7 +9,7 @@ import { DeploymentController } from "./deployment/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
 import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
-import { NODE_LEASE_NAMESPACE, NodeLifecycleController } from "./nodelifecycle/controller.js";
+import { NODE_LEASE_NAMESPACE, NodeLifecycleController, type NodeLifecycleControllerOptions } from "./nodelifecycle/controller.js";
 import { ReplicaSetController } from "./replicaset/controller.js";
 
 export const LEASE_NAME = "mk-controller-manager";
@@ -41,6 +41,8 @@ export interface ManagerOptions {
   /** Told when this replica starts or stops leading (for /leader and logs). */
   onLeading?: (leading: boolean) => void;
   identity?: string;
+  /** --node-monitor-grace-period, --node-monitor-period, --default-unreachable-toleration-seconds. */
+  nodeLifecycle?: Pick<NodeLifecycleControllerOptions, "nodeMonitorGracePeriodMs" | "nodeMonitorPeriodMs" | "defaultUnreachableTolerationSeconds">;
 }
 
 /** Runs the controllers until the signal aborts; with leader election only while leading. */
@@ -95,6 +97,7 @@ export async function runControllers(signal: AbortSignal, o: ManagerOptions): Pr
   });
   const gc = new GarbageCollector({ client: o.client, informers: factory, logger: log, metrics: o.metrics });
   const nlc = new NodeLifecycleController({
+    ...o.nodeLifecycle,
     client: o.client,
     nodeInformer: factory.informerFor("Node"),
     // Only the leases in mk-node-lease are node heartbeats.
