@@ -9,8 +9,15 @@ export interface ClusterSettings {
   etcdPort: number;
   apiPort: number;
   apiHttpPort: number;
+  schedulerHttpPort: number;
+  controllerHttpPort: number;
+  kubeletPort: number;
+  kubeletHealthzPort: number;
   /** Address mkctl and the components use to reach the API server. */
   host: string;
+  /** How many kubelets; node i (from 1) is `${nodePrefix}-i` on 127.0.0.(i+1). */
+  nodes: number;
+  nodePrefix: string;
 }
 
 export const DEFAULT_SETTINGS: ClusterSettings = {
@@ -18,8 +25,31 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   etcdPort: 12379,
   apiPort: 6443,
   apiHttpPort: 6444,
+  schedulerHttpPort: 10251,
+  controllerHttpPort: 10252,
+  kubeletPort: 10250,
+  kubeletHealthzPort: 10248,
   host: "127.0.0.1",
+  nodes: 2,
+  nodePrefix: "node",
 };
+
+/** Every port of a cluster derived from its API port, so that several clusters fit on one host. */
+export function portsFrom(apiPort: number): Partial<ClusterSettings> {
+  return {
+    apiPort,
+    apiHttpPort: apiPort + 1,
+    schedulerHttpPort: apiPort + 2,
+    controllerHttpPort: apiPort + 3,
+    kubeletPort: apiPort + 4,
+    kubeletHealthzPort: apiPort + 5,
+  };
+}
+
+/** Node i (from 1): its name and its own loopback address, standing for a host of its own. */
+export function nodeOf(s: ClusterSettings, i: number): { name: string; ip: string } {
+  return { name: `${s.nodePrefix}-${i}`, ip: `127.0.0.${i + 1}` };
+}
 
 export interface ComponentSpec {
   name: string;
@@ -94,6 +124,57 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
       healthUrl: `http://${s.host}:${s.apiHttpPort}/readyz`,
       logFile: join(paths.logs, "apiserver.log"),
     });
+  }
+  const server = `${s.host}:${s.apiPort}`;
+  const scheduler = resolveComponent("scheduler");
+  if (scheduler) {
+    const listen = `${s.host}:${s.schedulerHttpPort}`;
+    specs.push({
+      name: "scheduler",
+      command: scheduler.command,
+      args: [...scheduler.args, "--server", server, "--leader-elect", "--http-listen", listen],
+      address: listen,
+      healthUrl: `http://${listen}/healthz`,
+      logFile: join(paths.logs, "scheduler.log"),
+    });
+  }
+  const controller = resolveComponent("controller");
+  if (controller) {
+    const listen = `${s.host}:${s.controllerHttpPort}`;
+    specs.push({
+      name: "controller-manager",
+      command: controller.command,
+      args: [...controller.args, "--server", server, "--http-listen", listen],
+      address: listen,
+      healthUrl: `http://${listen}/healthz`,
+      logFile: join(paths.logs, "controller-manager.log"),
+    });
+  }
+  const kubelet = resolveComponent("kubelet");
+  if (kubelet) {
+    for (let i = 1; i <= s.nodes; i++) {
+      const node = nodeOf(s, i);
+      specs.push({
+        name: node.name,
+        command: kubelet.command,
+        args: [
+          ...kubelet.args,
+          "--server",
+          server,
+          "--node-name",
+          node.name,
+          "--node-ip",
+          node.ip,
+          "--port",
+          String(s.kubeletPort),
+          "--healthz-port",
+          String(s.kubeletHealthzPort),
+        ],
+        address: `${node.ip}:${s.kubeletPort}`,
+        healthUrl: `http://${node.ip}:${s.kubeletHealthzPort}/healthz`,
+        logFile: join(paths.logs, `kubelet-${node.name}.log`),
+      });
+    }
   }
   return specs;
 }

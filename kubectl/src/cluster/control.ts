@@ -2,6 +2,7 @@
 // component is healthy, showing progress; stop it; list what runs.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type ClusterSettings, DEFAULT_SETTINGS, clusterComponents } from "./components.js";
 import type { ClusterPaths } from "./paths.js";
@@ -26,12 +27,41 @@ function tail(file: string, lines = 5): string {
   }
 }
 
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Every host:port the cluster will listen on, with who will listen there. */
+function listenAddresses(s: ClusterSettings, paths: ClusterPaths): { who: string; host: string; port: number }[] {
+  const out: { who: string; host: string; port: number }[] = [
+    { who: "etcd peer", host: s.host, port: s.etcdPort + 1 },
+    { who: "apiserver health", host: s.host, port: s.apiHttpPort },
+  ];
+  for (const c of clusterComponents(s, paths)) {
+    const m = /^(?:https?:\/\/)?([\d.]+):(\d+)$/.exec(c.address);
+    if (m?.[1] && m[2]) out.push({ who: c.name, host: m[1], port: Number(m[2]) });
+    const h = /^https?:\/\/([\d.]+):(\d+)\//.exec(c.healthUrl);
+    if (h?.[1] && h[2] && h[2] !== m?.[2]) out.push({ who: `${c.name} health`, host: h[1], port: Number(h[2]) });
+  }
+  return out;
+}
+
 /** Starts the cluster (or finds it running) and resolves when every component is healthy. */
 export async function clusterUp(paths: ClusterPaths, settings: ClusterSettings, progress: Progress, timeoutMs = 60_000): Promise<void> {
   const t0 = performance.now();
   const secs = () => `${((performance.now() - t0) / 1000).toFixed(1)}s`;
   const state = readState(paths.state);
   if (!state || !isAlive(state.supervisorPid)) {
+    // Another cluster (or anything else) on our ports would answer our health checks and fool us.
+    for (const a of listenAddresses(settings, paths)) {
+      if (!(await portFree(a.host, a.port))) {
+        throw new Error(`${a.host}:${a.port} (${a.who}) is already in use: stop what listens there, or pick other ports with --api-port/--etcd-port`);
+      }
+    }
     mkdirSync(paths.logs, { recursive: true });
     const out = openSync(paths.supervisorLog, "a");
     const main = fileURLToPath(new URL("../main.js", import.meta.url));

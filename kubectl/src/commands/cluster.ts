@@ -1,6 +1,7 @@
 // `mkctl cluster up|down|status` (and the hidden `supervise` that `up` runs in the background).
 import { Command, Option } from "commander";
-import { loadSettings, clusterDown, clusterStatus, clusterUp } from "../cluster/control.js";
+import { portsFrom } from "../cluster/components.js";
+import { clusterDown, clusterStatus, clusterUp, loadSettings } from "../cluster/control.js";
 import { clusterPaths } from "../cluster/paths.js";
 import { supervise } from "../cluster/supervisor.js";
 import { writeContext } from "../config.js";
@@ -25,13 +26,17 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .command("up")
     .description("Start the local cluster in the background and wait until it is Ready")
     .addOption(dirOption())
-    .option("--api-port <port>", "API server port (its HTTP health port is the next one)", (v) => Number.parseInt(v, 10))
+    .option("--api-port <port>", "API server port; the next five ports serve health checks and kubelets", (v) => Number.parseInt(v, 10))
+    .option("--nodes <n>", "how many nodes (kubelets), each on its own 127.0.0.N (default 2)", (v) => Number.parseInt(v, 10))
+    .option("--node-prefix <name>", "node names are NAME-1, NAME-2 … (default node)")
     .option("--etcd-port <port>", "etcd client port (its peer port is the next one)", (v) => Number.parseInt(v, 10))
     .option("--timeout <seconds>", "how long to wait for Ready", (v) => Number.parseInt(v, 10), 60)
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; timeout: number }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout: number }) => {
       const paths = clusterPaths(opts.dir);
       const overrides = {
-        ...(opts.apiPort ? { apiPort: opts.apiPort, apiHttpPort: opts.apiPort + 1 } : {}),
+        ...(opts.apiPort ? portsFrom(opts.apiPort) : {}),
+        ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
+        ...(opts.nodePrefix ? { nodePrefix: opts.nodePrefix } : {}),
         ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
       };
       const settings = loadSettings(paths, overrides);
