@@ -42,7 +42,6 @@ export class Kubelet {
   private readonly log: Logger;
   private http: KubeletHttpServer | undefined;
   private lease: NodeLease | undefined;
-  private registration: NodeRegistration | undefined;
   private abort: AbortController | undefined;
   private leaseDone: Promise<void> | undefined;
   /** Ports actually bound (after start). */
@@ -81,7 +80,6 @@ export class Kubelet {
       { nodeName: this.o.nodeName, nodeIp: this.o.nodeIp, port: this.port, capacity: hostCapacity(this.o.capacity), labels: this.o.labels, taints: this.o.taints },
       this.log,
     );
-    this.registration = registration;
     // The API server may not be up yet: keep trying (1 s → 10 s) until it is, or until stopped.
     let node: Awaited<ReturnType<NodeRegistration["register"]>> | undefined;
     for (let delay = 1_000; !signal.aborted; delay = Math.min(10_000, delay * 2)) {

@@ -111,7 +111,7 @@ export class KubeletGrpcServer {
     if (r.command.length === 0) throw new BadRequestError("you must specify at least one command for the container");
     const { name, list } = await this.instances(r.namespace, r.pod, r.container);
     const target = list[0];
-    if (!target || target.state !== "running") throw new BadRequestError(`container ${name} is not running`);
+    if (target?.state !== "running") throw new BadRequestError(`container ${name} is not running`);
     const abort = new AbortController();
     call.on("cancelled", () => abort.abort());
     const empty = Buffer.alloc(0);
