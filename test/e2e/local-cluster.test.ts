@@ -7,26 +7,32 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parse } from "yaml";
+import { containersByLabel, removeContainers } from "../harness/docker.js";
 import { freePort } from "../harness/etcd.js";
 import { mkctl } from "./mkctl.js";
 
 let home = "";
 let env: NodeJS.ProcessEnv = {};
 let upArgs: string[] = [];
+// Node names unique to this run: kubelets own containers by node name on the shared Docker engine.
+const prefix = `e2e${process.pid}`;
 
 before(async () => {
   home = await mkdtemp(join(tmpdir(), "mk-e2e-local-"));
   env = { MK_HOME: home, MK_CONFIG: join(home, "config") };
   // Two free ports each (the next port is the HTTP health / etcd peer port).
   let api = await freePort();
-  while (api > 65000) api = await freePort();
+  while (api > 65000 - 8) api = await freePort();
   let etcd = await freePort();
   while (etcd > 65000 || Math.abs(etcd - api) < 2) etcd = await freePort();
-  upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd)];
+  upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix];
 });
 
 after(async () => {
+  await mkctl(env, ["delete", "deploy", "web", "--timeout=30s"]);
   await mkctl(env, ["cluster", "down"]);
+  // Kubelets leave containers running when stopped (a restarted kubelet adopts them): remove ours.
+  for (const i of [1, 2]) await removeContainers(await containersByLabel("io.mk.node.name", `${prefix}-${i}`));
   await rm(home, { recursive: true, force: true });
 });
 
