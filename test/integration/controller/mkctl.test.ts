@@ -121,14 +121,14 @@ test("pause, set image: nothing rolls; resume: it rolls; restart", async () => {
 
 test("rollout status: exits 1 when the progress deadline is exceeded; --timeout", async () => {
   // Every simulated kubelet goes quiet: the new pod is never bound nor ready, so nothing moves for
-  // longer than the 1 s deadline. (The last test of the file: the others need the kubelets.)
+  // longer than the 5 s deadline. (The last test of the file: the others need the kubelets.)
   for (const n of ["fake-1", "fake-2", "fake-3"]) env.kubelet.silence(n);
-  await env.client.deployments.create(deployment("stuck", { replicas: 1, progressDeadlineSeconds: 1 }));
+  await env.client.deployments.create(deployment("stuck", { replicas: 1, progressDeadlineSeconds: 5 }));
   const t = await mkctl("rollout", "status", "deployment/stuck", "--timeout=1s");
   assert.equal(t.code, 1);
   assert.equal(t.stderr, "error: timed out waiting for the condition\n");
   assert.match(t.stdout, /^Waiting for deployment "stuck" rollout to finish: /);
-  const r = await mkctl("rollout", "status", "deployment/stuck", "--timeout=20s");
+  const r = await mkctl("rollout", "status", "deployment/stuck", "--timeout=30s");
   assert.equal(r.code, 1);
   assert.equal(r.stderr, 'error: deployment "stuck" exceeded its progress deadline\n');
 
