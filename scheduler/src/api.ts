@@ -6,7 +6,7 @@ import type { DeepReadonly } from "@mk/proto/informer";
 
 export interface SchedulerApi {
   /** Throws the API's typed errors: NotFoundError (deleted), BadRequestError (already bound) … */
-  bind(pod: DeepReadonly<Pod>, nodeName: string, signal: AbortSignal): Promise<void>;
+  bind(pod: DeepReadonly<Pod>, nodeName: string): Promise<void>;
   /** Sets PodScheduled=False, reason Unschedulable, with the message (no write when already so). */
   markUnschedulable(pod: DeepReadonly<Pod>, message: string, signal: AbortSignal): Promise<void>;
   /** Best effort, never throws. */
@@ -14,6 +14,13 @@ export interface SchedulerApi {
 }
 
 export const REASON_UNSCHEDULABLE = "Unschedulable";
+const BIND_TIMEOUT_MS = 10_000;
+/**
+ * Events are best effort: beyond this many writes in flight new ones are dropped, as client-go's
+ * broadcaster drops events when its queue is full. A bulk of 10 000 binds must not queue 10 000
+ * event writes in front of the binds themselves.
+ */
+export const MAX_EVENTS_IN_FLIGHT = 16;
 
 const rfc3339 = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
@@ -23,12 +30,14 @@ function hasCondition(pod: DeepReadonly<Pod>, message: string): boolean {
   );
 }
 
-export function clientApi(cs: Clientset, recorder: EventRecorder): SchedulerApi {
+export function clientApi(cs: Clientset, recorder: EventRecorder): SchedulerApi & { readonly eventsDropped: number } {
+  let eventsInFlight = 0;
+  let eventsDropped = 0;
   return {
-    async bind(pod, nodeName, signal) {
+    async bind(pod, nodeName) {
       const m = pod.metadata;
       // Not retried by the transport: a lost answer to a Bind that succeeded must not become a failed retry.
-      await cs.bind(m?.namespace ?? "", m?.name ?? "", nodeName, m?.uid ?? "", { signal, retry: false });
+      await cs.bind(m?.namespace ?? "", m?.name ?? "", nodeName, m?.uid ?? "", { retry: false, timeoutMs: BIND_TIMEOUT_MS });
     },
     async markUnschedulable(pod, message, signal) {
       if (hasCondition(pod, message)) return;
@@ -53,7 +62,22 @@ export function clientApi(cs: Clientset, recorder: EventRecorder): SchedulerApi 
       });
     },
     event(pod, type, reason, message) {
-      recorder.event("Pod", { apiVersion: "v1", kind: "Pod", metadata: pod.metadata as Pod["metadata"] }, type, reason, message);
+      if (eventsInFlight >= MAX_EVENTS_IN_FLIGHT) {
+        eventsDropped++;
+        return;
+      }
+      eventsInFlight++;
+      recorder
+        .record("Pod", { apiVersion: "v1", kind: "Pod", metadata: pod.metadata as Pod["metadata"] }, type, reason, message)
+        .catch(() => {
+          // Best effort: a lost event must never fail the scheduling it describes.
+        })
+        .finally(() => {
+          eventsInFlight--;
+        });
+    },
+    get eventsDropped() {
+      return eventsDropped;
     },
   };
 }

@@ -4,6 +4,7 @@
 import type { DeepReadonly } from "@mk/proto/informer";
 import type { Pod } from "@mk/proto";
 import { unschedulableMessage } from "./framework/diagnosis.js";
+import { fnv1a, mix } from "./framework/hash.js";
 import type { CycleState, FilterPlugin, ScorePlugin } from "./framework/interfaces.js";
 import type { NodeView } from "./framework/node-info.js";
 import { type PodInfo, podInfoOf } from "./framework/pod-info.js";
@@ -67,15 +68,6 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage: number):
   return Math.max(MIN_FEASIBLE_NODES_TO_FIND, Math.floor((numAllNodes * pct) / 100));
 }
 
-/** 32-bit FNV-1a: a fast, stable hash for the tie-break. */
-export function fnv1a(s: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
 
 const TOP_SCORES_KEPT = 5;
 
@@ -97,13 +89,14 @@ export function schedulePod(
   // Stage 1 — filter. Run the filters in order on each node until one rejects it, recording the
   // verdict; stop once enough feasible nodes are found (all of them on small clusters).
   const want = numFeasibleNodesToFind(n, opts.percentageOfNodesToScore);
+  const filters = opts.filters.filter((f) => f.relevant?.(pod, state) ?? true);
   const feasible: NodeView[] = [];
   const start = n === 0 ? 0 : startIndex % n;
   let evaluated = 0;
   for (; evaluated < n && feasible.length < want; evaluated++) {
     const node = nodes[(start + evaluated) % n]!;
     let verdict: Status | undefined;
-    for (const f of opts.filters) {
+    for (const f of filters) {
       const s = f.filter(state, pod, node);
       if (!isSuccess(s)) {
         verdict = { ...s, plugin: f.name };
@@ -141,7 +134,7 @@ export function schedulePod(
   }
 
   // Stage 5 — select the highest total. Ties go to the node with the lowest hash of (pod uid, node
-  // name): the same pod always picks the same node, whatever order the nodes were visited in, and
+  // name), mixed from precomputed hashes of each,: the same pod always picks the same node, whatever order the nodes were visited in, and
   // different pods spread over the tied nodes.
   const seed = fnv1a(podInfo.uid || podInfo.key);
   let best = -1;
@@ -150,7 +143,7 @@ export function schedulePod(
   for (let i = 0; i < feasible.length; i++) {
     const t = totals[i]!;
     if (t < bestTotal) continue;
-    const h = fnv1a(feasible[i]!.name, seed);
+    const h = mix(feasible[i]!.nameHash, seed);
     if (t > bestTotal || h < bestHash || (h === bestHash && feasible[i]!.name < feasible[best]!.name)) {
       best = i;
       bestTotal = t;

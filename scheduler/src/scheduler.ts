@@ -12,6 +12,7 @@ import { DEFAULT_PIPELINE, type PipelineOptions, schedulePod } from "./pipeline.
 import { type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions } from "./queue/scheduling-queue.js";
 
 export const SCHEDULER_NAME = "mk-scheduler";
+const YIELD_EVERY_MS = 5;
 /** Pods naming no scheduler, or Kubernetes' default one, are ours too. */
 const OUR_NAMES = new Set(["", SCHEDULER_NAME, "default-scheduler"]);
 
@@ -106,7 +107,16 @@ export class Scheduler {
       this.updateQueueMetrics();
     });
     try {
-      while (!signal.aborted) await this.scheduleOne(signal);
+      let lastYield = this.clock.now();
+      while (!signal.aborted) {
+        await this.scheduleOne(signal);
+        // scheduleOne resolves without touching I/O while the active queue is full: yield now and
+        // then, or the informers' events and the Binds' answers would wait behind the whole queue.
+        if (this.clock.now() - lastYield >= YIELD_EVERY_MS) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = this.clock.now();
+        }
+      }
     } finally {
       stopCleanup();
       this.queue.close();
@@ -151,15 +161,16 @@ export class Scheduler {
       "pod assumed",
     );
     await this.bindSlot(signal);
-    this.track(this.bind(qpi, result.nodeName, signal));
+    // Not cancelled on shutdown: run() waits for the Binds under way, each bounded by its deadline.
+    this.track(this.bind(qpi, result.nodeName));
   }
 
-  private async bind(qpi: QueuedPodInfo, nodeName: string, signal: AbortSignal): Promise<void> {
+  private async bind(qpi: QueuedPodInfo, nodeName: string): Promise<void> {
     const { key, pod } = qpi.podInfo;
     this.binds++;
     this.metrics?.bindsInFlight.set(this.binds);
     try {
-      await this.api.bind(pod, nodeName, signal);
+      await this.api.bind(pod, nodeName);
       this.cache.finishBinding(key);
       this.queue.done(key);
       this.metrics?.attempts.inc({ result: "scheduled" });

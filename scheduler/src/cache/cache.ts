@@ -20,7 +20,7 @@ interface PodState {
 
 export interface CacheOptions {
   clock?: Clock;
-  /** How long a bound-but-unconfirmed assumed pod is kept. Default 30 s. */
+  /** How long a bound-but-unconfirmed assumed pod is kept. Default 15 min, as kube-scheduler. */
   assumedTtlMs?: number;
 }
 
@@ -40,7 +40,7 @@ export class SchedulerCache {
 
   constructor(opts: CacheOptions = {}) {
     this.clock = opts.clock ?? realClock;
-    this.assumedTtlMs = opts.assumedTtlMs ?? 30_000;
+    this.assumedTtlMs = opts.assumedTtlMs ?? 15 * 60_000;
   }
 
   /** The nodes the pipeline chooses from, in a stable order (by name). */

@@ -15,6 +15,11 @@ export interface CycleState {
 
 export interface FilterPlugin {
   readonly name: string;
+  /**
+   * Whether the filter can reject anything for this pod (kube-scheduler's PreFilter "Skip"): a pod
+   * without host ports need not be checked for port conflicts on 1000 nodes. Absent: always run.
+   */
+  relevant?(pod: DeepReadonly<Pod>, state: CycleState): boolean;
   filter(state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status;
 }
 

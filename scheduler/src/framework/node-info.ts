@@ -1,9 +1,10 @@
 // NodeInfo: a node plus what the pods on it (bound or assumed) already use. The cache owns and
 // mutates NodeInfos; plugins receive them through the read-only NodeView.
 import type { DeepReadonly } from "@mk/proto/informer";
-import type { Node } from "@mk/proto";
+import type { Node, Taint } from "@mk/proto";
 import { cpuMillis, memoryBytes } from "@mk/proto";
 import type { HostPort, PodInfo, Resources } from "./pod-info.js";
+import { fnv1a } from "./hash.js";
 
 export interface Allocatable extends Resources {
   readonly pods: number;
@@ -19,6 +20,13 @@ export interface NodeView {
   readonly nonZeroRequested: Resources;
   readonly podCount: number;
   readonly ready: boolean;
+  /** spec.unschedulable (cordoned). */
+  readonly unschedulable: boolean;
+  /** The node's NoSchedule and NoExecute taints: the ones that filter. */
+  readonly hardTaints: readonly DeepReadonly<Taint>[];
+  readonly labels: Readonly<Record<string, string>>;
+  /** A hash of the name, mixed with the pod's uid for the tie-break. */
+  readonly nameHash: number;
   /** Pods on this node whose controlling owner has this uid. */
   ownerCount(ownerUid: string): number;
   /** Whether any of the ports is already taken on this node. */
@@ -41,10 +49,13 @@ export class NodeInfo implements NodeView {
   node: DeepReadonly<Node> | undefined;
   allocatable: Allocatable = { cpu: 0, memory: 0, pods: 0 };
   ready = false;
-  private cpu = 0;
-  private memory = 0;
-  private nzCpu = 0;
-  private nzMemory = 0;
+  unschedulable = false;
+  hardTaints: readonly DeepReadonly<Taint>[] = [];
+  labels: Readonly<Record<string, string>> = {};
+  readonly nameHash: number;
+  /** Replaced (never mutated) on every change, so reading it allocates nothing. */
+  requested: Resources = { cpu: 0, memory: 0 };
+  nonZeroRequested: Resources = { cpu: 0, memory: 0 };
   private readonly pods = new Map<string, PodInfo>();
   private readonly owners = new Map<string, number>();
   /** `protocol/port` → the IPs bound to it, with a count for each (two pods may share nothing, but removal must be exact). */
@@ -54,6 +65,7 @@ export class NodeInfo implements NodeView {
 
   constructor(name: string) {
     this.name = name;
+    this.nameHash = fnv1a(name);
   }
 
   setNode(node: DeepReadonly<Node>): void {
@@ -65,20 +77,15 @@ export class NodeInfo implements NodeView {
       pods: quantity((s) => Math.floor(Number(s)), a.pods, 110),
     };
     this.ready = node.status?.conditions.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+    this.unschedulable = node.spec?.unschedulable ?? false;
+    this.hardTaints = (node.spec?.taints ?? []).filter((t) => t.effect === "NoSchedule" || t.effect === "NoExecute");
+    this.labels = node.metadata?.labels ?? {};
     this.generation++;
   }
 
   clearNode(): void {
     this.node = undefined;
     this.generation++;
-  }
-
-  get requested(): Resources {
-    return { cpu: this.cpu, memory: this.memory };
-  }
-
-  get nonZeroRequested(): Resources {
-    return { cpu: this.nzCpu, memory: this.nzMemory };
   }
 
   get podCount(): number {
@@ -100,10 +107,7 @@ export class NodeInfo implements NodeView {
   addPod(pi: PodInfo): void {
     if (this.pods.has(pi.key)) this.removePod(pi.key);
     this.pods.set(pi.key, pi);
-    this.cpu += pi.requests.cpu;
-    this.memory += pi.requests.memory;
-    this.nzCpu += pi.nonZeroRequests.cpu;
-    this.nzMemory += pi.nonZeroRequests.memory;
+    this.addUsage(pi, 1);
     if (pi.ownerUid) this.owners.set(pi.ownerUid, (this.owners.get(pi.ownerUid) ?? 0) + 1);
     for (const p of pi.hostPorts) {
       const k = `${p.protocol}/${p.port}`;
@@ -121,10 +125,7 @@ export class NodeInfo implements NodeView {
     const pi = this.pods.get(key);
     if (!pi) return false;
     this.pods.delete(key);
-    this.cpu -= pi.requests.cpu;
-    this.memory -= pi.requests.memory;
-    this.nzCpu -= pi.nonZeroRequests.cpu;
-    this.nzMemory -= pi.nonZeroRequests.memory;
+    this.addUsage(pi, -1);
     if (pi.ownerUid) {
       const n = (this.owners.get(pi.ownerUid) ?? 1) - 1;
       if (n > 0) this.owners.set(pi.ownerUid, n);
@@ -141,6 +142,13 @@ export class NodeInfo implements NodeView {
     }
     this.generation++;
     return true;
+  }
+
+  private addUsage(pi: PodInfo, sign: 1 | -1): void {
+    const r = this.requested;
+    const nz = this.nonZeroRequested;
+    this.requested = { cpu: r.cpu + sign * pi.requests.cpu, memory: r.memory + sign * pi.requests.memory };
+    this.nonZeroRequested = { cpu: nz.cpu + sign * pi.nonZeroRequests.cpu, memory: nz.memory + sign * pi.nonZeroRequests.memory };
   }
 
   /**

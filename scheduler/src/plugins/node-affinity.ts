@@ -10,10 +10,10 @@ export const ERR_REASON = "node(s) didn't match Pod's node affinity/selector";
 
 export const nodeAffinity = {
   name: NAME,
+  relevant: (pod: DeepReadonly<Pod>) => Object.keys(pod.spec?.nodeSelector ?? {}).length > 0,
   filter(_state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status {
-    const selector = pod.spec?.nodeSelector ?? {};
-    const labels = node.node?.metadata?.labels ?? {};
-    for (const [k, v] of Object.entries(selector)) {
+    const labels = node.labels;
+    for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) {
       if (labels[k] !== v) return unresolvable(ERR_REASON);
     }
     return SUCCESS;

@@ -11,6 +11,7 @@ export const ERR_REASON = "node(s) didn't match the requested node name";
 
 export const nodeName = {
   name: NAME,
+  relevant: (pod: DeepReadonly<Pod>) => (pod.spec?.nodeName ?? "") !== "",
   filter(_state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status {
     const want = pod.spec?.nodeName ?? "";
     return want === "" || want === node.name ? SUCCESS : unresolvable(ERR_REASON);

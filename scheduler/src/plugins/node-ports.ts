@@ -11,6 +11,7 @@ export const ERR_REASON = "node(s) didn't have free ports for the requested pod 
 
 export const nodePorts = {
   name: NAME,
+  relevant: (_pod: DeepReadonly<Pod>, state: CycleState) => state.podInfo.hostPorts.length > 0,
   filter(state: CycleState, _pod: DeepReadonly<Pod>, node: NodeView): Status {
     const ports = state.podInfo.hostPorts;
     if (ports.length === 0) return SUCCESS;

@@ -19,7 +19,7 @@ export const nodeUnschedulable = {
   filter(_state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status {
     if (!node.node) return unresolvable(ERR_REASON_UNKNOWN_NODE);
     if (!node.ready) return unschedulable(ERR_REASON_UNSCHEDULABLE);
-    if (!node.node.spec?.unschedulable) return SUCCESS;
+    if (!node.unschedulable) return SUCCESS;
     const ok = (pod.spec?.tolerations ?? []).some((t) =>
       tolerates(t, { key: TAINT_NODE_UNSCHEDULABLE, value: "", effect: "NoSchedule", timeAdded: "" }),
     );

@@ -29,10 +29,10 @@ export function tolerates(t: DeepReadonly<Toleration>, taint: DeepReadonly<Taint
 export const taintToleration = {
   name: NAME,
   filter(_state: CycleState, pod: DeepReadonly<Pod>, node: NodeView): Status {
+    // hardTaints holds only NoSchedule and NoExecute: PreferNoSchedule discourages, never filters.
+    if (node.hardTaints.length === 0) return SUCCESS;
     const tolerations = pod.spec?.tolerations ?? [];
-    for (const taint of node.node?.spec?.taints ?? []) {
-      // PreferNoSchedule only discourages; it never filters.
-      if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
+    for (const taint of node.hardTaints) {
       if (!tolerations.some((t) => tolerates(t, taint))) return unresolvable(errReason(taint));
     }
     return SUCCESS;

@@ -39,7 +39,7 @@ after(async () => {
 
 test("SIGKILL the leader while 500 pods wait: the standby binds them all within the lease duration + 10 s", async () => {
   const a = startScheduler("sched-a");
-  await until("sched-a leads", async () => (await holder()) === "sched-a", 15_000, 100);
+  await until("sched-a leads", async () => (await holder()) === "sched-a", 60_000, 100);
   const b = startScheduler("sched-b");
   // The standby is up (its informers synced) before the leader dies: give it a moment.
   await new Promise((r) => setTimeout(r, 1500));

@@ -1,0 +1,242 @@
+// Scheduler benchmark with simulated nodes: Node objects (and, with --kubelet, the test harness's fake
+// kubelet making bound pods Running); a test tool, never a product path. Real etcd (native), a real
+// mk-apiserver process and a real mk-scheduler process, so the load generator shares no event loop.
+//
+//   1. bulk:   --pods pending pods are created first, then mk-scheduler starts; pods/s from its
+//              first bind to its last (and from its start, informer sync included).
+//   2. steady: pods created open-loop at --rate/s for --seconds; creation-to-binding latency p50/p99,
+//              the binding seen through a watch.
+//   3. limits: the pipeline alone, in this process, on as many NodeInfos (pods/s with no I/O); and
+//              the API's own ceiling for Bind: --pods/5 pods bound straight from here, 256 in flight.
+//
+//   node test/dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--rate 500] [--seconds 10]
+//                                     [--kubelet] [--cpu-prof DIR]
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { emptyMeta, Pod } from "@mk/proto";
+import { type Clientset, connect } from "@mk/proto/client";
+import { freePort } from "../harness/etcd.js";
+import { startNativeEtcd } from "../harness/etcd-native.js";
+import { FakeKubelet, nodeObject, simulatedNodes } from "../harness/fake-kubelet.js";
+import { NodeInfo, podInfoOf } from "@mk/scheduler/framework/index";
+import { schedulePod } from "@mk/scheduler/pipeline";
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: "string", default: "1000" },
+    pods: { type: "string", default: "10000" },
+    rate: { type: "string", default: "500" },
+    seconds: { type: "string", default: "10" },
+    kubelet: { type: "boolean", default: false },
+    "cpu-prof": { type: "string", default: "" },
+  },
+});
+const NODES = Number(values.nodes);
+const PODS = Number(values.pods);
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+const f1 = (x: number) => x.toFixed(1);
+
+function pod(name: string): Pod {
+  return Pod.fromPartial({
+    metadata: emptyMeta({ name, namespace: "default", labels: { app: "bench" } }),
+    spec: { containers: [{ name: "web", image: "127.0.0.1:5000/mk/web:v1", resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: {} } }] },
+  });
+}
+
+async function waitHttp(url: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (i > 400) throw new Error(`${url} did not answer`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Creates pods with `inflight` creates outstanding. */
+async function createAll(cs: Clientset, names: string[], inflight = 64): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (next < names.length) await cs.pods.create(pod(names[next++]!));
+    }),
+  );
+}
+
+/** Watches pods and records when each is first seen bound (performance.now()). */
+function watchBindings(cs: Clientset, fromVersion: string, signal: AbortSignal): Map<string, number> {
+  const bound = new Map<string, number>();
+  void (async () => {
+    try {
+      for await (const ev of cs.pods.watch({ namespace: "default", resourceVersion: fromVersion, signal })) {
+        const name = ev.object.metadata?.name ?? "";
+        if (ev.object.spec?.nodeName && !bound.has(name)) bound.set(name, performance.now());
+      }
+    } catch (err) {
+      if (!signal.aborted) console.error("watch failed", err);
+    }
+  })();
+  return bound;
+}
+
+async function until(what: string, fn: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!fn()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function main(): Promise<void> {
+  const etcd = await startNativeEtcd();
+  const procs: ChildProcess[] = [];
+  const abort = new AbortController();
+  let kubelet: FakeKubelet | undefined;
+  try {
+    const port = await freePort();
+    const apiHttp = await freePort();
+    procs.push(
+      spawn(
+        process.execPath,
+        [resolve(root, "apiserver/dist/main.js"), "--etcd-servers", etcd.endpoint, "--listen", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${apiHttp}`, "--log-level", "warn"],
+        { stdio: ["ignore", "inherit", "inherit"] },
+      ),
+    );
+    await waitHttp(`http://127.0.0.1:${apiHttp}/readyz`);
+    const cs = connect({ server: `127.0.0.1:${port}` });
+
+    // Simulated nodes: 4 cpu, 8Gi, 110 pods each.
+    const sim = simulatedNodes(NODES, { cpu: "4", memory: "8Gi", pods: "110" });
+    if (values.kubelet) {
+      kubelet = new FakeKubelet({ client: cs, nodes: sim, concurrency: 64 });
+      await kubelet.start();
+    } else {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < sim.length) await cs.nodes.create(nodeObject(sim[next++]!));
+        }),
+      );
+    }
+
+    // 1. Bulk: PODS pending pods, then the scheduler starts.
+    const tc = performance.now();
+    await createAll(
+      cs,
+      Array.from({ length: PODS }, (_, i) => `bulk-${i}`),
+    );
+    const createdMs = performance.now() - tc;
+    const rv = (await cs.pods.list({ namespace: "default", limit: 1 })).resourceVersion;
+    const bound = watchBindings(cs, rv, abort.signal);
+
+    const schedHttp = await freePort();
+    const prof = values["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof"]] : [];
+    const sched = spawn(
+      process.execPath,
+      [...prof, resolve(root, "scheduler/dist/main.js"), "--server", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${schedHttp}`, "--log-level", "warn"],
+      { stdio: ["ignore", "inherit", "inherit"] },
+    );
+    procs.push(sched);
+    const started = performance.now();
+    await until("all bulk pods bound", () => bound.size >= PODS, 300_000);
+    const times = [...bound.values()].sort((a, b) => a - b);
+    const first = times[0]!;
+    const last = times[times.length - 1]!;
+    const bulkRate = (PODS - 1) / ((last - first) / 1000);
+    const withStart = PODS / ((last - started) / 1000);
+
+    // 2. Steady: open loop at RATE/s; latency from the create call to the binding seen by the watch.
+    const n = RATE * SECONDS;
+    const sent = new Map<string, number>();
+    const t0 = performance.now();
+    const creates: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      const due = t0 + (i * 1000) / RATE;
+      const delay = due - performance.now();
+      if (delay > 1) await new Promise((r) => setTimeout(r, delay));
+      const name = `steady-${i}`;
+      sent.set(name, performance.now());
+      creates.push(cs.pods.create(pod(name)));
+    }
+    await Promise.all(creates);
+    const achieved = n / ((performance.now() - t0) / 1000);
+    await until("all steady pods bound", () => [...sent.keys()].every((k) => bound.has(k)), 120_000);
+    const lat = [...sent].map(([k, t]) => bound.get(k)! - t).sort((a, b) => a - b);
+
+    const metricsText = await (await fetch(`http://127.0.0.1:${schedHttp}/metrics`)).text();
+    // 3. Limits. The pipeline alone: the same nodes and pods, no I/O.
+    const infos = sim.map((n) => {
+      const ni = new NodeInfo(n.name);
+      ni.setNode(nodeObject(n));
+      return ni;
+    });
+    const byName = new Map(infos.map((ni) => [ni.name, ni]));
+    let start = 0;
+    const tp = performance.now();
+    for (let i = 0; i < PODS; i++) {
+      const p = pod(`pipe-${i}`);
+      p.metadata!.uid = `uid-${i}`;
+      const pi = podInfoOf(p);
+      const out = schedulePod(p, infos, undefined, start, pi);
+      start = out.nextStartIndex;
+      if (out.result.kind === "Scheduled") byName.get(out.result.nodeName)?.addPod(pi);
+    }
+    const pipelineRate = PODS / ((performance.now() - tp) / 1000);
+    // The API's Bind ceiling: stop the scheduler, bind straight from here with 256 in flight.
+    sched.kill("SIGTERM");
+    await new Promise((r) => sched.once("exit", r));
+    const direct = Array.from({ length: Math.max(500, Math.floor(PODS / 5)) }, (_, i) => `direct-${i}`);
+    await createAll(cs, direct);
+    let nextBind = 0;
+    const tb = performance.now();
+    await Promise.all(
+      Array.from({ length: 256 }, async () => {
+        while (nextBind < direct.length) {
+          const i = nextBind++;
+          await cs.bind("default", direct[i]!, sim[i % sim.length]!.name, "", { retry: false });
+        }
+      }),
+    );
+    const bindRate = direct.length / ((performance.now() - tb) / 1000);
+
+    const metrics = metricsText;
+    const attempt = /scheduler_scheduling_attempt_duration_seconds_sum\{result="Scheduled"\} ([\d.e-]+)/.exec(metrics);
+    const attempts = /scheduler_scheduling_attempt_duration_seconds_count\{result="Scheduled"\} (\d+)/.exec(metrics);
+    const perPodUs = attempt && attempts ? (Number(attempt[1]) / Number(attempts[1])) * 1e6 : Number.NaN;
+
+    console.log(`nodes ${NODES}${values.kubelet ? " (with fake kubelet)" : " (Node objects only)"}; ${PODS} bulk pods created in ${f1(createdMs)} ms`);
+    console.log(
+      `bulk: ${PODS} pods bound in ${f1(last - first)} ms from the first bind: ${f1(bulkRate)} pods/s; ` +
+        `${f1(withStart)} pods/s counting the scheduler's start and informer sync (${f1(last - started)} ms)`,
+    );
+    console.log(
+      `steady: ${RATE}/s for ${SECONDS}s (achieved ${f1(achieved)}/s): creation→binding p50 ${f1(pct(lat, 50))} ms, p99 ${f1(pct(lat, 99))} ms, max ${f1(lat[lat.length - 1] ?? 0)} ms`,
+    );
+    console.log(`pipeline (filter+score) per pod inside mk-scheduler: ${f1(perPodUs)} µs mean (wall clock, CPU shared with the API server)`);
+    console.log(`limits: the pipeline alone ${f1(pipelineRate)} pods/s on ${NODES} nodes; Bind straight to the API ${f1(bindRate)} binds/s (256 in flight)`);
+    abort.abort();
+    cs.close();
+  } finally {
+    abort.abort();
+    for (const p of procs.reverse()) p.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 500));
+    await kubelet?.stop();
+    await etcd.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
