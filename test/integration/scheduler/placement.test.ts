@@ -3,6 +3,7 @@
 // bound within 2 s of a big enough node being added.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { mkctlFor } from "../kubectl/mkctl.js";
 import { boundNode, eventsFor, newPod, type SchedulingEnv, setUnschedulable, startEnv, unschedulableCondition, until } from "./env.js";
 
 let env: SchedulingEnv;
@@ -39,6 +40,11 @@ test("a pod too big for every node stays Pending with the exact message and an e
   const ev = await until("FailedScheduling event", async () => (await eventsFor(env.cs, "big")).find((e) => e.reason === "FailedScheduling"));
   assert.equal(ev.type, "Warning");
   assert.equal(ev.message, want);
+  // `mkctl describe pod` shows why it waits.
+  const described = await mkctlFor(env.api.address)(["describe", "pod", "big"]);
+  assert.match(described.stdout, /PodScheduled\s+False/);
+  assert.ok(described.stdout.includes(`FailedScheduling`), described.stdout);
+  assert.ok(described.stdout.includes(want), described.stdout);
   const pod = await env.cs.pods.get("big", "default");
   assert.equal(pod.spec?.nodeName, "");
   assert.equal(pod.status?.phase, "Pending");

@@ -65,6 +65,9 @@ test("a cordoned node gets none; uncordoned, it takes pods again", async () => {
   assert.deepEqual(await mkctl(["cordon", "fake-2"]), { code: 0, stdout: "node/fake-2 cordoned\n", stderr: "" });
   assert.deepEqual(await mkctl(["cordon", "fake-2"]), { code: 0, stdout: "node/fake-2 already cordoned\n", stderr: "" });
   await until("cordon seen by the scheduler", async () => env.scheduler.cache.node("fake-2")?.node?.spec?.unschedulable === true);
+  const nodes = await mkctl(["get", "nodes"]);
+  assert.match(nodes.stdout, /^fake-2\s+Ready,SchedulingDisabled\s/m);
+  assert.match(nodes.stdout, /^fake-1\s+Ready\s/m);
   const rs = await createReplicaSet("api", 12);
   const counts = await createOwnedPods(rs, 12);
   assert.deepEqual(Object.fromEntries([...counts].sort()), { "fake-1": 6, "fake-3": 6 });
