@@ -273,4 +273,32 @@ describe("pod loop", () => {
     assert.ok(unhealthy.some((m) => m.startsWith("Liveness probe failed")), unhealthy.join("\n"));
     assert.ok(unhealthy.some((m) => m.startsWith("Readiness probe failed: HTTP probe failed with statuscode: 404")), unhealthy.join("\n"));
   });
+
+  test("a startup probe holds liveness and readiness until it passes", async () => {
+    const n = startNode();
+    n.api.create(
+      bound(
+        makePod("slow", {
+          containers: [
+            {
+              name: "c",
+              image: BUSYBOX,
+              // Becomes "started" after about 3 s.
+              command: ["sh", "-c", "sleep 3; touch /tmp/started; exec sleep 3600"],
+              startupProbe: { exec: { command: ["cat", "/tmp/started"] }, periodSeconds: 1, failureThreshold: 30 },
+              livenessProbe: { exec: { command: ["cat", "/tmp/started"] }, periodSeconds: 1, failureThreshold: 1 },
+              readinessProbe: { exec: { command: ["true"] }, periodSeconds: 1 },
+            },
+          ] as never,
+        }),
+        n,
+      ),
+    );
+    const early = await waitStatus(n, "slow", "running, not yet started", (x) => !!cstatus(x, "c")?.state?.running);
+    assert.equal(cstatus(early, "c")?.started, false);
+    assert.equal(cstatus(early, "c")?.ready, false);
+    const p = await waitStatus(n, "slow", "started and ready", (x) => cstatus(x, "c")?.ready === true, 20_000);
+    assert.equal(cstatus(p, "c")?.started, true);
+    assert.equal(cstatus(p, "c")?.restartCount, 0, "liveness did not run before the startup probe passed");
+  });
 });

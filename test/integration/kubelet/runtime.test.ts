@@ -200,3 +200,34 @@ test("hostNetwork pods and persistent claims", async () => {
   // The claim's volume outlives the pod.
   assert.equal((await rt.listVolumes({ "io.mk.volume.claim": `c-${nodeName}` })).length, 1);
 });
+
+test("securityContext: runAsUser, capabilities, readOnlyRootFilesystem", async () => {
+  const pod = makePod("sec", {
+    containers: [
+      {
+        name: "c",
+        image: BUSYBOX,
+        command: ["sleep", "3600"],
+        securityContext: { runAsUser: 1000, runAsGroup: 1000, capabilities: { add: ["NET_ADMIN"], drop: ["CHOWN"] }, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+      } as never,
+    ],
+  });
+  const sb = await rt.createContainer(sandboxConfig(pod, node, 0));
+  await rt.startContainer(sb);
+  const c = pod.spec?.containers[0];
+  assert.ok(c);
+  const id = await rt.createContainer(appContainerConfig(pod, c, node, sb, 0));
+  await rt.startContainer(id);
+  const i = await inspect(id);
+  assert.equal(i.Config.User, "1000:1000");
+  assert.deepEqual(i.HostConfig.CapAdd, ["NET_ADMIN"]);
+  assert.deepEqual(i.HostConfig.CapDrop, ["CHOWN"]);
+  assert.equal(i.HostConfig.ReadonlyRootfs, true);
+  assert.equal(i.HostConfig.Privileged, false);
+  const frames: OutputFrame[] = [];
+  const r = await rt.exec(id, ["sh", "-c", "id -u; touch /x 2>/dev/null && echo writable || echo read-only"], (f) => frames.push(f));
+  assert.equal(r.exitCode, 0);
+  assert.equal(text(frames), "1000\nread-only\n");
+  await rt.removeContainer(id);
+  await rt.removeContainer(sb);
+});
