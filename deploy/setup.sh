@@ -69,6 +69,10 @@ if ! tsc -b tsconfig.json; then
   exit 1
 fi
 
+# The workspaces' commands (`npx mkctl`, mk-apiserver …) in node_modules/.bin: npm links a bin only
+# when its file exists at install time, and on a fresh clone dist/ is built after `npm ci`.
+node deploy/link-bins.mjs
+
 # 6. Offline images ----------------------------------------------------------------------------
 if [ -x deploy/images/build.sh ]; then
   bash deploy/images/build.sh

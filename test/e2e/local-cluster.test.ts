@@ -2,14 +2,16 @@
 // cluster, apply the example manifest, see the defaults, apply again (unchanged), restart the
 // cluster and find the object still there.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { parse } from "yaml";
 import { containersByLabel, removeContainers } from "../harness/docker.js";
 import { freePort } from "../harness/etcd.js";
-import { mkctl } from "./mkctl.js";
+import { mkctl, REPO } from "./mkctl.js";
 
 let home = "";
 let env: NodeJS.ProcessEnv = {};
@@ -88,4 +90,13 @@ test("cluster up, apply, defaults, unchanged, and the object survives a restart"
   assert.equal(still.code, 0, still.stderr);
   const d2 = parse(still.stdout) as { metadata: { uid: string } };
   assert.equal(d2.metadata.uid, d.metadata.uid, "the same object, not a new one");
+});
+
+test("`npx mkctl` finds the workspace's mkctl (deploy/setup.sh links the built commands)", async () => {
+  // npm links a workspace's bin only if its file exists at install time; on a fresh clone the build
+  // comes after `npm ci`, and npx would then look for a package named mkctl in the registry.
+  for (const bin of ["mkctl", "mk-apiserver"]) {
+    const { stdout } = await promisify(execFile)(join(REPO, "node_modules", ".bin", bin), ["--help"], { cwd: REPO, env: { ...process.env, ...env } });
+    assert.match(stdout, /usage/i, bin);
+  }
 });
