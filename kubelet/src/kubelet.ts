@@ -95,6 +95,9 @@ export class Kubelet {
     if (!node) return;
     const lease = new NodeLease(this.cs, { nodeName: this.o.nodeName, nodeUid: node.metadata?.uid ?? "", renewMs: this.o.leaseRenewMs, log: this.log });
     this.lease = lease;
+    // The first heartbeat before start() returns, so a started kubelet has its Lease; a failure is
+    // retried by the loop below.
+    await lease.renew(signal).catch((err: unknown) => this.log.warn({ err }, "lease renewal failed"));
     this.leaseDone = lease.run(signal, async () => {
       await registration.postStatus(false, signal, this.o.nodeStatusReportMs ?? 60_000);
     });

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Pod } from "@mk/proto";
+import type { Pod } from "@mk/proto";
 import { connect } from "@mk/proto/client";
 import Docker from "dockerode";
 import { startTestApiServer } from "../../harness/apiserver.js";

@@ -93,7 +93,7 @@ describe("kubelet with the API server", () => {
     assert.ok(node.status?.conditions.find((c) => c.type === "MemoryPressure"));
     assert.ok(node.status?.conditions.find((c) => c.type === "DiskPressure"));
     assert.match(node.status?.nodeInfo?.containerRuntimeVersion ?? "", /^docker:\/\//);
-    const l1 = await cs.leases.get(nodeName, "mk-node-lease");
+    const l1 = await eventually("lease created", async () => await cs.leases.get(nodeName, "mk-node-lease"), 5_000);
     assert.equal(l1.spec?.holderIdentity, nodeName);
     const l2 = await eventually("lease renewed", async () => {
       const l = await cs.leases.get(nodeName, "mk-node-lease");
