@@ -7,7 +7,7 @@ import { setMaxListeners } from "node:events";
 import type { Pod } from "@mk/proto";
 import { cloneCached, type DeepReadonly, Informer, runWorkers, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "pino";
-import { LABEL_NODE_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "../runtime/names.js";
+import { LABEL_NODE_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND } from "../runtime/names.js";
 import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
 import type { PodApi } from "./api.js";
 import { type PodSyncer, podKey } from "./pod-sync.js";
@@ -121,6 +121,12 @@ export class PodManager {
         this.o.syncer.forget(uid);
       }),
     );
+    // emptyDir volumes whose pod is gone and whose containers went earlier (a kubelet stopped between
+    // removing the containers and the volumes).
+    for (const v of await this.o.rt.listVolumes({ [LABEL_NODE_NAME]: this.o.nodeName, [LABEL_VOLUME_KIND]: "emptyDir" })) {
+      const uid = v.labels[LABEL_POD_UID] ?? "";
+      if (!uids.has(uid) && !orphans.has(uid)) await this.o.rt.removeVolume(v.name);
+    }
   }
 
   private async housekeepingLoop(signal: AbortSignal): Promise<void> {

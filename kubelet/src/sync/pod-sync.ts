@@ -247,11 +247,12 @@ export class PodSyncer {
     const t0 = Date.now();
     let announced = false;
     try {
-      const r = await this.d.rt.ensureImage(c.image, policy, () => {
+      const r = await this.d.rt.ensureImage(c.image, policy, (p) => {
         if (!announced) {
           announced = true;
           this.d.events.event(pod, "Normal", "Pulling", `Pulling image "${c.image}"`);
         }
+        this.d.log.debug({ image: c.image, layer: p.id, status: p.status, current: p.current, total: p.total }, "image pull progress");
       });
       if (r.pulled) {
         if (!announced) this.d.events.event(pod, "Normal", "Pulling", `Pulling image "${c.image}"`);

@@ -11,6 +11,7 @@ import { LABEL_CONTAINER_NAME, LABEL_NODE_NAME, LABEL_POD_UID } from "@mk/kubele
 import { appContainerConfig, type NodeSettings, PodConfigError, sandboxConfig } from "@mk/kubelet/runtime/pod-spec.js";
 import { ImageNeverPullError, ImagePullError, type OutputFrame } from "@mk/kubelet/runtime/runtime.js";
 import { prepareVolumes, removePodVolumes } from "@mk/kubelet/runtime/volumes.js";
+import { docker } from "../../harness/docker.js";
 import { BUSYBOX, cleanupNode, eventually, freePort, inspect, makePod, PAUSE, uniqueNode, WEB } from "./fixtures.js";
 
 const rt = new DockerRuntime();
@@ -230,4 +231,25 @@ test("securityContext: runAsUser, capabilities, readOnlyRootFilesystem", async (
   assert.equal(text(frames), "1000\nread-only\n");
   await rt.removeContainer(id);
   await rt.removeContainer(sb);
+});
+
+test("pulls from a local registry with progress; Always pulls again, a missing tag is ErrImagePull", async () => {
+  const { startRegistry } = await import("./registry.js");
+  const reg = await startRegistry();
+  const ref = `${reg.host}/mk/busybox:pull-${nodeName}`;
+  try {
+    await docker(["tag", BUSYBOX, ref]);
+    await docker(["push", ref], { timeoutMs: 60_000 });
+    await docker(["rmi", ref]);
+    const progress: string[] = [];
+    const r = await rt.ensureImage(ref, "IfNotPresent", (p) => progress.push(p.status));
+    assert.equal(r.pulled, true);
+    assert.ok(progress.length > 0, "pull progress reported");
+    assert.equal((await rt.ensureImage(ref, "IfNotPresent")).pulled, false, "present: not pulled again");
+    assert.equal((await rt.ensureImage(ref, "Always")).pulled, true, "Always: pulled again");
+    await assert.rejects(rt.ensureImage(`${reg.host}/mk/busybox:missing`, "IfNotPresent"), ImagePullError);
+  } finally {
+    await docker(["rmi", ref]).catch(() => undefined);
+    await reg.stop();
+  }
 });
