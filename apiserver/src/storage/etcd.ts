@@ -73,7 +73,12 @@ export function mapEtcdError(err: unknown): Error {
     return new ExpiredError("The resourceVersion for the provided watch is too old.", { cause: err });
   }
   const name = err instanceof Error ? err.constructor.name : "";
-  if (/Unavailable|ClientClosed|Cancelled|WatchStreamEnded/.test(name) || /UNAVAILABLE|No connection established|connect ECONNREFUSED/.test(msg)) {
+  // BrokenCircuitError: etcd3's per-host circuit breaker, open for 5 s after 3 failures in a row,
+  // rejects calls without trying them; etcd is as unavailable as in the failures that opened it.
+  if (
+    /Unavailable|ClientClosed|Cancelled|WatchStreamEnded|BrokenCircuit/.test(name) ||
+    /UNAVAILABLE|No connection established|connect ECONNREFUSED|circuit breaker is open/.test(msg)
+  ) {
     return new UnavailableError(`etcd is unavailable: ${msg}`, { cause: err });
   }
   if (/DeadlineExceeded/.test(name) || /DEADLINE_EXCEEDED|deadline/i.test(msg)) {
