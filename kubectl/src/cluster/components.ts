@@ -3,6 +3,8 @@
 import { existsSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { labNodeComponents } from "./lab/components.js";
+import { LAB_CONTROLLER_ARGS } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
 
 export interface ClusterSettings {
@@ -18,6 +20,15 @@ export interface ClusterSettings {
   /** How many kubelets; node i (from 1) is `${nodePrefix}-i` on 127.0.0.(i+1). */
   nodes: number;
   nodePrefix: string;
+  /**
+   * Lab mode (`up --isolated`): each node is a network namespace with its own dockerd, on a bridge
+   * whose host address is `host`; see lab/layout.ts.
+   */
+  isolated?: boolean;
+  /** The lab's number on this host (10.213.N.0/24), chosen at the first `up --isolated`. */
+  labNet?: number;
+  /** Images copied from the host engine into every lab node (default lab/layout.ts LAB_IMAGES). */
+  labImages?: string[];
 }
 
 export const DEFAULT_SETTINGS: ClusterSettings = {
@@ -60,6 +71,10 @@ export interface ComponentSpec {
   /** A URL answering 200 once the component is ready. */
   healthUrl: string;
   logFile: string;
+  /** Lab nodes: the network namespace it runs in (its address is not the host's). */
+  netns?: string;
+  /** Runs before every start; a failure counts as a failed start (restarted with back-off). */
+  prepare?: (signal: AbortSignal) => Promise<void>;
 }
 
 /** Finds a component's entry point: the workspace build beside mkctl, else `mk-NAME` on PATH. */
@@ -76,7 +91,9 @@ export function resolveComponent(name: string): { command: string; args: string[
 }
 
 export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): ComponentSpec[] {
-  const etcdUrl = `http://${s.host}:${s.etcdPort}`;
+  // A lab's nodes reach the API server on the bridge, never etcd: etcd stays on loopback.
+  const etcdHost = s.isolated ? "127.0.0.1" : s.host;
+  const etcdUrl = `http://${etcdHost}:${s.etcdPort}`;
   const specs: ComponentSpec[] = [
     {
       name: "etcd",
@@ -91,11 +108,11 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
         "--advertise-client-urls",
         etcdUrl,
         "--listen-peer-urls",
-        `http://${s.host}:${s.etcdPort + 1}`,
+        `http://${etcdHost}:${s.etcdPort + 1}`,
         "--initial-advertise-peer-urls",
-        `http://${s.host}:${s.etcdPort + 1}`,
+        `http://${etcdHost}:${s.etcdPort + 1}`,
         "--initial-cluster",
-        `mk=http://${s.host}:${s.etcdPort + 1}`,
+        `mk=http://${etcdHost}:${s.etcdPort + 1}`,
         "--quota-backend-bytes",
         String(2 * 1024 * 1024 * 1024),
       ],
@@ -144,14 +161,16 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
     specs.push({
       name: "controller-manager",
       command: controller.command,
-      args: [...controller.args, "--server", server, "--http-listen", listen],
+      args: [...controller.args, "--server", server, "--http-listen", listen, ...(s.isolated ? LAB_CONTROLLER_ARGS : [])],
       address: listen,
       healthUrl: `http://${listen}/healthz`,
       logFile: join(paths.logs, "controller-manager.log"),
     });
   }
   const kubelet = resolveComponent("kubelet");
-  if (kubelet) {
+  if (kubelet && s.isolated) {
+    specs.push(...labNodeComponents(s, paths, server, kubelet));
+  } else if (kubelet) {
     for (let i = 1; i <= s.nodes; i++) {
       const node = nodeOf(s, i);
       specs.push({

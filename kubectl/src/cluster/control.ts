@@ -5,10 +5,29 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "no
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type ClusterSettings, DEFAULT_SETTINGS, clusterComponents } from "./components.js";
+import { labLayout } from "./lab/layout.js";
+import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from "./lab/network.js";
 import type { ClusterPaths } from "./paths.js";
 import { isAlive, isHealthy, readState } from "./state.js";
 
 export type Progress = (line: string) => void;
+
+/** The settings a cluster was started with, if it ever was (reading them changes nothing). */
+export function savedSettings(paths: ClusterPaths): ClusterSettings | undefined {
+  if (!existsSync(paths.settings)) return undefined;
+  return { ...DEFAULT_SETTINGS, ...(JSON.parse(readFileSync(paths.settings, "utf8")) as Partial<ClusterSettings>) };
+}
+
+/**
+ * Lab mode's settings: a lab number free on this host (kept for later `up`s) and the bridge's host
+ * address as the cluster's address, where the API server listens for mkctl and the nodes alike.
+ */
+export async function loadLabSettings(paths: ClusterPaths, overrides: Partial<ClusterSettings>): Promise<ClusterSettings> {
+  requireRoot();
+  const saved = savedSettings(paths);
+  const labNet = saved?.isolated && saved.labNet !== undefined ? saved.labNet : await pickLabNet();
+  return loadSettings(paths, { ...overrides, isolated: true, labNet, host: `10.213.${labNet}.1` });
+}
 
 export function loadSettings(paths: ClusterPaths, overrides: Partial<ClusterSettings> = {}): ClusterSettings {
   let saved: Partial<ClusterSettings> = {};
@@ -42,6 +61,8 @@ function listenAddresses(s: ClusterSettings, paths: ClusterPaths): { who: string
     { who: "apiserver health", host: s.host, port: s.apiHttpPort },
   ];
   for (const c of clusterComponents(s, paths)) {
+    // A lab node listens inside its own, fresh network namespace: nothing else can be there.
+    if (c.netns) continue;
     const m = /^(?:https?:\/\/)?([\d.]+):(\d+)$/.exec(c.address);
     if (m?.[1] && m[2]) out.push({ who: c.name, host: m[1], port: Number(m[2]) });
     const h = /^https?:\/\/([\d.]+):(\d+)\//.exec(c.healthUrl);
@@ -56,6 +77,11 @@ export async function clusterUp(paths: ClusterPaths, settings: ClusterSettings, 
   const secs = () => `${((performance.now() - t0) / 1000).toFixed(1)}s`;
   const state = readState(paths.state);
   if (!state || !isAlive(state.supervisorPid)) {
+    if (settings.isolated) {
+      const lab = labLayout(settings, paths);
+      await labNetworkUp(lab);
+      progress(`lab network ready: bridge ${lab.bridge} ${lab.hostIp}/24, ${lab.nodes.map((n) => `${n.netns} ${n.ip}`).join(", ")} (${secs()})`);
+    }
     // Another cluster (or anything else) on our ports would answer our health checks and fool us.
     for (const a of listenAddresses(settings, paths)) {
       if (!(await portFree(a.host, a.port))) {
@@ -97,7 +123,9 @@ export async function clusterUp(paths: ClusterPaths, settings: ClusterSettings, 
 
 export async function clusterDown(paths: ClusterPaths, progress: Progress, timeoutMs = 30_000): Promise<void> {
   const state = readState(paths.state);
+  const settings = savedSettings(paths);
   if (!state || !isAlive(state.supervisorPid)) {
+    if (settings?.isolated) await labLeftovers(paths, settings, progress);
     progress("local cluster is not running");
     return;
   }
@@ -107,7 +135,43 @@ export async function clusterDown(paths: ClusterPaths, progress: Progress, timeo
     if (Date.now() > deadline) throw new Error(`supervisor pid ${state.supervisorPid} did not stop within ${timeoutMs / 1000}s`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  if (settings?.isolated) {
+    // The supervisor removed the network already; this reports (and retries) a failure of its.
+    const lab = labLayout(settings, paths);
+    await labNetworkDown(lab);
+    progress(`lab network removed: ${lab.bridge}, ${lab.nodes.map((n) => n.netns).join(", ")}`);
+  }
   progress(`local cluster stopped (data kept in ${paths.data})`);
+}
+
+/**
+ * A lab whose supervisor died (killed, or the machine's OOM killer): stop the node processes it
+ * left, by the pids it recorded, then remove the network.
+ */
+async function labLeftovers(paths: ClusterPaths, settings: ClusterSettings, progress: Progress): Promise<void> {
+  const lab = labLayout(settings, paths);
+  const specs = new Map(clusterComponents(settings, paths).map((c) => [c.name, c]));
+  const pids: number[] = [];
+  for (const c of readState(paths.state)?.components ?? []) {
+    const spec = specs.get(c.name);
+    // Only a process still running this component's command line: a recycled pid is someone else's.
+    if (spec && c.pid && isAlive(c.pid) && runs(c.pid, spec.args)) pids.push(c.pid);
+  }
+  for (const pid of pids) process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 15_000;
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGKILL");
+  if (await labNetworkDown(lab)) progress(`lab network removed: ${lab.bridge}, ${lab.nodes.map((n) => n.netns).join(", ")}`);
+}
+
+/** Whether pid's command line contains args (nsenter's own --net= left out: it execs the rest). */
+function runs(pid: number, args: readonly string[]): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+    return cmdline.includes(args.filter((a) => !a.startsWith("--net=")).join(" "));
+  } catch {
+    return false;
+  }
 }
 
 export interface StatusRow {
@@ -122,15 +186,18 @@ export interface StatusRow {
 export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boolean; rows: StatusRow[] }> {
   const state = readState(paths.state);
   if (!state || !isAlive(state.supervisorPid)) return { running: false, rows: [] };
+  // In a lab, a node whose link is cut says so (its kubelet runs but is unreachable).
+  const settings = savedSettings(paths);
+  const cut = new Set<string>();
+  if (settings?.isolated) {
+    for (const n of labLayout(settings, paths).nodes) if ((await linkUp(n)) === false) cut.add(n.name);
+  }
   const rows = await Promise.all(
-    state.components.map(async (c) => ({
-      name: c.name,
-      pid: c.pid,
-      address: c.address,
-      health: c.pid && isAlive(c.pid) ? ((await isHealthy(c.healthUrl)) ? "healthy" : "unhealthy") : "down",
-      restarts: c.restarts,
-      log: c.logFile,
-    })),
+    state.components.map(async (c) => {
+      let health = c.pid && isAlive(c.pid) ? ((await isHealthy(c.healthUrl)) ? "healthy" : "unhealthy") : c.held ? "stopped" : "down";
+      if (cut.has(c.name)) health += " (link cut)";
+      return { name: c.name, pid: c.pid, address: c.address, health, restarts: c.restarts, log: c.logFile };
+    }),
   );
   return { running: true, rows };
 }

@@ -15,6 +15,8 @@ export interface ClusterPaths {
   /** The settings the cluster was first started with, reused by later `up`s. */
   settings: string;
   supervisorLog: string;
+  /** One empty file per component stopped on purpose (`mkctl cluster node stop`), read by the supervisor. */
+  held: string;
 }
 
 export function clusterPaths(root = join(mkHome(), "cluster")): ClusterPaths {
@@ -25,5 +27,11 @@ export function clusterPaths(root = join(mkHome(), "cluster")): ClusterPaths {
     state: join(root, "state.json"),
     settings: join(root, "cluster.json"),
     supervisorLog: join(root, "logs", "supervisor.log"),
+    held: join(root, "held"),
   };
+}
+
+/** The file that holds one component down; component names may contain "/" (`node-1/dockerd`). */
+export function heldFile(paths: ClusterPaths, component: string): string {
+  return join(paths.held, component.replaceAll("/", "_"));
 }

@@ -1,5 +1,6 @@
 // state.json: what the supervisor runs, read by `cluster status` and `cluster down`.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { unixHealthy } from "./lab/docker.js";
 
 export interface ComponentState {
   name: string;
@@ -9,6 +10,8 @@ export interface ComponentState {
   logFile: string;
   restarts: number;
   startedAt: string;
+  /** Stopped on purpose (`mkctl cluster node stop`): not restarted until `node start`. */
+  held?: boolean;
 }
 
 export interface ClusterState {
@@ -43,6 +46,8 @@ export function isAlive(pid: number): boolean {
 }
 
 export async function isHealthy(url: string, timeoutMs = 1000): Promise<boolean> {
+  // A lab node's dockerd answers on a unix socket.
+  if (url.startsWith("http+unix:")) return await unixHealthy(url, timeoutMs);
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     return res.ok;

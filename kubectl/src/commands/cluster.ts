@@ -1,7 +1,9 @@
 // `mkctl cluster up|down|status` (and the hidden `supervise` that `up` runs in the background).
 import { Command, Option } from "commander";
 import { portsFrom } from "../cluster/components.js";
-import { clusterDown, clusterStatus, clusterUp, loadSettings } from "../cluster/control.js";
+import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
+import { MAX_LAB_NODES } from "../cluster/lab/layout.js";
+import { NODE_ACTIONS, type NodeAction, nodeAction } from "../cluster/lab/node.js";
 import { clusterPaths } from "../cluster/paths.js";
 import { supervise } from "../cluster/supervisor.js";
 import { writeContext } from "../config.js";
@@ -31,7 +33,11 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--node-prefix <name>", "node names are NAME-1, NAME-2 … (default node)")
     .option("--etcd-port <port>", "etcd client port (its peer port is the next one)", (v) => Number.parseInt(v, 10))
     .option("--timeout <seconds>", "how long to wait for Ready", (v) => Number.parseInt(v, 10), 60)
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout: number }) => {
+    .option(
+      "--isolated",
+      "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
+    )
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout: number; isolated?: boolean }) => {
       const paths = clusterPaths(opts.dir);
       const overrides = {
         ...(opts.apiPort ? portsFrom(opts.apiPort) : {}),
@@ -39,7 +45,10 @@ export function clusterCommand(hooks: ClusterHooks): Command {
         ...(opts.nodePrefix ? { nodePrefix: opts.nodePrefix } : {}),
         ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
       };
-      const settings = loadSettings(paths, overrides);
+      const settings = opts.isolated ? await loadLabSettings(paths, overrides) : loadSettings(paths, overrides);
+      if (settings.isolated && (settings.nodes < 1 || settings.nodes > MAX_LAB_NODES)) {
+        throw new Error(`--nodes ${settings.nodes}: a lab has 1 to ${MAX_LAB_NODES} nodes`);
+      }
       await clusterUp(paths, settings, say, opts.timeout * 1000);
       const server = `${settings.host}:${settings.apiPort}`;
       await hooks.onReady(server);
@@ -48,7 +57,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
 
   cluster
     .command("down")
-    .description("Stop the local cluster; its data is kept for the next `up`")
+    .description("Stop the local cluster; its data is kept for the next `up` (a lab's namespaces, veths and bridge are removed)")
     .addOption(dirOption())
     .action(async (opts: { dir?: string }) => {
       await clusterDown(clusterPaths(opts.dir), say);
@@ -69,6 +78,20 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       for (const r of rows) out.push([r.name, r.pid ? String(r.pid) : "-", r.address, r.health, String(r.restarts), r.log]);
       process.stdout.write(`${table(out)}\n`);
       if (rows.some((r) => r.health !== "healthy")) process.exitCode = 1;
+    });
+
+  cluster
+    .command("node")
+    .description("Fail a node on purpose: stop|start its kubelet; in a lab (up --isolated), cut|heal its link")
+    .argument("<action>", NODE_ACTIONS.join("|"))
+    .argument("<name>", "the node's name (see mkctl get nodes)")
+    .addOption(dirOption())
+    .action(async (action: string, name: string, opts: { dir?: string }) => {
+      if (!(NODE_ACTIONS as readonly string[]).includes(action)) throw new Error(`unknown node action ${JSON.stringify(action)}: want ${NODE_ACTIONS.join(", ")}`);
+      const paths = clusterPaths(opts.dir);
+      const settings = savedSettings(paths);
+      if (!settings) throw new Error("the cluster is not running (start it with: mkctl cluster up)");
+      process.stdout.write(`${await nodeAction(paths, settings, action as NodeAction, name)}\n`);
     });
 
   cluster
