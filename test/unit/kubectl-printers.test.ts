@@ -99,6 +99,32 @@ test("int-or-string fields print as kubectl does: numbers as numbers, percents a
   assert.equal(json.spec.strategy.rollingUpdate.maxUnavailable, "25%");
 });
 
+test("JSON field names are Kubernetes' (hostIP, podIP, podIPs, containerID, imageID, machineID)", () => {
+  const pod = Pod.fromPartial({
+    metadata: emptyMeta({ name: "p", namespace: "default" }),
+    spec: { containers: [{ name: "c", image: "mk/web:v1", ports: [{ containerPort: 80, hostPort: 8080, hostIp: "127.0.0.1" }] }] },
+    status: {
+      phase: "Running",
+      hostIp: "10.0.0.1",
+      podIp: "172.17.0.2",
+      podIps: [{ ip: "172.17.0.2" }],
+      containerStatuses: [{ name: "c", containerId: "docker://abc", imageId: "sha256:def" }],
+    },
+  });
+  const opts = { showLabels: false, allNamespaces: false, noHeaders: false, now: NOW, single: true };
+  const json = JSON.parse(printObjects([{ info: KINDS.Pod, objects: [pod] }], parseOutput("json"), opts));
+  assert.equal(json.status.hostIP, "10.0.0.1");
+  assert.equal(json.status.podIP, "172.17.0.2");
+  assert.deepEqual(json.status.podIPs, [{ ip: "172.17.0.2" }]);
+  assert.equal(json.status.containerStatuses[0].containerID, "docker://abc");
+  assert.equal(json.status.containerStatuses[0].imageID, "sha256:def");
+  assert.equal(json.spec.containers[0].ports[0].hostIP, "127.0.0.1");
+  assert.equal(printJsonpath("{.status.podIP}", json), "172.17.0.2");
+  const node = Node.fromPartial({ metadata: emptyMeta({ name: "n" }), spec: { podCidr: "10.1.0.0/24", providerId: "mk://n" }, status: { nodeInfo: { machineId: "m", bootId: "b" } } });
+  const nj = JSON.parse(printObjects([{ info: KINDS.Node, objects: [node] }], parseOutput("json"), opts));
+  assert.deepEqual([nj.spec.podCIDR, nj.spec.providerID, nj.status.nodeInfo.machineID, nj.status.nodeInfo.bootID], ["10.1.0.0/24", "mk://n", "m", "b"]);
+});
+
 test("several kinds print one table each, names prefixed with the kind", () => {
   const pod = Pod.fromPartial({ metadata: emptyMeta({ name: "p", creationTimestamp: ago(5) }), spec: { containers: [{ name: "c" }] }, status: { phase: "Pending" } });
   const out = printObjects(

@@ -71,3 +71,8 @@ test("suggestions only for near misses", () => {
   assert.equal(suggest("foo", ["replicas", "selector"]), undefined);
   assert.equal(suggest("IMAGE", ["image"]), "image");
 });
+
+test("a container port's hostIP is known by Kubernetes' name", () => {
+  const d = doc(BASE.replace("ports: [{containerPort: 8080}]", "ports: [{containerPort: 8080, hostPort: 8080, hostIP: 127.0.0.1}]"));
+  assert.deepEqual(schema.check("Deployment", d).errors, []);
+});
