@@ -78,7 +78,7 @@ export class KubeletGrpcServer {
     if (!name) {
       if (names.length !== 1) throw new BadRequestError(`a container name must be specified for pod ${podName}, choose one of: [${names.join(" ")}]`);
       name = names[0] ?? "";
-    } else if (!names.includes(name)) {
+    } else if (!names.includes(name) && !(pod.spec?.initContainers ?? []).some((c) => c.name === name)) {
       throw new BadRequestError(`container ${name} is not valid for pod ${podName}`);
     }
     const list = await this.rt.listContainers({ [LABEL_POD_UID]: pod.metadata?.uid ?? "", [LABEL_CONTAINER_NAME]: name });

@@ -94,7 +94,16 @@ export class PodSyncer {
     }
 
     let changed = false;
-    for (const c of pod.spec?.containers ?? []) {
+    // Init containers run one at a time, in order, each to success, before any app container starts.
+    let initialized = true;
+    for (const c of pod.spec?.initContainers ?? []) {
+      const latest = observed.containers.get(c.name)?.[0];
+      if (latest && !latest.running && latest.state !== "created" && latest.exitCode === 0) continue;
+      initialized = false;
+      if (!signal.aborted && (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, true))) changed = true;
+      break;
+    }
+    for (const c of initialized ? (pod.spec?.containers ?? []) : []) {
       if (signal.aborted) return;
       if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting)) changed = true;
     }
@@ -157,6 +166,7 @@ export class PodSyncer {
     sandbox: ContainerDetails | undefined,
     sandboxChanged: boolean,
     waiting: Map<string, Waiting>,
+    init = false,
   ): Promise<boolean> {
     const uid = pod.metadata?.uid ?? "";
     const bkey = `${uid}/${c.name}`;
@@ -187,7 +197,9 @@ export class PodSyncer {
     if (latest && !killed && !sandboxChanged) {
       const policy = pod.spec?.restartPolicy || "Always";
       const failed = latest.exitCode !== 0 || latest.state === "created";
-      if (policy === "Never" || (policy === "OnFailure" && !failed)) return false;
+      // An init container that succeeded is done whatever the policy; a failed one is retried
+      // unless the policy is Never (then the pod fails).
+      if (init ? !failed || policy === "Never" : policy === "Never" || (policy === "OnFailure" && !failed)) return false;
       const finished = Date.parse(latest.finishedAt) || this.now().getTime();
       const started = Date.parse(latest.startedAt) || finished;
       this.crash.resetIfRanLong(bkey, finished - started);

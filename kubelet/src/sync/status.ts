@@ -59,7 +59,7 @@ function waitingState(reason: string, message: string): ContainerState {
   return { waiting: { reason, message }, running: undefined, terminated: undefined };
 }
 
-function containerStatus(input: StatusInput, name: string, image: string): ContainerStatus {
+function containerStatus(input: StatusInput, name: string, image: string, notCreated = "ContainerCreating"): ContainerStatus {
   const instances = input.observed.containers.get(name) ?? [];
   const latest = instances[0];
   const waiting = input.waiting.get(name);
@@ -75,7 +75,7 @@ function containerStatus(input: StatusInput, name: string, image: string): Conta
     started: false,
   };
   if (!latest) {
-    st.state = waitingState(waiting?.reason ?? "ContainerCreating", waiting?.message ?? "");
+    st.state = waitingState(waiting?.reason ?? notCreated, waiting?.message ?? "");
     return st;
   }
   if (latest.running) {
@@ -163,8 +163,20 @@ function qosClass(pod: Pod): string {
 export function computeStatus(input: StatusInput): PodStatus {
   const { pod, now } = input;
   const prev = pod.status;
-  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c.name, c.image));
-  const phase = prev && (prev.phase === "Succeeded" || prev.phase === "Failed") ? prev.phase : podPhase(pod, statuses);
+  // Init containers: done when terminated with 0; a completed one counts as ready, as in Kubernetes.
+  const initStatuses = (pod.spec?.initContainers ?? []).map((c) => {
+    const s = containerStatus(input, c.name, c.image, "PodInitializing");
+    s.ready = s.state?.terminated?.exitCode === 0;
+    return s;
+  });
+  const initPending = initStatuses.filter((s) => !s.ready).map((s) => s.name);
+  const policy = pod.spec?.restartPolicy || "Always";
+  const initFailed = policy === "Never" && initStatuses.some((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
+  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c.name, c.image, initPending.length > 0 ? "PodInitializing" : "ContainerCreating"));
+  let phase = podPhase(pod, statuses);
+  if (initFailed) phase = "Failed";
+  else if (initPending.length > 0) phase = "Pending";
+  if (prev && (prev.phase === "Succeeded" || prev.phase === "Failed")) phase = prev.phase;
   const terminal = phase === "Succeeded" || phase === "Failed";
   const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
   const conds = prev?.conditions ?? [];
@@ -182,7 +194,9 @@ export function computeStatus(input: StatusInput): PodStatus {
     phase,
     conditions: [
       condition(conds, "PodScheduled", "True", "", "", now),
-      condition(conds, "Initialized", "True", "", "", now),
+      initPending.length === 0
+        ? condition(conds, "Initialized", "True", "", "", now)
+        : condition(conds, "Initialized", "False", "ContainersNotInitialized", `containers with incomplete status: [${initPending.join(" ")}]`, now),
       condition(conds, "ContainersReady", readyStatus, readyReason, readyMessage, now),
       condition(conds, "Ready", readyStatus, readyReason, readyMessage, now),
     ],
@@ -193,7 +207,7 @@ export function computeStatus(input: StatusInput): PodStatus {
     podIps: podIp ? [{ ip: podIp }] : [],
     startTime: prev?.startTime || rfc3339(now),
     containerStatuses: statuses,
-    initContainerStatuses: [],
+    initContainerStatuses: initStatuses,
     qosClass: qosClass(pod),
     nominatedNodeName: prev?.nominatedNodeName ?? "",
   };

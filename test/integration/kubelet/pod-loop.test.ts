@@ -301,4 +301,47 @@ describe("pod loop", () => {
     assert.equal(cstatus(p, "c")?.started, true);
     assert.equal(cstatus(p, "c")?.restartCount, 0, "liveness did not run before the startup probe passed");
   });
+
+  test("init containers run in order to success before the app; a failed one fails a Never pod", async () => {
+    const n = startNode();
+    n.api.create(
+      bound(
+        makePod("init", {
+          volumes: [{ name: "work", emptyDir: { medium: "", sizeLimit: "" } }],
+          initContainers: [
+            { name: "first", image: BUSYBOX, command: ["sh", "-c", "sleep 1; echo one > /work/order"], volumeMounts: [{ name: "work", mountPath: "/work" }] },
+            { name: "second", image: BUSYBOX, command: ["sh", "-c", "echo two >> /work/order"], volumeMounts: [{ name: "work", mountPath: "/work" }] },
+          ],
+          containers: [{ name: "app", image: BUSYBOX, command: ["sh", "-c", "cat /work/order; exec sleep 3600"], volumeMounts: [{ name: "work", mountPath: "/work" }] }],
+        } as never),
+        n,
+      ),
+    );
+    n.api.create(
+      bound(
+        makePod("init-fails", {
+          restartPolicy: "Never",
+          initContainers: [{ name: "bad", image: BUSYBOX, command: ["sh", "-c", "exit 4"] }],
+          containers: [{ name: "app", image: BUSYBOX, command: ["sleep", "3600"] }],
+        } as never),
+        n,
+      ),
+    );
+    const seenInitializing = await waitStatus(n, "init", "initializing", (x) => x.status?.conditions.find((c) => c.type === "Initialized")?.status === "False");
+    assert.equal(seenInitializing.status?.phase, "Pending");
+    assert.equal(cstatus(seenInitializing, "app")?.state?.waiting?.reason, "PodInitializing");
+    const p = await waitStatus(n, "init", "Running after the init containers", (x) => x.status?.phase === "Running");
+    assert.deepEqual(p.status?.initContainerStatuses.map((s) => [s.name, s.state?.terminated?.reason, s.ready]), [
+      ["first", "Completed", true],
+      ["second", "Completed", true],
+    ]);
+    assert.equal(p.status?.conditions.find((c) => c.type === "Initialized")?.status, "True");
+    const frames: string[] = [];
+    const appId = cstatus(p, "app")?.containerId.replace("docker://", "") ?? "";
+    for await (const f of rt.logs(appId, { follow: false, timestamps: false })) frames.push(f.data.toString());
+    assert.equal(frames.join(""), "one\ntwo\n");
+    const failed = await waitStatus(n, "init-fails", "Failed", (x) => x.status?.phase === "Failed");
+    assert.equal(failed.status?.initContainerStatuses[0]?.state?.terminated?.exitCode, 4);
+    assert.equal(cstatus(failed, "app")?.state?.waiting?.reason, "PodInitializing");
+  });
 });
