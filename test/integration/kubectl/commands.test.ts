@@ -108,9 +108,9 @@ test("pods and nodes print kubectl's STATUS; describe shows sections and events"
   bound.status = Pod.fromJSON({
     status: {
       phase: "Running",
-      podIp: "172.17.0.5",
-      podIps: [{ ip: "172.17.0.5" }],
-      hostIp: "10.1.0.2",
+      podIP: "172.17.0.5",
+      podIPs: [{ ip: "172.17.0.5" }],
+      hostIP: "10.1.0.2",
       containerStatuses: [
         {
           name: "c",
