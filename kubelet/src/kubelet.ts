@@ -89,7 +89,15 @@ export class Kubelet {
       } catch (err) {
         if (signal.aborted) return;
         this.log.warn({ err, delayMs: delay }, "node registration failed; retrying");
-        await new Promise((r) => setTimeout(r, delay));
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(t);
+            signal.removeEventListener("abort", done);
+            resolve();
+          };
+          const t = setTimeout(done, delay);
+          signal.addEventListener("abort", done, { once: true });
+        });
       }
     }
     if (!node) return;

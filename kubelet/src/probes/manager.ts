@@ -40,6 +40,9 @@ export class ProbeManager {
   private readonly log: Logger;
   /** containerId → results and workers. */
   private readonly byContainer = new Map<string, ContainerResults>();
+  /** containerId → the pod's key (namespace/name) and uid. */
+  private readonly podOf = new Map<string, string>();
+  private readonly uidOf = new Map<string, string>();
 
   constructor(rt: ContainerRuntime, events: ProbeEvents, log: Logger) {
     this.rt = rt;
@@ -76,6 +79,7 @@ export class ProbeManager {
       const r: ContainerResults = { started: !c.startupProbe, ready: !c.readinessProbe, unhealthy: undefined, workers: [] };
       this.byContainer.set(id, r);
       this.podOf.set(id, podKey);
+      this.uidOf.set(id, pod.metadata?.uid ?? "");
       for (const [kind, probe] of [
         ["startup", c.startupProbe],
         ["liveness", c.livenessProbe],
@@ -91,11 +95,14 @@ export class ProbeManager {
     }
   }
 
-  private readonly podOf = new Map<string, string>();
-
   /** Stops the pod's workers (the pod is going). */
   removePod(podKey: string): void {
     for (const [id, key] of this.podOf) if (key === podKey) this.remove(id);
+  }
+
+  /** Stops the workers of the pod with this uid (its containers were removed). */
+  removePodUid(uid: string): void {
+    for (const [id, u] of this.uidOf) if (u === uid) this.remove(id);
   }
 
   private remove(id: string): void {
@@ -103,6 +110,7 @@ export class ProbeManager {
     for (const w of r?.workers ?? []) w.abort.abort();
     this.byContainer.delete(id);
     this.podOf.delete(id);
+    this.uidOf.delete(id);
   }
 
   stop(): void {

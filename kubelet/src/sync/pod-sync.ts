@@ -311,6 +311,7 @@ export class PodSyncer {
 
   /** Forgets a pod's in-memory state (back-off, waiting reasons, posted status). */
   forget(uid: string): void {
+    this.d.probes.removePodUid(uid);
     this.waiting.delete(uid);
     this.crash.forgetPrefix(`${uid}/`);
     this.pull.forgetPrefix(`${uid}/`);
