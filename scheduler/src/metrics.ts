@@ -7,6 +7,7 @@ export interface SchedulerMetrics {
   e2eLatency: Histogram;
   pending: Gauge<"queue">;
   bindsInFlight: Gauge;
+  eventsShed: Counter;
 }
 
 export function newMetrics(registry: Registry): SchedulerMetrics {
@@ -38,5 +39,10 @@ export function newMetrics(registry: Registry): SchedulerMetrics {
       registers,
     }),
     bindsInFlight: new Gauge({ name: "scheduler_binds_in_flight", help: "Bind calls not yet answered.", registers }),
+    eventsShed: new Counter({
+      name: "scheduler_events_shed_total",
+      help: "Scheduled events not written because of their rate cap (events are best effort).",
+      registers,
+    }),
   };
 }

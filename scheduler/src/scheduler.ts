@@ -9,6 +9,7 @@ import type { SchedulerApi } from "./api.js";
 import { isTerminal, SchedulerCache } from "./cache/cache.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import { DEFAULT_PIPELINE, type PipelineOptions, schedulePod } from "./pipeline.js";
+import { TokenBucket } from "./token-bucket.js";
 import { type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions } from "./queue/scheduling-queue.js";
 
 export const SCHEDULER_NAME = "mk-scheduler";
@@ -25,6 +26,8 @@ export interface SchedulerOptions {
   /** Bind calls in flight at once; scheduling waits for a free slot. Default 256. */
   maxBindsInFlight?: number;
   metrics?: SchedulerMetrics;
+  /** Scheduled events written per second at most (burst twice that); the rest are shed. Default 100. */
+  scheduledEventsPerSecond?: number;
 }
 
 export class Scheduler {
@@ -40,6 +43,7 @@ export class Scheduler {
   private binds = 0;
   private bindSlotWaiters: Array<() => void> = [];
   private startIndex = 0;
+  private readonly scheduledEvents: TokenBucket;
 
   constructor(opts: SchedulerOptions) {
     this.api = opts.api;
@@ -50,6 +54,8 @@ export class Scheduler {
     this.metrics = opts.metrics;
     this.queue = new SchedulingQueue({ ...opts.queue, clock: this.clock });
     this.cache = new SchedulerCache({ clock: this.clock });
+    const eps = opts.scheduledEventsPerSecond ?? 100;
+    this.scheduledEvents = new TokenBucket(eps, eps * 2, this.clock);
   }
 
   // ---- informer handlers: they only update the cache and the queue, never call the API.
@@ -175,7 +181,11 @@ export class Scheduler {
       this.queue.done(key);
       this.metrics?.attempts.inc({ result: "scheduled" });
       this.metrics?.e2eLatency.observe((this.clock.now() - qpi.firstSeen) / 1000);
-      this.api.event(pod, "Normal", "Scheduled", `Successfully assigned ${key} to ${nodeName}`);
+      // Events are best effort and cost the API a write each, as much as the Bind itself: Scheduled
+      // events are capped (default 100/s), so 10 000 pending pods bind at the API's rate instead of
+      // sharing it with 10 000 event writes. FailedScheduling warnings are not capped.
+      if (this.scheduledEvents.take()) this.api.event(pod, "Normal", "Scheduled", `Successfully assigned ${key} to ${nodeName}`);
+      else this.metrics?.eventsShed.inc();
     } catch (err) {
       this.cache.forget(key);
       // The room it held is free again: pods waiting for it may fit.
