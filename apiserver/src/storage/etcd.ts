@@ -13,6 +13,7 @@ import {
   UnavailableError,
 } from "@mk/proto/client";
 import { type KindName, type KindTypes, KINDS, metaOf } from "@mk/proto";
+import { noop } from "cockatiel";
 import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from "etcd3";
 import { kindPrefix, objectKey, resourceName } from "./keys.js";
 
@@ -99,6 +100,10 @@ export class EtcdStorage {
       dialTimeout: 5_000,
       grpcOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000 },
     };
+    // etcd3's default circuit breaker stops sending to a host for 5 s after 3 failures: with several
+    // members that routes around a dead one, but with a single member it only turns a short stall
+    // into 5 s of refused requests.
+    if (options.endpoints.length === 1) opts.faultHandling = { host: () => noop };
     if (options.tls) {
       opts.credentials = { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key };
     }

@@ -83,9 +83,9 @@ export function calculateStatus(allRSs: readonly (RS | undefined)[], newRS: RS |
   };
   // 10 replicas, maxUnavailable 2: Available while at least 8 pods are available.
   if (available >= specReplicas(d) - maxUnavailable(d)) {
-    setCondition(status, newCondition(AVAILABLE, "True", MINIMUM_REPLICAS_AVAILABLE, "RoDeployment has minimum availability.", now));
+    setCondition(status, newCondition(AVAILABLE, "True", MINIMUM_REPLICAS_AVAILABLE, "Deployment has minimum availability.", now));
   } else {
-    setCondition(status, newCondition(AVAILABLE, "False", MINIMUM_REPLICAS_UNAVAILABLE, "RoDeployment does not have minimum availability.", now));
+    setCondition(status, newCondition(AVAILABLE, "False", MINIMUM_REPLICAS_UNAVAILABLE, "Deployment does not have minimum availability.", now));
   }
   return status;
 }
@@ -134,10 +134,10 @@ export function rolloutStatus(allRSs: readonly (RS | undefined)[], newRS: RS | u
   if (hasProgressDeadline(d) && !complete) {
     const name = d.metadata?.name ?? "";
     if (deploymentComplete(d, s)) {
-      const msg = newRS ? `RS "${newRS.metadata?.name}" has successfully progressed.` : `RoDeployment "${name}" has successfully progressed.`;
+      const msg = newRS ? `ReplicaSet "${newRS.metadata?.name}" has successfully progressed.` : `Deployment "${name}" has successfully progressed.`;
       setCondition(s, newCondition(PROGRESSING, "True", NEW_RS_AVAILABLE_REASON, msg, now));
     } else if (deploymentProgressing(d, s)) {
-      const msg = newRS ? `RS "${newRS.metadata?.name}" is progressing.` : `RoDeployment "${name}" is progressing.`;
+      const msg = newRS ? `ReplicaSet "${newRS.metadata?.name}" is progressing.` : `Deployment "${name}" is progressing.`;
       const c = newCondition(PROGRESSING, "True", RS_UPDATED_REASON, msg, now);
       // Progress moves lastUpdateTime even with the same reason, so remove and re-add; a condition
       // that was already True keeps its lastTransitionTime.
@@ -147,7 +147,7 @@ export function rolloutStatus(allRSs: readonly (RS | undefined)[], newRS: RS | u
       }
       setCondition(s, c);
     } else if (deploymentTimedOut(d, s, now)) {
-      const msg = newRS ? `RS "${newRS.metadata?.name}" has timed out progressing.` : `RoDeployment "${name}" has timed out progressing.`;
+      const msg = newRS ? `ReplicaSet "${newRS.metadata?.name}" has timed out progressing.` : `Deployment "${name}" has timed out progressing.`;
       setCondition(s, newCondition(PROGRESSING, "False", TIMED_OUT_REASON, msg, now));
     }
   }
@@ -181,11 +181,11 @@ export function pausedConditions(d: RoDeployment, s: DeploymentStatus, now: Date
   if (cur?.reason === TIMED_OUT_REASON) return false;
   const pausedCond = cur?.reason === PAUSED_DEPLOY_REASON;
   if (d.spec?.paused && !pausedCond) {
-    setCondition(s, newCondition(PROGRESSING, "Unknown", PAUSED_DEPLOY_REASON, "RoDeployment is paused", now));
+    setCondition(s, newCondition(PROGRESSING, "Unknown", PAUSED_DEPLOY_REASON, "Deployment is paused", now));
     return true;
   }
   if (!d.spec?.paused && pausedCond) {
-    setCondition(s, newCondition(PROGRESSING, "Unknown", RESUMED_DEPLOY_REASON, "RoDeployment is resumed", now));
+    setCondition(s, newCondition(PROGRESSING, "Unknown", RESUMED_DEPLOY_REASON, "Deployment is resumed", now));
     return true;
   }
   return false;

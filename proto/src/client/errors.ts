@@ -104,9 +104,13 @@ export class BadRequestError extends ApiError {
   }
 }
 
+/**
+ * The deadline passed. Not retried by the transport: the server may have applied the call (a create
+ * retried after a lost answer would fail with AlreadyExists for a write that worked).
+ */
 export class TimeoutError extends ApiError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("Timeout", Code.DEADLINE_EXCEEDED, message, { ...options, retryable: true });
+    super("Timeout", Code.DEADLINE_EXCEEDED, message, options);
   }
 }
 
