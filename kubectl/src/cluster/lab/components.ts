@@ -2,6 +2,7 @@
 // node's network namespace with `nsenter --net` (not `ip netns exec`, which remounts /sys and hides
 // the cgroup mounts dockerd needs). nsenter execs its command, so the supervisor's pid is the
 // dockerd's or the kubelet's own.
+import { join } from "node:path";
 import type { ClusterSettings, ComponentSpec } from "../components.js";
 import type { ClusterPaths } from "../paths.js";
 import { dockerdArgs, loadImages, prepareDockerd, unixHealthUrl, waitDockerd } from "./docker.js";
@@ -26,7 +27,7 @@ export function labNodeComponents(
       args: [net, "dockerd", ...dockerdArgs(node)],
       address: `unix://${node.dockerSocket}`,
       healthUrl: unixHealthUrl(node.dockerSocket, "/_ping"),
-      logFile: `${paths.logs}/dockerd-${node.name}.log`,
+      logFile: join(paths.logs, `dockerd-${node.name}.log`),
       netns: node.netns,
       prepare: (signal) => prepareDockerd(node, signal),
     });
@@ -54,12 +55,16 @@ export function labNodeComponents(
       ],
       address: `${node.ip}:${s.kubeletPort}`,
       healthUrl: `http://${node.ip}:${s.kubeletHealthzPort}/healthz`,
-      logFile: `${paths.logs}/kubelet-${node.name}.log`,
+      logFile: join(paths.logs, `kubelet-${node.name}.log`),
       netns: node.netns,
       // The kubelet needs its node's engine, with the offline images in it, before it starts pods.
       prepare: async (signal) => {
+        const t0 = performance.now();
         await waitDockerd(node, signal);
-        await loadImages(node, s.labImages ?? LAB_IMAGES);
+        const t1 = performance.now();
+        const loaded = await loadImages(node, s.labImages ?? LAB_IMAGES, join(paths.data, "lab"));
+        const ms = (t: number) => Math.round(performance.now() - t);
+        console.error(JSON.stringify({ msg: "lab node prepared", node: node.name, waitedForDockerdMs: Math.round(t1 - t0), loaded, loadMs: ms(t1) }));
       },
     });
   }

@@ -1,11 +1,11 @@
 // A lab node's own dockerd: its health over its socket, an orphan left by a killed supervisor, and
-// the offline images it gets from the host engine (`docker save | docker -H unix://SOCK load`, never
-// a pull: no registry is reachable from a node).
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+// the offline images it gets from the host engine (`docker save`, once, then `docker -H unix://SOCK
+// load`; never a pull: no registry is reachable from a node).
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { run } from "./exec.js";
+import { CommandError, must, run } from "./exec.js";
 import type { LabNode } from "./layout.js";
 
 /** `http+unix://<socket, URI-encoded>/path`: the health URL of something serving HTTP on a unix socket. */
@@ -103,44 +103,89 @@ export async function waitDockerd(node: LabNode, signal: AbortSignal, timeoutMs 
   }
 }
 
-async function imageIds(images: readonly string[], host?: string): Promise<Map<string, string>> {
+/** GET on the Engine API over a unix socket: the status and the body. */
+function engineGet(socket: string, path: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${path} on ${socket}: no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The host engine's socket: DOCKER_HOST's when it is a unix socket, else Docker's default. */
+function hostEngineSocket(): string {
+  const h = process.env.DOCKER_HOST;
+  return h?.startsWith("unix://") ? h.slice("unix://".length) : "/var/run/docker.sock";
+}
+
+/** The IDs of those images that the engine on socket has (one API call each, no CLI process). */
+async function imageIds(images: readonly string[], socket: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   await Promise.all(
     images.map(async (image) => {
-      const r = await run("docker", [...(host ? ["-H", host] : []), "image", "inspect", "--format", "{{.Id}}", image]);
-      if (r.code === 0) out.set(image, r.stdout.trim());
+      const r = await engineGet(socket, `/images/${encodeURIComponent(image)}/json`);
+      if (r.status === 200) out.set(image, (JSON.parse(r.body) as { Id: string }).Id);
+      else if (r.status !== 404) throw new Error(`image ${image} on ${socket}: HTTP ${r.status} ${r.body.trim()}`);
     }),
   );
   return out;
 }
 
-/** Copies the images the host engine has, and the node lacks (or has another version of), into the node's dockerd. */
-export async function loadImages(node: LabNode, images: readonly string[]): Promise<string[]> {
+/** In-flight or finished archive writes, so the nodes of one supervisor share one `docker save`. */
+const archives = new Map<string, Promise<string>>();
+
+/**
+ * One `docker save` of the images, in dir, named by their IDs: written once, shared by every node
+ * and kept for later `up`s until an image changes (a rebuilt mk/web:v1 gets a new archive).
+ */
+function imageArchive(dir: string, ids: Map<string, string>): Promise<string> {
+  const names = [...ids.keys()].sort();
+  const key = createHash("sha256")
+    .update(names.map((n) => `${n}=${ids.get(n)}`).join("\n"))
+    .digest("hex")
+    .slice(0, 12);
+  const file = join(dir, `images-${key}.tar`);
+  let p = archives.get(file);
+  if (!p) {
+    p = (async () => {
+      if (existsSync(file)) return file;
+      mkdirSync(dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      const r = await run("docker", ["save", "-o", tmp, ...names], 300_000);
+      if (r.code !== 0) {
+        rmSync(tmp, { force: true });
+        throw new CommandError("docker", ["save", "-o", tmp, ...names], r);
+      }
+      renameSync(tmp, file);
+      // An archive of images since rebuilt is no use any more.
+      for (const f of readdirSync(dir)) if (/^images-[0-9a-f]{12}\.tar$/.test(f) && join(dir, f) !== file) rmSync(join(dir, f), { force: true });
+      return file;
+    })();
+    // A failed save is tried again on the next start, not remembered.
+    p.catch(() => archives.delete(file));
+    archives.set(file, p);
+  }
+  return p;
+}
+
+/**
+ * Copies the images the host engine has, and the node lacks (or has another version of), into the
+ * node's dockerd: `docker -H unix://SOCK load` of the shared archive in archiveDir. Returns what it loaded.
+ */
+export async function loadImages(node: LabNode, images: readonly string[], archiveDir: string): Promise<string[]> {
   const host = `unix://${node.dockerSocket}`;
-  const [have, got] = await Promise.all([imageIds(images), imageIds(images, host)]);
+  const [have, got] = await Promise.all([imageIds(images, hostEngineSocket()), imageIds(images, node.dockerSocket)]);
   const missing = [...have.keys()].filter((i) => got.get(i) !== have.get(i));
   if (missing.length === 0) return [];
-  await new Promise<void>((resolve, reject) => {
-    const save = spawn("docker", ["save", ...missing], { stdio: ["ignore", "pipe", "pipe"] });
-    const load = spawn("docker", ["-H", host, "load", "--quiet"], { stdio: ["pipe", "ignore", "pipe"] });
-    let err = "";
-    save.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    load.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    save.stdout.pipe(load.stdin);
-    save.on("error", reject);
-    load.on("error", reject);
-    let saved: number | null = null;
-    save.on("close", (code) => {
-      saved = code;
-    });
-    load.on("close", (code) => {
-      if (code === 0 && saved === 0) resolve();
-      else reject(new Error(`docker save ${missing.join(" ")} | docker -H ${host} load: ${err.trim() || `exit ${saved}/${code}`}`));
-    });
-  });
+  const archive = await imageArchive(archiveDir, have);
+  await must("docker", ["-H", host, "load", "--quiet", "-i", archive], 300_000);
   return missing;
 }
