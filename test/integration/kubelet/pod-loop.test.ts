@@ -216,12 +216,9 @@ describe("pod loop", () => {
     n.api.create(bound(makePod("pull", { containers: [{ name: "c", image: `127.0.0.1:${port}/mk/absent:1`, imagePullPolicy: "IfNotPresent" }] as never }), n));
     const never = await waitStatus(n, "never", "ErrImageNeverPull", (x) => cstatus(x, "c")?.state?.waiting?.reason === "ErrImageNeverPull");
     assert.equal(never.status?.phase, "Pending");
-    const reasons = new Set<string>();
-    await waitStatus(n, "pull", "ErrImagePull and ImagePullBackOff", (x) => {
-      const r = cstatus(x, "c")?.state?.waiting?.reason;
-      if (r) reasons.add(r);
-      return reasons.has("ErrImagePull") && reasons.has("ImagePullBackOff");
-    });
+    // Every status written, not only the latest: a state may last less than a poll.
+    const reasons = () => new Set(n.api.statusWrites.filter((w) => w.pod === "default/pull").map((w) => w.status.containerStatuses[0]?.state?.waiting?.reason));
+    await eventually("ErrImagePull and ImagePullBackOff", async () => (reasons().has("ErrImagePull") && reasons().has("ImagePullBackOff") ? true : undefined), 40_000);
     assert.ok(n.api.eventsFor("default/pull", "Failed").length > 0);
   });
 
