@@ -17,6 +17,8 @@ export interface ClusterPaths {
   supervisorLog: string;
   /** One empty file per component stopped on purpose (`mkctl cluster node stop`), read by the supervisor. */
   held: string;
+  /** The cluster's CA, certificates and bootstrap tokens (`mkctl cluster init`). */
+  pki: string;
 }
 
 export function clusterPaths(root = join(mkHome(), "cluster")): ClusterPaths {
@@ -28,6 +30,7 @@ export function clusterPaths(root = join(mkHome(), "cluster")): ClusterPaths {
     settings: join(root, "cluster.json"),
     supervisorLog: join(root, "logs", "supervisor.log"),
     held: join(root, "held"),
+    pki: join(root, "pki"),
   };
 }
 

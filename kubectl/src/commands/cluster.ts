@@ -1,16 +1,26 @@
 // `mkctl cluster up|down|status` (and the hidden `supervise` that `up` runs in the background).
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { portsFrom } from "../cluster/components.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
 import { MAX_LAB_NODES } from "../cluster/lab/layout.js";
-import { NODE_ACTIONS, type NodeAction, nodeAction } from "../cluster/lab/node.js";
+import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
 import { clusterPaths } from "../cluster/paths.js";
+import { initPki } from "../cluster/pki.js";
 import { supervise } from "../cluster/supervisor.js";
-import { writeContext } from "../config.js";
+import { normalizeServer, writeContext } from "../config.js";
 
 export interface ClusterHooks {
   /** Called once the API server is ready, to point mkctl's config at it. */
   onReady(server: string): void | Promise<void>;
+}
+
+/** "24h", "30m", "90s", "3600" → seconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+)(h|m|s)?$/.exec(s.trim());
+  if (!m) throw new Error(`invalid duration "${s}": use e.g. 24h, 30m or 90s`);
+  const n = Number(m[1]);
+  return m[2] === "h" ? n * 3600 : m[2] === "m" ? n * 60 : n;
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -45,7 +55,9 @@ export function clusterCommand(hooks: ClusterHooks): Command {
         ...(opts.nodePrefix ? { nodePrefix: opts.nodePrefix } : {}),
         ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
       };
-      const settings = opts.isolated ? await loadLabSettings(paths, overrides) : loadSettings(paths, overrides);
+      // A lab stays a lab: a later `up` without --isolated brings the same lab back.
+      const lab = opts.isolated || savedSettings(paths)?.isolated === true;
+      const settings = lab ? await loadLabSettings(paths, overrides) : loadSettings(paths, overrides);
       if (settings.isolated && (settings.nodes < 1 || settings.nodes > MAX_LAB_NODES)) {
         throw new Error(`--nodes ${settings.nodes}: a lab has 1 to ${MAX_LAB_NODES} nodes`);
       }
@@ -53,6 +65,32 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const server = `${settings.host}:${settings.apiPort}`;
       await hooks.onReady(server);
       say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
+    });
+
+  cluster
+    .command("init")
+    .description("Create the cluster's CA, certificates and a bootstrap token; print the join command for nodes")
+    .addOption(dirOption())
+    .option("--advertise-address <ip>", "the address nodes reach the API server at (in its certificate)", "127.0.0.1")
+    .option("--api-port <port>", "the API server's port (for the join command)", (v) => Number.parseInt(v, 10), 6443)
+    .option("--apiserver-cert-extra-sans <names>", "more IPs or DNS names for the API server's certificate, comma-separated", "")
+    .option("--token-ttl <duration>", "how long the bootstrap token is valid (24h, 30m, 90s)", "24h")
+    .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string }) => {
+      const paths = clusterPaths(opts.dir);
+      const out = await initPki({
+        dir: paths.pki,
+        advertiseAddress: opts.advertiseAddress,
+        extraSans: opts.apiserverCertExtraSans.split(",").filter((s) => s !== ""),
+        tokenTtlSeconds: parseDuration(opts.tokenTtl),
+      });
+      const server = normalizeServer(`${opts.advertiseAddress.includes(":") ? `[${opts.advertiseAddress}]` : opts.advertiseAddress}:${opts.apiPort}`);
+      writeContext(
+        { name: "mk-admin", server, certificateAuthority: out.pki.ca.cert, clientCertificate: out.pki.admin.cert, clientKey: out.pki.admin.key, setCurrent: false },
+        join(paths.root, "admin.conf"),
+      );
+      say(`${out.created ? "created" : "kept"} the cluster CA and certificates in ${paths.pki}`);
+      say(`admin credentials: MK_CONFIG=${join(paths.root, "admin.conf")}`);
+      process.stdout.write(`mkctl cluster join ${server} --token ${out.token} --ca-cert-hash ${out.caCertHash} --node-ip NODE_IP\n`);
     });
 
   cluster
@@ -87,11 +125,11 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .argument("<name>", "the node's name (see mkctl get nodes)")
     .addOption(dirOption())
     .action(async (action: string, name: string, opts: { dir?: string }) => {
-      if (!(NODE_ACTIONS as readonly string[]).includes(action)) throw new Error(`unknown node action ${JSON.stringify(action)}: want ${NODE_ACTIONS.join(", ")}`);
+      if (!isNodeAction(action)) throw new Error(`unknown node action ${JSON.stringify(action)}: want ${NODE_ACTIONS.join(", ")}`);
       const paths = clusterPaths(opts.dir);
       const settings = savedSettings(paths);
       if (!settings) throw new Error("the cluster is not running (start it with: mkctl cluster up)");
-      process.stdout.write(`${await nodeAction(paths, settings, action as NodeAction, name)}\n`);
+      process.stdout.write(`${await nodeAction(paths, settings, action, name)}\n`);
     });
 
   cluster

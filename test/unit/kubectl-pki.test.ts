@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { caCertHash, initPki, TOKEN_PATTERN } from "@mk/kubectl/cluster/pki.js";
+
+test("cluster init: a CA, serving and client certificates, a hashed token; a second init keeps the CA", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mk-pki-"));
+  try {
+    const first = await initPki({ dir, advertiseAddress: "10.9.8.7", tokenTtlSeconds: 3600 });
+    assert.ok(first.created);
+    assert.match(first.token, TOKEN_PATTERN);
+    assert.match(first.caCertHash, /^sha256:[0-9a-f]{64}$/);
+    const ca = new X509Certificate(readFileSync(first.pki.ca.cert));
+    const cert = (f: string) => new X509Certificate(readFileSync(f));
+    const api = cert(first.pki.apiserver.cert);
+    assert.ok(api.verify(ca.publicKey));
+    assert.match(api.subjectAltName ?? "", /IP Address:10\.9\.8\.7/);
+    assert.match(api.subjectAltName ?? "", /IP Address:127\.0\.0\.1/);
+    assert.match(api.subjectAltName ?? "", /DNS:localhost/);
+    const admin = cert(first.pki.admin.cert);
+    assert.match(admin.subject, /CN=admin/);
+    assert.match(admin.subject, /O=system:masters/);
+    assert.match(cert(first.pki.scheduler.cert).subject, /CN=system:kube-scheduler/);
+    assert.match(cert(first.pki.controllerManager.cert).subject, /CN=system:kube-controller-manager/);
+    const tokens = readFileSync(first.pki.tokens, "utf8");
+    assert.ok(!tokens.includes(first.token.split(".")[1] ?? "?"), "the token's secret is not stored");
+    const second = await initPki({ dir, advertiseAddress: "10.9.8.7", tokenTtlSeconds: 3600 });
+    assert.equal(second.created, false);
+    assert.equal(second.caCertHash, first.caCertHash);
+    assert.notEqual(second.token, first.token);
+    assert.equal(caCertHash(readFileSync(first.pki.ca.cert)), first.caCertHash);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
