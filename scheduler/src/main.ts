@@ -96,8 +96,7 @@ async function main(): Promise<number> {
     client.close();
     http.close();
   }
-  // Leadership lost (not asked to stop): exit non-zero so a supervisor restarts a fresh candidate.
-  return abort.signal.aborted ? 0 : 1;
+  return 0;
 }
 
 main().then(

@@ -33,8 +33,21 @@ export interface RunOptions {
   onLeading?: (leading: boolean) => void;
 }
 
-/** Runs until the signal aborts, or, with leader election, until leadership is lost. */
+/**
+ * Runs until the signal aborts. With leader election, a replica that loses its Lease (a renewal that
+ * missed its deadline on an overloaded machine) drops its caches and queue and campaigns again
+ * from scratch, as a restarted process would, without needing a supervisor to restart it.
+ */
 export async function runScheduler(signal: AbortSignal, o: RunOptions): Promise<void> {
+  for (let round = 0; !signal.aborted; round++) {
+    if (round > 0) o.logger.warn({ round }, "leadership lost; campaigning again with fresh caches");
+    await runOnce(signal, o);
+    if (!o.leaderElection) return;
+  }
+}
+
+/** One life of the scheduler: informers, caches and queue, and (with leader election) one term. */
+async function runOnce(signal: AbortSignal, o: RunOptions): Promise<void> {
   const log = o.logger;
   const cs = o.client;
   const identity = o.leaderElection?.identity ?? SCHEDULER_NAME;

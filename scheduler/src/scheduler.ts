@@ -23,7 +23,7 @@ export interface SchedulerOptions {
   clock?: Clock;
   pipeline?: PipelineOptions;
   queue?: Omit<SchedulingQueueOptions, "clock">;
-  /** Bind calls in flight at once; scheduling waits for a free slot. Default 256. */
+  /** Bind calls in flight at once; scheduling waits for a free slot. Default 64: more only deepens the API server's queue, where Lease renewals would wait behind Binds. */
   maxBindsInFlight?: number;
   metrics?: SchedulerMetrics;
   /** Scheduled events written per second at most (burst twice that); the rest are shed. Default 100. */
@@ -50,7 +50,7 @@ export class Scheduler {
     this.log = opts.logger;
     this.clock = opts.clock ?? realClock;
     this.pipeline = opts.pipeline ?? DEFAULT_PIPELINE;
-    this.maxBinds = opts.maxBindsInFlight ?? 256;
+    this.maxBinds = opts.maxBindsInFlight ?? 64;
     this.metrics = opts.metrics;
     this.queue = new SchedulingQueue({ ...opts.queue, clock: this.clock });
     this.cache = new SchedulerCache({ clock: this.clock });

@@ -132,3 +132,20 @@ test("cordoning a node is a scheduling change; a heartbeat is not", () => {
     s.queue.close();
   })();
 });
+
+test("Scheduled events are capped; FailedScheduling warnings are not", async () => {
+  const api = new FakeApi();
+  const s = new Scheduler({ api, logger: quiet, scheduledEventsPerSecond: 2 });
+  const ac = new AbortController();
+  s.onNodeAdd(makeNode("n1", { pods: "20" }));
+  for (let i = 0; i < 10; i++) s.onPodAdd(makePod(`p${i}`));
+  for (let i = 0; i < 3; i++) s.onPodAdd(makePod(`big${i}`, { memory: "1Ti" }));
+  await drain(s, ac);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(api.binds.length, 10);
+  // Burst of twice the rate: 4 Scheduled events, the other 6 shed.
+  assert.equal(api.events.filter((e) => e.startsWith("Normal Scheduled")).length, 4);
+  assert.equal(api.events.filter((e) => e.startsWith("Warning FailedScheduling")).length, 3);
+  ac.abort();
+  s.queue.close();
+});
