@@ -167,6 +167,11 @@ export class Scheduler {
       "pod assumed",
     );
     await this.bindSlot(signal);
+    if (signal.aborted) {
+      // Stopping (or no longer leading) while waiting for a slot: leave this pod to the next leader.
+      this.cache.forget(podInfo.key);
+      return;
+    }
     // Not cancelled on shutdown: run() waits for the Binds under way, each bounded by its deadline.
     this.track(this.bind(qpi, result.nodeName));
   }
