@@ -1,0 +1,346 @@
+// Shared end-to-end setup: an isolated local cluster started through the mkctl binary (its own
+// MK_HOME, MK_CONFIG, ports and node names, so several test files run side by side on one Docker
+// engine), wait helpers, and what Docker holds for this cluster's nodes, read from the kubelets'
+// labels (kubelet/src/runtime/names.ts).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Deployment, Pod } from "@mk/proto";
+import { type Clientset, connect } from "@mk/proto/client";
+import { parse } from "yaml";
+import { containersByLabel, DockerError, docker, imageExists, removeContainers } from "../harness/docker.js";
+import { freePort } from "../harness/etcd.js";
+import { mkctl, type RunResult } from "./mkctl.js";
+
+// The kubelet's container labels (kubelet/src/runtime/names.ts; components never share code, and a
+// test reads them as Docker shows them).
+export const LABEL_NODE_NAME = "io.mk.node.name";
+export const LABEL_POD_UID = "io.mk.pod.uid";
+export const LABEL_POD_NAME = "io.mk.pod.name";
+export const LABEL_CONTAINER_NAME = "io.mk.container.name";
+export const LABEL_TYPE = "io.mk.container.type";
+
+export interface LocalClusterOptions {
+  /** Names this run: node names are `<name><pid>-1`, `-2` …, unique on the shared engine. */
+  name: string;
+  nodes?: number;
+}
+
+/** An isolated local cluster (`mkctl cluster up` with its own ports, home and node prefix). */
+export class LocalCluster {
+  private cs: Clientset | undefined;
+
+  private constructor(
+    readonly home: string,
+    readonly env: NodeJS.ProcessEnv,
+    readonly prefix: string,
+    readonly nodes: readonly string[],
+    readonly upArgs: readonly string[],
+  ) {}
+
+  static async create(opts: LocalClusterOptions): Promise<LocalCluster> {
+    const home = await mkdtemp(join(tmpdir(), `mk-e2e-${opts.name}-`));
+    const env = { MK_HOME: home, MK_CONFIG: join(home, "config") };
+    // Two free ports each (the API port's next five serve health checks and kubelets; etcd's next
+    // one is its peer port).
+    let api = await freePort();
+    while (api > 65000 - 8) api = await freePort();
+    let etcd = await freePort();
+    while (etcd > 65000 || (etcd >= api - 1 && etcd <= api + 6)) etcd = await freePort();
+    const prefix = `${opts.name}${process.pid}`;
+    const n = opts.nodes ?? 2;
+    const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n)];
+    return new LocalCluster(home, env, prefix, nodes, upArgs);
+  }
+
+  get logs(): string {
+    return join(this.home, "cluster", "logs");
+  }
+
+  /** Runs mkctl against this cluster. */
+  mkctl(args: readonly string[], stdin?: string): Promise<RunResult> {
+    return mkctl(this.env, [...args], stdin);
+  }
+
+  /** Runs mkctl and fails the test (with its stderr) unless it exits 0; returns stdout. */
+  async ok(args: readonly string[], stdin?: string): Promise<string> {
+    const r = await this.mkctl(args, stdin);
+    assert.equal(r.code, 0, `mkctl ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  async up(): Promise<RunResult> {
+    return await this.mkctl([...this.upArgs, "--timeout", "120"]);
+  }
+
+  /** A client of this cluster's API server, from the context `cluster up` wrote into MK_CONFIG. */
+  client(): Clientset {
+    if (this.cs) return this.cs;
+    const path = this.env.MK_CONFIG ?? "";
+    const cfg = parse(readFileSync(path, "utf8")) as KubeConfig;
+    const ctx = cfg.contexts?.find((c) => c.name === cfg["current-context"]);
+    const cluster = cfg.clusters?.find((c) => c.name === ctx?.context.cluster)?.cluster;
+    if (!cluster?.server) throw new Error(`no server for the current context in ${path}`);
+    const user = cfg.users?.find((u) => u.name === ctx?.context.user)?.user;
+    const pem = (file?: string, data?: string) => (data ? Buffer.from(data, "base64") : file ? readFileSync(file) : undefined);
+    const ca = pem(cluster["certificate-authority"], cluster["certificate-authority-data"]);
+    this.cs = connect({
+      server: cluster.server.replace(/^[a-z]+:\/\//, ""),
+      tls: ca
+        ? {
+            ca,
+            cert: pem(user?.["client-certificate"], user?.["client-certificate-data"]),
+            key: pem(user?.["client-key"], user?.["client-key-data"]),
+            serverName: cluster["tls-server-name"],
+          }
+        : undefined,
+      timeoutMs: 20_000,
+      userAgent: "mk-e2e",
+    });
+    return this.cs;
+  }
+
+  /**
+   * Stops everything this run started: the cluster's processes, then the containers its kubelets
+   * left behind (kubelets leave containers running when stopped, so a restarted one adopts them),
+   * found by this run's unique node names. MK_E2E_KEEP=1 keeps MK_HOME (logs) for a post-mortem.
+   */
+  async stop(): Promise<void> {
+    this.cs?.close();
+    this.cs = undefined;
+    await this.mkctl(["cluster", "down"]);
+    for (const node of this.nodes) await removeContainers(await containersByLabel(LABEL_NODE_NAME, node));
+    if (process.env.MK_E2E_KEEP === "1") console.error(`e2e: kept ${this.home}`);
+    else await rm(this.home, { recursive: true, force: true });
+  }
+}
+
+interface KubeConfig {
+  "current-context"?: string;
+  contexts?: { name: string; context: { cluster: string; user?: string } }[];
+  clusters?: {
+    name: string;
+    cluster: { server: string; "certificate-authority"?: string; "certificate-authority-data"?: string; "tls-server-name"?: string };
+  }[];
+  users?: {
+    name: string;
+    user: { "client-certificate"?: string; "client-key"?: string; "client-certificate-data"?: string; "client-key-data"?: string };
+  }[];
+}
+
+// ---- waiting ----
+
+/**
+ * Calls probe until it returns a value (not undefined) or the time is up. probe may return a
+ * string through `why` to say what it is still waiting for; the last reason is in the error.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: (why: (reason: string) => undefined) => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  const why = (reason: string): undefined => {
+    last = reason;
+    return undefined;
+  };
+  for (;;) {
+    try {
+      const v = await probe(why);
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = `error: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s; last: ${last}`);
+    await sleep(everyMs);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ---- images ----
+
+/** An image's id; fails if it is absent (tests never pull). */
+export async function imageId(ref: string): Promise<string> {
+  return await docker(["image", "inspect", "--format", "{{.Id}}", ref]);
+}
+
+/**
+ * Makes `tag` a local name of `source` (e.g. node:v1 for mk/web:v1) if it is absent. Tags are
+ * shared by every test on the engine: one that exists is kept (never removed nor moved), and must
+ * already name the same image.
+ */
+export async function ensureTag(source: string, tag: string): Promise<void> {
+  const want = await imageId(source);
+  if (!(await imageExists(tag))) {
+    try {
+      await docker(["tag", source, tag]);
+    } catch (err) {
+      // Another test may have tagged it at the same moment; the check below decides.
+      if (!(err instanceof DockerError)) throw err;
+    }
+  }
+  assert.equal(await imageId(tag), want, `${tag} exists but is not ${source}; it is not this test's to move`);
+}
+
+// ---- what Docker holds ----
+
+export interface MkContainer {
+  id: string;
+  name: string;
+  /** The image as the container was created with (Config.Image), e.g. node:v1. */
+  image: string;
+  /** The image's id (sha256:…). */
+  imageId: string;
+  running: boolean;
+  node: string;
+  podUid: string;
+  podName: string;
+  container: string;
+  /** "sandbox" (pause) or "container". */
+  type: string;
+  ip: string;
+}
+
+interface Inspect {
+  Id: string;
+  Name: string;
+  Image: string;
+  Config: { Image: string; Labels: Record<string, string> | null };
+  State: { Running: boolean };
+  NetworkSettings: { Networks: Record<string, { IPAddress: string }> | null };
+}
+
+/** Every container (running or not) the kubelets of these nodes made, read from the engine. */
+export async function containersOf(nodes: readonly string[]): Promise<MkContainer[]> {
+  const ids = new Set<string>();
+  for (const node of nodes) for (const id of await containersByLabel(LABEL_NODE_NAME, node)) ids.add(id);
+  if (ids.size === 0) return [];
+  let out: string;
+  try {
+    out = await docker(["inspect", ...ids]);
+  } catch (err) {
+    // A container removed between the listing and the inspect (a pod being replaced): look again.
+    if (err instanceof DockerError && /no such object|no such container/i.test(err.stderr)) return await containersOf(nodes);
+    throw err;
+  }
+  return (JSON.parse(out) as Inspect[]).map((c) => {
+    const l = c.Config.Labels ?? {};
+    const sandboxIp = Object.values(c.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress ?? "";
+    return {
+      id: c.Id,
+      name: c.Name.replace(/^\//, ""),
+      image: c.Config.Image,
+      imageId: c.Image,
+      running: c.State.Running,
+      node: l[LABEL_NODE_NAME] ?? "",
+      podUid: l[LABEL_POD_UID] ?? "",
+      podName: l[LABEL_POD_NAME] ?? "",
+      container: l[LABEL_CONTAINER_NAME] ?? "",
+      type: l[LABEL_TYPE] ?? "",
+      ip: sandboxIp,
+    };
+  });
+}
+
+// ---- the API's view ----
+
+export const isReady = (p: Pod) => p.status?.conditions.some((c) => c.type === "Ready" && c.status === "True") === true;
+export const isTerminating = (p: Pod) => Boolean(p.metadata?.deletionTimestamp);
+
+/** The deployment's pods (by its selector's app label), in the default namespace. */
+export async function podsOf(cs: Clientset, app: string): Promise<Pod[]> {
+  return (await cs.pods.list({ namespace: "default", labelSelector: `app=${app}` })).items;
+}
+
+export interface Expected {
+  deployment: string;
+  replicas: number;
+  /** The image every pod and container has (as written in the pod spec). */
+  image: string;
+}
+
+export interface Converged {
+  pods: Pod[];
+  containers: MkContainer[];
+  /** Pods per node. */
+  perNode: Map<string, number>;
+}
+
+/**
+ * Whether the deployment has settled on `want` in the API and in Docker alike; a reason otherwise.
+ * API: the rollout is complete (observed, all replicas updated and available, no old ones), exactly
+ * `replicas` pods, none terminating, each bound, Running, Ready, with the image. Docker: the pods'
+ * uids are exactly those of the containers on this cluster's nodes (nothing left of deleted pods);
+ * each pod has one running pause and one running app container, created with the image (and its
+ * id), on the node the pod is bound to.
+ */
+export async function converged(cs: Clientset, nodes: readonly string[], want: Expected): Promise<Converged | string> {
+  const d: Deployment = await cs.deployments.get(want.deployment, "default");
+  const s = d.status;
+  const gen = d.metadata?.generation ?? 0;
+  if ((s?.observedGeneration ?? 0) < gen) return `deployment generation ${gen} not observed yet (${s?.observedGeneration ?? 0})`;
+  if (d.spec?.replicas !== want.replicas) return `deployment spec.replicas ${d.spec?.replicas}`;
+  const counts = `replicas ${s?.replicas} updated ${s?.updatedReplicas} ready ${s?.readyReplicas} available ${s?.availableReplicas}`;
+  if (s?.replicas !== want.replicas || s.updatedReplicas !== want.replicas || s.availableReplicas !== want.replicas || s.readyReplicas !== want.replicas) {
+    return `deployment status: ${counts}`;
+  }
+  const pods = await podsOf(cs, want.deployment);
+  if (pods.length !== want.replicas) return `${pods.length} pods in the API`;
+  for (const p of pods) {
+    const name = p.metadata?.name;
+    if (isTerminating(p)) return `pod ${name} terminating`;
+    if (!p.spec?.nodeName || !nodes.includes(p.spec.nodeName)) return `pod ${name} on node "${p.spec?.nodeName ?? ""}"`;
+    if (p.spec.containers[0]?.image !== want.image) return `pod ${name} has image ${p.spec.containers[0]?.image}`;
+    if (p.status?.phase !== "Running" || !isReady(p)) return `pod ${name} is ${p.status?.phase}, ready ${isReady(p)}`;
+  }
+  const wantId = await imageId(want.image);
+  const containers = await containersOf(nodes);
+  const byPod = new Map<string, MkContainer[]>();
+  for (const c of containers) byPod.set(c.podUid, [...(byPod.get(c.podUid) ?? []), c]);
+  const uids = new Set(pods.map((p) => p.metadata?.uid ?? ""));
+  for (const [uid, cs2] of byPod) {
+    if (!uids.has(uid)) return `containers of a pod not in the API: ${cs2.map((c) => `${c.name} (${c.running ? "running" : "exited"})`).join(", ")}`;
+  }
+  const perNode = new Map<string, number>(nodes.map((n) => [n, 0]));
+  for (const p of pods) {
+    const uid = p.metadata?.uid ?? "";
+    const name = p.metadata?.name ?? "";
+    const node = p.spec?.nodeName ?? "";
+    const mine = byPod.get(uid) ?? [];
+    const sandboxes = mine.filter((c) => c.type === "sandbox");
+    const apps = mine.filter((c) => c.type === "container");
+    if (sandboxes.length !== 1 || apps.length !== 1 || mine.length !== 2) {
+      return `pod ${name}: ${sandboxes.length} sandbox(es), ${apps.length} app container(s), ${mine.length} in all`;
+    }
+    for (const c of mine) {
+      if (!c.running) return `pod ${name}: container ${c.name} not running`;
+      if (c.node !== node) return `pod ${name} is bound to ${node} but its container ${c.name} is labelled ${c.node}`;
+    }
+    const sandboxIp = sandboxes[0]?.ip;
+    if (!sandboxIp || p.status?.podIp !== sandboxIp) return `pod ${name}: podIP ${p.status?.podIp} but its sandbox has ${sandboxIp}`;
+    const app = apps[0];
+    if (app?.image !== want.image || app.imageId !== wantId) return `pod ${name}: container ${app?.name} runs ${app?.image} (${app?.imageId.slice(0, 19)})`;
+    if (app.podName !== name) return `pod ${name}: container labelled for pod ${app.podName}`;
+    perNode.set(node, (perNode.get(node) ?? 0) + 1);
+  }
+  return { pods, containers, perNode };
+}
+
+/** Waits until converged(); fails with the last reason. */
+export async function waitConverged(cs: Clientset, nodes: readonly string[], want: Expected, timeoutMs: number): Promise<Converged> {
+  return await eventually(
+    `${want.replicas} × ${want.image} for deployment ${want.deployment}`,
+    async (why) => {
+      const c = await converged(cs, nodes, want);
+      return typeof c === "string" ? why(c) : c;
+    },
+    timeoutMs,
+    500,
+  );
+}
