@@ -4,8 +4,10 @@ import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { emptyMeta, ResourcesService, type VersionInfo } from "@mk/proto";
-import { AlreadyExistsError } from "@mk/proto/client";
+import { AlreadyExistsError, NotFoundError } from "@mk/proto/client";
 import { type Logger, pino } from "pino";
+import { authInterceptor } from "./auth/interceptor.js";
+import { mutualTlsCredentials } from "./auth/credentials.js";
 import { Compactor } from "./housekeeping/compaction.js";
 import { ApiMetrics } from "./http/metrics.js";
 import { startHttp } from "./http/server.js";
@@ -159,7 +161,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       advertiseAddress: advertiseHostPort(advertise, port) || address,
     });
 
+    // With client certificates required, every Resources call is authenticated and authorized.
+    const clientCa = options.tls?.clientCa;
+    const interceptors = clientCa
+      ? [
+          authInterceptor(
+            {
+              podNodeName: async (namespace, name) => {
+                try {
+                  return (await store.get("Pod", namespace || "default", name)).spec?.nodeName ?? "";
+                } catch (err) {
+                  if (err instanceof NotFoundError) return undefined;
+                  throw err;
+                }
+              },
+            },
+            log,
+          ),
+        ]
+      : [];
     const server = new Server({
+      interceptors,
       // Pings on idle connections so that a cut link under a long watch is noticed in ~30 s.
       "grpc.keepalive_time_ms": 20_000,
       "grpc.keepalive_timeout_ms": 10_000,
@@ -167,7 +189,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
     server.addService(ResourcesService, resourcesService({ store, hub, proxy, metrics, log, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, version, streams }));
     const creds = options.tls
-      ? ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], !!options.tls.clientCa)
+      ? clientCa
+        ? mutualTlsCredentials({ cert: options.tls.cert, key: options.tls.key, clientCa })
+        : ServerCredentials.createSsl(null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], false)
       : ServerCredentials.createInsecure();
     const bindHost = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
     const port = await new Promise<number>((resolve, reject) => {

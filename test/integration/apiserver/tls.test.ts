@@ -17,7 +17,7 @@ function makeCerts(): void {
   ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=mk-test-ca", "-days", "1");
   writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   for (const who of ["server", "client"]) {
-    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=mk-${who}`);
+    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", who === "client" ? "/O=system:masters/CN=mk-client" : `/CN=mk-${who}`);
     const ext = who === "server" ? ["-extfile", "server.ext"] : [];
     ssl("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.crt`, "-days", "1", ...ext);
   }

@@ -1,0 +1,63 @@
+// Authorization: the control plane may do everything; a node may read what it needs and change
+// only itself, its Lease and the pods bound to it (Kubernetes' Node authorizer, simplified; the
+// rest of RBAC is not modelled). Decisions are values with a reason, not exceptions.
+import { MASTERS_GROUP, nodeNameOf, type UserInfo } from "./identity.js";
+
+export type Verb = "get" | "list" | "watch" | "create" | "update" | "updatestatus" | "delete" | "bind" | "scale" | "logs" | "exec" | "version";
+
+export interface RequestAttributes {
+  verb: Verb;
+  /** Kind name (Pod, Node …); "" for Version. */
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+/** Reads what a decision depends on that the request does not carry. */
+export interface AuthorizerLookup {
+  /** The node a stored pod is bound to ("" when unbound); undefined when there is no such pod. */
+  podNodeName(namespace: string, name: string): Promise<string | undefined>;
+}
+
+/** The control-plane identities `mkctl cluster init` issues certificates to. */
+export const CONTROL_PLANE_USERS: readonly string[] = ["system:kube-scheduler", "system:kube-controller-manager", "kube-apiserver-kubelet-client"];
+export const NODE_LEASE_NAMESPACE = "mk-node-lease";
+
+const NODE_READS = new Set(["Node", "Pod", "Namespace", "Lease"]);
+const READ_VERBS = new Set<Verb>(["get", "list", "watch"]);
+
+const allow: Decision = { allowed: true };
+
+function deny(user: UserInfo, a: RequestAttributes, why: string): Decision {
+  const target = a.kind ? `${a.kind.toLowerCase()}${a.name ? ` "${a.name}"` : ""}${a.namespace ? ` in namespace "${a.namespace}"` : ""}` : "the server";
+  return { allowed: false, reason: `user "${user.name}" cannot ${a.verb} ${target}: ${why}` };
+}
+
+export async function authorize(user: UserInfo, a: RequestAttributes, lookup: AuthorizerLookup): Promise<Decision> {
+  if (user.groups.includes(MASTERS_GROUP) || CONTROL_PLANE_USERS.includes(user.name)) return allow;
+  const node = nodeNameOf(user);
+  if (!node) return deny(user, a, "no rule allows it");
+  if (a.verb === "version") return allow;
+  if (READ_VERBS.has(a.verb)) return NODE_READS.has(a.kind) ? allow : deny(user, a, "a node reads only nodes, pods, namespaces and leases");
+  switch (a.kind) {
+    case "Event":
+      return a.verb === "create" || a.verb === "update" ? allow : deny(user, a, "a node may only create and update events");
+    case "Node":
+      if (a.verb !== "create" && a.verb !== "update" && a.verb !== "updatestatus") return deny(user, a, "a node may only create and update its own Node");
+      return a.name === node ? allow : deny(user, a, `a node may only change its own Node ("${node}")`);
+    case "Lease":
+      if (a.verb !== "create" && a.verb !== "update") return deny(user, a, "a node may only create and update its own Lease");
+      return a.name === node && a.namespace === NODE_LEASE_NAMESPACE ? allow : deny(user, a, `a node may only change its own Lease ("${NODE_LEASE_NAMESPACE}/${node}")`);
+    case "Pod": {
+      if (a.verb !== "updatestatus" && a.verb !== "delete") return deny(user, a, "a node may only update the status of, and delete, pods bound to it");
+      // The stored pod decides, never the object sent: a node cannot claim a pod by naming itself.
+      const bound = await lookup.podNodeName(a.namespace, a.name);
+      if (bound === undefined) return allow; // no such pod: the request fails with NotFound, revealing nothing a node cannot read
+      return bound === node ? allow : deny(user, a, `the pod is not bound to node "${node}"`);
+    }
+    default:
+      return deny(user, a, "no rule allows it");
+  }
+}
