@@ -25,7 +25,14 @@ export function savedSettings(paths: ClusterPaths): ClusterSettings | undefined 
 export async function loadLabSettings(paths: ClusterPaths, overrides: Partial<ClusterSettings>): Promise<ClusterSettings> {
   requireRoot();
   const saved = savedSettings(paths);
-  const labNet = saved?.isolated && saved.labNet !== undefined ? saved.labNet : await pickLabNet();
+  const state = readState(paths.state);
+  if (state && isAlive(state.supervisorPid)) {
+    if (!saved?.isolated) throw new Error("a local cluster (not a lab) runs from this directory: stop it first (mkctl cluster down)");
+    return loadSettings(paths, overrides);
+  }
+  // The lab keeps its number unless another lab took it while this one was down.
+  const lab = saved?.isolated ? saved.labNet : undefined;
+  const labNet = await pickLabNet(labLayout({ ...DEFAULT_SETTINGS, ...saved }, paths).bridge, lab);
   return loadSettings(paths, { ...overrides, isolated: true, labNet, host: `10.213.${labNet}.1` });
 }
 

@@ -16,15 +16,20 @@ export function requireRoot(): void {
   }
 }
 
-/** The first lab number whose subnets no interface or route of this host uses yet. */
-export async function pickLabNet(): Promise<number> {
-  const seen = `${await must("ip", ["-4", "-o", "addr", "show"])}\n${await must("ip", ["-4", "route", "show"])}`;
-  for (let net = 0; net < MAX_LABS; net++) {
-    if (seen.includes(`10.213.${net}.`)) continue;
-    let podsUsed = false;
-    for (let i = 0; i < 16 && !podsUsed; i++) podsUsed = seen.includes(`10.214.${16 * net + i}.`);
-    if (!podsUsed) return net;
-  }
+/**
+ * A lab number whose subnets no interface or route of this host uses, except this lab's own bridge
+ * (which holds its subnet while it runs): prefer if it is free, else the first free one.
+ */
+export async function pickLabNet(ownBridge: string, prefer?: number): Promise<number> {
+  const lines = `${await must("ip", ["-4", "-o", "addr", "show"])}\n${await must("ip", ["-4", "route", "show"])}`.split("\n");
+  const seen = lines.filter((l) => !new RegExp(`\\b${ownBridge}\\b`).test(l)).join("\n");
+  const free = (net: number) => {
+    if (seen.includes(`10.213.${net}.`)) return false;
+    for (let i = 0; i < 16; i++) if (seen.includes(`10.214.${16 * net + i}.`)) return false;
+    return true;
+  };
+  if (prefer !== undefined && free(prefer)) return prefer;
+  for (let net = 0; net < MAX_LABS; net++) if (free(net)) return net;
   throw new Error(`every lab network (10.213.0-${MAX_LABS - 1}.0/24) is in use on this host: stop a lab first`);
 }
 

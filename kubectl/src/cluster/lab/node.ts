@@ -16,6 +16,8 @@ import { setLink } from "./network.js";
 export const NODE_ACTIONS = ["stop", "start", "cut", "heal"] as const;
 export type NodeAction = (typeof NODE_ACTIONS)[number];
 
+export const isNodeAction = (s: string): s is NodeAction => (NODE_ACTIONS as readonly string[]).includes(s);
+
 const PAST: Record<NodeAction, string> = { stop: "stopped", start: "started", cut: "cut", heal: "healed" };
 
 function runningSupervisor(paths: ClusterPaths): number {
