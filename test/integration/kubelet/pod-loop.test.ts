@@ -54,7 +54,7 @@ function bound(pod: Pod, node: Node): Pod {
   return pod;
 }
 
-async function waitStatus(n: Node, name: string, what: string, ok: (p: Pod) => boolean, timeoutMs = 30_000): Promise<Pod> {
+async function waitStatus(n: Node, name: string, what: string, ok: (p: Pod) => boolean, timeoutMs = 60_000): Promise<Pod> {
   return await eventually(what, async () => {
     const p = n.api.get("default", name);
     return p && ok(p) ? p : undefined;
@@ -282,9 +282,10 @@ describe("pod loop", () => {
               image: BUSYBOX,
               // Becomes "started" after about 3 s.
               command: ["sh", "-c", "sleep 3; touch /tmp/started; exec sleep 3600"],
-              startupProbe: { exec: { command: ["cat", "/tmp/started"] }, periodSeconds: 1, failureThreshold: 30 },
-              livenessProbe: { exec: { command: ["cat", "/tmp/started"] }, periodSeconds: 1, failureThreshold: 1 },
-              readinessProbe: { exec: { command: ["true"] }, periodSeconds: 1 },
+              // Generous timeouts: a loaded machine's `docker exec` can take longer than the 1 s default.
+              startupProbe: { exec: { command: ["cat", "/tmp/started"] }, periodSeconds: 1, failureThreshold: 60, timeoutSeconds: 10 },
+              livenessProbe: { exec: { command: ["cat", "/tmp/started"] }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 10 },
+              readinessProbe: { exec: { command: ["true"] }, periodSeconds: 1, timeoutSeconds: 10 },
             },
           ] as never,
         }),
@@ -294,7 +295,7 @@ describe("pod loop", () => {
     const early = await waitStatus(n, "slow", "running, not yet started", (x) => !!cstatus(x, "c")?.state?.running);
     assert.equal(cstatus(early, "c")?.started, false);
     assert.equal(cstatus(early, "c")?.ready, false);
-    const p = await waitStatus(n, "slow", "started and ready", (x) => cstatus(x, "c")?.ready === true, 20_000);
+    const p = await waitStatus(n, "slow", "started and ready", (x) => cstatus(x, "c")?.ready === true, 60_000);
     assert.equal(cstatus(p, "c")?.started, true);
     assert.equal(cstatus(p, "c")?.restartCount, 0, "liveness did not run before the startup probe passed");
   });
