@@ -2,6 +2,7 @@
 // mk-apiserver: parses flags, starts the server, and turns SIGTERM/SIGINT into a graceful stop.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { credentials } from "@grpc/grpc-js";
 import { pino } from "pino";
 import { startApiServer } from "./server.js";
 
@@ -12,6 +13,9 @@ const USAGE = `usage: mk-apiserver [flags]
   --advertise-address IP   the address other components reach this server at
   --http-listen HOST:PORT  /healthz, /readyz, /metrics (default 127.0.0.1:6444; "" turns it off)
   --tls-cert/--tls-key FILE   serve TLS; --client-ca FILE also requires client certificates
+  --ca-key FILE            the client CA's key: sign node certificates for \`mkctl cluster join\`
+  --bootstrap-token-file FILE   hashed bootstrap tokens (\`mkctl cluster init\` writes them)
+  --kubelet-client-certificate/--kubelet-client-key FILE   mutual TLS to kubelets (CA: --client-ca)
   --event-ttl DURATION     how long events are kept (default 1h; 90s, 30m, 2h)
   --log-level LEVEL        trace, debug, info (default), warn, error`;
 
@@ -36,6 +40,10 @@ async function main(): Promise<void> {
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "client-ca": { type: "string" },
+      "ca-key": { type: "string" },
+      "bootstrap-token-file": { type: "string" },
+      "kubelet-client-certificate": { type: "string" },
+      "kubelet-client-key": { type: "string" },
       "event-ttl": { type: "string", default: "1h" },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h" },
@@ -50,6 +58,12 @@ async function main(): Promise<void> {
   const read = (f: string | undefined) => (f ? readFileSync(f) : undefined);
   if (!!values["tls-cert"] !== !!values["tls-key"]) throw new Error("--tls-cert and --tls-key go together");
   if (values["client-ca"] && !values["tls-cert"]) throw new Error("--client-ca needs --tls-cert and --tls-key");
+  if (!!values["ca-key"] !== !!values["bootstrap-token-file"]) throw new Error("--ca-key and --bootstrap-token-file go together");
+  if (values["ca-key"] && !values["client-ca"]) throw new Error("--ca-key needs --client-ca (the CA's certificate)");
+  if (!!values["kubelet-client-certificate"] !== !!values["kubelet-client-key"]) throw new Error("--kubelet-client-certificate and --kubelet-client-key go together");
+  const clientCa = read(values["client-ca"]);
+  const kubeletCert = read(values["kubelet-client-certificate"]);
+  const kubeletKey = read(values["kubelet-client-key"]);
   const etcdCa = read(values["etcd-cafile"]);
   const server = await startApiServer({
     etcdServers: values["etcd-servers"]
@@ -62,8 +76,18 @@ async function main(): Promise<void> {
     httpListen: values["http-listen"],
     tls:
       values["tls-cert"] && values["tls-key"]
-        ? { cert: readFileSync(values["tls-cert"]), key: readFileSync(values["tls-key"]), clientCa: read(values["client-ca"]) }
+        ? {
+            cert: readFileSync(values["tls-cert"]),
+            key: readFileSync(values["tls-key"]),
+            clientCa,
+            signer:
+              values["client-ca"] && values["ca-key"] && values["bootstrap-token-file"]
+                ? { caCert: values["client-ca"], caKey: values["ca-key"], tokenFile: values["bootstrap-token-file"] }
+                : undefined,
+          }
         : undefined,
+    // Kubelets serve certificates from the cluster CA naming their IP; the API server presents its own.
+    kubeletCredentials: clientCa && kubeletCert && kubeletKey ? () => credentials.createSsl(clientCa, kubeletKey, kubeletCert) : undefined,
     eventTtlSeconds: parseDuration(values["event-ttl"]),
     logger: log,
   });

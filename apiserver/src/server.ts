@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { emptyMeta, ResourcesService, type VersionInfo } from "@mk/proto";
+import { BootstrapService, emptyMeta, ResourcesService, type VersionInfo } from "@mk/proto";
 import { AlreadyExistsError, NotFoundError } from "@mk/proto/client";
 import { type Logger, pino } from "pino";
 import { authInterceptor } from "./auth/interceptor.js";
@@ -16,6 +16,7 @@ import { NamespaceCleanup } from "./registry/namespace-cleanup.js";
 import { NamespaceCache } from "./registry/namespaces.js";
 import { Store } from "./registry/store.js";
 import { type KubeletCredentialsFactory, KubeletProxy } from "./service/proxy.js";
+import { bootstrapService } from "./service/bootstrap.js";
 import { resourcesService } from "./service/resources.js";
 import { type EtcdTls, EtcdStorage } from "./storage/etcd.js";
 import { WatchHub } from "./watch/hub.js";
@@ -25,6 +26,11 @@ export interface ServerTls {
   key: Buffer;
   /** When given, clients must present a certificate signed by this CA. */
   clientCa?: Buffer | undefined;
+  /**
+   * Signing node certificates for `mkctl cluster join` (the Bootstrap service's Join): the CA's
+   * files (its certificate is clientCa's) and the bootstrap token file `mkctl cluster init` writes.
+   */
+  signer?: { caCert: string; caKey: string; tokenFile: string } | undefined;
 }
 
 export interface ApiServerOptions {
@@ -188,6 +194,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       "grpc.max_concurrent_streams": 10_000,
     });
     server.addService(ResourcesService, resourcesService({ store, hub, proxy, metrics, log, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, version, streams }));
+    if (clientCa) {
+      const signer = options.tls?.signer;
+      server.addService(
+        BootstrapService,
+        bootstrapService({ caCertificate: clientCa.toString("utf8"), signer: signer ? { ca: { cert: signer.caCert, key: signer.caKey }, tokenFile: signer.tokenFile } : undefined, log }),
+      );
+    }
     const creds = options.tls
       ? clientCa
         ? mutualTlsCredentials({ cert: options.tls.cert, key: options.tls.key, clientCa })

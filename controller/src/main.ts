@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { connect } from "@mk/proto/client";
+import { connect, tlsFromFiles } from "@mk/proto/client";
 import { collectDefaultMetrics } from "prom-client";
 import { newLogger } from "./log.js";
 import { DEFAULT_CONCURRENCY, runControllerManager } from "./manager.js";
@@ -26,6 +26,7 @@ const USAGE = `Usage: mk-controller-manager [flags]
   --node-monitor-period          how often the node lifecycle controller checks every node (default 5s)
   --default-unreachable-toleration-seconds
                                  how long pods without their own toleration stay on an unreachable node (default 300)
+  --tls-ca/--tls-cert/--tls-key FILE   mutual TLS to the API server (\`mkctl cluster init\` makes them)
   --log-level                    pino level (default info)`;
 
 function positiveInt(name: string, v: string): number {
@@ -49,6 +50,9 @@ async function main(): Promise<number> {
     allowNegative: true,
     options: {
       server: { type: "string", default: "127.0.0.1:6443" },
+      "tls-ca": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       "leader-elect": { type: "boolean", default: true },
       "lease-duration": { type: "string", default: "15" },
       identity: { type: "string", default: `${hostname()}_${randomUUID()}` },
@@ -111,7 +115,7 @@ async function main(): Promise<number> {
     log.info({ address: listen }, "serving /healthz and /metrics");
   }
 
-  const client = connect({ server: values.server, userAgent: "mk-controller-manager" });
+  const client = connect({ server: values.server, userAgent: "mk-controller-manager", tls: tlsFromFiles({ ca: values["tls-ca"], cert: values["tls-cert"], key: values["tls-key"] }) });
   const leaseMs = positiveInt("lease-duration", values["lease-duration"]) * 1000;
   try {
     await runControllerManager(abort.signal, {

@@ -1,4 +1,5 @@
 // mk-kubelet's flags, parsed and validated into KubeletOptions (no side effects beyond reading the host).
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { isQuantity } from "@mk/proto";
@@ -19,6 +20,8 @@ export const USAGE = `usage: mk-kubelet [flags]
   --cpu Q / --memory Q / --pods N         capacity instead of the host's
   --allow-privileged            allow privileged containers on this node
   --docker-socket PATH          Docker's socket (default: DOCKER_HOST or /var/run/docker.sock)
+  --tls-ca/--tls-cert/--tls-key FILE   mutual TLS: to the API server, and for the node's gRPC server
+                                (the certificate \`mkctl cluster join\` obtained)
   --log-level LEVEL             trace, debug, info (default), warn, error`;
 
 export interface KubeletFlags {
@@ -27,6 +30,8 @@ export interface KubeletFlags {
   logLevel: string;
   options: KubeletOptions;
   help: boolean;
+  /** Mutual TLS to the API server (and for the node's own server, in options.tls). */
+  tls: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
 }
 
 function int(name: string, s: string, min: number): number {
@@ -53,6 +58,9 @@ export function parseFlags(args: string[]): KubeletFlags {
       "allow-privileged": { type: "boolean", default: false },
       "docker-socket": { type: "string" },
       "log-level": { type: "string", default: "info" },
+      "tls-ca": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -67,7 +75,11 @@ export function parseFlags(args: string[]): KubeletFlags {
   }
   const nodeName = (v["node-name"] ?? hostname()).toLowerCase();
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(nodeName)) throw new Error(`--node-name ${JSON.stringify(nodeName)} is not a DNS subdomain`);
+  const tlsFiles = [v["tls-ca"], v["tls-cert"], v["tls-key"]];
+  if (tlsFiles.some((f) => f) && !tlsFiles.every((f) => f)) throw new Error("--tls-ca, --tls-cert and --tls-key go together");
+  const tls = v["tls-ca"] && v["tls-cert"] && v["tls-key"] ? { ca: readFileSync(v["tls-ca"]), cert: readFileSync(v["tls-cert"]), key: readFileSync(v["tls-key"]) } : undefined;
   return {
+    tls,
     server: v.server,
     dockerSocket: v["docker-socket"],
     logLevel: v["log-level"],
@@ -83,6 +95,7 @@ export function parseFlags(args: string[]): KubeletFlags {
       capacity,
       labels: parseLabels(v["node-labels"]),
       taints: parseTaints(v["register-with-taints"]),
+      tls,
     },
   };
 }

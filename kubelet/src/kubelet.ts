@@ -9,7 +9,7 @@ import { NodeLease } from "./node/lease.js";
 import { NodeRegistration } from "./node/registration.js";
 import { PodSide } from "./pods.js";
 import { KubeletHttpServer, kubeletRegistry } from "./server/http.js";
-import { KubeletGrpcServer } from "./server/kubelet-service.js";
+import { KubeletGrpcServer, type ServerTlsFiles } from "./server/kubelet-service.js";
 import type { ContainerRuntime } from "./runtime/runtime.js";
 import { clientPodApi } from "./sync/api.js";
 import type { PodEvents } from "./sync/pod-sync.js";
@@ -31,6 +31,8 @@ export interface KubeletOptions {
   /** Node status is posted on change, and at least this often. */
   nodeStatusReportMs?: number;
   resyncMs?: number;
+  /** Mutual TLS for the node's gRPC server (the same certificate the kubelet presents to the API). */
+  tls?: ServerTlsFiles | undefined;
 }
 
 export class Kubelet {
@@ -63,7 +65,7 @@ export class Kubelet {
       log,
       ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
     });
-    this.grpc = new KubeletGrpcServer(rt, this.pods.manager, log);
+    this.grpc = new KubeletGrpcServer(rt, this.pods.manager, log, o.tls);
   }
 
   async start(): Promise<void> {

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = pino({ name: "mk-kubelet", level: flags.logLevel }).child({ node: flags.options.nodeName });
-  const cs = connect({ server: flags.server, userAgent: `mk-kubelet/${flags.options.nodeName}` });
+  const cs = connect({ server: flags.server, userAgent: `mk-kubelet/${flags.options.nodeName}`, tls: flags.tls });
   const rt = new DockerRuntime(flags.dockerSocket ? { socketPath: flags.dockerSocket } : {});
   const kubelet = new Kubelet(cs, rt, flags.options, log);
   let signals = 0;

@@ -6,3 +6,4 @@ export * from "./gen/mk/v1/coordination.js";
 export * from "./gen/mk/v1/api.js";
 export * from "./api/index.js";
 export * from "./gen/mk/v1/kubelet.js";
+export * from "./gen/mk/v1/bootstrap.js";

@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { connect } from "@mk/proto/client";
+import { connect, tlsFromFiles } from "@mk/proto/client";
 import { pino } from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { newMetrics } from "./metrics.js";
@@ -16,12 +16,16 @@ const USAGE = `Usage: mk-scheduler [--server HOST:PORT] [--leader-elect] [--http
   --lease-duration  seconds a standby waits before taking over (default 15)
   --identity        this replica's name in the Lease (default HOSTNAME_UUID)
   --http-listen     serve /healthz and /metrics here (default 127.0.0.1:10251; "" for none)
+  --tls-ca/--tls-cert/--tls-key FILE   mutual TLS to the API server (\`mkctl cluster init\` makes them)
   --log-level       pino level (default info)`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       server: { type: "string", default: "127.0.0.1:6443" },
+      "tls-ca": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       "leader-elect": { type: "boolean", default: false },
       "lease-duration": { type: "string", default: "15" },
       identity: { type: "string", default: `${hostname()}_${randomUUID()}` },
@@ -72,7 +76,7 @@ async function main(): Promise<number> {
     log.info({ address: listen }, "serving /healthz and /metrics");
   }
 
-  const client = connect({ server: values.server, userAgent: "mk-scheduler" });
+  const client = connect({ server: values.server, userAgent: "mk-scheduler", tls: tlsFromFiles({ ca: values["tls-ca"], cert: values["tls-cert"], key: values["tls-key"] }) });
   const leaseMs = Number(values["lease-duration"]) * 1000;
   try {
     await runScheduler(abort.signal, {

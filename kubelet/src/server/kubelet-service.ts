@@ -14,16 +14,25 @@ export interface PodLookup {
   getPod(namespace: string, name: string): DeepReadonly<Pod> | undefined;
 }
 
+/** The node's certificate (from `mkctl cluster join`) and the cluster CA, PEM. */
+export interface ServerTlsFiles {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
 export class KubeletGrpcServer {
   private readonly rt: ContainerRuntime;
   private readonly pods: PodLookup;
   private readonly log: Logger;
   private server: Server | undefined;
+  private readonly tls: ServerTlsFiles | undefined;
 
-  constructor(rt: ContainerRuntime, pods: PodLookup, log: Logger) {
+  constructor(rt: ContainerRuntime, pods: PodLookup, log: Logger, tls?: ServerTlsFiles) {
     this.rt = rt;
     this.pods = pods;
     this.log = log;
+    this.tls = tls;
   }
 
   /** Listens on host:port (0: any free port); returns the port. */
@@ -39,7 +48,9 @@ export class KubeletGrpcServer {
     });
     const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
     const bound = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(target, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+      // With TLS, callers (the API server) must present a certificate from the cluster CA.
+      const creds = this.tls ? ServerCredentials.createSsl(this.tls.ca, [{ private_key: this.tls.key, cert_chain: this.tls.cert }], true) : ServerCredentials.createInsecure();
+      server.bindAsync(target, creds, (err, p) => (err ? reject(err) : resolve(p)));
     });
     this.server = server;
     return bound;

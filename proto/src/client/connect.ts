@@ -1,4 +1,5 @@
 // connect(): one gRPC channel to the API server, with explicit credentials, deadlines and keepalive.
+import { readFileSync } from "node:fs";
 import { type ChannelCredentials, type ChannelOptions, credentials as grpcCredentials } from "@grpc/grpc-js";
 import { ResourcesClient } from "../gen/mk/v1/api.js";
 import { Clientset } from "./clientset.js";
@@ -25,6 +26,17 @@ export interface ConnectOptions {
   retry?: Partial<RetryPolicy>;
   /** Identifies the caller in the API server's logs. */
   userAgent?: string;
+}
+
+/**
+ * The TLS of a component's `--tls-ca/--tls-cert/--tls-key` flags: all three (mutual TLS with the
+ * certificate `mkctl cluster init` or `join` made) or none (plaintext).
+ */
+export function tlsFromFiles(files: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined }): TlsOptions | undefined {
+  const given = [files.ca, files.cert, files.key].filter((f) => f);
+  if (given.length === 0) return undefined;
+  if (!files.ca || !files.cert || !files.key) throw new Error("--tls-ca, --tls-cert and --tls-key go together");
+  return { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) };
 }
 
 const toBuf = (b: Buffer | string | undefined): Buffer | null => (b === undefined ? null : Buffer.isBuffer(b) ? b : Buffer.from(b));
