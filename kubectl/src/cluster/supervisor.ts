@@ -119,6 +119,9 @@ export async function supervise(paths: ClusterPaths, settings: ClusterSettings):
     }
     save();
   };
+  // Before anything runs: `node stop` may signal as soon as state.json names a component, and
+  // SIGUSR2's default action would end the supervisor.
+  process.on("SIGUSR2", reconcileHolds);
 
   for (const spec of clusterComponents(settings, paths)) {
     const r: Running = {
@@ -155,7 +158,6 @@ export async function supervise(paths: ClusterPaths, settings: ClusterSettings):
     };
     process.on("SIGTERM", () => void stop());
     process.on("SIGINT", () => void stop());
-    process.on("SIGUSR2", reconcileHolds);
   });
 }
 
