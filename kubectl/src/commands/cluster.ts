@@ -42,12 +42,12 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--nodes <n>", "how many nodes (kubelets), each on its own 127.0.0.N (default 2)", (v) => Number.parseInt(v, 10))
     .option("--node-prefix <name>", "node names are NAME-1, NAME-2 … (default node)")
     .option("--etcd-port <port>", "etcd client port (its peer port is the next one)", (v) => Number.parseInt(v, 10))
-    .option("--timeout <seconds>", "how long to wait for Ready", (v) => Number.parseInt(v, 10), 60)
+    .option("--timeout <seconds>", "how long to wait for Ready (default 60; a lab's first start loads images: 120)", (v) => Number.parseInt(v, 10))
     .option(
       "--isolated",
       "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
     )
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout: number; isolated?: boolean }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: number; isolated?: boolean }) => {
       const paths = clusterPaths(opts.dir);
       const overrides = {
         ...(opts.apiPort ? portsFrom(opts.apiPort) : {}),
@@ -61,7 +61,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       if (settings.isolated && (settings.nodes < 1 || settings.nodes > MAX_LAB_NODES)) {
         throw new Error(`--nodes ${settings.nodes}: a lab has 1 to ${MAX_LAB_NODES} nodes`);
       }
-      await clusterUp(paths, settings, say, opts.timeout * 1000);
+      await clusterUp(paths, settings, say, (opts.timeout ?? (settings.isolated ? 120 : 60)) * 1000);
       const server = `${settings.host}:${settings.apiPort}`;
       await hooks.onReady(server);
       say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
