@@ -99,6 +99,13 @@ export async function issue(ca: CertFiles, out: CertFiles, req: CertRequest): Pr
   }
 }
 
+/** A new key (written to keyFile, 0600) and a certificate signing request for it (PEM). */
+export async function newKeyAndCsr(keyFile: string, subject: string): Promise<string> {
+  const csr = await openssl(["req", "-new", ...EC_KEY, "-keyout", keyFile, "-subj", subject]);
+  chmodSync(keyFile, 0o600);
+  return csr;
+}
+
 /** kubeadm's --discovery-token-ca-cert-hash: sha256 of the CA's SubjectPublicKeyInfo (DER). */
 export function caCertHash(caPem: string | Buffer): string {
   const spki = new X509Certificate(caPem).publicKey.export({ type: "spki", format: "der" });

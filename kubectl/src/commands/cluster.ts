@@ -1,11 +1,15 @@
 // `mkctl cluster up|down|status` (and the hidden `supervise` that `up` runs in the background).
+import { spawn } from "node:child_process";
+import { openSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { portsFrom } from "../cluster/components.js";
+import { portsFrom, resolveComponent } from "../cluster/components.js";
+import { joinCluster } from "../cluster/join.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
 import { MAX_LAB_NODES } from "../cluster/lab/layout.js";
 import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
-import { clusterPaths } from "../cluster/paths.js";
+import { clusterPaths, mkHome } from "../cluster/paths.js";
 import { initPki } from "../cluster/pki.js";
 import { supervise } from "../cluster/supervisor.js";
 import { normalizeServer, writeContext } from "../config.js";
@@ -91,6 +95,34 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       say(`${out.created ? "created" : "kept"} the cluster CA and certificates in ${paths.pki}`);
       say(`admin credentials: MK_CONFIG=${join(paths.root, "admin.conf")}`);
       process.stdout.write(`mkctl cluster join ${server} --token ${out.token} --ca-cert-hash ${out.caCertHash} --node-ip NODE_IP\n`);
+    });
+
+  cluster
+    .command("join")
+    .description("Join this host to a cluster as a node: check the CA's hash, trade the token for a kubelet certificate, start the kubelet")
+    .argument("<server>", "the API server, HOST:PORT")
+    .requiredOption("--token <token>", "the bootstrap token `mkctl cluster init` printed")
+    .requiredOption("--ca-cert-hash <sha256:hex>", "the hash of the cluster CA's public key `mkctl cluster init` printed")
+    .requiredOption("--node-ip <ip>", "this node's address, as the control plane reaches it (must be one of this host's)")
+    .option("--node-name <name>", "this node's name (default: the hostname)")
+    .option("--dir <path>", "where the kubelet's certificate, key and CA go (default $MK_HOME/kubelet/NAME)")
+    .option("--no-start", "only obtain the certificate (a service manager starts the kubelet)")
+    .action(async (server: string, opts: { token: string; caCertHash: string; nodeIp: string; nodeName?: string; dir?: string; start: boolean }) => {
+      const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
+      const dir = opts.dir ?? join(mkHome(), "kubelet", nodeName);
+      const files = await joinCluster({ server: normalizeServer(server), token: opts.token, caCertHash: opts.caCertHash, nodeIp: opts.nodeIp, nodeName, dir });
+      say(`node ${nodeName}: certificate for system:node:${nodeName} in ${files.cert}`);
+      const args = ["--server", normalizeServer(server), "--node-name", nodeName, "--node-ip", opts.nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
+      if (!opts.start) {
+        process.stdout.write(`mk-kubelet ${args.join(" ")}\n`);
+        return;
+      }
+      const kubelet = resolveComponent("kubelet");
+      if (!kubelet) throw new Error("mk-kubelet is not built or on PATH");
+      const log = join(dir, "kubelet.log");
+      const child = spawn(kubelet.command, [...kubelet.args, ...args], { detached: true, stdio: ["ignore", openSync(log, "a"), openSync(log, "a")] });
+      child.unref();
+      say(`kubelet started (pid ${child.pid}), log ${log}`);
     });
 
   cluster
