@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { labNodeComponents } from "./lab/components.js";
 import { LAB_CONTROLLER_ARGS } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
+import { secureComponents } from "./secure.js";
 
 export interface ClusterSettings {
   etcdPort: number;
@@ -29,6 +30,8 @@ export interface ClusterSettings {
   labNet?: number;
   /** Images copied from the host engine into every lab node (default lab/layout.ts LAB_IMAGES). */
   labImages?: string[];
+  /** Mutual TLS everywhere (`up --tls`; not yet for labs): see secure.ts. */
+  tls?: boolean;
 }
 
 export const DEFAULT_SETTINGS: ClusterSettings = {
@@ -195,5 +198,5 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
       });
     }
   }
-  return specs;
+  return s.tls && !s.isolated ? secureComponents(specs, s, paths) : specs;
 }

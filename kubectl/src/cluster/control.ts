@@ -8,6 +8,7 @@ import { type ClusterSettings, DEFAULT_SETTINGS, clusterComponents } from "./com
 import { labLayout } from "./lab/layout.js";
 import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from "./lab/network.js";
 import type { ClusterPaths } from "./paths.js";
+import { initLocalPki } from "./secure.js";
 import { isAlive, isHealthy, readState } from "./state.js";
 
 export type Progress = (line: string) => void;
@@ -94,6 +95,10 @@ export async function clusterUp(paths: ClusterPaths, settings: ClusterSettings, 
       if (!(await portFree(a.host, a.port))) {
         throw new Error(`${a.host}:${a.port} (${a.who}) is already in use: stop what listens there, or pick other ports with --api-port/--etcd-port`);
       }
+    }
+    if (settings.tls && !settings.isolated) {
+      await initLocalPki(settings, paths);
+      progress(`certificates ready in ${paths.pki} (${secs()})`);
     }
     mkdirSync(paths.logs, { recursive: true });
     const out = openSync(paths.supervisorLog, "a");

@@ -4,6 +4,7 @@
 // against that CA, for the kubelet's certificate (CN system:node:<name>). The node IP must be an
 // address of this host: VirtualBox's NAT address (10.0.2.15 on every VM) is the classic mistake.
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { BlockList, isIPv4 } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
@@ -34,13 +35,26 @@ export function hostAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
 }
 
+/** Whether ip is this host's: one of its addresses, or inside a loopback subnet (127.0.0.2 on lo's 127.0.0.1/8). */
+export function isHostAddress(ip: string): boolean {
+  const family = isIPv4(ip) ? "ipv4" : "ipv6";
+  for (const a of Object.values(networkInterfaces()).flatMap((l) => l ?? [])) {
+    if (a.address === ip) return true;
+    if (!a.internal || !a.cidr || a.family.toLowerCase() !== family) continue;
+    const list = new BlockList();
+    list.addSubnet(a.address, Number(a.cidr.split("/")[1]), family);
+    if (list.check(ip, family)) return true;
+  }
+  return false;
+}
+
 function call<R>(fn: (cb: (err: ServiceError | null, res: R) => void) => void): Promise<R> {
   return new Promise((resolve, reject) => fn((err, res) => (err ? reject(fromServiceError(err)) : resolve(res))));
 }
 
 export async function joinCluster(o: JoinOptions): Promise<KubeletCredentials> {
   const addrs = o.hostAddresses ?? hostAddresses();
-  if (!addrs.includes(o.nodeIp)) {
+  if (!(o.hostAddresses ? addrs.includes(o.nodeIp) : isHostAddress(o.nodeIp))) {
     throw new Error(`--node-ip ${o.nodeIp} is not an address of this host (it has ${addrs.join(", ")}); give the address the control plane reaches this node at`);
   }
   if (!/^sha256:[0-9a-f]{64}$/.test(o.caCertHash)) throw new Error(`--ca-cert-hash ${JSON.stringify(o.caCertHash)}: want sha256:<64 hex digits>, as \`mkctl cluster init\` prints it`);

@@ -10,13 +10,13 @@ import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, s
 import { MAX_LAB_NODES } from "../cluster/lab/layout.js";
 import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
 import { clusterPaths, mkHome } from "../cluster/paths.js";
-import { initPki } from "../cluster/pki.js";
+import { initPki, pkiPaths } from "../cluster/pki.js";
 import { supervise } from "../cluster/supervisor.js";
 import { normalizeServer, writeContext } from "../config.js";
 
 export interface ClusterHooks {
   /** Called once the API server is ready, to point mkctl's config at it. */
-  onReady(server: string): void | Promise<void>;
+  onReady(server: string, tls?: { ca: string; cert: string; key: string }): void | Promise<void>;
 }
 
 /** "24h", "30m", "90s", "3600" → seconds. */
@@ -47,17 +47,19 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--node-prefix <name>", "node names are NAME-1, NAME-2 … (default node)")
     .option("--etcd-port <port>", "etcd client port (its peer port is the next one)", (v) => Number.parseInt(v, 10))
     .option("--timeout <seconds>", "how long to wait for Ready (default 60; a lab's first start loads images: 120)", (v) => Number.parseInt(v, 10))
+    .option("--tls", "mutual TLS everywhere: init's certificates, kubelets joined with a bootstrap token (kept for later ups)")
     .option(
       "--isolated",
       "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
     )
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: number; isolated?: boolean }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: number; isolated?: boolean; tls?: boolean }) => {
       const paths = clusterPaths(opts.dir);
       const overrides = {
         ...(opts.apiPort ? portsFrom(opts.apiPort) : {}),
         ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
         ...(opts.nodePrefix ? { nodePrefix: opts.nodePrefix } : {}),
         ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
+        ...(opts.tls ? { tls: true } : {}),
       };
       // A lab stays a lab: a later `up` without --isolated brings the same lab back.
       const lab = opts.isolated || savedSettings(paths)?.isolated === true;
@@ -67,7 +69,8 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       }
       await clusterUp(paths, settings, say, (opts.timeout ?? (settings.isolated ? 120 : 60)) * 1000);
       const server = `${settings.host}:${settings.apiPort}`;
-      await hooks.onReady(server);
+      const pki = pkiPaths(paths.pki);
+      await hooks.onReady(server, settings.tls && !settings.isolated ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined);
       say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
     });
 
@@ -179,7 +182,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
 export function register(program: Command): void {
   program.addCommand(
     clusterCommand({
-      onReady: (server) => writeContext({ name: "mk-local", server }),
+      onReady: (server, tls) => writeContext({ name: "mk-local", server, ...(tls ? { certificateAuthority: tls.ca, clientCertificate: tls.cert, clientKey: tls.key } : {}) }),
     }),
   );
 }
