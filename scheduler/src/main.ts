@@ -15,6 +15,7 @@ const USAGE = `Usage: mk-scheduler [--server HOST:PORT] [--leader-elect] [--http
   --leader-elect    run as one of several replicas: only the holder of Lease mk-system/mk-scheduler schedules
   --lease-duration  seconds a standby waits before taking over (default 15)
   --identity        this replica's name in the Lease (default HOSTNAME_UUID)
+  --max-binds-in-flight  Bind calls outstanding at once (default 64)
   --http-listen     serve /healthz and /metrics here (default 127.0.0.1:10251; "" for none)
   --tls-ca/--tls-cert/--tls-key FILE   mutual TLS to the API server (\`mkctl cluster init\` makes them)
   --log-level       pino level (default info)`;
@@ -31,6 +32,7 @@ async function main(): Promise<number> {
       identity: { type: "string", default: `${hostname()}_${randomUUID()}` },
       "http-listen": { type: "string", default: "127.0.0.1:10251" },
       "log-level": { type: "string", default: "info" },
+      "max-binds-in-flight": { type: "string", default: "64" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -83,6 +85,7 @@ async function main(): Promise<number> {
       client,
       logger: log,
       metrics,
+      maxBindsInFlight: Number(values["max-binds-in-flight"]),
       leaderElection: values["leader-elect"]
         ? {
             identity: values.identity,

@@ -10,7 +10,7 @@
 //              the API's own ceiling for Bind: --pods/5 pods bound straight from here, 256 in flight.
 //
 //   node test/dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--rate 500] [--seconds 10]
-//                                     [--kubelet] [--cpu-prof DIR]
+//                                     [--kubelet] [--cpu-prof DIR] [--binds 64]
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     kubelet: { type: "boolean", default: false },
     "cpu-prof": { type: "string", default: "" },
+    binds: { type: "string", default: "64" },
   },
 });
 const NODES = Number(values.nodes);
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
     const prof = values["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof"]] : [];
     const sched = spawn(
       process.execPath,
-      [...prof, resolve(root, "scheduler/dist/main.js"), "--server", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${schedHttp}`, "--log-level", "warn"],
+      [...prof, resolve(root, "scheduler/dist/main.js"), "--server", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${schedHttp}`, "--log-level", "warn", "--max-binds-in-flight", values.binds],
       { stdio: ["ignore", "inherit", "inherit"] },
     );
     procs.push(sched);
@@ -251,6 +252,7 @@ async function main(): Promise<void> {
     const attempts = /scheduler_scheduling_attempt_duration_seconds_count\{result="Scheduled"\} (\d+)/.exec(metrics);
     const perPodUs = attempt && attempts ? (Number(attempt[1]) / Number(attempts[1])) * 1e6 : Number.NaN;
 
+    console.log(`mk-scheduler --max-binds-in-flight ${values.binds}`);
     console.log(`nodes ${NODES}${values.kubelet ? " (with fake kubelet)" : " (Node objects only)"}; ${PODS} bulk pods created in ${f1(createdMs)} ms`);
     console.log(
       `bulk: ${PODS} pods bound in ${f1(last - first)} ms from the first bind: ${f1(bulkRate)} pods/s; ` +
