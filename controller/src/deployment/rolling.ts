@@ -113,6 +113,11 @@ export function cleanupUnhealthyReplicas(oldRSs: readonly RS[], maxCleanup: numb
 /**
  * Scales old sets down, oldest first, by as many pods as are available above minAvailable.
  * 3 replicas at 25 %/25 % (minAvailable 3) with old 3 + new 1 all available: 4 - 3 = 1 old pod may go.
+ *
+ * A set counts at most as many available pods as it asks for: right after a scale-down its status
+ * still counts the pods being deleted. 10 replicas, minAvailable 8: old 3 → 2 with new 7 available;
+ * the next sync, before the old set's status catches up, would see 3 + 7 = 10 available and take the
+ * old set to 0, leaving 7. Capped, it sees 2 + 7 = 9 and takes one.
  */
 export function scaleDownOldReplicaSetsForRollingUpdate(
   d: RoDeployment,
@@ -120,7 +125,7 @@ export function scaleDownOldReplicaSetsForRollingUpdate(
   oldRSs: readonly { rs: RS; replicas: number }[],
 ): ScaleAction[] {
   const minAvailable = specReplicas(d) - maxUnavailable(d);
-  const available = availableReplicaCount(allRSs);
+  const available = allRSs.reduce((n, rs) => n + Math.min(availableReplicaCount([rs]), specReplicas(rs)), 0);
   if (available <= minAvailable) return [];
   const totalDown = available - minAvailable;
   let done = 0;
