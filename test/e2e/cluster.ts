@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import type { Deployment, Pod } from "@mk/proto";
 import { type Clientset, connect } from "@mk/proto/client";
 import { parse } from "yaml";
@@ -61,13 +62,13 @@ export class LocalCluster {
   }
 
   /** Runs mkctl against this cluster. */
-  mkctl(args: readonly string[], stdin?: string): Promise<RunResult> {
-    return mkctl(this.env, [...args], stdin);
+  mkctl(args: readonly string[], opts: { stdin?: string; signal?: AbortSignal } = {}): Promise<RunResult> {
+    return mkctl(this.env, [...args], opts.stdin, opts.signal);
   }
 
   /** Runs mkctl and fails the test (with its stderr) unless it exits 0; returns stdout. */
-  async ok(args: readonly string[], stdin?: string): Promise<string> {
-    const r = await this.mkctl(args, stdin);
+  async ok(args: readonly string[], opts: { stdin?: string; signal?: AbortSignal } = {}): Promise<string> {
+    const r = await this.mkctl(args, opts);
     assert.equal(r.code, 0, `mkctl ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return r.stdout;
   }
@@ -131,6 +132,37 @@ interface KubeConfig {
   }[];
 }
 
+// ---- steps ----
+
+/**
+ * A scenario as a sequence of top-level tests, one per step, each with its own timeout (a loaded
+ * machine is slow, and one test for the whole scenario would need the sum). After a failed or timed
+ * out step the rest fail at once, saying which step broke; a step's function gets the test's signal,
+ * aborted when its time is up, so it stops waiting instead of running on into the next step.
+ */
+export function steps(timeoutMs: number): (name: string, fn: (signal: AbortSignal) => Promise<void>) => void {
+  let failed = "";
+  return (name, fn) => {
+    test(name, { timeout: timeoutMs }, async (t) => {
+      if (failed) assert.fail(`skipped: an earlier step failed (${failed})`);
+      const t0 = Date.now();
+      const onAbort = () => {
+        failed ||= name;
+      };
+      t.signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        await fn(t.signal);
+      } catch (err) {
+        failed ||= name;
+        throw err;
+      } finally {
+        t.signal.removeEventListener("abort", onAbort);
+        console.log(`# ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    });
+  };
+}
+
 // ---- waiting ----
 
 /**
@@ -142,6 +174,7 @@ export async function eventually<T>(
   probe: (why: (reason: string) => undefined) => Promise<T | undefined>,
   timeoutMs: number,
   everyMs = 250,
+  signal?: AbortSignal,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
@@ -157,6 +190,7 @@ export async function eventually<T>(
       last = `error: ${err instanceof Error ? err.message : String(err)}`;
     }
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s; last: ${last}`);
+    if (signal?.aborted) throw new Error(`${what}: aborted (the step's time is up); last: ${last}`);
     await sleep(everyMs);
   }
 }
@@ -333,7 +367,13 @@ export async function converged(cs: Clientset, nodes: readonly string[], want: E
 }
 
 /** Waits until converged(); fails with the last reason. */
-export async function waitConverged(cs: Clientset, nodes: readonly string[], want: Expected, timeoutMs: number): Promise<Converged> {
+export async function waitConverged(
+  cs: Clientset,
+  nodes: readonly string[],
+  want: Expected,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Converged> {
   return await eventually(
     `${want.replicas} × ${want.image} for deployment ${want.deployment}`,
     async (why) => {
@@ -342,5 +382,6 @@ export async function waitConverged(cs: Clientset, nodes: readonly string[], wan
     },
     timeoutMs,
     500,
+    signal,
   );
 }

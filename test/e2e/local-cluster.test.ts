@@ -3,43 +3,31 @@
 // cluster and find the object still there.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { parse } from "yaml";
-import { containersByLabel, removeContainers } from "../harness/docker.js";
-import { freePort } from "../harness/etcd.js";
+import { LocalCluster } from "./cluster.js";
 import { mkctl, REPO } from "./mkctl.js";
 
-let home = "";
+let cluster: LocalCluster;
 let env: NodeJS.ProcessEnv = {};
-let upArgs: string[] = [];
-// Node names unique to this run: kubelets own containers by node name on the shared Docker engine.
-const prefix = `e2e${process.pid}`;
 
 before(async () => {
-  home = await mkdtemp(join(tmpdir(), "mk-e2e-local-"));
-  env = { MK_HOME: home, MK_CONFIG: join(home, "config") };
-  // Two free ports each (the next port is the HTTP health / etcd peer port).
-  let api = await freePort();
-  while (api > 65000 - 8) api = await freePort();
-  let etcd = await freePort();
-  while (etcd > 65000 || Math.abs(etcd - api) < 2) etcd = await freePort();
-  upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix];
+  // Its own MK_HOME, ports and node names (e2e<pid>-1, -2: kubelets own containers by node name on
+  // the shared Docker engine).
+  cluster = await LocalCluster.create({ name: "e2e" });
+  env = cluster.env;
 });
 
 after(async () => {
-  await mkctl(env, ["delete", "deploy", "web", "--timeout=30s"]);
-  await mkctl(env, ["cluster", "down"]);
-  // Kubelets leave containers running when stopped (a restarted kubelet adopts them): remove ours.
-  for (const i of [1, 2]) await removeContainers(await containersByLabel("io.mk.node.name", `${prefix}-${i}`));
-  await rm(home, { recursive: true, force: true });
+  await cluster.mkctl(["delete", "deploy", "web", "--timeout=30s"]);
+  // cluster down, then this run's containers (kubelets leave them running when stopped).
+  await cluster.stop();
 });
 
 test("cluster up, apply, defaults, unchanged, and the object survives a restart", async () => {
-  const up = await mkctl(env, upArgs);
+  const up = await cluster.up();
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stderr, /apiserver\s+ready/);
   assert.match(up.stderr, /cluster ready in/);
@@ -84,7 +72,7 @@ test("cluster up, apply, defaults, unchanged, and the object survives a restart"
   const stopped = await mkctl(env, ["cluster", "status"]);
   assert.notEqual(stopped.code, 0);
 
-  const up2 = await mkctl(env, upArgs);
+  const up2 = await cluster.up();
   assert.equal(up2.code, 0, up2.stderr);
   const still = await mkctl(env, ["get", "deploy", "web", "-o", "yaml"]);
   assert.equal(still.code, 0, still.stderr);

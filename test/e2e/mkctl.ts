@@ -12,9 +12,10 @@ export interface RunResult {
   stderr: string;
 }
 
-export function mkctl(env: NodeJS.ProcessEnv, args: string[], stdin?: string): Promise<RunResult> {
+/** signal kills mkctl (a test whose time is up stops waiting for it). */
+export function mkctl(env: NodeJS.ProcessEnv, args: string[], stdin?: string, signal?: AbortSignal): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MKCTL, ...args], { env: { ...process.env, ...env }, cwd: REPO });
+    const child = spawn(process.execPath, [MKCTL, ...args], { env: { ...process.env, ...env }, cwd: REPO, signal });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {

@@ -6,34 +6,21 @@
 // node:v1 and node:v2 are local tags of mk/web:v1 and mk/web:v2 (made here if absent, never removed:
 // other runs may use them).
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type Converged, ensureTag, LocalCluster, waitConverged } from "./cluster.js";
+import { after, before } from "node:test";
+import { type Converged, ensureTag, LocalCluster, steps, waitConverged } from "./cluster.js";
 
-const CONVERGE_MS = 240_000;
-const STEP_MS = 300_000;
+// Generous: on a loaded 2-core machine a rollout of 18 pods has taken over two minutes.
+const CONVERGE_MS = 360_000;
+const STEP_MS = 420_000;
 
 let cluster: LocalCluster;
 let last: Converged | undefined;
-let failed = "";
-
-/** Each step is its own test (its own timeout); after a failed one the rest fail at once, saying why. */
-function step(name: string, fn: () => Promise<void>): void {
-  test(name, { timeout: STEP_MS }, async () => {
-    if (failed) assert.fail(`skipped: an earlier step failed (${failed})`);
-    const t0 = Date.now();
-    try {
-      await fn();
-    } catch (err) {
-      failed = name;
-      throw err;
-    } finally {
-      console.log(`# ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    }
-  });
-}
+const step = steps(STEP_MS);
+/** The running step's signal: waits end when its time is up. */
+let signal: AbortSignal | undefined;
 
 async function settle(replicas: number, image: string): Promise<Converged> {
-  const c = await waitConverged(cluster.client(), cluster.nodes, { deployment: "node", replicas, image }, CONVERGE_MS);
+  const c = await waitConverged(cluster.client(), cluster.nodes, { deployment: "node", replicas, image }, CONVERGE_MS, signal);
   last = c;
   return c;
 }
@@ -65,20 +52,23 @@ after(async () => {
   await cluster?.stop();
 });
 
-step("cluster up", async () => {
+step("cluster up", async (sig) => {
+  signal = sig;
   const up = await cluster.up();
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stderr, /cluster ready in/);
 });
 
-step("create deployment node --image=node:v1", async () => {
+step("create deployment node --image=node:v1", async (sig) => {
+  signal = sig;
   const out = await cluster.ok(["create", "deployment", "node", "--image=node:v1"]);
   assert.equal(out.trim(), "deployment.apps/node created");
   const c = await settle(1, "node:v1");
   assert.equal(c.containers.length, 2, "one pause and one app container");
 });
 
-step("scale --replicas=9 node", async () => {
+step("scale --replicas=9 node", async (sig) => {
+  signal = sig;
   const out = await cluster.ok(["scale", "--replicas=9", "node"]);
   assert.equal(out.trim(), "deployment.apps/node scaled");
   const c = await settle(9, "node:v1");
@@ -86,7 +76,8 @@ step("scale --replicas=9 node", async () => {
   spread(c);
 });
 
-step("scale --replicas=18 node", async () => {
+step("scale --replicas=18 node", async (sig) => {
+  signal = sig;
   const before = new Set(last?.pods.map((p) => p.metadata?.uid));
   const out = await cluster.ok(["scale", "--replicas=18", "node"]);
   assert.equal(out.trim(), "deployment.apps/node scaled");
@@ -97,7 +88,8 @@ step("scale --replicas=18 node", async () => {
   for (const uid of before) assert.ok(c.pods.some((p) => p.metadata?.uid === uid), `pod ${uid} was replaced by a scale-up`);
 });
 
-step("set image deployment node node=node:v2", async () => {
+step("set image deployment node node=node:v2", async (sig) => {
+  signal = sig;
   const old = new Set(last?.pods.map((p) => p.metadata?.uid));
   const out = await cluster.ok(["set", "image", "deployment", "node", "node=node:v2"]);
   assert.equal(out.trim(), "deployment.apps/node image updated");
@@ -107,7 +99,8 @@ step("set image deployment node node=node:v2", async () => {
   for (const p of c.pods) assert.ok(!old.has(p.metadata?.uid), "every pod is new");
 });
 
-step("rollout undo deployment node", async () => {
+step("rollout undo deployment node", async (sig) => {
+  signal = sig;
   const out = await cluster.ok(["rollout", "undo", "deployment", "node"]);
   assert.equal(out.trim(), "deployment.apps/node rolled back");
   const c = await settle(18, "node:v1");
@@ -122,14 +115,16 @@ step("rollout undo deployment node", async () => {
   assert.deepEqual(revisions, ["2", "3"], history);
 });
 
-step("cluster-info", async () => {
+step("cluster-info", async (sig) => {
+  signal = sig;
   const out = await cluster.ok(["cluster-info"]);
   const api = cluster.upArgs[cluster.upArgs.indexOf("--api-port") + 1];
   assert.match(out, new RegExp(`control plane is running at \\S*127\\.0\\.0\\.1:${api}\\b`));
   await unchanged();
 });
 
-step("get nodes", async () => {
+step("get nodes", async (sig) => {
+  signal = sig;
   const out = await cluster.ok(["get", "nodes"]);
   const lines = out.trim().split("\n");
   assert.match(lines[0] ?? "", /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/);
