@@ -11,8 +11,9 @@ export interface NativeEtcd {
   stop(): Promise<void>;
 }
 
-export async function startNativeEtcd(): Promise<NativeEtcd> {
-  const dir = await mkdtemp(join(tmpdir(), "mk-etcd-"));
+/** parent: where the data directory goes (default the OS temp dir; /dev/shm keeps it in memory). */
+export async function startNativeEtcd(parent = tmpdir()): Promise<NativeEtcd> {
+  const dir = await mkdtemp(join(parent, "mk-etcd-"));
   const client = await freePort();
   const peer = await freePort();
   const endpoint = `http://127.0.0.1:${client}`;
