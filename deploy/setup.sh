@@ -55,7 +55,18 @@ npm24() { "$NODE_BIN" "$NPM_CLI" "$@"; }
 # 4. npm dependencies (under Node 24, so versions are resolved for it) ---------------------------
 if ! [ -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "npm ci"
-  npm24 ci --no-audit --no-fund --loglevel=error
+  if ! npm24 ci --no-audit --no-fund --loglevel=error >/tmp/mk-npm-ci.log 2>&1; then
+    # Some registries lack optional platform builds (biome's macOS/Windows/musl binaries, say); the
+    # lockfile cannot list what the registry does not have, and npm ci then counts them as missing.
+    # npm install still installs exactly the locked versions of everything that exists.
+    if grep -q "Missing: .* from lock file" /tmp/mk-npm-ci.log; then
+      step "npm ci: the registry lacks optional packages named in package.json; npm install from the lockfile"
+      npm24 install --no-audit --no-fund --loglevel=error
+    else
+      cat /tmp/mk-npm-ci.log >&2
+      exit 1
+    fi
+  fi
 fi
 if [ "$(readlink -f node_modules/.bin/node 2>/dev/null)" != "$(readlink -f "$NODE_BIN")" ]; then
   ln -sf "$NODE_BIN" node_modules/.bin/node
