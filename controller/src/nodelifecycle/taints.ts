@@ -2,7 +2,7 @@
 // Kubernetes' toleration matching, and the effective tolerations of a pod — its own plus those the
 // DefaultTolerationSeconds admission plugin would have added. mk computes them here instead of
 // mutating pods, so a pod created before the flag changed follows the current flag.
-import type { Taint, Toleration } from "@mk/proto";
+import { type Taint, type Toleration, tolerates } from "@mk/proto";
 import type { DeepReadonly } from "@mk/proto/informer";
 
 /** The node controller saw no heartbeat within the grace period (Ready=Unknown). */
@@ -17,19 +17,8 @@ export const LIFECYCLE_TAINT_KEYS: readonly string[] = [TAINT_UNREACHABLE, TAINT
 export type RoTaint = DeepReadonly<Taint>;
 export type RoToleration = DeepReadonly<Toleration>;
 
-/** Kubernetes' Toleration.ToleratesTaint. An empty effect matches every effect, an empty key with Exists every key. */
-export function tolerates(t: RoToleration, taint: RoTaint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator || "Equal") {
-    case "Exists":
-      return true;
-    case "Equal":
-      return t.value === taint.value;
-    default:
-      return false;
-  }
-}
+/** Kubernetes' Toleration.ToleratesTaint (shared with the scheduler). */
+export { tolerates };
 
 export interface DefaultTolerations {
   notReadySeconds: number;

@@ -1,7 +1,7 @@
 // TaintToleration: a node's NoSchedule and NoExecute taints keep off every pod that does not tolerate
 // them. The reason names the first untolerated taint, as Kubernetes: `{dedicated: gpu}`.
 import type { DeepReadonly } from "@mk/proto/informer";
-import type { Pod, Taint, Toleration } from "@mk/proto";
+import { type Pod, type Taint, tolerates } from "@mk/proto";
 import type { CycleState, FilterPlugin } from "../framework/interfaces.js";
 import type { NodeView } from "../framework/node-info.js";
 import { SUCCESS, type Status, unresolvable } from "../framework/status.js";
@@ -12,19 +12,7 @@ export function errReason(t: DeepReadonly<Taint>): string {
   return `node(s) had untolerated taint {${t.key}: ${t.value}}`;
 }
 
-/** Kubernetes' Toleration.ToleratesTaint: empty effect matches all; empty key with Exists matches every taint. */
-export function tolerates(t: DeepReadonly<Toleration>, taint: DeepReadonly<Taint>): boolean {
-  if (t.effect !== "" && t.effect !== taint.effect) return false;
-  if (t.key !== "" && t.key !== taint.key) return false;
-  switch (t.operator || "Equal") {
-    case "Exists":
-      return true;
-    case "Equal":
-      return t.value === taint.value;
-    default:
-      return false;
-  }
-}
+export { tolerates };
 
 export const taintToleration = {
   name: NAME,
