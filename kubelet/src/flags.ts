@@ -11,7 +11,7 @@ export const USAGE = `usage: mk-kubelet [flags]
   --server HOST:PORT            mk-apiserver (default 127.0.0.1:6443)
   --node-name NAME              this node's name (default: the hostname)
   --node-ip IP                  this node's address; required when the host has several
-  --port N                      the node's gRPC server for logs and exec (default 10250; 0: any)
+  --port N                      the node's gRPC server for logs and exec (default 10250; 0 picks one)
   --healthz-port N              /healthz and /metrics on the node IP (default 10248; -1: off)
   --pod-infra-image IMAGE       the pause image holding each pod's network (default mk/pause:1)
   --lease-renew SECONDS         node lease renewal period (default 10)

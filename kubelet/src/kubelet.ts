@@ -18,9 +18,9 @@ import type { Taint } from "@mk/proto";
 export interface KubeletOptions {
   nodeName: string;
   nodeIp: string;
-  /** gRPC port (Logs, Exec); 0: any free port. */
+  /** gRPC port (Logs, Exec); 0 picks a free port. */
   port: number;
-  /** /healthz and /metrics; 0: any free port; -1: off. */
+  /** /healthz and /metrics; 0 picks a free port; -1: off. */
   healthzPort: number;
   podInfraImage: string;
   allowPrivileged: boolean;

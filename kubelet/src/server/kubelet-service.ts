@@ -35,7 +35,7 @@ export class KubeletGrpcServer {
     this.tls = tls;
   }
 
-  /** Listens on host:port (0: any free port); returns the port. */
+  /** Listens on host:port (0 picks a free port); returns the port. */
   async start(host: string, port: number): Promise<number> {
     const server = new Server();
     server.addService(KubeletService, {

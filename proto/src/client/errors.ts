@@ -150,7 +150,7 @@ export function formatFieldError(f: FieldError): string {
   }
 }
 
-/** Server edge: any thrown value to a gRPC ServiceError. Unknown failures become INTERNAL. */
+/** Server edge: whatever was thrown, as a gRPC ServiceError. Unknown failures become INTERNAL. */
 export function toServiceError(err: unknown): Partial<ServiceError> & { code: Code; details: string } {
   const e = err instanceof ApiError ? err : new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
   const metadata = new Metadata();
