@@ -2,10 +2,10 @@
 // mk-controller-manager: flags → client, /healthz + /metrics, leader election, the controllers.
 // Wiring only; signals become cancellation.
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { connect, tlsFromFiles } from "@mk/proto/client";
+import { serveHealth } from "@mk/proto/informer";
 import { collectDefaultMetrics } from "prom-client";
 import { newLogger } from "./log.js";
 import { DEFAULT_CONCURRENCY, runControllerManager } from "./manager.js";
@@ -91,29 +91,9 @@ async function main(): Promise<number> {
   }
 
   let leading = false;
-  const http = createServer((req, res) => {
-    if (req.url === "/healthz" || req.url === "/readyz") {
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-    } else if (req.url === "/metrics") {
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500).end(String(err)),
-      );
-    } else if (req.url === "/leader") {
-      res.writeHead(200, { "content-type": "text/plain" }).end(leading ? "leader" : "standby");
-    } else {
-      res.writeHead(404).end();
-    }
-  });
   const listen = values["http-listen"];
-  if (listen) {
-    const i = listen.lastIndexOf(":");
-    await new Promise<void>((resolve, reject) => {
-      http.once("error", reject);
-      http.listen(Number(listen.slice(i + 1)), listen.slice(0, i) || "127.0.0.1", () => resolve());
-    });
-    log.info({ address: listen }, "serving /healthz and /metrics");
-  }
+  const http = await serveHealth({ listen, registry: metrics.registry, isLeader: () => leading });
+  if (http) log.info({ address: listen }, "serving /healthz and /metrics");
 
   const client = connect({ server: values.server, userAgent: "mk-controller-manager", tls: tlsFromFiles({ ca: values["tls-ca"], cert: values["tls-cert"], key: values["tls-key"] }) });
   const leaseMs = positiveInt("lease-duration", values["lease-duration"]) * 1000;
@@ -145,7 +125,7 @@ async function main(): Promise<number> {
     });
   } finally {
     client.close();
-    http.close();
+    http?.close();
   }
   // Leadership lost (not asked to stop): exit non-zero so a supervisor restarts a fresh candidate.
   return abort.signal.aborted ? 0 : 1;

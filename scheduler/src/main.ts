@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // mk-scheduler: flags → client, metrics endpoint, leader election, the scheduler. Wiring only.
-import { createServer } from "node:http";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { connect, tlsFromFiles } from "@mk/proto/client";
+import { serveHealth } from "@mk/proto/informer";
 import { pino } from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { newMetrics } from "./metrics.js";
@@ -54,29 +54,9 @@ async function main(): Promise<number> {
   }
 
   let leading = !values["leader-elect"];
-  const http = createServer((req, res) => {
-    if (req.url === "/healthz" || req.url === "/readyz") {
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-    } else if (req.url === "/metrics") {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500).end(String(err)),
-      );
-    } else if (req.url === "/leader") {
-      res.writeHead(200, { "content-type": "text/plain" }).end(leading ? "leader" : "standby");
-    } else {
-      res.writeHead(404).end();
-    }
-  });
   const listen = values["http-listen"];
-  if (listen) {
-    const i = listen.lastIndexOf(":");
-    await new Promise<void>((resolve, reject) => {
-      http.once("error", reject);
-      http.listen(Number(listen.slice(i + 1)), listen.slice(0, i) || "127.0.0.1", () => resolve());
-    });
-    log.info({ address: listen }, "serving /healthz and /metrics");
-  }
+  const http = await serveHealth({ listen, registry: registry, isLeader: () => leading });
+  if (http) log.info({ address: listen }, "serving /healthz and /metrics");
 
   const client = connect({ server: values.server, userAgent: "mk-scheduler", tls: tlsFromFiles({ ca: values["tls-ca"], cert: values["tls-cert"], key: values["tls-key"] }) });
   const leaseMs = Number(values["lease-duration"]) * 1000;
@@ -101,7 +81,7 @@ async function main(): Promise<number> {
     });
   } finally {
     client.close();
-    http.close();
+    http?.close();
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 // Bind: the scheduler's one write. Sets spec.nodeName and the PodScheduled condition in one
 // compare-and-swap, so two schedulers can never both place the same pod.
-import { metaOf, type Pod, type PodCondition } from "@mk/proto";
+import { metaOf, type Pod, type PodCondition, PodStatus } from "@mk/proto";
 import { BadRequestError, ConflictError } from "@mk/proto/client";
 import { type Store, timestamp } from "./store.js";
 import { type Errors, required, throwIfInvalid, validateDnsSubdomain } from "./validation.js";
@@ -30,20 +30,7 @@ export async function bindPod(store: Store, req: BindOpts): Promise<Pod> {
     spec.nodeName = req.nodeName;
     const now = timestamp(store.now());
     const scheduled: PodCondition = { type: "PodScheduled", status: "True", lastProbeTime: "", lastTransitionTime: now, reason: "", message: "" };
-    pod.status ??= {
-      phase: "Pending",
-      conditions: [],
-      message: "",
-      reason: "",
-      hostIp: "",
-      podIp: "",
-      podIps: [],
-      startTime: "",
-      containerStatuses: [],
-      initContainerStatuses: [],
-      qosClass: "",
-      nominatedNodeName: "",
-    };
+    pod.status ??= PodStatus.fromPartial({ phase: "Pending" });
     pod.status.conditions = [...pod.status.conditions.filter((c) => c.type !== "PodScheduled"), scheduled];
     pod.status.nominatedNodeName = "";
     try {

@@ -10,3 +10,4 @@ export * from "./ratelimit.js";
 export * from "./workqueue.js";
 export * from "./workers.js";
 export * from "./leader.js";
+export * from "./health-server.js";
