@@ -3,6 +3,7 @@
 // by a restarted kubelet, and are removed when no longer bound here.
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ContainerStatus, Pod } from "@mk/proto";
 import { PodSide } from "@mk/kubelet/pods.js";
 import { DockerRuntime } from "@mk/kubelet/runtime/docker.js";
@@ -334,10 +335,15 @@ describe("pod loop", () => {
       ["second", "Completed", true],
     ]);
     assert.equal(p.status?.conditions.find((c) => c.type === "Initialized")?.status, "True");
-    const frames: string[] = [];
+    // "Running" is reported once the container started; its `cat` may not have written yet.
     const appId = cstatus(p, "app")?.containerId.replace("docker://", "") ?? "";
-    for await (const f of rt.logs(appId, { follow: false, timestamps: false })) frames.push(f.data.toString());
-    assert.equal(frames.join(""), "one\ntwo\n");
+    let output = "";
+    for (const deadline = Date.now() + 15_000; output === "" && Date.now() < deadline; await sleep(200)) {
+      const frames: string[] = [];
+      for await (const f of rt.logs(appId, { follow: false, timestamps: false })) frames.push(f.data.toString());
+      output = frames.join("");
+    }
+    assert.equal(output, "one\ntwo\n");
     const failed = await waitStatus(n, "init-fails", "Failed", (x) => x.status?.phase === "Failed");
     assert.equal(failed.status?.initContainerStatuses[0]?.state?.terminated?.exitCode, 4);
     assert.equal(cstatus(failed, "app")?.state?.waiting?.reason, "PodInitializing");
