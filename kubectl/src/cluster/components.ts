@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { labNodeComponents } from "./lab/components.js";
 import { LAB_CONTROLLER_ARGS } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
+import { registryComponent } from "./registry.js";
 import { secureComponents } from "./secure.js";
 
 export interface ClusterSettings {
@@ -16,6 +17,8 @@ export interface ClusterSettings {
   controllerHttpPort: number;
   kubeletPort: number;
   kubeletHealthzPort: number;
+  /** The image registry's port (registry.ts); absent in settings saved before it existed: the API port + 6. */
+  registryPort?: number;
   /** Address mkctl and the components use to reach the API server. */
   host: string;
   /** How many kubelets; node i (from 1) is `${nodePrefix}-i` on 127.0.0.(i+1). */
@@ -43,6 +46,7 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   controllerHttpPort: 10252,
   kubeletPort: 10250,
   kubeletHealthzPort: 10248,
+  registryPort: 6449,
   host: "127.0.0.1",
   nodes: 2,
   nodePrefix: "node",
@@ -57,6 +61,7 @@ export function portsFrom(apiPort: number): Partial<ClusterSettings> {
     controllerHttpPort: apiPort + 3,
     kubeletPort: apiPort + 4,
     kubeletHealthzPort: apiPort + 5,
+    registryPort: apiPort + 6,
   };
 }
 
@@ -170,6 +175,9 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
       logFile: join(paths.logs, "controller-manager.log"),
     });
   }
+  // Before the nodes, which pull from it.
+  const registry = registryComponent(s, paths);
+  if (registry) specs.push(registry);
   const kubelet = resolveComponent("kubelet");
   if (kubelet && s.isolated) {
     specs.push(...labNodeComponents(s, paths, server, kubelet));

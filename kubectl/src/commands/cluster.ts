@@ -11,6 +11,7 @@ import { MAX_LAB_NODES } from "../cluster/lab/layout.js";
 import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
 import { clusterPaths, mkHome } from "../cluster/paths.js";
 import { initPki, pkiPaths } from "../cluster/pki.js";
+import { registryAddress, registryComponent } from "../cluster/registry.js";
 import { supervise } from "../cluster/supervisor.js";
 import { normalizeServer, writeContext } from "../config.js";
 
@@ -42,7 +43,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .command("up")
     .description("Start the local cluster in the background and wait until it is Ready")
     .addOption(dirOption())
-    .option("--api-port <port>", "API server port; the next five ports serve health checks and kubelets", (v) => Number.parseInt(v, 10))
+    .option("--api-port <port>", "API server port; the next six ports serve health checks, kubelets and the image registry", (v) => Number.parseInt(v, 10))
     .option("--nodes <n>", "how many nodes (kubelets), each on its own 127.0.0.N (default 2)", (v) => Number.parseInt(v, 10))
     .option("--node-prefix <name>", "node names are NAME-1, NAME-2 … (default node)")
     .option("--etcd-port <port>", "etcd client port (its peer port is the next one)", (v) => Number.parseInt(v, 10))
@@ -71,6 +72,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const server = `${settings.host}:${settings.apiPort}`;
       const pki = pkiPaths(paths.pki);
       await hooks.onReady(server, settings.tls && !settings.isolated ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined);
+      if (registryComponent(settings, paths)) say(`images: docker push ${registryAddress(settings)}/NAME:TAG, then --image=${registryAddress(settings)}/NAME:TAG`);
       say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
     });
 
