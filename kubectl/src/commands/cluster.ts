@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { portsFrom, resolveComponent } from "../cluster/components.js";
 import { joinCluster } from "../cluster/join.js";
+import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
 import { MAX_LAB_NODES } from "../cluster/lab/layout.js";
 import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
@@ -112,13 +113,21 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--node-name <name>", "this node's name (default: the hostname)")
     .option("--dir <path>", "where the kubelet's certificate, key and CA go (default $MK_HOME/kubelet/NAME)")
     .option("--no-start", "only obtain the certificate (a service manager starts the kubelet)")
-    .action(async (server: string, opts: { token: string; caCertHash: string; nodeIp: string; nodeName?: string; dir?: string; start: boolean }) => {
+    .option("--env-file <path>", "with --no-start: also write the kubelet's flags there as MK_KUBELET_ARGS, for mk-kubelet.service")
+    .action(async (server: string, opts: { token: string; caCertHash: string; nodeIp: string; nodeName?: string; dir?: string; start: boolean; envFile?: string }) => {
       const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
       const dir = opts.dir ?? join(mkHome(), "kubelet", nodeName);
+      if (opts.envFile !== undefined && opts.start) throw new Error("--env-file goes with --no-start: a service manager starts the kubelet with those flags");
+      // Every kubelet flag is made of these values: refuse one the env file cannot carry before joining.
+      if (opts.envFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, opts.nodeIp, dir]);
       const files = await joinCluster({ server: normalizeServer(server), token: opts.token, caCertHash: opts.caCertHash, nodeIp: opts.nodeIp, nodeName, dir });
       say(`node ${nodeName}: certificate for system:node:${nodeName} in ${files.cert}`);
       const args = ["--server", normalizeServer(server), "--node-name", nodeName, "--node-ip", opts.nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
       if (!opts.start) {
+        if (opts.envFile !== undefined) {
+          writeKubeletEnvFile(opts.envFile, args);
+          say(`kubelet flags in ${opts.envFile}`);
+        }
         process.stdout.write(`mk-kubelet ${args.join(" ")}\n`);
         return;
       }

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# Installs mk on a Debian/Ubuntu machine (a VM, usually) as systemd services, and makes it a control
+# plane or a worker of a multi-node cluster:
+#
+#   install.sh control-plane --advertise-address IP [--join-file PATH] [--source DIR]
+#   install.sh worker --server HOST:PORT --token T --ca-cert-hash sha256:H --node-ip IP
+#                     [--node-name NAME] [--source DIR]
+#
+# Every address is checked against this host's before anything is installed: a node must advertise
+# an address the others reach it at, and VirtualBox's NAT address (10.0.2.15, the same on every VM)
+# is never one. Safe to run again: what is done is skipped, units are rewritten and restarted.
+#
+# The paths can be moved for tests and unusual layouts: MK_PREFIX (/opt/mk), MK_ETC (/etc/mk),
+# MK_BIN (/usr/local/bin), MK_UNIT_DIR (/etc/systemd/system).
+set -euo pipefail
+
+export PATH="$PATH:/usr/sbin:/sbin"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+MK_PREFIX="${MK_PREFIX:-/opt/mk}"
+MK_ETC="${MK_ETC:-/etc/mk}"
+MK_BIN="${MK_BIN:-/usr/local/bin}"
+MK_UNIT_DIR="${MK_UNIT_DIR:-/etc/systemd/system}"
+VIRTUALBOX_NAT_IP="10.0.2.15"
+API_PORT=6443
+REGISTRY_PORT=5000
+
+usage() {
+  cat >&2 <<'USAGE'
+usage: install.sh control-plane --advertise-address IP [--join-file PATH] [--source DIR]
+       install.sh worker --server HOST:PORT --token TOKEN --ca-cert-hash sha256:HASH --node-ip IP
+                         [--node-name NAME] [--source DIR]
+
+  --advertise-address IP  the control plane's address, as the nodes reach it (one of this host's)
+  --join-file PATH        also write MK_SERVER, MK_TOKEN, MK_CA_CERT_HASH there (0600) for the workers
+  --server HOST:PORT      the API server (`install.sh control-plane` prints it)
+  --token TOKEN           the bootstrap token `mkctl cluster init` printed
+  --ca-cert-hash HASH     the hash of the cluster CA's public key `mkctl cluster init` printed
+  --node-ip IP            this node's address, as the control plane reaches it (one of this host's)
+  --node-name NAME        this node's name (default: the hostname)
+  --source DIR            the mk checkout to install (default: the one this script is in)
+USAGE
+}
+# Usage errors exit 2 and name the argument; nothing has been changed when they happen.
+die_usage() {
+  echo "install.sh: $*" >&2
+  echo "run 'install.sh --help' for usage" >&2
+  exit 2
+}
+die() {
+  echo "install.sh: $*" >&2
+  exit 1
+}
+step() { printf '\033[1mmk install:\033[0m %s\n' "$*" >&2; }
+
+# 1. Arguments ----------------------------------------------------------------------------------
+[ $# -gt 0 ] || {
+  usage
+  exit 2
+}
+case "$1" in
+-h | --help)
+  usage
+  exit 0
+  ;;
+control-plane | worker) ROLE="$1" ;;
+*) die_usage "unknown role \"$1\": want control-plane or worker" ;;
+esac
+shift
+
+ADVERTISE_ADDRESS="" JOIN_FILE="" SERVER="" TOKEN="" CA_CERT_HASH="" NODE_IP="" NODE_NAME=""
+SOURCE="$(cd "$HERE/../.." && pwd)"
+while [ $# -gt 0 ]; do
+  if [[ "$1" == --*=* ]]; then set -- "${1%%=*}" "${1#*=}" "${@:2}"; fi
+  flag="$1"
+  case "$flag" in
+  -h | --help)
+    usage
+    exit 0
+    ;;
+  --advertise-address | --join-file | --server | --token | --ca-cert-hash | --node-ip | --node-name | --source)
+    [ $# -ge 2 ] && [ -n "$2" ] && [ "${2#--}" = "$2" ] || die_usage "$flag needs a value"
+    value="$2"
+    shift 2
+    ;;
+  *) die_usage "unknown argument \"$flag\"" ;;
+  esac
+  case "$ROLE:$flag" in
+  control-plane:--advertise-address) ADVERTISE_ADDRESS="$value" ;;
+  control-plane:--join-file) JOIN_FILE="$value" ;;
+  worker:--server) SERVER="$value" ;;
+  worker:--token) TOKEN="$value" ;;
+  worker:--ca-cert-hash) CA_CERT_HASH="$value" ;;
+  worker:--node-ip) NODE_IP="$value" ;;
+  worker:--node-name) NODE_NAME="$value" ;;
+  *:--source) SOURCE="$value" ;;
+  *) die_usage "$flag is not an option of $ROLE" ;;
+  esac
+done
+
+is_ip() { [[ "$1" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || [[ "$1" =~ ^[0-9a-fA-F:]+$ && "$1" == *:* ]]; }
+
+if [ "$ROLE" = control-plane ]; then
+  [ -n "$ADVERTISE_ADDRESS" ] || die_usage "--advertise-address is required: the address the nodes reach the control plane at"
+  is_ip "$ADVERTISE_ADDRESS" || die_usage "--advertise-address \"$ADVERTISE_ADDRESS\" is not an IP address"
+  OWN_IP="$ADVERTISE_ADDRESS" OWN_FLAG="--advertise-address"
+else
+  [ -n "$SERVER" ] || die_usage "--server is required: the API server, HOST:PORT"
+  [ -n "$TOKEN" ] || die_usage "--token is required: the bootstrap token \`mkctl cluster init\` printed"
+  [ -n "$CA_CERT_HASH" ] || die_usage "--ca-cert-hash is required: the sha256:HASH \`mkctl cluster init\` printed"
+  [ -n "$NODE_IP" ] || die_usage "--node-ip is required: this node's address, as the control plane reaches it"
+  [[ "$SERVER" =~ ^[^:/[:space:]]+:[0-9]+$ ]] || die_usage "--server \"$SERVER\": want HOST:PORT, e.g. 192.168.56.10:$API_PORT"
+  [[ "$TOKEN" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || die_usage "--token: want [a-z0-9]{6}.[a-z0-9]{16}, as \`mkctl cluster init\` prints it"
+  [[ "$CA_CERT_HASH" =~ ^sha256:[0-9a-f]{64}$ ]] || die_usage "--ca-cert-hash \"$CA_CERT_HASH\": want sha256:<64 hex digits>"
+  is_ip "$NODE_IP" || die_usage "--node-ip \"$NODE_IP\" is not an IP address"
+  [ -z "$NODE_NAME" ] || [[ "$NODE_NAME" =~ ^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$ ]] ||
+    die_usage "--node-name \"$NODE_NAME\": want lowercase letters, digits, '-' and '.'"
+  OWN_IP="$NODE_IP" OWN_FLAG="--node-ip"
+fi
+[ -f "$SOURCE/deploy/setup.sh" ] || die_usage "--source \"$SOURCE\" is not an mk checkout (no deploy/setup.sh in it)"
+
+# 2. The address must be this host's, and reachable by the others ---------------------------------
+host_addresses() {
+  if command -v ip >/dev/null 2>&1; then
+    ip -o addr show | awk '{ split($4, a, "/"); print a[1] }'
+  else
+    hostname -I | tr ' ' '\n'
+  fi
+}
+mapfile -t ADDRESSES < <(host_addresses | grep -v '^$')
+if [ "$OWN_IP" = "$VIRTUALBOX_NAT_IP" ]; then
+  die "$OWN_FLAG $OWN_IP is VirtualBox's NAT address: every VM has it and no VM can reach another's at it." \
+    "Give the address on the private network (deploy/vm/Vagrantfile: 192.168.56.10 for the control plane, .11 and .12 for the workers)."
+fi
+found=""
+for a in "${ADDRESSES[@]}"; do [ "$a" = "$OWN_IP" ] && found=1; done
+[ -n "$found" ] || die "$OWN_FLAG $OWN_IP is not an address of this host (it has ${ADDRESSES[*]}); give the address the other machines reach this one at"
+for a in "${ADDRESSES[@]}"; do
+  if [ "$a" = "$VIRTUALBOX_NAT_IP" ]; then
+    echo "install.sh: warning: this host also has VirtualBox's NAT address $VIRTUALBOX_NAT_IP; mk uses $OWN_IP, as given" >&2
+  fi
+done
+
+[ "$(id -u)" = 0 ] || die "run as root (sudo $0 $ROLE ...): it installs packages and systemd services"
+
+# 3. Packages ------------------------------------------------------------------------------------
+# Node (any version: setup.sh brings Node 24 when it is older) and npm to start with, openssl for the
+# PKI, the rest as setup.sh would install them (installing them here once saves an apt-get update).
+missing=()
+for pkg in ca-certificates openssl iproute2 util-linux tar nodejs npm docker.io etcd-server docker-registry busybox-static; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts its own etcd (127.0.0.1:2379) and registry (:5000) on install; mk runs its own
+# (mk-etcd on 12379 with TLS, mk-registry), so theirs are stopped and kept off.
+for unit in etcd.service docker-registry.service; do
+  if systemctl list-unit-files "$unit" 2>/dev/null | grep -q "^$unit"; then
+    if systemctl is-enabled --quiet "$unit" 2>/dev/null || systemctl is-active --quiet "$unit" 2>/dev/null; then
+      step "stopping and disabling Debian's $unit (mk runs its own)"
+      systemctl disable --now "$unit" >/dev/null 2>&1
+    fi
+  fi
+done
+
+# 4. Docker: running, and trusting the control plane's registry over plain HTTP -------------------
+if [ "$ROLE" = control-plane ]; then REGISTRY="$ADVERTISE_ADDRESS:$REGISTRY_PORT"; else REGISTRY="${SERVER%:*}:$REGISTRY_PORT"; fi
+daemon_json=/etc/docker/daemon.json
+docker_changed=""
+if ! [ -s "$daemon_json" ]; then
+  mkdir -p /etc/docker
+  printf '{\n  "insecure-registries": ["%s"]\n}\n' "$REGISTRY" >"$daemon_json"
+  docker_changed=1
+elif ! grep -q "\"$REGISTRY\"" "$daemon_json"; then
+  echo "install.sh: warning: $daemon_json exists and does not list $REGISTRY in insecure-registries; add it to pull from the cluster's registry" >&2
+fi
+systemctl enable --now docker.service >/dev/null 2>&1
+[ -z "$docker_changed" ] || systemctl restart docker.service
+
+# 5. mk itself: the checkout copied to MK_PREFIX, built by setup.sh -----------------------------
+if [ "$(cd "$SOURCE" && pwd -P)" != "$(mkdir -p "$MK_PREFIX" && cd "$MK_PREFIX" && pwd -P)" ]; then
+  step "copying $SOURCE to $MK_PREFIX"
+  # What the build makes is made again here: node_modules and Node itself are per platform.
+  tar -C "$SOURCE" --exclude=./node_modules --exclude='./*/node_modules' --exclude=./.tools --exclude=./.git \
+    --exclude='./*/dist' --exclude='*.tsbuildinfo' --exclude=./deploy/vm/.cluster -cf - . | tar -C "$MK_PREFIX" -xf -
+fi
+step "building mk in $MK_PREFIX (deploy/setup.sh: Node 24, npm ci, build, offline images)"
+bash "$MK_PREFIX/deploy/setup.sh"
+NODE="$MK_PREFIX/node_modules/.bin/node"
+"$NODE" -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 24 ? 0 : 1)' || die "$NODE is not Node 24 after setup.sh"
+
+# Commands in MK_BIN that run each workspace's bin under Node 24, whatever `node` is on PATH
+# (the bins' own `#!/usr/bin/env node` would find Debian's older Node under systemd).
+mkdir -p "$MK_BIN"
+for ws in apiserver scheduler controller kubelet kubectl; do
+  while read -r name file; do
+    printf '#!/bin/sh\nexec %s %s "$@"\n' "$NODE" "$MK_PREFIX/$ws/$file" >"$MK_BIN/$name.tmp"
+    chmod 755 "$MK_BIN/$name.tmp"
+    mv "$MK_BIN/$name.tmp" "$MK_BIN/$name"
+  done < <("$NODE" -e 'for (const [n, f] of Object.entries(require(process.argv[1]).bin ?? {})) console.log(n, f)' "$MK_PREFIX/$ws/package.json")
+done
+
+# 6. Configuration and units -----------------------------------------------------------------------
+PKI="$MK_ETC/pki"
+mkdir -p "$MK_ETC"
+write_env() { # name, lines...
+  local file="$MK_ETC/$1.env"
+  shift
+  { echo "# Written by deploy/vm/install.sh; read by $(basename "$file" .env).service."; printf '%s\n' "$@"; } >"$file.tmp"
+  mv "$file.tmp" "$file"
+}
+install -m 644 "$MK_PREFIX/deploy/vm/registry.yml" "$MK_ETC/registry.yml"
+if [ "$ROLE" = control-plane ]; then
+  units=(mk-etcd mk-apiserver mk-scheduler mk-controller-manager mk-registry)
+  write_env mk-etcd "MK_PKI=$PKI"
+  write_env mk-apiserver "MK_PKI=$PKI" "MK_ADVERTISE_ADDRESS=$ADVERTISE_ADDRESS"
+  write_env mk-scheduler "MK_PKI=$PKI"
+  write_env mk-controller-manager "MK_PKI=$PKI"
+  write_env mk-registry "# docker-registry reads REGISTRY_* variables over /etc/mk/registry.yml, e.g. REGISTRY_HTTP_ADDR=:5000"
+else
+  units=(mk-kubelet)
+fi
+for u in "${units[@]}"; do install -m 644 "$MK_PREFIX/deploy/vm/systemd/$u.service" "$MK_UNIT_DIR/$u.service"; done
+systemctl daemon-reload
+
+wait_http() { # url, what
+  for _ in $(seq 1 120); do
+    "$NODE" -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1" && return 0
+    sleep 1
+  done
+  die "$2 did not become healthy at $1 within 2 minutes (journalctl -u $2)"
+}
+
+# 7. Control plane: PKI, services, the join line ---------------------------------------------------
+if [ "$ROLE" = control-plane ]; then
+  # init keeps an existing CA and certificates (a new advertise address gets a new serving
+  # certificate) and adds a fresh bootstrap token (24 h) on every run.
+  step "mkctl cluster init --dir $MK_ETC --advertise-address $ADVERTISE_ADDRESS"
+  join_line="$("$MK_BIN/mkctl" cluster init --dir "$MK_ETC" --advertise-address "$ADVERTISE_ADDRESS" --api-port "$API_PORT")"
+  read -r _ _ _ server _ token _ hash _ <<<"$join_line"
+  for u in "${units[@]}"; do systemctl enable "$u.service" >/dev/null 2>&1; done
+  systemctl restart "${units[@]/%/.service}"
+  wait_http "http://127.0.0.1:6444/readyz" mk-apiserver
+  wait_http "http://127.0.0.1:10251/healthz" mk-scheduler
+  wait_http "http://127.0.0.1:10252/healthz" mk-controller-manager
+  if [ -n "$JOIN_FILE" ]; then
+    mkdir -p "$(dirname "$JOIN_FILE")"
+    (umask 077 && printf 'MK_SERVER=%s\nMK_TOKEN=%s\nMK_CA_CERT_HASH=%s\n' "$server" "$token" "$hash" >"$JOIN_FILE")
+    step "wrote the join parameters to $JOIN_FILE"
+  fi
+  step "control plane is up; admin credentials: MK_CONFIG=$MK_ETC/admin.conf mkctl get nodes -o wide"
+  echo "On each worker:"
+  echo "  install.sh worker --server $server --token $token --ca-cert-hash $hash --node-ip NODE_IP"
+  exit 0
+fi
+
+# 8. Worker: join (once), then the kubelet with join's flags -----------------------------------------
+NODE_NAME="${NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
+KUBELET_DIR="$PKI/kubelet"
+if [ -s "$KUBELET_DIR/kubelet.crt" ] && [ -s "$MK_ETC/mk-kubelet.env" ] && grep -q -- "--node-ip $NODE_IP " "$MK_ETC/mk-kubelet.env"; then
+  step "already joined as $NODE_NAME ($KUBELET_DIR/kubelet.crt); not joining again"
+else
+  step "mkctl cluster join $SERVER --node-ip $NODE_IP --node-name $NODE_NAME --no-start"
+  "$MK_BIN/mkctl" cluster join "$SERVER" --token "$TOKEN" --ca-cert-hash "$CA_CERT_HASH" --node-ip "$NODE_IP" \
+    --node-name "$NODE_NAME" --dir "$KUBELET_DIR" --no-start --env-file "$MK_ETC/mk-kubelet.env" >/dev/null
+fi
+systemctl enable mk-kubelet.service >/dev/null 2>&1
+systemctl restart mk-kubelet.service
+wait_http "http://$NODE_IP:10248/healthz" mk-kubelet
+step "node $NODE_NAME ($NODE_IP) is up; on the control plane: mkctl get nodes -o wide"
