@@ -5,11 +5,13 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { portsFrom, resolveComponent } from "../cluster/components.js";
+import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinCluster } from "../cluster/join.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
 import { MAX_LAB_NODES } from "../cluster/lab/layout.js";
 import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
+import { prepareNodeEngine } from "../cluster/node-engine.js";
 import { clusterPaths, mkHome } from "../cluster/paths.js";
 import { initPki, pkiPaths } from "../cluster/pki.js";
 import { registryAddress, registryComponent } from "../cluster/registry.js";
@@ -85,7 +87,9 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--api-port <port>", "the API server's port (for the join command)", (v) => Number.parseInt(v, 10), 6443)
     .option("--apiserver-cert-extra-sans <names>", "more IPs or DNS names for the API server's certificate, comma-separated", "")
     .option("--token-ttl <duration>", "how long the bootstrap token is valid (24h, 30m, 90s)", "24h")
-    .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string }) => {
+    .option("--registry <host:port>", "the cluster's image registry, as nodes reach it (for the join command)")
+    .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string; registry?: string }) => {
+      const registry = opts.registry === undefined ? undefined : parseRegistry(opts.registry);
       const paths = clusterPaths(opts.dir);
       const out = await initPki({
         dir: paths.pki,
@@ -100,7 +104,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       );
       say(`${out.created ? "created" : "kept"} the cluster CA and certificates in ${paths.pki}`);
       say(`admin credentials: MK_CONFIG=${join(paths.root, "admin.conf")}`);
-      process.stdout.write(`mkctl cluster join ${server} --token ${out.token} --ca-cert-hash ${out.caCertHash} --node-ip NODE_IP\n`);
+      process.stdout.write(`mkctl cluster join ${server} --token ${out.token} --ca-cert-hash ${out.caCertHash} --node-ip NODE_IP${registry ? ` --registry ${registry}` : ""}\n`);
     });
 
   cluster
@@ -113,8 +117,12 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--node-name <name>", "this node's name (default: the hostname)")
     .option("--dir <path>", "where the kubelet's certificate, key and CA go (default $MK_HOME/kubelet/NAME)")
     .option("--no-start", "only obtain the certificate (a service manager starts the kubelet)")
+    .option("--registry <host:port>", "the cluster's image registry: this host's dockerd trusts it over plain HTTP (daemon.json's insecure-registries, reloaded)")
+    .option("--docker-daemon-config <path>", "the dockerd configuration --registry is merged into", DOCKER_DAEMON_JSON)
+    .option("--dockerd-pidfile <path>", "the pidfile of the dockerd to reload", DOCKERD_PIDFILE)
     .option("--env-file <path>", "with --no-start: also write the kubelet's flags there as MK_KUBELET_ARGS, for mk-kubelet.service")
-    .action(async (server: string, opts: { token: string; caCertHash: string; nodeIp: string; nodeName?: string; dir?: string; start: boolean; envFile?: string }) => {
+    .action(async (server: string, opts: { token: string; caCertHash: string; nodeIp: string; nodeName?: string; dir?: string; start: boolean; envFile?: string; registry?: string; dockerDaemonConfig: string; dockerdPidfile: string }) => {
+      const registry = opts.registry === undefined ? undefined : parseRegistry(opts.registry);
       const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
       const dir = opts.dir ?? join(mkHome(), "kubelet", nodeName);
       if (opts.envFile !== undefined && opts.start) throw new Error("--env-file goes with --no-start: a service manager starts the kubelet with those flags");
@@ -122,6 +130,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       if (opts.envFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, opts.nodeIp, dir]);
       const files = await joinCluster({ server: normalizeServer(server), token: opts.token, caCertHash: opts.caCertHash, nodeIp: opts.nodeIp, nodeName, dir });
       say(`node ${nodeName}: certificate for system:node:${nodeName} in ${files.cert}`);
+      await prepareNodeEngine({ registry, daemonConfig: opts.dockerDaemonConfig, dockerdPidfile: opts.dockerdPidfile }, say);
       const args = ["--server", normalizeServer(server), "--node-name", nodeName, "--node-ip", opts.nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
       if (!opts.start) {
         if (opts.envFile !== undefined) {
