@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from "../runtime/names.js";
 import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
 import { attemptOf } from "../sync/observe.js";
+import { apiServerOnly } from "./client-identity.js";
 
 export interface PodLookup {
   getPod(namespace: string, name: string): DeepReadonly<Pod> | undefined;
@@ -37,7 +38,8 @@ export class KubeletGrpcServer {
 
   /** Listens on host:port (0 picks a free port); returns the port. */
   async start(host: string, port: number): Promise<number> {
-    const server = new Server();
+    // With TLS, only the API server's certificate is served (client-identity.ts).
+    const server = new Server(this.tls ? { interceptors: [apiServerOnly()] } : {});
     server.addService(KubeletService, {
       logs: (call: ServerWritableStream<LogsRequest, LogChunk>) => {
         this.logs(call).catch((err: unknown) => this.fail(call, err));
