@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { caCertHash, initPki, TOKEN_PATTERN } from "@mk/kubectl/cluster/pki.js";
+import { caCertHash, createToken, initPki, liveTokenLines, TOKEN_PATTERN } from "@mk/kubectl/cluster/pki.js";
 
 test("cluster init: a CA, serving and client certificates, a hashed token; a second init keeps the CA", async () => {
   const dir = mkdtempSync(join(tmpdir(), "mk-pki-"));
@@ -32,6 +32,27 @@ test("cluster init: a CA, serving and client certificates, a hashed token; a sec
     assert.equal(second.caCertHash, first.caCertHash);
     assert.notEqual(second.token, first.token);
     assert.equal(caCertHash(readFileSync(first.pki.ca.cert)), first.caCertHash);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bootstrap tokens: a new token prunes the expired ones from the file, keeps the live ones, and the file stays 0600", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mk-tokens-"));
+  try {
+    const file = join(dir, "bootstrap-tokens");
+    const now = Date.parse("2030-01-01T00:00:00Z");
+    const idOf = (t: string) => t.slice(0, 6);
+    const old = createToken(file, 60, now - 3_600_000); // expired at 23:01 the day before
+    const live = createToken(file, 24 * 3600, now - 3_600_000); // valid until 23:00 on the 1st
+    assert.equal(liveTokenLines(file, now - 3_600_000).length, 2);
+    const fresh = createToken(file, 3600, now);
+    const ids = readFileSync(file, "utf8").trim().split("\n").map((l) => l.split(" ")[0]);
+    assert.deepEqual(ids, [idOf(live), idOf(fresh)], `the expired token ${idOf(old)} is gone, the others kept in order`);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    // An hour after the live one expired, the next token is the only one left.
+    const later = createToken(file, 3600, now + 24 * 3_600_000);
+    assert.deepEqual(readFileSync(file, "utf8").trim().split("\n").map((l) => l.split(" ")[0]), [idOf(later)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

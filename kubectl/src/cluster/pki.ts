@@ -5,7 +5,7 @@
 // generating one takes milliseconds where RSA-2048 takes ~100 ms.
 import { execFile } from "node:child_process";
 import { createHash, randomBytes, randomInt, X509Certificate } from "node:crypto";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -117,12 +117,39 @@ const randomString = (n: number) => Array.from({ length: n }, () => TOKEN_CHARS[
 
 export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 
-/** Creates a bootstrap token `[a-z0-9]{6}.[a-z0-9]{16}`; only its hash is written, with its expiry. */
+/** The lines of the tokens file whose token has not expired by now (a line without an expiry never does). */
+export function liveTokenLines(tokensFile: string, now = Date.now()): string[] {
+  let text: string;
+  try {
+    text = readFileSync(tokensFile, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => {
+      if (l === "") return false;
+      const expires = l.split(/\s+/)[2];
+      return expires === undefined || !(Date.parse(expires) <= now);
+    });
+}
+
+/**
+ * Creates a bootstrap token `[a-z0-9]{6}.[a-z0-9]{16}`; only its hash is written, with its expiry.
+ * Expired tokens are pruned from the file at the same time (every `cluster up` makes one, so it
+ * would otherwise grow forever); the API server refuses them either way. The file is replaced by a
+ * rename, so the API server never reads half of it.
+ */
 export function createToken(tokensFile: string, ttlSeconds: number, now = Date.now()): string {
   const token = `${randomString(6)}.${randomString(16)}`;
   const id = token.slice(0, 6);
   const expires = new Date(now + ttlSeconds * 1000).toISOString();
-  appendFileSync(tokensFile, `${id} ${createHash("sha256").update(token).digest("hex")} ${expires}\n`, { mode: 0o600 });
+  const lines = [...liveTokenLines(tokensFile, now), `${id} ${createHash("sha256").update(token).digest("hex")} ${expires}`];
+  const tmp = `${tokensFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${lines.join("\n")}\n`, { mode: 0o600 });
+  renameSync(tmp, tokensFile);
   return token;
 }
 
