@@ -4,6 +4,9 @@ import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.js";
 import { CliError, toCliError } from "./errors.js";
 import { VERSION } from "./version.js";
+import { silenceIpServerNameWarning } from "./warnings.js";
+
+silenceIpServerNameWarning();
 
 const program = new Command("mkctl")
   .description("mkctl controls the mk cluster manager (a small Kubernetes); it behaves like kubectl.")

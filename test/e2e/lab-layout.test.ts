@@ -42,10 +42,11 @@ test("lab components: etcd on loopback, the rest on the bridge, each node's dock
   const paths = clusterPaths("/tmp/a/cluster");
   const specs = clusterComponents({ ...DEFAULT_SETTINGS, isolated: true, labNet: 2, nodes: 2, nodePrefix: "lab", host: "10.213.2.1" }, paths);
   const byName = new Map(specs.map((s) => [s.name, s]));
-  assert.match(byName.get("etcd")?.address ?? "", /^http:\/\/127\.0\.0\.1:/);
+  // TLS by default: etcd serves its clients over https, still on loopback.
+  assert.match(byName.get("etcd")?.address ?? "", /^https:\/\/127\.0\.0\.1:/);
   assert.match(byName.get("apiserver")?.address ?? "", /^10\.213\.2\.1:/);
   const cm = byName.get("controller-manager")?.args.join(" ") ?? "";
-  if (byName.has("controller-manager")) assert.ok(cm.endsWith(LAB_CONTROLLER_ARGS.join(" ")), cm);
+  if (byName.has("controller-manager")) assert.ok(cm.includes(LAB_CONTROLLER_ARGS.join(" ")), cm);
   const dockerd = byName.get("lab-2/dockerd");
   assert.equal(dockerd?.command, "nsenter");
   assert.deepEqual(dockerd?.args.slice(0, 2), ["--net=/var/run/netns/mk-lab-2", "dockerd"]);
@@ -54,6 +55,9 @@ test("lab components: etcd on loopback, the rest on the bridge, each node's dock
   if (kubelet) {
     assert.equal(kubelet.args[0], "--net=/var/run/netns/mk-lab-2");
     const args = kubelet.args.join(" ");
-    for (const want of ["--node-ip 10.213.2.12", "--lease-renew 2", "--server 10.213.2.1:", "--docker-socket /run/mk-lab/"]) assert.ok(args.includes(want), `${want} in ${args}`);
+    for (const want of ["--node-ip 10.213.2.12", "--lease-renew 2", "--server 10.213.2.1:", "--docker-socket /run/mk-lab/", "--tls-cert /tmp/a/cluster/pki/kubelets/lab-2/kubelet.crt"]) {
+      assert.ok(args.includes(want), `${want} in ${args}`);
+    }
+    assert.ok(kubelet.prepare, "the kubelet joins (token + CA hash) before it starts");
   }
 });

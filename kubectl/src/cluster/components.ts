@@ -33,7 +33,7 @@ export interface ClusterSettings {
   labNet?: number;
   /** Images copied from the host engine into every lab node (default lab/layout.ts LAB_IMAGES). */
   labImages?: string[];
-  /** Mutual TLS everywhere (`up --tls`; not yet for labs): see secure.ts. */
+  /** Mutual TLS everywhere, local cluster and lab alike (the default; `up --insecure` turns it off): see secure.ts. */
   tls?: boolean;
 }
 
@@ -50,6 +50,7 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   host: "127.0.0.1",
   nodes: 2,
   nodePrefix: "node",
+  tls: true,
 };
 
 /** Every port of a cluster derived from its API port, so that several clusters fit on one host. */
@@ -206,5 +207,5 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
       });
     }
   }
-  return s.tls && !s.isolated ? secureComponents(specs, s, paths) : specs;
+  return s.tls ? secureComponents(specs, s, paths) : specs;
 }

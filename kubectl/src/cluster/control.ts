@@ -96,7 +96,7 @@ export async function clusterUp(paths: ClusterPaths, settings: ClusterSettings, 
         throw new Error(`${a.host}:${a.port} (${a.who}) is already in use: stop what listens there, or pick other ports with --api-port/--etcd-port`);
       }
     }
-    if (settings.tls && !settings.isolated) {
+    if (settings.tls) {
       await initLocalPki(settings, paths);
       progress(`certificates ready in ${paths.pki} (${secs()})`);
     }

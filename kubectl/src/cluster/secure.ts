@@ -1,8 +1,12 @@
-// Mutual TLS for the local cluster (`mkctl cluster up --tls`): `init` made the PKI once; etcd
-// requires the API server's client certificate, the API server requires everyone's, and each
-// kubelet joins through `mkctl cluster join`'s path (token + CA hash) before its first start.
+// Mutual TLS for the local cluster and the lab (the default of `mkctl cluster up`): `init` made the
+// PKI once; etcd requires the API server's client certificate, the API server requires everyone's,
+// and each kubelet joins through `mkctl cluster join`'s path (token + CA hash) before its first
+// start. A lab node joins from inside its network namespace, as a separate host would.
+import { execFile } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ClusterSettings, ComponentSpec } from "./components.js";
 import { joinCluster, joined } from "./join.js";
 import type { ClusterPaths } from "./paths.js";
@@ -10,6 +14,31 @@ import { initPki, pkiPaths } from "./pki.js";
 
 /** The token and CA hash the local kubelets join with, kept beside the PKI (0600). */
 const joinFile = (paths: ClusterPaths) => join(paths.pki, "local-join.json");
+
+/** Whether an earlier join's certificate is there and names the node's IP (a lab renumbered gets a new one). */
+function joinedAs(dir: string, ip: string): boolean {
+  const files = joined(dir);
+  if (!files) return false;
+  try {
+    return new X509Certificate(readFileSync(files.cert)).checkIP(ip) !== undefined;
+  } catch {
+    return false; // unreadable or not a certificate: join again
+  }
+}
+
+/**
+ * `mkctl cluster join … --no-start` run inside netns (`nsenter --net`): the node's IP is checked
+ * against that namespace's interfaces and the API server is reached over the node's own link.
+ */
+function joinInNamespace(netnsPath: string, args: string[], signal: AbortSignal): Promise<void> {
+  const mkctl = fileURLToPath(new URL("../main.js", import.meta.url));
+  return new Promise((resolve, reject) => {
+    execFile("nsenter", [`--net=${netnsPath}`, process.execPath, mkctl, "cluster", "join", ...args, "--no-start"], { signal, timeout: 30_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`join from ${netnsPath} failed: ${String(stderr).trim() || err.message}`, { cause: err }));
+      else resolve();
+    });
+  });
+}
 
 /** Runs init (keeping an existing CA) and keeps a fresh token for the local kubelets. */
 export async function initLocalPki(s: ClusterSettings, paths: ClusterPaths): Promise<void> {
@@ -57,9 +86,11 @@ export function secureComponents(specs: ComponentSpec[], s: ClusterSettings, pat
           // The same path as `mkctl cluster join`; retried (with back-off) until the API server answers.
           prepare: async (signal) => {
             await spec.prepare?.(signal);
-            if (joined(dir)) return;
+            if (joinedAs(dir, ip)) return;
             const { token, caCertHash } = JSON.parse(readFileSync(joinFile(paths), "utf8")) as { token: string; caCertHash: string };
-            await joinCluster({ server, token, caCertHash, nodeIp: ip, nodeName: name, dir, timeoutMs: 5_000 });
+            const netns = spec.args.find((a) => a.startsWith("--net="))?.slice("--net=".length);
+            if (netns) await joinInNamespace(netns, [server, "--token", token, "--ca-cert-hash", caCertHash, "--node-ip", ip, "--node-name", name, "--dir", dir], signal);
+            else await joinCluster({ server, token, caCertHash, nodeIp: ip, nodeName: name, dir, timeoutMs: 5_000 });
           },
         };
       }

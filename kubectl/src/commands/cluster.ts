@@ -14,6 +14,7 @@ import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
 import { prepareNodeEngine } from "../cluster/node-engine.js";
 import { clusterPaths, mkHome } from "../cluster/paths.js";
 import { initPki, pkiPaths } from "../cluster/pki.js";
+import { isAlive, readState } from "../cluster/state.js";
 import { registryAddress, registryComponent } from "../cluster/registry.js";
 import { supervise } from "../cluster/supervisor.js";
 import { normalizeServer, writeContext } from "../config.js";
@@ -51,22 +52,30 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--node-prefix <name>", "node names are NAME-1, NAME-2 … (default node)")
     .option("--etcd-port <port>", "etcd client port (its peer port is the next one)", (v) => Number.parseInt(v, 10))
     .option("--timeout <seconds>", "how long to wait for Ready (default 60; a lab's first start loads images: 120)", (v) => Number.parseInt(v, 10))
-    .option("--tls", "mutual TLS everywhere: init's certificates, kubelets joined with a bootstrap token (kept for later ups)")
+    .option("--tls", "mutual TLS everywhere (the default): init's certificates, kubelets joined with a bootstrap token; turns TLS back on after --insecure")
+    .option("--insecure", "plaintext everywhere, no certificates and no authentication (kept for later ups until --tls)")
     .option(
       "--isolated",
       "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
     )
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: number; isolated?: boolean; tls?: boolean }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: number; isolated?: boolean; tls?: boolean; insecure?: boolean }) => {
+      if (opts.tls && opts.insecure) throw new Error("--tls and --insecure contradict each other: give one");
       const paths = clusterPaths(opts.dir);
       const overrides = {
         ...(opts.apiPort ? portsFrom(opts.apiPort) : {}),
         ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
         ...(opts.nodePrefix ? { nodePrefix: opts.nodePrefix } : {}),
         ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
-        ...(opts.tls ? { tls: true } : {}),
+        ...(opts.insecure ? { tls: false } : opts.tls ? { tls: true } : {}),
       };
+      // A running cluster keeps the transport it started with: switching needs its processes restarted.
+      const before = savedSettings(paths);
+      const running = readState(paths.state);
+      if (overrides.tls !== undefined && before && running && isAlive(running.supervisorPid) && before.tls !== overrides.tls) {
+        throw new Error(`the cluster runs ${before.tls ? "with" : "without"} TLS: stop it first (mkctl cluster down), then up ${overrides.tls ? "--tls" : "--insecure"}`);
+      }
       // A lab stays a lab: a later `up` without --isolated brings the same lab back.
-      const lab = opts.isolated || savedSettings(paths)?.isolated === true;
+      const lab = opts.isolated || before?.isolated === true;
       const settings = lab ? await loadLabSettings(paths, overrides) : loadSettings(paths, overrides);
       if (settings.isolated && (settings.nodes < 1 || settings.nodes > MAX_LAB_NODES)) {
         throw new Error(`--nodes ${settings.nodes}: a lab has 1 to ${MAX_LAB_NODES} nodes`);
@@ -74,7 +83,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       await clusterUp(paths, settings, say, (opts.timeout ?? (settings.isolated ? 120 : 60)) * 1000);
       const server = `${settings.host}:${settings.apiPort}`;
       const pki = pkiPaths(paths.pki);
-      await hooks.onReady(server, settings.tls && !settings.isolated ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined);
+      await hooks.onReady(server, settings.tls ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined);
       if (registryComponent(settings, paths)) say(`images: docker push ${registryAddress(settings)}/NAME:TAG, then --image=${registryAddress(settings)}/NAME:TAG`);
       say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
     });
@@ -120,22 +129,22 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--registry <host:port>", "the cluster's image registry: this host's dockerd trusts it over plain HTTP (daemon.json's insecure-registries, reloaded)")
     .option("--docker-daemon-config <path>", "the dockerd configuration --registry is merged into", DOCKER_DAEMON_JSON)
     .option("--dockerd-pidfile <path>", "the pidfile of the dockerd to reload", DOCKERD_PIDFILE)
-    .option("--env-file <path>", "with --no-start: also write the kubelet's flags there as MK_KUBELET_ARGS, for mk-kubelet.service")
-    .action(async (server: string, opts: { token: string; caCertHash: string; nodeIp: string; nodeName?: string; dir?: string; start: boolean; envFile?: string; registry?: string; dockerDaemonConfig: string; dockerdPidfile: string }) => {
+    .option("--kubelet-env-file <path>", "with --no-start: also write the kubelet's flags there as MK_KUBELET_ARGS, for mk-kubelet.service")
+    .action(async (server: string, opts: { token: string; caCertHash: string; nodeIp: string; nodeName?: string; dir?: string; start: boolean; kubeletEnvFile?: string; registry?: string; dockerDaemonConfig: string; dockerdPidfile: string }) => {
       const registry = opts.registry === undefined ? undefined : parseRegistry(opts.registry);
       const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
       const dir = opts.dir ?? join(mkHome(), "kubelet", nodeName);
-      if (opts.envFile !== undefined && opts.start) throw new Error("--env-file goes with --no-start: a service manager starts the kubelet with those flags");
+      if (opts.kubeletEnvFile !== undefined && opts.start) throw new Error("--kubelet-env-file goes with --no-start: a service manager starts the kubelet with those flags");
       // Every kubelet flag is made of these values: refuse one the env file cannot carry before joining.
-      if (opts.envFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, opts.nodeIp, dir]);
+      if (opts.kubeletEnvFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, opts.nodeIp, dir]);
       const files = await joinCluster({ server: normalizeServer(server), token: opts.token, caCertHash: opts.caCertHash, nodeIp: opts.nodeIp, nodeName, dir });
       say(`node ${nodeName}: certificate for system:node:${nodeName} in ${files.cert}`);
       await prepareNodeEngine({ registry, daemonConfig: opts.dockerDaemonConfig, dockerdPidfile: opts.dockerdPidfile }, say);
       const args = ["--server", normalizeServer(server), "--node-name", nodeName, "--node-ip", opts.nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
       if (!opts.start) {
-        if (opts.envFile !== undefined) {
-          writeKubeletEnvFile(opts.envFile, args);
-          say(`kubelet flags in ${opts.envFile}`);
+        if (opts.kubeletEnvFile !== undefined) {
+          writeKubeletEnvFile(opts.kubeletEnvFile, args);
+          say(`kubelet flags in ${opts.kubeletEnvFile}`);
         }
         process.stdout.write(`mk-kubelet ${args.join(" ")}\n`);
         return;
