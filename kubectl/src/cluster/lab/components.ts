@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { ClusterSettings, ComponentSpec } from "../components.js";
 import type { ClusterPaths } from "../paths.js";
+import { registryAddress } from "../registry.js";
 import { dockerdArgs, loadImages, prepareDockerd, unixHealthUrl, waitDockerd } from "./docker.js";
 import { LAB_IMAGES, LAB_LEASE_RENEW_SECONDS, labLayout } from "./layout.js";
 
@@ -29,7 +30,7 @@ export function labNodeComponents(
       healthUrl: unixHealthUrl(node.dockerSocket, "/_ping"),
       logFile: join(paths.logs, `dockerd-${node.name}.log`),
       netns: node.netns,
-      prepare: (signal) => prepareDockerd(node, signal),
+      prepare: (signal) => prepareDockerd(node, signal, registryAddress(s)),
     });
     specs.push({
       name: node.name,

@@ -1,6 +1,7 @@
 // A lab node's own dockerd: its health over its socket, an orphan left by a killed supervisor, and
 // the offline images it gets from the host engine (`docker save`, once, then `docker -H unix://SOCK
-// load`; never a pull: no registry is reachable from a node).
+// load`; not a pull: they are in no registry). Images pushed to the lab's registry, on the bridge,
+// are pulled: each node's dockerd trusts it.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -43,7 +44,7 @@ export function dockerdArgs(node: LabNode): string[] {
     // Rules in the node's own namespace would be harmless, but nothing needs them: the host routes
     // to the pods, and pods have no way out of the lab on purpose.
     "--iptables=false",
-    // Its own (empty) config, not the host's /etc/docker/daemon.json.
+    // Its own config (prepareDockerd writes it), not the host's /etc/docker/daemon.json.
     "--config-file",
     join(node.dockerExecRoot, "..", "daemon.json"),
     // Under the supervisor's 10 s stop grace, so containers stop cleanly before the namespace goes.
@@ -73,13 +74,14 @@ function cmdline(pid: number): string {
 }
 
 /**
- * Before a node's dockerd starts: its directories and config, and no orphan of ours (a dockerd of
- * this node left running by a supervisor that was killed) holding its pidfile and socket.
+ * Before a node's dockerd starts: its directories and config (trusting the lab's registry, which
+ * serves plain HTTP on the bridge), and no orphan of ours (a dockerd of this node left running by a
+ * supervisor that was killed) holding its pidfile and socket.
  */
-export async function prepareDockerd(node: LabNode, signal: AbortSignal): Promise<void> {
+export async function prepareDockerd(node: LabNode, signal: AbortSignal, registry?: string): Promise<void> {
   mkdirSync(node.dockerExecRoot, { recursive: true });
   mkdirSync(node.dockerDataRoot, { recursive: true });
-  writeFileSync(join(node.dockerExecRoot, "..", "daemon.json"), "{}\n");
+  writeFileSync(join(node.dockerExecRoot, "..", "daemon.json"), `${JSON.stringify(registry ? { "insecure-registries": [registry] } : {})}\n`);
   let pid = 0;
   try {
     pid = Number(readFileSync(node.dockerPidfile, "utf8").trim());
