@@ -264,7 +264,7 @@ if [ -s "$KUBELET_DIR/kubelet.crt" ] && [ -s "$MK_ETC/mk-kubelet.env" ] && grep 
 else
   step "mkctl cluster join $SERVER --node-ip $NODE_IP --node-name $NODE_NAME --no-start"
   "$MK_BIN/mkctl" cluster join "$SERVER" --token "$TOKEN" --ca-cert-hash "$CA_CERT_HASH" --node-ip "$NODE_IP" \
-    --node-name "$NODE_NAME" --dir "$KUBELET_DIR" --no-start --env-file "$MK_ETC/mk-kubelet.env" >/dev/null
+    --node-name "$NODE_NAME" --dir "$KUBELET_DIR" --no-start --kubelet-env-file "$MK_ETC/mk-kubelet.env" >/dev/null
 fi
 systemctl enable mk-kubelet.service >/dev/null 2>&1
 systemctl restart mk-kubelet.service

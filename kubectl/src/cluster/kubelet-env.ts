@@ -1,6 +1,7 @@
-// The kubelet's flags as a systemd EnvironmentFile (`mkctl cluster join --no-start --env-file PATH`),
-// the way kubeadm writes kubeadm-flags.env: deploy/vm/systemd/mk-kubelet.service runs
-// `mk-kubelet $MK_KUBELET_ARGS`, so a node's service gets exactly the flags join printed.
+// The kubelet's flags as a systemd EnvironmentFile (`mkctl cluster join --no-start --kubelet-env-file
+// PATH`), the way kubeadm writes kubeadm-flags.env: deploy/vm/systemd/mk-kubelet.service runs
+// `mk-kubelet $MK_KUBELET_ARGS`, so a node's service gets exactly the flags join printed. (Not
+// `--env-file`: Node 24 takes that flag for itself even after the script's name, and exits.)
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -14,10 +15,10 @@ export const KUBELET_ARGS_VARIABLE = "MK_KUBELET_ARGS";
 export function kubeletEnvFile(args: string[]): string {
   for (const a of args) {
     if (a === "" || /[\s"'\\$]/.test(a)) {
-      throw new Error(`--env-file: kubelet argument ${JSON.stringify(a)} cannot be written to a systemd environment file (no spaces, quotes, backslashes or $)`);
+      throw new Error(`--kubelet-env-file: kubelet argument ${JSON.stringify(a)} cannot be written to a systemd environment file (no spaces, quotes, backslashes or $)`);
     }
   }
-  return `# Written by \`mkctl cluster join --env-file\`; read by mk-kubelet.service.\n${KUBELET_ARGS_VARIABLE}="${args.join(" ")}"\n`;
+  return `# Written by \`mkctl cluster join --kubelet-env-file\`; read by mk-kubelet.service.\n${KUBELET_ARGS_VARIABLE}="${args.join(" ")}"\n`;
 }
 
 /** Writes the file atomically (a reader never sees half of it); it names paths, not secrets. */

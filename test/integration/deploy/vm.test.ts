@@ -1,0 +1,323 @@
+// deploy/vm without VMs (none boot here). Static checks: install.sh parses, the units pass
+// `systemd-analyze verify`, every flag in them is one the named binary accepts, and install.sh
+// refuses an address that is not the host's (VirtualBox's NAT 10.0.2.15 by name) before it changes
+// anything. Then the VM path itself, in a network namespace standing for the control-plane VM at
+// 192.168.56.10: the units' own ExecStart lines with install.sh's own env files and `mkctl cluster
+// init`'s PKI, `mkctl cluster join --no-start --kubelet-env-file` against that API server, and the kubelet
+// started the way mk-kubelet.service starts it, until `mkctl get nodes -o wide` shows it Ready.
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { REPO } from "../kubectl/mkctl.js";
+import { expandExecStart, flagsInHelp, flagsOf, readEnvFile, readUnit, type Unit } from "./units.js";
+
+const VM = join(REPO, "deploy/vm");
+const INSTALL = join(VM, "install.sh");
+const UNITS = ["mk-etcd", "mk-apiserver", "mk-scheduler", "mk-controller-manager", "mk-registry", "mk-kubelet"];
+const MKCTL = join(REPO, "kubectl/dist/main.js");
+const unitPath = (name: string) => join(VM, "systemd", `${name}.service`);
+const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+
+/** /usr/local/bin/mk-apiserver → node <repo>/apiserver/dist/main.js; /usr/bin/etcd → etcd on PATH. */
+function resolveCommand(path: string): string[] {
+  const name = path.split("/").pop() ?? path;
+  const root = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { workspaces: string[] };
+  for (const ws of root.workspaces) {
+    const pkg = JSON.parse(readFileSync(join(REPO, ws, "package.json"), "utf8")) as { bin?: Record<string, string> };
+    const file = pkg.bin?.[name];
+    if (file) return [process.execPath, join(REPO, ws, file)];
+  }
+  return [name];
+}
+
+function help(path: string): string {
+  const [cmd, ...args] = resolveCommand(path);
+  const r = spawnSync(cmd ?? path, [...args, "--help"], { encoding: "utf8" });
+  if (r.error) throw r.error;
+  return `${r.stdout}${r.stderr}`;
+}
+
+describe("deploy/vm, static", () => {
+  test("install.sh parses (bash -n)", () => {
+    const r = spawnSync("bash", ["-n", INSTALL], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  test("every unit reads /etc/mk/<name>.env, restarts always, and the kubelet starts after Docker", () => {
+    for (const name of UNITS) {
+      const u = readUnit(unitPath(name));
+      assert.ok(u.keys.get("EnvironmentFile")?.includes(`/etc/mk/${name}.env`), `${name}: EnvironmentFile=/etc/mk/${name}.env`);
+      assert.deepEqual(u.keys.get("Restart"), ["always"], `${name}: Restart=always`);
+    }
+    const kubelet = readUnit(unitPath("mk-kubelet"));
+    assert.match(kubelet.keys.get("After")?.join(" ") ?? "", /\bdocker\.service\b/);
+    assert.match(readUnit(unitPath("mk-apiserver")).keys.get("After")?.join(" ") ?? "", /\bmk-etcd\.service\b/);
+    // Not Debian's etcd port: its etcd.service listens on 2379.
+    assert.doesNotMatch(readUnit(unitPath("mk-etcd")).execStart.join(" "), /:2379\b/);
+  });
+
+  test("systemd-analyze verify accepts the units (and does catch a broken one)", { skip: has("systemd-analyze") ? false : "systemd-analyze is not installed here" }, () => {
+    const verify = (paths: string[]) => spawnSync("systemd-analyze", ["verify", "--man=no", ...paths], { encoding: "utf8" });
+    const r = verify(UNITS.map(unitPath));
+    // install.sh creates /usr/local/bin/mk-*; where they are not installed, verify says so and nothing else may be said.
+    const complaints = `${r.stdout}${r.stderr}`
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .filter((l) => {
+        const m = /Command (\S+) is not executable: No such file or directory/.exec(l);
+        return !(m?.[1]?.startsWith("/usr/local/bin/mk-") && !existsSync(m[1]));
+      });
+    assert.deepEqual(complaints, []);
+
+    const dir = mkdtempSync(join(tmpdir(), "mk-vm-verify-"));
+    try {
+      const broken = join(dir, "mk-scheduler.service");
+      writeFileSync(broken, readFileSync(unitPath("mk-scheduler"), "utf8").replace("Restart=always", "Restart=alwayz"));
+      assert.match(`${verify([broken]).stderr}`, /restart specifier.*alwayz/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("every flag in the units' ExecStart is one the named binary accepts (its --help)", () => {
+    let checked = 0;
+    for (const name of UNITS) {
+      const u: Unit = readUnit(unitPath(name));
+      const bin = u.execStart[0] ?? "";
+      const flags = flagsOf(u.execStart.slice(1));
+      if (flags.length === 0) continue;
+      const known = flagsInHelp(help(bin));
+      assert.ok(known.size > 3, `${bin} --help lists its flags`);
+      for (const f of flags) {
+        assert.ok(known.has(f), `${name}: ${bin} does not accept ${f}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 30, `checked ${checked} flags`);
+    // The kubelet's flags come from `mkctl cluster join --kubelet-env-file` (the live test below runs them).
+    assert.deepEqual(readUnit(unitPath("mk-kubelet")).execStart.slice(1), ["$MK_KUBELET_ARGS", "$MK_KUBELET_EXTRA_ARGS"]);
+  });
+});
+
+describe("install.sh refuses bad input before changing anything", () => {
+  let dir = "";
+  let spies = "";
+  let calls = "";
+  let root = "";
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "mk-vm-install-"));
+    // Every command that changes the machine, replaced by one that records that it was called.
+    spies = join(dir, "spies");
+    calls = join(dir, "calls.log");
+    mkdirSync(spies);
+    for (const cmd of ["apt-get", "dpkg", "systemctl", "tar", "install", "npm", "docker"]) {
+      writeFileSync(join(spies, cmd), `#!/bin/sh\necho "${cmd} $*" >>"${calls}"\nexit 0\n`);
+      chmodSync(join(spies, cmd), 0o755);
+    }
+    root = join(dir, "root");
+    mkdirSync(root);
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const run = (args: string[], extraPath = "") =>
+    spawnSync("bash", [INSTALL, ...args], {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        PATH: `${extraPath}${spies}:${process.env.PATH ?? ""}`,
+        MK_PREFIX: join(root, "opt/mk"),
+        MK_ETC: join(root, "etc/mk"),
+        MK_BIN: join(root, "bin"),
+        MK_UNIT_DIR: join(root, "units"),
+      },
+    });
+  const nothingChanged = () => {
+    assert.deepEqual(readdirSync(root), [], "nothing written under the install roots");
+    assert.equal(existsSync(calls) ? readFileSync(calls, "utf8") : "", "", "no package, service or copy command run");
+  };
+  const hash = `sha256:${"ab".repeat(32)}`;
+  const token = "abcdef.0123456789abcdef";
+  const nat = "10.0.2.15";
+  const natIsOurs = spawnSync("ip", ["-o", "addr", "show"], { encoding: "utf8" }).stdout.includes(` ${nat}/`);
+
+  test("an --advertise-address of VirtualBox's NAT (10.0.2.15) is refused by name", () => {
+    const r = run(["control-plane", "--advertise-address", nat]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /--advertise-address 10\.0\.2\.15 is VirtualBox's NAT address: every VM has it/);
+    nothingChanged();
+  });
+
+  test("a worker's --node-ip that is not this host's is refused, listing the host's addresses", { skip: natIsOurs ? "this host has 10.0.2.15" : false }, () => {
+    for (const ip of ["198.51.100.77", nat]) {
+      const r = run(["worker", "--server", "192.168.56.10:6443", "--token", token, "--ca-cert-hash", hash, "--node-ip", ip]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, ip === nat ? /--node-ip 10\.0\.2\.15 is VirtualBox's NAT address/ : /--node-ip 198\.51\.100\.77 is not an address of this host \(it has .*127\.0\.0\.1/);
+    }
+    nothingChanged();
+  });
+
+  test("usage errors exit 2 and name the argument", () => {
+    const cases: [string[], RegExp][] = [
+      [[], /usage: install\.sh control-plane/],
+      [["master"], /unknown role "master": want control-plane or worker/],
+      [["control-plane"], /--advertise-address is required/],
+      [["control-plane", "--advertise-address"], /--advertise-address needs a value/],
+      [["control-plane", "--advertise-address", "cp.local"], /--advertise-address "cp\.local" is not an IP address/],
+      [["control-plane", "--advertise-address", "127.0.0.1", "--node-ip", "127.0.0.1"], /--node-ip is not an option of control-plane/],
+      [["worker", "--server", "192.168.56.10:6443", "--token", token, "--ca-cert-hash", hash], /--node-ip is required/],
+      [["worker", "--server", "192.168.56.10", "--token", token, "--ca-cert-hash", hash, "--node-ip", "127.0.0.1"], /--server "192\.168\.56\.10": want HOST:PORT/],
+      [["worker", "--server", "192.168.56.10:6443", "--token", "secret", "--ca-cert-hash", hash, "--node-ip", "127.0.0.1"], /--token: want/],
+      [["worker", "--server", "192.168.56.10:6443", "--token", token, "--ca-cert-hash", "abc", "--node-ip", "127.0.0.1"], /--ca-cert-hash "abc": want sha256:<64 hex digits>/],
+      [["worker", "--bogus"], /unknown argument "--bogus"/],
+    ];
+    for (const [args, want] of cases) {
+      const r = run(args);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, want, args.join(" "));
+    }
+    nothingChanged();
+  });
+
+  test("a host address passes the check (shown by the next one, root, failing as a non-root user)", () => {
+    const fakeUser = join(dir, "user");
+    mkdirSync(fakeUser, { recursive: true });
+    writeFileSync(join(fakeUser, "id"), '#!/bin/sh\n[ "$1" = -u ] && echo 1000 || exec /usr/bin/id "$@"\n');
+    chmodSync(join(fakeUser, "id"), 0o755);
+    const r = run(["control-plane", "--advertise-address=127.0.0.1"], `${fakeUser}:`);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /run as root/);
+    nothingChanged();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The VM path in a network namespace: root, iproute2, nsenter, etcd, docker-registry and Docker.
+const CP_IP = "192.168.56.10";
+const liveSkip = (() => {
+  if (process.getuid?.() !== 0) return "needs root (a network namespace stands for the VM)";
+  for (const c of ["ip", "nsenter", "etcd", "docker-registry", "docker"]) if (!has(c)) return `${c} is not installed`;
+  if (spawnSync("docker", ["info"]).status !== 0) return "Docker is not running";
+  return false;
+})();
+
+describe("the VM path: units, env files, init and join, in a namespace at 192.168.56.10", { skip: liveSkip }, () => {
+  const ns = `mkvm${process.pid}`;
+  const nsPath = `/var/run/netns/${ns}`;
+  let dir = "";
+  let etc = "";
+  const nodeName = `vmtest-${process.pid}`;
+  const children: ChildProcess[] = [];
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "mk-vm-live-"));
+    etc = join(dir, "etc/mk");
+  });
+  after(async () => {
+    for (const c of children.reverse()) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      const exited = new Promise((r) => c.once("exit", r));
+      c.kill("SIGTERM");
+      const timer = setTimeout(() => c.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    spawnSync("ip", ["netns", "del", ns]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const inNs = (cmd: string[], env: NodeJS.ProcessEnv = process.env) =>
+    spawnSync("nsenter", [`--net=${nsPath}`, ...cmd], { encoding: "utf8", env, timeout: 60_000 });
+  const mkctl = (args: string[]) => inNs([process.execPath, MKCTL, ...args], { ...process.env, MK_CONFIG: join(etc, "admin.conf") });
+  /** Polls url from inside the namespace until it answers 2xx. */
+  const waitHttp = (url: string, what: string) => {
+    const script = `const t=Date.now()+60000;(async()=>{while(Date.now()<t){try{if((await fetch(process.argv[1])).ok)process.exit(0)}catch{}await new Promise(r=>setTimeout(r,200))}process.exit(1)})()`;
+    const r = inNs([process.execPath, "-e", script, url]);
+    assert.equal(r.status, 0, `${what} did not answer at ${url}; log: ${readFileSync(join(dir, `${what}.log`), "utf8").slice(-2000)}`);
+  };
+  /** Starts a unit as systemd would: its ExecStart, variables from its env file(s), in the namespace. */
+  const startUnit = (name: string, extraEnv: Record<string, string> = {}) => {
+    const u = readUnit(unitPath(name));
+    const env: Record<string, string> = { ...extraEnv };
+    for (const f of u.keys.get("EnvironmentFile") ?? []) {
+      const optional = f.startsWith("-");
+      const path = join(etc, f.replace(/^-/, "").replace(/^\/etc\/mk\//, ""));
+      if (optional && !existsSync(path)) continue;
+      Object.assign(env, readEnvFile(path));
+    }
+    // MK_ETC is the test's directory: /etc/mk/registry.yml is <etc>/registry.yml.
+    const [bin, ...args] = expandExecStart(u.execStart, env).map((a) => a.replace(/^\/etc\/mk\//, `${etc}/`));
+    // Every certificate and key a unit names is one `mkctl cluster init` made.
+    for (const a of args) if (a.startsWith(join(etc, "pki"))) assert.ok(existsSync(a), `${name}: ${a} exists`);
+    const log = openSync(join(dir, `${name}.log`), "a");
+    const child = spawn("nsenter", [`--net=${nsPath}`, ...resolveCommand(bin ?? ""), ...args], { env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
+    children.push(child);
+    return args;
+  };
+
+  test("init, the control-plane units, join --no-start --kubelet-env-file, and the kubelet unit make a Ready node", async () => {
+    // The "VM": a namespace with its own private-network address, like Vagrant's second NIC (on lo:
+    // no peer is needed, and no dummy or veth device, which not every kernel here has).
+    execFileSync("ip", ["netns", "add", ns]);
+    execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+    execFileSync("ip", ["-n", ns, "addr", "add", `${CP_IP}/32`, "dev", "lo"]);
+
+    // install.sh's step 7: init with the PKI in MK_ETC/pki; then its env files, from its own lines.
+    const init = mkctl(["cluster", "init", "--dir", etc, "--advertise-address", CP_IP]);
+    assert.equal(init.status, 0, init.stderr);
+    const m = /^mkctl cluster join (\S+) --token (\S+) --ca-cert-hash (\S+) --node-ip NODE_IP$/m.exec(init.stdout);
+    assert.ok(m, init.stdout);
+    const [, server, token, hash] = m;
+    assert.equal(server, `${CP_IP}:6443`);
+    const writeEnv = readFileSync(INSTALL, "utf8")
+      .split("\n")
+      .filter((l) => /^\s*write_env mk-/.test(l))
+      .join("\n");
+    execFileSync("bash", ["-euc", `MK_ETC='${etc}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${CP_IP}'\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`]);
+    assert.equal(readEnvFile(join(etc, "mk-apiserver.env")).MK_ADVERTISE_ADDRESS, CP_IP);
+    copyFileSync(join(VM, "registry.yml"), join(etc, "registry.yml"));
+
+    startUnit("mk-etcd", { STATE_DIRECTORY: join(dir, "etcd") });
+    waitHttp("http://127.0.0.1:12381/health", "mk-etcd");
+    startUnit("mk-apiserver");
+    waitHttp("http://127.0.0.1:6444/readyz", "mk-apiserver");
+    startUnit("mk-scheduler");
+    startUnit("mk-controller-manager");
+    startUnit("mk-registry", { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: join(dir, "registry") });
+    waitHttp("http://127.0.0.1:10251/healthz", "mk-scheduler");
+    waitHttp("http://127.0.0.1:10252/healthz", "mk-controller-manager");
+    waitHttp(`http://${CP_IP}:5000/v2/`, "mk-registry");
+
+    // install.sh's step 8 on a worker. The NAT address is refused first, and nothing is written.
+    const envFile = join(etc, "mk-kubelet.env");
+    const joinArgs = (ip: string) => ["cluster", "join", server ?? "", "--token", token ?? "", "--ca-cert-hash", hash ?? "", "--node-ip", ip, "--node-name", nodeName, "--dir", join(etc, "pki/kubelet"), "--no-start", "--kubelet-env-file", envFile];
+    const nat = mkctl(joinArgs("10.0.2.15"));
+    assert.notEqual(nat.status, 0);
+    assert.match(nat.stderr, /--node-ip 10\.0\.2\.15 is not an address of this host/);
+    assert.equal(existsSync(envFile), false);
+
+    const joined = mkctl(joinArgs(CP_IP));
+    assert.equal(joined.status, 0, joined.stderr);
+    // The flags join prints are the flags the unit gets: the lab's kubelets and the VMs' share this path.
+    const printed = /^mk-kubelet (.*)$/m.exec(joined.stdout)?.[1];
+    assert.ok(printed, joined.stdout);
+    assert.equal(readEnvFile(envFile).MK_KUBELET_ARGS, printed);
+    const kubeletArgs = startUnit("mk-kubelet");
+    assert.deepEqual(kubeletArgs, printed.split(" "));
+    assert.deepEqual(flagsOf(kubeletArgs), ["--server", "--node-name", "--node-ip", "--tls-ca", "--tls-cert", "--tls-key"]);
+    waitHttp(`http://${CP_IP}:10248/healthz`, "mk-kubelet");
+
+    // What the README tells you to run on the control plane.
+    let last = "";
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      const r = mkctl(["get", "nodes", "-o", "wide"]);
+      last = `${r.stdout}${r.stderr}`;
+      const row = r.stdout.split("\n").find((l) => l.startsWith(`${nodeName} `));
+      if (r.status === 0 && row && /\sReady\s/.test(row) && row.includes(` ${CP_IP} `)) return;
+    }
+    assert.fail(`node ${nodeName} did not become Ready with INTERNAL-IP ${CP_IP}:\n${last}\nkubelet log: ${readFileSync(join(dir, "mk-kubelet.log"), "utf8").slice(-2000)}`);
+  });
+});
