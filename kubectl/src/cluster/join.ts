@@ -72,7 +72,8 @@ export async function joinCluster(o: JoinOptions): Promise<KubeletCredentials> {
   if (got !== o.caCertHash) throw new Error(`the cluster CA at ${o.server} has hash ${got}, not ${o.caCertHash}: refusing to trust it`);
 
   // TLS bootstrap, now checking the server against the CA.
-  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  // The first directory made here, if any: a refused join removes it, so it leaves nothing behind.
+  const made = mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const files: KubeletCredentials = { ca: join(o.dir, "ca.crt"), cert: join(o.dir, "kubelet.crt"), key: join(o.dir, "kubelet.key") };
   const csr = await newKeyAndCsr(files.key, `/CN=system:node:${o.nodeName}`);
   const client = new BootstrapClient(o.server, credentials.createSsl(Buffer.from(info.caCertificate)));
@@ -81,6 +82,7 @@ export async function joinCluster(o: JoinOptions): Promise<KubeletCredentials> {
     res = await call((cb) => client.join({ token: o.token, nodeName: o.nodeName, nodeIp: o.nodeIp, certificateRequest: csr }, new Metadata(), { deadline: deadline() }, cb));
   } catch (err) {
     rmSync(files.key, { force: true });
+    if (made) rmSync(made, { recursive: true, force: true });
     throw err;
   } finally {
     client.close();
