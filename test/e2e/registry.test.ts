@@ -45,6 +45,8 @@ step("cluster up starts the registry before the nodes and prints its address", a
   assert.match(up.stderr, new RegExp(`images: docker push ${registry.replaceAll(".", "\\.")}/NAME:TAG`));
   const status = await cluster.ok(["cluster", "status"]);
   assert.match(status, new RegExp(`^registry\\s+\\d+\\s+${registry.replaceAll(".", "\\.")}\\s+healthy\\s+\\d+\\s+\\S+registry\\.log$`, "m"));
+  const info = await cluster.ok(["cluster-info"]);
+  assert.match(info, new RegExp(`^image registry is running at ${registry.replaceAll(".", "\\.")}$`, "m"));
   const v2 = await fetch(`http://${registry}/v2/`);
   assert.equal(v2.status, 200);
   image = `${registry}/e2e/web:reg${process.pid}`;
