@@ -166,10 +166,13 @@ for unit in etcd.service docker-registry.service; do
 done
 
 # 4. Docker: running, and trusting the control plane's registry over plain HTTP -------------------
+# (On a worker, `mkctl cluster join --registry` merges it into daemon.json and reloads dockerd.)
 if [ "$ROLE" = control-plane ]; then REGISTRY="$ADVERTISE_ADDRESS:$REGISTRY_PORT"; else REGISTRY="${SERVER%:*}:$REGISTRY_PORT"; fi
 daemon_json=/etc/docker/daemon.json
 docker_changed=""
-if ! [ -s "$daemon_json" ]; then
+if [ "$ROLE" = worker ]; then
+  :
+elif ! [ -s "$daemon_json" ]; then
   mkdir -p /etc/docker
   printf '{\n  "insecure-registries": ["%s"]\n}\n' "$REGISTRY" >"$daemon_json"
   docker_changed=1
@@ -184,7 +187,7 @@ if [ "$(cd "$SOURCE" && pwd -P)" != "$(mkdir -p "$MK_PREFIX" && cd "$MK_PREFIX" 
   step "copying $SOURCE to $MK_PREFIX"
   # What the build makes is made again here: node_modules and Node itself are per platform.
   tar -C "$SOURCE" --exclude=./node_modules --exclude='./*/node_modules' --exclude=./.tools --exclude=./.git \
-    --exclude='./*/dist' --exclude='*.tsbuildinfo' --exclude=./deploy/vm/.cluster -cf - . | tar -C "$MK_PREFIX" -xf -
+    --exclude='./*/dist' --exclude='*.tsbuildinfo' --exclude=./deploy/vm/.cluster --exclude=./deploy/vm/.vagrant -cf - . | tar -C "$MK_PREFIX" -xf -
 fi
 step "building mk in $MK_PREFIX (deploy/setup.sh: Node 24, npm ci, build, offline images)"
 bash "$MK_PREFIX/deploy/setup.sh"
@@ -250,7 +253,7 @@ if [ "$ROLE" = control-plane ]; then
     (umask 077 && printf 'MK_SERVER=%s\nMK_TOKEN=%s\nMK_CA_CERT_HASH=%s\n' "$server" "$token" "$hash" >"$JOIN_FILE")
     step "wrote the join parameters to $JOIN_FILE"
   fi
-  step "control plane is up; admin credentials: MK_CONFIG=$MK_ETC/admin.conf mkctl get nodes -o wide"
+  step "control plane is up; try: mkctl --kubeconfig $MK_ETC/admin.conf get nodes -o wide"
   echo "On each worker:"
   echo "  install.sh worker --server $server --token $token --ca-cert-hash $hash --node-ip NODE_IP"
   exit 0
@@ -264,9 +267,9 @@ if [ -s "$KUBELET_DIR/kubelet.crt" ] && [ -s "$MK_ETC/mk-kubelet.env" ] && grep 
 else
   step "mkctl cluster join $SERVER --node-ip $NODE_IP --node-name $NODE_NAME --no-start"
   "$MK_BIN/mkctl" cluster join "$SERVER" --token "$TOKEN" --ca-cert-hash "$CA_CERT_HASH" --node-ip "$NODE_IP" \
-    --node-name "$NODE_NAME" --dir "$KUBELET_DIR" --no-start --kubelet-env-file "$MK_ETC/mk-kubelet.env" >/dev/null
+    --node-name "$NODE_NAME" --dir "$KUBELET_DIR" --registry "$REGISTRY" --no-start --kubelet-env-file "$MK_ETC/mk-kubelet.env" >/dev/null
 fi
 systemctl enable mk-kubelet.service >/dev/null 2>&1
 systemctl restart mk-kubelet.service
 wait_http "http://$NODE_IP:10248/healthz" mk-kubelet
-step "node $NODE_NAME ($NODE_IP) is up; on the control plane: mkctl get nodes -o wide"
+step "node $NODE_NAME ($NODE_IP) is up; on the control plane: mkctl --kubeconfig $MK_ETC/admin.conf get nodes -o wide"

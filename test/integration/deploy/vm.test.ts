@@ -231,7 +231,8 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
 
   const inNs = (cmd: string[], env: NodeJS.ProcessEnv = process.env) =>
     spawnSync("nsenter", [`--net=${nsPath}`, ...cmd], { encoding: "utf8", env, timeout: 60_000 });
-  const mkctl = (args: string[]) => inNs([process.execPath, MKCTL, ...args], { ...process.env, MK_CONFIG: join(etc, "admin.conf") });
+  // No config file of its own (never ~/.mk): `get nodes` names init's admin.conf, as the README does.
+  const mkctl = (args: string[]) => inNs([process.execPath, MKCTL, ...args], { ...process.env, MK_CONFIG: join(dir, "no-config") });
   /** Polls url from inside the namespace until it answers 2xx. */
   const waitHttp = (url: string, what: string) => {
     const script = `const t=Date.now()+60000;(async()=>{while(Date.now()<t){try{if((await fetch(process.argv[1])).ok)process.exit(0)}catch{}await new Promise(r=>setTimeout(r,200))}process.exit(1)})()`;
@@ -313,7 +314,7 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     // What the README tells you to run on the control plane.
     let last = "";
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
-      const r = mkctl(["get", "nodes", "-o", "wide"]);
+      const r = mkctl(["--kubeconfig", join(etc, "admin.conf"), "get", "nodes", "-o", "wide"]);
       last = `${r.stdout}${r.stderr}`;
       const row = r.stdout.split("\n").find((l) => l.startsWith(`${nodeName} `));
       if (r.status === 0 && row && /\sReady\s/.test(row) && row.includes(` ${CP_IP} `)) return;
