@@ -3,7 +3,9 @@
 // Kubernetes' SyncPod:
 //   deleted?            → stop everything (SIGTERM, grace, SIGKILL), remove it, delete the pod object
 //   terminal phase?     → stop the sandbox, report, nothing restarts
-//   no live sandbox?    → kill what is left, make volumes, create a new sandbox (pause container)
+//   no live sandbox?    → kill what is left, make volumes, create a new sandbox (pause container);
+//                         a fresh pod (nothing in the runtime yet, no init containers) has its app
+//                         containers created while the sandbox starts, so they start as soon as it runs
 //   per spec container  → running and healthy: keep; spec changed or liveness failed: kill;
 //                         dead: restartPolicy, then back-off (CrashLoopBackOff); then image
 //                         (ErrImagePull / ImagePullBackOff / ErrImageNeverPull), create, start
@@ -83,14 +85,21 @@ export class PodSyncer {
 
     let sandbox = liveSandbox(observed);
     let sandboxChanged = false;
+    /** App containers created beside a fresh sandbox: container name → id, started below. */
+    let precreated = new Map<string, string>();
     if (!sandbox && !this.completed(pod, observed)) {
-      sandbox = await this.newSandbox(pod, observed, waiting);
-      if (!sandbox) {
+      const fresh = observed.sandboxes.length === 0 && observed.containers.size === 0 && (pod.spec?.initContainers ?? []).length === 0;
+      const made = await this.newSandbox(pod, observed, waiting, fresh);
+      if (!made) {
         await this.report(pod, await observePod(this.d.rt, uid), waiting, signal);
         return;
       }
+      sandbox = made.sandbox;
+      precreated = made.precreated;
       sandboxChanged = true;
-      observed = await observePod(this.d.rt, uid);
+      // A fresh pod had nothing in the runtime: what it has now is this sandbox (its precreated
+      // containers are started, and observed, below). Otherwise read again what the restart left.
+      observed = fresh ? { sandboxes: [sandbox], containers: new Map() } : await observePod(this.d.rt, uid);
     }
 
     let changed = false;
@@ -105,7 +114,7 @@ export class PodSyncer {
     }
     for (const c of initialized ? (pod.spec?.containers ?? []) : []) {
       if (signal.aborted) return;
-      if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting)) changed = true;
+      if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, false, precreated.get(c.name))) changed = true;
     }
     if (changed) observed = await observePod(this.d.rt, uid);
 
@@ -127,7 +136,18 @@ export class PodSyncer {
     });
   }
 
-  private async newSandbox(pod: Pod, observed: ObservedPod, waiting: Map<string, Waiting>): Promise<ContainerDetails | undefined> {
+  /**
+   * Creates and starts a new sandbox. With `fresh` (nothing of the pod in the runtime, no init
+   * containers), the app containers whose image is already here are created while the sandbox
+   * starts: the engine's sandbox start (network setup) is the slow step of a pod start, and the
+   * creates no longer wait behind it. Returns the running sandbox and those containers' ids.
+   */
+  private async newSandbox(
+    pod: Pod,
+    observed: ObservedPod,
+    waiting: Map<string, Waiting>,
+    fresh: boolean,
+  ): Promise<{ sandbox: ContainerDetails; precreated: Map<string, string> } | undefined> {
     const uid = pod.metadata?.uid ?? "";
     const old = observed.sandboxes[0];
     if (old) {
@@ -135,15 +155,22 @@ export class PodSyncer {
       this.d.events.event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
       await stopPod(this.d.rt, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
     }
+    let precreating: Promise<Map<string, string>> = Promise.resolve(new Map());
     try {
       await prepareVolumes(this.d.rt, pod, this.d.node.nodeName);
       await this.d.rt.ensureImage(this.d.node.podInfraImage, "IfNotPresent");
       const attempt = old ? attemptOf(old) + 1 : 0;
       const id = await this.d.rt.createContainer(sandboxConfig(pod, this.d.node, attempt));
+      if (fresh) precreating = this.precreate(pod, id);
       await this.d.rt.startContainer(id);
       for (const s of observed.sandboxes) await this.d.rt.removeContainer(s.id);
-      return await this.d.rt.inspectContainer(id);
+      const sandbox = await this.d.rt.inspectContainer(id);
+      if (!sandbox) throw new Error(`sandbox ${id.slice(0, 12)} vanished after its start`);
+      return { sandbox, precreated: await precreating };
     } catch (err) {
+      // Containers created beside a sandbox that did not start are of no use. A removal that fails
+      // is not this error's business: the next sync sees the container and replaces it.
+      for (const cid of (await precreating).values()) await this.d.rt.removeContainer(cid).catch(() => undefined);
       const reason = err instanceof PodConfigError ? err.reason : "FailedCreatePodSandBox";
       const message = err instanceof Error ? err.message : String(err);
       this.d.events.event(pod, "Warning", reason, message);
@@ -152,6 +179,31 @@ export class PodSyncer {
       this.d.requeue(podKey(pod), 5_000);
       return undefined;
     }
+  }
+
+  /**
+   * Creates the app containers of a fresh pod in the sandbox `sandboxId` (not yet running) when their
+   * image is already on the node and the pull policy does not ask for a pull; the others (and any
+   * create that fails) are left to syncContainer, which pulls, reports and retries as usual.
+   */
+  private async precreate(pod: Pod, sandboxId: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    await Promise.all(
+      (pod.spec?.containers ?? []).map(async (c) => {
+        if (pullPolicy(c) === "Always") return;
+        try {
+          await this.d.rt.ensureImage(c.image, "Never");
+          const id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandboxId, 0));
+          this.d.events.event(pod, "Normal", "Pulled", `Container image "${c.image}" already present on machine`);
+          this.d.events.event(pod, "Normal", "Created", `Created container ${c.name}`);
+          out.set(c.name, id);
+        } catch (err) {
+          // Absent image, invalid config …: syncContainer meets the same error and reports it.
+          this.d.log.debug({ pod: podKey(pod), container: c.name, err }, "container not created beside its sandbox");
+        }
+      }),
+    );
+    return out;
   }
 
   private killing(pod: Pod, name: string, why: string): void {
@@ -167,6 +219,7 @@ export class PodSyncer {
     sandboxChanged: boolean,
     waiting: Map<string, Waiting>,
     init = false,
+    precreatedId?: string,
   ): Promise<boolean> {
     const uid = pod.metadata?.uid ?? "";
     const bkey = `${uid}/${c.name}`;
@@ -215,20 +268,24 @@ export class PodSyncer {
       this.crash.next(bkey);
     }
 
-    if (!(await this.ensureImage(pod, c, waiting))) return killed;
-    const attempt = latest ? attemptOf(latest) + 1 : 0;
     let id: string;
-    try {
-      id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandbox.id, attempt));
-    } catch (err) {
-      const reason = err instanceof PodConfigError ? err.reason : "CreateContainerError";
-      const message = err instanceof Error ? err.message : String(err);
-      waiting.set(c.name, { reason, message });
-      this.d.events.event(pod, "Warning", "Failed", `Error: ${message}`);
-      this.d.requeue(podKey(pod), 10_000);
-      return killed;
+    if (precreatedId && !latest) {
+      id = precreatedId;
+    } else {
+      if (!(await this.ensureImage(pod, c, waiting))) return killed;
+      const attempt = latest ? attemptOf(latest) + 1 : 0;
+      try {
+        id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandbox.id, attempt));
+      } catch (err) {
+        const reason = err instanceof PodConfigError ? err.reason : "CreateContainerError";
+        const message = err instanceof Error ? err.message : String(err);
+        waiting.set(c.name, { reason, message });
+        this.d.events.event(pod, "Warning", "Failed", `Error: ${message}`);
+        this.d.requeue(podKey(pod), 10_000);
+        return killed;
+      }
+      this.d.events.event(pod, "Normal", "Created", `Created container ${c.name}`);
     }
-    this.d.events.event(pod, "Normal", "Created", `Created container ${c.name}`);
     try {
       await this.d.rt.startContainer(id);
       this.d.events.event(pod, "Normal", "Started", `Started container ${c.name}`);
