@@ -113,12 +113,13 @@ export async function clusterUp(paths: ClusterPaths, settings: ClusterSettings, 
     progress(`local cluster already running (supervisor pid ${state.supervisorPid})`);
   }
   const pending = new Map(clusterComponents(settings, paths).map((c) => [c.name, c]));
+  const nameWidth = Math.max(...[...pending.keys()].map((n) => n.length));
   const deadline = Date.now() + timeoutMs;
   while (pending.size > 0) {
     const checks = await Promise.all([...pending.values()].map(async (c) => [c, await isHealthy(c.healthUrl, 500)] as const));
     for (const [c, ok] of checks) {
       if (ok) {
-        progress(`  ✔ ${c.name.padEnd(12)} ready at ${c.address} (${secs()})`);
+        progress(`  ✔ ${c.name.padEnd(nameWidth)} ready at ${c.address} (${secs()})`);
         pending.delete(c.name);
       }
     }
