@@ -1,31 +1,9 @@
 // Runs the built mkctl binary as a user would, with its own MK_HOME and config.
-import { spawn } from "node:child_process";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { type RunResult, runMkctl } from "../harness/mkctl.js";
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-export const MKCTL = resolve(REPO, "kubectl", "dist", "main.js");
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export { MKCTL, REPO, type RunResult } from "../harness/mkctl.js";
 
 /** signal kills mkctl (a test whose time is up stops waiting for it). */
 export function mkctl(env: NodeJS.ProcessEnv, args: string[], stdin?: string, signal?: AbortSignal): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MKCTL, ...args], { env: { ...process.env, ...env }, cwd: REPO, signal });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
+  return runMkctl(args, { env, stdin, signal });
 }
