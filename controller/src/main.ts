@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { connect, tlsFromFiles } from "@mk/proto/client";
-import { serveHealth } from "@mk/proto/informer";
+import { leaderTimings, serveHealth } from "@mk/proto/informer";
 import { collectDefaultMetrics } from "prom-client";
 import { newLogger } from "./log.js";
 import { DEFAULT_CONCURRENCY, runControllerManager } from "./manager.js";
@@ -109,15 +109,7 @@ async function main(): Promise<number> {
         defaultUnreachableTolerationSeconds: positiveInt("default-unreachable-toleration-seconds", values["default-unreachable-toleration-seconds"]),
       },
       identity: values.identity,
-      leaderElection: values["leader-elect"]
-        ? {
-            identity: values.identity,
-            leaseDurationMs: leaseMs,
-            // client-go's proportions: 15 s lease, 10 s renew deadline, 2 s retry.
-            renewDeadlineMs: Math.round((leaseMs * 2) / 3),
-            retryPeriodMs: Math.max(100, Math.round(leaseMs / 7.5)),
-          }
-        : undefined,
+      leaderElection: values["leader-elect"] ? leaderTimings(values.identity, leaseMs) : undefined,
       onLeading: (l) => {
         leading = l;
         log.info({ leading: l, identity: values.identity }, "leadership changed");

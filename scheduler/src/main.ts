@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { connect, tlsFromFiles } from "@mk/proto/client";
-import { serveHealth } from "@mk/proto/informer";
+import { leaderTimings, serveHealth } from "@mk/proto/informer";
 import { pino } from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { newMetrics } from "./metrics.js";
@@ -66,15 +66,7 @@ async function main(): Promise<number> {
       logger: log,
       metrics,
       maxBindsInFlight: Number(values["max-binds-in-flight"]),
-      leaderElection: values["leader-elect"]
-        ? {
-            identity: values.identity,
-            leaseDurationMs: leaseMs,
-            // client-go's proportions: 15 s lease, 10 s renew deadline, 2 s retry.
-            renewDeadlineMs: Math.round((leaseMs * 2) / 3),
-            retryPeriodMs: Math.max(100, Math.round(leaseMs / 7.5)),
-          }
-        : undefined,
+      leaderElection: values["leader-elect"] ? leaderTimings(values.identity, leaseMs) : undefined,
       onLeading: (l) => {
         leading = l;
       },

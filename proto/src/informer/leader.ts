@@ -63,6 +63,19 @@ export interface LeaderElectorOptions {
   logger?: Logger;
 }
 
+/**
+ * A candidate's timings from its lease duration alone, in client-go's proportions (15 s lease,
+ * 10 s renew deadline, 2 s retry), for components whose only flag is --lease-duration.
+ */
+export function leaderTimings(identity: string, leaseDurationMs: number): { identity: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number } {
+  return {
+    identity,
+    leaseDurationMs,
+    renewDeadlineMs: Math.round((leaseDurationMs * 2) / 3),
+    retryPeriodMs: Math.max(100, Math.round(leaseDurationMs / 7.5)),
+  };
+}
+
 /** RFC 3339 with microseconds, as Kubernetes' MicroTime: 2025-01-02T03:04:05.678000Z. */
 export function microTime(d: Date): string {
   return d.toISOString().replace(/Z$/, "000Z");
