@@ -232,7 +232,8 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
   const cut = await mkctl(env, ["cluster", "node", "cut", victim]);
   assert.equal(cut.code, 0, cut.stderr);
   assert.equal(cut.stdout.trim(), `node/${victim} cut`);
-  // Measured from before mkctl started (an upper bound: the link goes down at the end of that run).
+  // The link goes down as that command's last step (lab/node.ts), so the time is measured from its
+  // return; mkctl's own start-up (seconds on a loaded machine) is not the cluster's reaction time.
   const cutReturnedAt = Date.now();
   const movedOver = (pods: Pod[]) => {
     const live = pods.filter((p) => !p.metadata.deletionTimestamp && p.spec.nodeName !== victim);
@@ -250,7 +251,7 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
   process.stderr.write(
     `lab: ${victim} cut; its ${evicted.size} pods running on the other nodes after ${(movedMs / 1000).toFixed(1)} s (${(afterReturnMs / 1000).toFixed(1)} s after \`cluster node cut\` returned)\n`,
   );
-  assert.ok(movedMs <= 30_000, `pods replaced after ${movedMs} ms (want ≤ 30 s)`);
+  assert.ok(afterReturnMs <= 30_000, `pods replaced ${afterReturnMs} ms after the link was cut (want ≤ 30 s)`);
   // Cut off, the node's engine still runs the old pods: nobody could tell it.
   const stale = await podUidsIn(sockets.get(victim) ?? "");
   assert.ok([...evicted].every((uid) => stale.has(uid)), "the cut node still has its old containers");
