@@ -27,18 +27,49 @@ export interface HubSubscriber {
 
 export interface WatchHubOptions {
   /**
-   * Events kept for watches that start in the past; default 2000. Each holds two decoded objects (after
-   * and before), so 10 000 pod events cost the server ~50 MB of heap; a watch from further back than
-   * the window still works, through an etcd watch of its own.
+   * Events kept for watches that start in the past; default 2000. The window keeps each event's
+   * encoded bytes only (a pod event ~1.3 KB; decoded, its two objects take ~7 KB of heap), copied out
+   * of the gRPC message that carried them; a watch from further back than the window still works,
+   * through an etcd watch of its own.
    */
   windowEvents?: number;
   onError?: (err: Error) => void;
 }
 
+/** A change as the window keeps it: the encoded objects, in buffers of their own. */
+interface WindowEntry {
+  revision: number;
+  kind: KindName;
+  namespace: string;
+  name: string;
+  type: "put" | "delete";
+  modRevision: string;
+  value: Uint8Array | undefined;
+  prevValue: Uint8Array | undefined;
+}
+
+/** What the window holds, for tests and diagnostics. */
+export interface WindowStats {
+  events: number;
+  /** The encoded objects' bytes. */
+  bytes: number;
+  /** The bytes of the distinct buffers behind them (equal to `bytes` when nothing else is retained). */
+  backingBytes: number;
+}
+
+/**
+ * A copy in an ArrayBuffer of its own. etcd's values arrive as views into the gRPC message, which
+ * for a small message is a slice of Node's shared 8 KB Buffer pool: one kept view would keep the
+ * whole slab (and the message's other bytes) alive.
+ */
+function own(b: Uint8Array | undefined): Uint8Array | undefined {
+  return b ? new Uint8Array(b) : undefined;
+}
+
 export class WatchHub {
   private readonly subscribers = new Map<KindName, Set<HubSubscriber>>();
   private readonly progressListeners = new Set<(revision: number) => void>();
-  private window: HubEvent[] = [];
+  private window: WindowEntry[] = [];
   private readonly windowEvents: number;
   private watch: RawWatch | undefined;
   private stopped = false;
@@ -75,12 +106,25 @@ export class WatchHub {
 
   private onEvents(events: RawEvent[], revision: number): void {
     for (const raw of events) {
-      const ev = this.decode(raw);
-      if (!ev) continue;
-      this.window.push(ev);
-      if (ev.revision > this.last) this.last = ev.revision;
-      const subs = this.subscribers.get(ev.kind);
-      if (subs) for (const s of subs) s.onEvent(ev);
+      const k = parseKey(raw.key);
+      if (!k) continue;
+      const entry: WindowEntry = {
+        revision: Number(raw.modRevision),
+        kind: k.kind,
+        namespace: k.namespace,
+        name: k.name,
+        type: raw.type,
+        modRevision: raw.modRevision,
+        value: own(raw.value),
+        prevValue: own(raw.prevValue),
+      };
+      this.window.push(entry);
+      if (entry.revision > this.last) this.last = entry.revision;
+      const subs = this.subscribers.get(entry.kind);
+      if (!subs || subs.size === 0) continue;
+      // Decoded once for every current watcher; the window keeps only the bytes.
+      const ev = this.eventOf(entry);
+      for (const s of subs) s.onEvent(ev);
     }
     if (this.window.length > this.windowEvents) {
       const drop = this.window.length - this.windowEvents;
@@ -91,29 +135,48 @@ export class WatchHub {
     for (const l of this.progressListeners) l(this.last);
   }
 
-  /** Decoding waits until a watcher asks: with nobody watching a kind its events cost nothing. */
-  private decode(raw: RawEvent): HubEvent | undefined {
-    const k = parseKey(raw.key);
-    if (!k) return undefined;
+  /**
+   * The event of a window entry, decoding each object on first use (watchers of a kind that never
+   * read it cost nothing). Made per delivery: the decoded objects live as long as the watchers'
+   * use of them, never in the window.
+   */
+  private eventOf(e: WindowEntry): HubEvent {
     const storage = this.storage;
     let object: AnyObject | undefined;
     let prev: AnyObject | undefined;
     return {
-      revision: Number(raw.modRevision),
-      kind: k.kind,
-      namespace: k.namespace,
-      name: k.name,
-      type: raw.type,
+      revision: e.revision,
+      kind: e.kind,
+      namespace: e.namespace,
+      name: e.name,
+      type: e.type,
       get object() {
-        if (object === undefined && raw.value) object = storage.decode(k.kind, raw.value, raw.modRevision);
+        if (object === undefined && e.value) object = storage.decode(e.kind, e.value, e.modRevision);
         return object;
       },
       get prev() {
         // A deleted object is reported with the delete's revision, as Kubernetes does.
-        if (prev === undefined && raw.prevValue) prev = storage.decode(k.kind, raw.prevValue, raw.type === "delete" ? raw.modRevision : "");
+        if (prev === undefined && e.prevValue) prev = storage.decode(e.kind, e.prevValue, e.type === "delete" ? e.modRevision : "");
         return prev;
       },
     };
+  }
+
+  windowStats(): WindowStats {
+    let bytes = 0;
+    let backingBytes = 0;
+    const seen = new Set<ArrayBufferLike>();
+    for (const e of this.window) {
+      for (const b of [e.value, e.prevValue]) {
+        if (!b) continue;
+        bytes += b.byteLength;
+        if (!seen.has(b.buffer)) {
+          seen.add(b.buffer);
+          backingBytes += b.buffer.byteLength;
+        }
+      }
+    }
+    return { events: this.window.length, bytes, backingBytes };
   }
 
   private onWatchError(err: Error): void {
@@ -144,8 +207,8 @@ export class WatchHub {
    */
   subscribe(kind: KindName, fromRevision: number, sub: HubSubscriber): (() => void) | undefined {
     if (fromRevision + 1 < this.coveredFrom) return undefined;
-    for (const ev of this.window) {
-      if (ev.kind === kind && ev.revision > fromRevision) sub.onEvent(ev);
+    for (const e of this.window) {
+      if (e.kind === kind && e.revision > fromRevision) sub.onEvent(this.eventOf(e));
     }
     let set = this.subscribers.get(kind);
     if (!set) {

@@ -164,3 +164,26 @@ test("a bad selector or kind fails the watch with a clear error", async () => {
   assert.equal(e.code, status.INVALID_ARGUMENT);
   assert.match(e.message, /"spec\.host" is not a known field selector/);
 });
+
+test("the hub's window keeps only the events' own bytes, replayed decoded on demand", async () => {
+  // A live watcher makes the hub decode every pod event as it fans it out.
+  const live = new AbortController();
+  const liveIt = cs.pods.watch({ labelSelector: "mem=1", resourceVersion: String(api.server.hub.lastRevision), signal: live.signal });
+  const from = String(api.server.hub.lastRevision);
+  for (let i = 0; i < 10; i++) await cs.pods.create(pod(`mem-${i}`, { labels: { mem: "1" } }));
+  await collect(liveIt, (e) => e.length >= 10);
+  live.abort();
+  const st = api.server.hub.windowStats();
+  assert.ok(st.events >= 10 && st.bytes > 0, JSON.stringify(st));
+  // No value keeps the gRPC message (or an 8 KB pool slab) it arrived in.
+  assert.equal(st.backingBytes, st.bytes, JSON.stringify(st));
+  // A watch from inside the window still gets every event, decoded from those bytes.
+  assert.ok(Number(from) + 1 >= api.server.hub.oldestCovered);
+  const ac = new AbortController();
+  const evs = await collect(cs.pods.watch({ labelSelector: "mem=1", resourceVersion: from, signal: ac.signal }), (e) => e.length >= 10);
+  ac.abort();
+  assert.deepEqual(
+    evs.map((e) => [e.type, e.object.metadata?.name]),
+    Array.from({ length: 10 }, (_, i) => ["ADDED", `mem-${i}`]),
+  );
+});
