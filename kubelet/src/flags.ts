@@ -5,11 +5,14 @@ import { parseArgs } from "node:util";
 import { isQuantity } from "@mk/proto";
 import type { KubeletOptions } from "./kubelet.js";
 import { resolveNodeIp } from "./node/host.js";
+import { clusterIdOf } from "./runtime/names.js";
 import { parseLabels, parseTaints } from "./node/registration.js";
 
 export const USAGE = `usage: mk-kubelet [flags]
   --server HOST:PORT            mk-apiserver (default 127.0.0.1:6443)
   --node-name NAME              this node's name (default: the hostname)
+  --cluster-id ID               labels every container and volume, so that clusters sharing a Docker
+                                engine never touch each other's (default: the --server address)
   --node-ip IP                  this node's address; required when the host has several
   --port N                      the node's gRPC server for logs and exec (default 10250; 0 picks one)
   --healthz-port N              /healthz and /metrics on the node IP (default 10248; -1: off)
@@ -45,6 +48,7 @@ export function parseFlags(args: string[]): KubeletFlags {
     options: {
       server: { type: "string", default: "127.0.0.1:6443" },
       "node-name": { type: "string" },
+      "cluster-id": { type: "string" },
       "node-ip": { type: "string" },
       port: { type: "string", default: "10250" },
       "healthz-port": { type: "string", default: "10248" },
@@ -75,6 +79,8 @@ export function parseFlags(args: string[]): KubeletFlags {
   }
   const nodeName = (v["node-name"] ?? hostname()).toLowerCase();
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(nodeName)) throw new Error(`--node-name ${JSON.stringify(nodeName)} is not a DNS subdomain`);
+  const clusterId = v["cluster-id"] ?? clusterIdOf(v.server);
+  if (clusterId === "") throw new Error("--cluster-id must not be empty");
   const tlsFiles = [v["tls-ca"], v["tls-cert"], v["tls-key"]];
   if (tlsFiles.some((f) => f) && !tlsFiles.every((f) => f)) throw new Error("--tls-ca, --tls-cert and --tls-key go together");
   const tls = v["tls-ca"] && v["tls-cert"] && v["tls-key"] ? { ca: readFileSync(v["tls-ca"]), cert: readFileSync(v["tls-cert"]), key: readFileSync(v["tls-key"]) } : undefined;
@@ -86,6 +92,7 @@ export function parseFlags(args: string[]): KubeletFlags {
     help: v.help,
     options: {
       nodeName,
+      clusterId,
       nodeIp: v.help ? "" : resolveNodeIp(v["node-ip"]),
       port: int("port", v.port, 0),
       healthzPort: int("healthz-port", v["healthz-port"], -1),

@@ -17,6 +17,8 @@ import type { Taint } from "@mk/proto";
 
 export interface KubeletOptions {
   nodeName: string;
+  /** Labels every container and volume (--cluster-id; by default the API server address). */
+  clusterId: string;
   nodeIp: string;
   /** gRPC port (Logs, Exec); 0 picks a free port. */
   port: number;
@@ -61,11 +63,11 @@ export class Kubelet {
       rt,
       api: clientPodApi(cs, o.nodeName),
       events,
-      node: { nodeName: o.nodeName, nodeIp: o.nodeIp, podInfraImage: o.podInfraImage, allowPrivileged: o.allowPrivileged },
+      node: { nodeName: o.nodeName, clusterId: o.clusterId, nodeIp: o.nodeIp, podInfraImage: o.podInfraImage, allowPrivileged: o.allowPrivileged },
       log,
       ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
     });
-    this.grpc = new KubeletGrpcServer(rt, this.pods.manager, log, o.tls);
+    this.grpc = new KubeletGrpcServer(rt, { nodeName: o.nodeName, clusterId: o.clusterId }, this.pods.manager, log, o.tls);
   }
 
   async start(): Promise<void> {

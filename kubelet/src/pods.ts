@@ -63,7 +63,7 @@ export class PodSide {
       api: o.api,
       rt: o.rt,
       syncer: this.syncer,
-      nodeName: o.node.nodeName,
+      scope: { nodeName: o.node.nodeName, clusterId: o.node.clusterId },
       log,
       ...(o.workers ? { workers: o.workers } : {}),
       ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),

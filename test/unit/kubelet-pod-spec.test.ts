@@ -9,7 +9,7 @@ import { containerName } from "@mk/kubelet/runtime/names.js";
 import { appContainerConfig, PodConfigError, pullPolicy, sandboxConfig } from "@mk/kubelet/runtime/pod-spec.js";
 import { emptyMeta, Pod } from "@mk/proto";
 
-const node = { nodeName: "n1", nodeIp: "10.0.0.5", podInfraImage: "mk/pause:1", allowPrivileged: false };
+const node = { nodeName: "n1", clusterId: "10.0.0.1:6443", nodeIp: "10.0.0.5", podInfraImage: "mk/pause:1", allowPrivileged: false };
 
 function pod(spec: object): Pod {
   return Pod.fromPartial({ metadata: emptyMeta({ name: "web", namespace: "prod", uid: "0123abcd-4567-89ef-0000-000000000000" }), spec });
@@ -23,6 +23,7 @@ test("names and labels", () => {
   assert.deepEqual(sb.network, { mode: "bridge", portBindings: [{ containerPort: 8080, protocol: "tcp", hostIp: "10.0.0.5", hostPort: 30080 }] });
   assert.equal(sb.labels["io.mk.pod.uid"], "0123abcd-4567-89ef-0000-000000000000");
   assert.equal(sb.labels["io.mk.node.name"], "n1");
+  assert.equal(sb.labels["io.mk.cluster"], "10.0.0.1:6443");
   assert.equal(sb.init, true);
 });
 

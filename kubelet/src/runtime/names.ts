@@ -7,6 +7,11 @@ export const LABEL_POD_NAME = "io.mk.pod.name";
 export const LABEL_POD_NAMESPACE = "io.mk.pod.namespace";
 export const LABEL_CONTAINER_NAME = "io.mk.container.name";
 export const LABEL_NODE_NAME = "io.mk.node.name";
+/**
+ * The cluster the kubelet belongs to (--cluster-id, by default its API server address): clusters
+ * sharing one engine, even with the same node names, never see each other's containers.
+ */
+export const LABEL_CLUSTER = "io.mk.cluster";
 /** 0 for the first instance, +1 for every restart: the restart count survives a kubelet restart. */
 export const LABEL_ATTEMPT = "io.mk.container.attempt";
 /** "sandbox" (pause) or "container". */
@@ -31,12 +36,35 @@ export function containerName(container: string, pod: PodIdentity, attempt: numb
   return `mk_${container}_${pod.name}_${pod.namespace}_${pod.uid.replace(/-/g, "").slice(0, 8)}_${attempt}`;
 }
 
-export function podLabels(pod: PodIdentity, nodeName: string): Record<string, string> {
+/** Whose containers these are: this node of this cluster. */
+export interface NodeScope {
+  nodeName: string;
+  clusterId: string;
+}
+
+/**
+ * The labels every container and emptyDir volume of this kubelet carries, and that every listing,
+ * filter and event subscription of the kubelet includes: nothing outside them is ever touched.
+ */
+export function scopeLabels(scope: NodeScope): Record<string, string> {
+  return { [LABEL_NODE_NAME]: scope.nodeName, [LABEL_CLUSTER]: scope.clusterId };
+}
+
+/** The default cluster id: the API server address as given, without scheme or trailing slash. */
+export function clusterIdOf(server: string): string {
+  return server
+    .trim()
+    .toLowerCase()
+    .replace(/^(https?|grpcs?):\/\//, "")
+    .replace(/\/+$/, "");
+}
+
+export function podLabels(pod: PodIdentity, scope: NodeScope): Record<string, string> {
   return {
     [LABEL_POD_UID]: pod.uid,
     [LABEL_POD_NAME]: pod.name,
     [LABEL_POD_NAMESPACE]: pod.namespace,
-    [LABEL_NODE_NAME]: nodeName,
+    ...scopeLabels(scope),
   };
 }
 

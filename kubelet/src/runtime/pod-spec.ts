@@ -13,13 +13,13 @@ import {
   LABEL_HASH,
   LABEL_TYPE,
   type PodIdentity,
+  type NodeScope,
   podLabels,
   SANDBOX_NAME,
 } from "./names.js";
 import type { ContainerConfig, Mount, PortBinding, SecurityConfig } from "./runtime.js";
 
-export interface NodeSettings {
-  nodeName: string;
+export interface NodeSettings extends NodeScope {
   nodeIp: string;
   podInfraImage: string;
   /** Whether privileged containers may run on this node (--allow-privileged). */
@@ -86,7 +86,7 @@ export function sandboxConfig(pod: Pod, node: NodeSettings, attempt: number): Co
     name: containerName(SANDBOX_NAME, id, attempt),
     image: node.podInfraImage,
     labels: {
-      ...podLabels(id, node.nodeName),
+      ...podLabels(id, node),
       [LABEL_CONTAINER_NAME]: SANDBOX_NAME,
       [LABEL_TYPE]: "sandbox",
       [LABEL_ATTEMPT]: String(attempt),
@@ -193,7 +193,7 @@ export function appContainerConfig(pod: Pod, c: Container, node: NodeSettings, s
     name: containerName(c.name, id, attempt),
     image: c.image,
     labels: {
-      ...podLabels(id, node.nodeName),
+      ...podLabels(id, node),
       [LABEL_CONTAINER_NAME]: c.name,
       [LABEL_TYPE]: "container",
       [LABEL_ATTEMPT]: String(attempt),

@@ -3,11 +3,11 @@
 // pods; hostPath is a bind mount, its directory or file made first for the *OrCreate types.
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import type { Pod } from "@mk/proto";
-import { LABEL_CLAIM, LABEL_NODE_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND } from "./names.js";
+import { LABEL_CLAIM, LABEL_CLUSTER, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND, type NodeScope, scopeLabels } from "./names.js";
 import { PodConfigError, planVolume, podIdentity } from "./pod-spec.js";
 import type { ContainerRuntime } from "./runtime.js";
 
-export async function prepareVolumes(rt: ContainerRuntime, pod: Pod, nodeName: string): Promise<void> {
+export async function prepareVolumes(rt: ContainerRuntime, pod: Pod, scope: NodeScope): Promise<void> {
   const id = podIdentity(pod);
   for (const v of pod.spec?.volumes ?? []) {
     const plan = planVolume(pod, v);
@@ -15,12 +15,18 @@ export async function prepareVolumes(rt: ContainerRuntime, pod: Pod, nodeName: s
       case "emptyDir":
         await rt.ensureVolume(
           plan.source,
-          { [LABEL_POD_UID]: id.uid, [LABEL_POD_NAMESPACE]: id.namespace, [LABEL_NODE_NAME]: nodeName, [LABEL_VOLUME_KIND]: "emptyDir" },
+          { [LABEL_POD_UID]: id.uid, [LABEL_POD_NAMESPACE]: id.namespace, ...scopeLabels(scope), [LABEL_VOLUME_KIND]: "emptyDir" },
           plan.memory ? { type: "tmpfs", device: "tmpfs" } : undefined,
         );
         break;
       case "claim":
-        await rt.ensureVolume(plan.source, { [LABEL_POD_NAMESPACE]: id.namespace, [LABEL_CLAIM]: v.persistentVolumeClaim?.claimName ?? "", [LABEL_VOLUME_KIND]: "claim" });
+        // Shared by the nodes of a cluster on one engine: labelled with the cluster, not a node.
+        await rt.ensureVolume(plan.source, {
+          [LABEL_POD_NAMESPACE]: id.namespace,
+          [LABEL_CLAIM]: v.persistentVolumeClaim?.claimName ?? "",
+          [LABEL_CLUSTER]: scope.clusterId,
+          [LABEL_VOLUME_KIND]: "claim",
+        });
         break;
       case "hostPath":
         await prepareHostPath(plan.name, plan.source, plan.hostPathType);
@@ -53,8 +59,8 @@ async function prepareHostPath(volume: string, path: string, type: string): Prom
 }
 
 /** Removes the pod's emptyDir volumes (claims stay). */
-export async function removePodVolumes(rt: ContainerRuntime, podUid: string): Promise<void> {
-  for (const v of await rt.listVolumes({ [LABEL_POD_UID]: podUid, [LABEL_VOLUME_KIND]: "emptyDir" })) {
+export async function removePodVolumes(rt: ContainerRuntime, podUid: string, scope: NodeScope): Promise<void> {
+  for (const v of await rt.listVolumes({ ...scopeLabels(scope), [LABEL_POD_UID]: podUid, [LABEL_VOLUME_KIND]: "emptyDir" })) {
     await rt.removeVolume(v.name);
   }
 }

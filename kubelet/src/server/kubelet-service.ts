@@ -6,7 +6,7 @@ import { type ExecOutput, type ExecRequest, KubeletService, type LogChunk, type 
 import { BadRequestError, NotFoundError, toServiceError } from "@mk/proto/client";
 import type { DeepReadonly } from "@mk/proto/informer";
 import type { Logger } from "pino";
-import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from "../runtime/names.js";
+import { LABEL_CONTAINER_NAME, LABEL_POD_UID, type NodeScope, scopeLabels } from "../runtime/names.js";
 import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
 import { attemptOf } from "../sync/observe.js";
 import { apiServerOnly } from "./client-identity.js";
@@ -24,13 +24,15 @@ export interface ServerTlsFiles {
 
 export class KubeletGrpcServer {
   private readonly rt: ContainerRuntime;
+  private readonly scope: NodeScope;
   private readonly pods: PodLookup;
   private readonly log: Logger;
   private server: Server | undefined;
   private readonly tls: ServerTlsFiles | undefined;
 
-  constructor(rt: ContainerRuntime, pods: PodLookup, log: Logger, tls?: ServerTlsFiles) {
+  constructor(rt: ContainerRuntime, scope: NodeScope, pods: PodLookup, log: Logger, tls?: ServerTlsFiles) {
     this.rt = rt;
+    this.scope = scope;
     this.pods = pods;
     this.log = log;
     this.tls = tls;
@@ -94,7 +96,7 @@ export class KubeletGrpcServer {
     } else if (!names.includes(name) && !(pod.spec?.initContainers ?? []).some((c) => c.name === name)) {
       throw new BadRequestError(`container ${name} is not valid for pod ${podName}`);
     }
-    const list = await this.rt.listContainers({ [LABEL_POD_UID]: pod.metadata?.uid ?? "", [LABEL_CONTAINER_NAME]: name });
+    const list = await this.rt.listContainers({ ...scopeLabels(this.scope), [LABEL_POD_UID]: pod.metadata?.uid ?? "", [LABEL_CONTAINER_NAME]: name });
     list.sort((a, b) => attemptOf(b) - attemptOf(a));
     return { name, list };
   }

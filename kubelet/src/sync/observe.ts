@@ -1,7 +1,7 @@
 // What the runtime holds for a pod, read from the containers' labels and state: its sandboxes and,
 // per spec container, every instance newest first. Everything the kubelet decides is derived from
 // this (and the pod), which is why a restarted kubelet adopts what runs instead of starting it twice.
-import { LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_POD_UID, LABEL_TYPE } from "../runtime/names.js";
+import { LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_POD_UID, LABEL_TYPE, type NodeScope, scopeLabels } from "../runtime/names.js";
 import type { ContainerDetails, ContainerRuntime } from "../runtime/runtime.js";
 
 export interface ObservedPod {
@@ -16,8 +16,8 @@ export function attemptOf(c: { labels: Record<string, string> }): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-export async function observePod(rt: ContainerRuntime, uid: string): Promise<ObservedPod> {
-  const list = await rt.listContainers({ [LABEL_POD_UID]: uid });
+export async function observePod(rt: ContainerRuntime, scope: NodeScope, uid: string): Promise<ObservedPod> {
+  const list = await rt.listContainers({ ...scopeLabels(scope), [LABEL_POD_UID]: uid });
   const details = await Promise.all(list.map((c) => rt.inspectContainer(c.id)));
   const out: ObservedPod = { sandboxes: [], containers: new Map() };
   for (const d of details) {

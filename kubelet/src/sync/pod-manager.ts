@@ -2,12 +2,13 @@
 // of pod keys (namespace/name), workers running PodSyncer.sync, and two more sources of keys: the
 // engine's container events (a container died: sync its pod now) and a periodic resync. Housekeeping
 // removes containers of pods that are no longer bound here (deleted, moved away while the node was
-// cut off, or from before a restart).
+// cut off, or from before a restart). All of it is confined to containers labelled with this node
+// and this cluster: another cluster on the same engine may have a node of the same name.
 import { setMaxListeners } from "node:events";
 import type { Pod } from "@mk/proto";
 import { cloneCached, type DeepReadonly, Informer, runWorkers, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "pino";
-import { LABEL_NODE_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND } from "../runtime/names.js";
+import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND, type NodeScope, scopeLabels } from "../runtime/names.js";
 import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
 import type { PodApi } from "./api.js";
 import { type PodSyncer, podKey } from "./pod-sync.js";
@@ -17,7 +18,8 @@ export interface PodManagerOptions {
   api: PodApi;
   rt: ContainerRuntime;
   syncer: PodSyncer;
-  nodeName: string;
+  /** This node of this cluster: everything listed, removed or watched carries its labels. */
+  scope: NodeScope;
   log: Logger;
   /** Pods synced in parallel; default 16. */
   workers?: number;
@@ -89,7 +91,7 @@ export class PodManager {
 
   /** Kills and removes the containers matching labels whose pod uid is not keepUid, pod by pod. */
   private async removeWhere(labels: Record<string, string>, keepUid: string | undefined): Promise<void> {
-    const all = await this.o.rt.listContainers({ ...labels, [LABEL_NODE_NAME]: this.o.nodeName });
+    const all = await this.o.rt.listContainers({ ...labels, ...scopeLabels(this.o.scope) });
     const byUid = new Map<string, ContainerSummary[]>();
     for (const c of all) {
       const uid = c.labels[LABEL_POD_UID] ?? "";
@@ -99,7 +101,7 @@ export class PodManager {
     await Promise.all(
       [...byUid].map(async ([uid, cs]) => {
         this.o.log.info({ podUid: uid, pod: `${cs[0]?.labels[LABEL_POD_NAMESPACE]}/${cs[0]?.labels[LABEL_POD_NAME]}` }, "removing containers of a pod no longer bound here");
-        await killAndRemovePod(this.o.rt, uid, { graceSeconds: recordedGrace(cs) });
+        await killAndRemovePod(this.o.rt, this.o.scope, uid, { graceSeconds: recordedGrace(cs) });
         this.o.syncer.forget(uid);
       }),
     );
@@ -108,7 +110,7 @@ export class PodManager {
   /** Removes the containers of every pod uid the cache does not hold. */
   async housekeeping(): Promise<void> {
     const uids = new Set(this.pods().map((p) => p.metadata?.uid ?? ""));
-    const all = await this.o.rt.listContainers({ [LABEL_NODE_NAME]: this.o.nodeName });
+    const all = await this.o.rt.listContainers(scopeLabels(this.o.scope));
     const orphans = new Map<string, ContainerSummary[]>();
     for (const c of all) {
       const uid = c.labels[LABEL_POD_UID] ?? "";
@@ -117,13 +119,13 @@ export class PodManager {
     await Promise.all(
       [...orphans].map(async ([uid, cs]) => {
         this.o.log.info({ podUid: uid, containers: cs.length }, "removing containers of a pod no longer bound here");
-        await killAndRemovePod(this.o.rt, uid, { graceSeconds: recordedGrace(cs) });
+        await killAndRemovePod(this.o.rt, this.o.scope, uid, { graceSeconds: recordedGrace(cs) });
         this.o.syncer.forget(uid);
       }),
     );
     // emptyDir volumes whose pod is gone and whose containers went earlier (a kubelet stopped between
     // removing the containers and the volumes).
-    for (const v of await this.o.rt.listVolumes({ [LABEL_NODE_NAME]: this.o.nodeName, [LABEL_VOLUME_KIND]: "emptyDir" })) {
+    for (const v of await this.o.rt.listVolumes({ ...scopeLabels(this.o.scope), [LABEL_VOLUME_KIND]: "emptyDir" })) {
       const uid = v.labels[LABEL_POD_UID] ?? "";
       if (!uids.has(uid) && !orphans.has(uid)) await this.o.rt.removeVolume(v.name);
     }
@@ -141,7 +143,7 @@ export class PodManager {
   private async watchRuntime(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        for await (const ev of this.o.rt.events({ [LABEL_NODE_NAME]: this.o.nodeName }, signal)) {
+        for await (const ev of this.o.rt.events(scopeLabels(this.o.scope), signal)) {
           if (ev.action === "die" || ev.action === "start" || ev.action === "oom" || ev.action === "destroy") {
             const ns = ev.labels[LABEL_POD_NAMESPACE];
             const name = ev.labels[LABEL_POD_NAME];

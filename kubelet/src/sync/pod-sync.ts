@@ -71,7 +71,7 @@ export class PodSyncer {
       await this.terminate(pod);
       return;
     }
-    let observed = await observePod(this.d.rt, uid);
+    let observed = await observePod(this.d.rt, this.d.node, uid);
     const waiting = new Map<string, Waiting>();
     this.waiting.set(uid, waiting);
 
@@ -91,7 +91,7 @@ export class PodSyncer {
       const fresh = observed.sandboxes.length === 0 && observed.containers.size === 0 && (pod.spec?.initContainers ?? []).length === 0;
       const made = await this.newSandbox(pod, observed, waiting, fresh);
       if (!made) {
-        await this.report(pod, await observePod(this.d.rt, uid), waiting, signal);
+        await this.report(pod, await observePod(this.d.rt, this.d.node, uid), waiting, signal);
         return;
       }
       sandbox = made.sandbox;
@@ -99,7 +99,7 @@ export class PodSyncer {
       sandboxChanged = true;
       // A fresh pod had nothing in the runtime: what it has now is this sandbox (its precreated
       // containers are started, and observed, below). Otherwise read again what the restart left.
-      observed = fresh ? { sandboxes: [sandbox], containers: new Map() } : await observePod(this.d.rt, uid);
+      observed = fresh ? { sandboxes: [sandbox], containers: new Map() } : await observePod(this.d.rt, this.d.node, uid);
     }
 
     let changed = false;
@@ -116,7 +116,7 @@ export class PodSyncer {
       if (signal.aborted) return;
       if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, false, precreated.get(c.name))) changed = true;
     }
-    if (changed) observed = await observePod(this.d.rt, uid);
+    if (changed) observed = await observePod(this.d.rt, this.d.node, uid);
 
     const host = pod.spec?.hostNetwork ? this.d.node.nodeIp : (sandbox?.ipAddress ?? "");
     const running = new Map<string, string>();
@@ -153,11 +153,11 @@ export class PodSyncer {
     if (old) {
       // The pod's network namespace is gone: its containers go with it and come back in the new one.
       this.d.events.event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
-      await stopPod(this.d.rt, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
+      await stopPod(this.d.rt, this.d.node, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
     }
     let precreating: Promise<Map<string, string>> = Promise.resolve(new Map());
     try {
-      await prepareVolumes(this.d.rt, pod, this.d.node.nodeName);
+      await prepareVolumes(this.d.rt, pod, this.d.node);
       await this.d.rt.ensureImage(this.d.node.podInfraImage, "IfNotPresent");
       const attempt = old ? attemptOf(old) + 1 : 0;
       const id = await this.d.rt.createContainer(sandboxConfig(pod, this.d.node, attempt));
@@ -361,7 +361,7 @@ export class PodSyncer {
   async terminate(pod: Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? "";
     this.d.probes.removePod(podKey(pod));
-    await killAndRemovePod(this.d.rt, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
+    await killAndRemovePod(this.d.rt, this.d.node, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
     this.forget(uid);
     await this.d.api.deleteNow(pod.metadata?.namespace || "default", pod.metadata?.name ?? "", uid);
   }

@@ -1,7 +1,7 @@
 // Stopping a pod: every app container at once with SIGTERM, SIGKILL after the grace period (the
 // engine's stop; an init process as PID 1 forwards the SIGTERM), then the sandbox, then removal of
 // the containers and of the pod's emptyDir volumes. Persistent claims stay.
-import { LABEL_CONTAINER_NAME, LABEL_GRACE, LABEL_POD_UID, LABEL_TYPE } from "../runtime/names.js";
+import { LABEL_CONTAINER_NAME, LABEL_GRACE, LABEL_POD_UID, LABEL_TYPE, type NodeScope, scopeLabels } from "../runtime/names.js";
 import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
 import { removePodVolumes } from "../runtime/volumes.js";
 
@@ -12,8 +12,8 @@ export interface KillOptions {
 }
 
 /** Stops everything of the pod (app containers first, then the sandbox) without removing anything. */
-export async function stopPod(rt: ContainerRuntime, uid: string, opts: KillOptions): Promise<ContainerSummary[]> {
-  const all = await rt.listContainers({ [LABEL_POD_UID]: uid });
+export async function stopPod(rt: ContainerRuntime, scope: NodeScope, uid: string, opts: KillOptions): Promise<ContainerSummary[]> {
+  const all = await rt.listContainers({ ...scopeLabels(scope), [LABEL_POD_UID]: uid });
   const apps = all.filter((c) => c.labels[LABEL_TYPE] !== "sandbox");
   const sandboxes = all.filter((c) => c.labels[LABEL_TYPE] === "sandbox");
   await Promise.all(
@@ -30,10 +30,10 @@ export async function stopPod(rt: ContainerRuntime, uid: string, opts: KillOptio
 }
 
 /** Stops and removes everything the runtime holds for the pod. */
-export async function killAndRemovePod(rt: ContainerRuntime, uid: string, opts: KillOptions): Promise<void> {
-  const all = await stopPod(rt, uid, opts);
+export async function killAndRemovePod(rt: ContainerRuntime, scope: NodeScope, uid: string, opts: KillOptions): Promise<void> {
+  const all = await stopPod(rt, scope, uid, opts);
   await Promise.all(all.map((c) => rt.removeContainer(c.id)));
-  await removePodVolumes(rt, uid);
+  await removePodVolumes(rt, uid, scope);
 }
 
 /** The grace period recorded on a pod's containers, for pods already gone from the API. */

@@ -30,6 +30,7 @@ before(async () => {
     new DockerRuntime(),
     {
       nodeName,
+      clusterId: api.address,
       nodeIp: NODE_IP,
       port: 0,
       healthzPort: 0,

@@ -25,7 +25,7 @@ before(async () => {
   kubelet = new Kubelet(
     cs,
     new DockerRuntime(),
-    { nodeName, nodeIp: "127.0.0.1", port: 0, healthzPort: -1, podInfraImage: PAUSE, allowPrivileged: false, leaseRenewMs: 2_000, labels: {}, taints: [], resyncMs: 2_000 },
+    { nodeName, clusterId: api.address, nodeIp: "127.0.0.1", port: 0, healthzPort: -1, podInfraImage: PAUSE, allowPrivileged: false, leaseRenewMs: 2_000, labels: {}, taints: [], resyncMs: 2_000 },
     pino({ level: process.env.MK_TEST_LOG ?? "silent" }),
   );
   await kubelet.start();

@@ -30,7 +30,7 @@ function startNode(api = new FakePodApi(), name = uniqueNode("loop"), backoff = 
     rt,
     api,
     events: api,
-    node: { nodeName: name, nodeIp: "127.0.0.1", podInfraImage: PAUSE, allowPrivileged: false },
+    node: { nodeName: name, clusterId: "pod-loop-test", nodeIp: "127.0.0.1", podInfraImage: PAUSE, allowPrivileged: false },
     log,
     resyncMs: 1_000,
     housekeepingMs: 1_000,

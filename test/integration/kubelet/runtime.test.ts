@@ -16,7 +16,7 @@ import { BUSYBOX, cleanupNode, eventually, freePort, inspect, makePod, PAUSE, un
 
 const rt = new DockerRuntime();
 const nodeName = uniqueNode("rt");
-const node: NodeSettings = { nodeName, nodeIp: "127.0.0.1", podInfraImage: PAUSE, allowPrivileged: false };
+const node: NodeSettings = { nodeName, clusterId: "runtime-test", nodeIp: "127.0.0.1", podInfraImage: PAUSE, allowPrivileged: false };
 const cleanups: (() => Promise<void>)[] = [];
 
 after(async () => {
@@ -63,7 +63,7 @@ test("a pod's sandbox and containers carry every setting of the spec", async () 
       },
     ].map((c) => ({ command: [], args: [], workingDir: "", ports: [], ...c })) as never,
   });
-  await prepareVolumes(rt, pod, nodeName);
+  await prepareVolumes(rt, pod, node);
   const pullEvents: string[] = [];
   for (const c of pod.spec?.containers ?? []) {
     const r = await rt.ensureImage(c.image, "IfNotPresent", (p) => pullEvents.push(p.status));
@@ -145,7 +145,7 @@ test("a pod's sandbox and containers carry every setting of the spec", async () 
   assert.equal(stopped?.running, false);
   assert.equal(stopped?.exitCode, 0);
   for (const id of [writerId, webId, sandboxId]) await rt.removeContainer(id);
-  await removePodVolumes(rt, pod.metadata?.uid ?? "");
+  await removePodVolumes(rt, pod.metadata?.uid ?? "", node);
   assert.equal((await rt.listVolumes({ [LABEL_POD_UID]: pod.metadata?.uid ?? "" })).length, 0);
   assert.equal(await rt.inspectContainer(webId), undefined);
   await rt.stopContainer(webId, 1); // gone: fine
@@ -185,7 +185,7 @@ test("hostNetwork pods and persistent claims", async () => {
   cleanups.push(async () => {
     await rt.removeVolume(volName);
   });
-  await prepareVolumes(rt, pod, nodeName);
+  await prepareVolumes(rt, pod, node);
   const sb = await rt.createContainer(sandboxConfig(pod, node, 0));
   const c = pod.spec?.containers[0];
   assert.ok(c);
@@ -197,7 +197,7 @@ test("hostNetwork pods and persistent claims", async () => {
   assert.equal(i.HostConfig.Mounts?.[0]?.Source, volName);
   await rt.removeContainer(id);
   await rt.removeContainer(sb);
-  await removePodVolumes(rt, pod.metadata?.uid ?? "");
+  await removePodVolumes(rt, pod.metadata?.uid ?? "", node);
   // The claim's volume outlives the pod.
   assert.equal((await rt.listVolumes({ "io.mk.volume.claim": `c-${nodeName}` })).length, 1);
 });

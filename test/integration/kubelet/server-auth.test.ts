@@ -35,7 +35,7 @@ before(async () => {
   foreign = { cert: join(dir, "foreign.crt"), key: join(dir, "foreign.key") };
   await issue(otherCa, foreign, { subject: "/O=system:masters/CN=kube-apiserver-kubelet-client", usage: "client" });
   // No pod is known: a call that gets through ends in NotFound from the handler itself.
-  server = new KubeletGrpcServer(new DockerRuntime(), { getPod: () => undefined }, pino({ level: "silent" }), {
+  server = new KubeletGrpcServer(new DockerRuntime(), { nodeName: "auth-1", clusterId: "server-auth-test" }, { getPod: () => undefined }, pino({ level: "silent" }), {
     ca: readFileSync(pki.ca.cert),
     cert: readFileSync(node.cert),
     key: readFileSync(node.key),
