@@ -116,7 +116,8 @@ test("pods and nodes print kubectl's STATUS; describe shows sections and events"
           name: "c",
           restartCount: 3,
           state: { waiting: { reason: "CrashLoopBackOff" } },
-          lastState: { terminated: { exitCode: 1, reason: "Error", finishedAt: new Date(Date.now() - 65_000).toISOString() } },
+          // 150.5 min ago prints "150m" for half a minute: mkctl may take seconds on a loaded machine.
+          lastState: { terminated: { exitCode: 1, reason: "Error", finishedAt: new Date(Date.now() - 9_030_000).toISOString() } },
         },
       ],
     },
@@ -124,7 +125,7 @@ test("pods and nodes print kubectl's STATUS; describe shows sections and events"
   await cs.pods.updateStatus(bound);
   const pods = await mkctl(["get", "pods", "-o", "wide"]);
   assert.match(pods.stdout, /^NAME     READY   STATUS             RESTARTS +AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n/);
-  assert.match(pods.stdout, /\ncrashy   0\/1     CrashLoopBackOff   3 \(6\ds ago\)   \d+s +172\.17\.0\.5   node-1   <none>           <none>\n$/);
+  assert.match(pods.stdout, /\ncrashy   0\/1     CrashLoopBackOff   3 \(150m ago\)   \d+s +172\.17\.0\.5   node-1   <none>           <none>\n$/);
 
   const rec = new EventRecorder(cs, { component: "kubelet", host: "node-1" });
   await rec.record("Pod", { apiVersion: "v1", kind: "Pod", metadata: bound.metadata }, "Warning", "BackOff", "Back-off restarting failed container c");

@@ -206,7 +206,7 @@ describe("kubelet with the API server", () => {
 
   test("a crash-looping container: CrashLoopBackOff and logs --previous", async () => {
     await cs.pods.create(onNode(makePod("crashy", { containers: [{ name: "c", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", "echo bye from $(hostname) attempt; exit 1"] }] as never })));
-    const p = await waitPod("crashy", "CrashLoopBackOff", (x) => x.status?.containerStatuses[0]?.state?.waiting?.reason === "CrashLoopBackOff", 40_000);
+    const p = await waitPod("crashy", "CrashLoopBackOff", (x) => x.status?.containerStatuses[0]?.state?.waiting?.reason === "CrashLoopBackOff", 90_000);
     const cst = p.status?.containerStatuses[0];
     assert.ok((cst?.restartCount ?? 0) >= 1);
     assert.equal(cst?.lastState?.terminated?.exitCode, 1);

@@ -119,7 +119,8 @@ describe("pod loop", () => {
         if (c?.state?.waiting?.reason) seen.add(c.state.waiting.reason);
         return (c?.restartCount ?? 0) >= 3 && seen.has("CrashLoopBackOff");
       },
-      40_000,
+      // 7 s of back-off plus four container starts, each seconds long on a loaded machine.
+      90_000,
     );
     const c = cstatus(p, "c");
     assert.equal(c?.lastState?.terminated?.exitCode, 1);
