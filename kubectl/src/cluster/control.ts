@@ -207,7 +207,8 @@ export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boo
   }
   const rows = await Promise.all(
     state.components.map(async (c) => {
-      let health = c.pid && isAlive(c.pid) ? ((await isHealthy(c.healthUrl)) ? "healthy" : "unhealthy") : c.held ? "stopped" : "down";
+      // 3 s: etcd's /health on a loaded machine can take more than a second to answer.
+      let health = c.pid && isAlive(c.pid) ? ((await isHealthy(c.healthUrl, 3000)) ? "healthy" : "unhealthy") : c.held ? "stopped" : "down";
       if (cut.has(c.name)) health += " (link cut)";
       return { name: c.name, pid: c.pid, address: c.address, health, restarts: c.restarts, log: c.logFile };
     }),
