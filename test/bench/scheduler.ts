@@ -22,6 +22,7 @@ import { startNativeEtcd } from "../harness/etcd-native.js";
 import { FakeKubelet, nodeObject, simulatedNodes } from "../harness/fake-kubelet.js";
 import { NodeInfo, podInfoOf } from "@mk/scheduler/framework/index";
 import { schedulePod } from "@mk/scheduler/pipeline";
+import { NODE_FLAGS } from "@mk/kubectl/cluster/components.js";
 
 const { values } = parseArgs({
   options: {
@@ -148,7 +149,8 @@ async function main(): Promise<void> {
     procs.push(
       spawn(
         process.execPath,
-        [resolve(root, "apiserver/dist/main.js"), "--etcd-servers", etcd.endpoint, "--listen", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${apiHttp}`, "--log-level", "warn"],
+        // Node's flags as `mkctl cluster up` gives them (an 8 MB young generation).
+        [...(NODE_FLAGS.apiserver ?? []), resolve(root, "apiserver/dist/main.js"), "--etcd-servers", etcd.endpoint, "--listen", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${apiHttp}`, "--log-level", "warn"],
         { stdio: ["ignore", "inherit", "inherit"] },
       ),
     );
