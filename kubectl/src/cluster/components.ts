@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kubeletComponent } from "./kubelet-spec.js";
 import { labNodeComponents } from "./lab/components.js";
 import { LAB_CONTROLLER_ARGS } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
@@ -191,29 +192,7 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
   if (kubelet && s.isolated) {
     specs.push(...labNodeComponents(s, paths, server, kubelet));
   } else if (kubelet) {
-    for (let i = 1; i <= s.nodes; i++) {
-      const node = nodeOf(s, i);
-      specs.push({
-        name: node.name,
-        command: kubelet.command,
-        args: [
-          ...kubelet.args,
-          "--server",
-          server,
-          "--node-name",
-          node.name,
-          "--node-ip",
-          node.ip,
-          "--port",
-          String(s.kubeletPort),
-          "--healthz-port",
-          String(s.kubeletHealthzPort),
-        ],
-        address: `${node.ip}:${s.kubeletPort}`,
-        healthUrl: `http://${node.ip}:${s.kubeletHealthzPort}/healthz`,
-        logFile: join(paths.logs, `kubelet-${node.name}.log`),
-      });
-    }
+    for (let i = 1; i <= s.nodes; i++) specs.push(kubeletComponent(s, paths, server, kubelet, nodeOf(s, i)));
   }
   return s.tls ? secureComponents(specs, s, paths) : specs;
 }

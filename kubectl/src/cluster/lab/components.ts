@@ -4,6 +4,7 @@
 // dockerd's or the kubelet's own.
 import { join } from "node:path";
 import type { ClusterSettings, ComponentSpec } from "../components.js";
+import { kubeletComponent } from "../kubelet-spec.js";
 import type { ClusterPaths } from "../paths.js";
 import { registryAddress } from "../registry.js";
 import { dockerdArgs, loadImages, prepareDockerd, unixHealthUrl, waitDockerd } from "./docker.js";
@@ -32,31 +33,11 @@ export function labNodeComponents(
       netns: node.netns,
       prepare: (signal) => prepareDockerd(node, signal, registryAddress(s)),
     });
+    const spec = kubeletComponent(s, paths, server, kubelet, node, ["--lease-renew", String(LAB_LEASE_RENEW_SECONDS), "--docker-socket", node.dockerSocket]);
     specs.push({
-      name: node.name,
+      ...spec,
       command: "nsenter",
-      args: [
-        net,
-        kubelet.command,
-        ...kubelet.args,
-        "--server",
-        server,
-        "--node-name",
-        node.name,
-        "--node-ip",
-        node.ip,
-        "--port",
-        String(s.kubeletPort),
-        "--healthz-port",
-        String(s.kubeletHealthzPort),
-        "--lease-renew",
-        String(LAB_LEASE_RENEW_SECONDS),
-        "--docker-socket",
-        node.dockerSocket,
-      ],
-      address: `${node.ip}:${s.kubeletPort}`,
-      healthUrl: `http://${node.ip}:${s.kubeletHealthzPort}/healthz`,
-      logFile: join(paths.logs, `kubelet-${node.name}.log`),
+      args: [net, spec.command, ...spec.args],
       netns: node.netns,
       // The kubelet needs its node's engine, with the offline images in it, before it starts pods.
       prepare: async (signal) => {
