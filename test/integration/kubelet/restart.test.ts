@@ -8,7 +8,8 @@ import { type Clientset, connect } from "@mk/proto/client";
 import { LABEL_NODE_NAME } from "@mk/kubelet/runtime/names.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { containersByLabel } from "../../harness/docker.js";
-import { BUSYBOX, cleanupNode, eventually, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 const MAIN = fileURLToPath(new URL("../../../../kubelet/dist/main.js", import.meta.url));
 const nodeName = uniqueNode("rs");
