@@ -46,11 +46,32 @@ test("creates exactly spec.replicas pods with generateName and a controller refe
   assert.equal(seen.size, 3, `pods created: ${[...seen].join(",")}`);
 });
 
-test("scale up and down through the Scale subresource; deletion order takes not-ready pods first", async () => {
+test("scale up and down through the Scale subresource; a scale-down deletes the not-ready pods first", async () => {
   await env.client.updateScale("ReplicaSet", "default", "web", 5);
   await eventually("5 ready", async () => (await env.client.replicaSets.get("web", "default")).status?.readyReplicas === 5);
+  // Three of the five stop being ready (a failing readiness probe); the two ready ones must stay.
+  const names = (await live("web")).map((p) => p.metadata?.name ?? "").sort();
+  assert.equal(names.length, 5);
+  const unready = names.slice(1, 4);
+  for (const name of unready) await env.kubelet.markNotReady("default", name);
+  await eventually("status: 2 of 5 ready", async () => (await env.client.replicaSets.get("web", "default")).status?.readyReplicas === 2);
+
+  // Every pod the controller deletes, from now on: a deletionTimestamp, or gone at once.
+  const ac = new AbortController();
+  const deleted = new Set<string>();
+  const from = (await env.client.pods.list({ namespace: "default", labelSelector: "app=web" })).resourceVersion;
+  const watching = (async () => {
+    for await (const ev of env.client.pods.watch({ namespace: "default", labelSelector: "app=web", resourceVersion: from, signal: ac.signal })) {
+      if (ev.type === "DELETED" || ev.object.metadata?.deletionTimestamp) deleted.add(ev.object.metadata?.name ?? "");
+    }
+  })();
   await env.client.updateScale("ReplicaSet", "default", "web", 2);
   await eventually("2 live pods and status 2", async () => (await live("web")).length === 2 && (await env.client.replicaSets.get("web", "default")).status?.replicas === 2);
+  const left = (await live("web")).map((p) => p.metadata?.name ?? "").sort();
+  ac.abort();
+  await watching;
+  assert.deepEqual([...deleted].sort(), unready, "exactly the three not-ready pods were deleted");
+  assert.deepEqual(left, [names[0], names[4]], "the ready pods stay");
 });
 
 test("terminating pods do not count: a deleted pod is replaced at once", async () => {
