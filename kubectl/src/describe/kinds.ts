@@ -1,8 +1,7 @@
 // One describer per kind, each printing kubectl's sections in kubectl's order.
 import { type Deployment, type Event, type Lease, type Namespace, type Node, type ObjectMeta, type OwnerReference, type Pod, type ReplicaSet, REVISION_ANNOTATION } from "@mk/proto";
 import type { Clientset } from "@mk/proto/client";
-import { since } from "../printers/age.js";
-import { formatSelector, nodeRoles } from "../printers/columns.js";
+import { formatSelector, nodeRoles, since } from "@mk/proto/api";
 import { describeContainers, describePodTemplate, describeVolumes } from "./containers.js";
 import { describeEvents, describeTime, labelsMultiline, PrefixWriter } from "./writer.js";
 

@@ -1,7 +1,7 @@
 // kubectl's describe layout: lines written with a nesting level (two spaces each) and tabs between
 // label and value, aligned at the end by one tabwriter (padding 2) over the whole text.
 import type { Event } from "@mk/proto";
-import { since } from "../printers/age.js";
+import { since } from "@mk/proto/api";
 import { DESCRIBE_TABS, formatTabs } from "../printers/tabwriter.js";
 
 export class PrefixWriter {

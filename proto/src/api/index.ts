@@ -7,3 +7,4 @@ export * from "./taints.js";
 export * from "./annotations.js";
 export * from "./core/index.js";
 export * from "./apps/index.js";
+export * from "./printers/index.js";
