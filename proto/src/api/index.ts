@@ -8,3 +8,5 @@ export * from "./annotations.js";
 export * from "./core/index.js";
 export * from "./apps/index.js";
 export * from "./printers/index.js";
+export * from "./json.js";
+export * from "./schema.js";
