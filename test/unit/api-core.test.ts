@@ -10,6 +10,7 @@ test("imagePullPolicy default: Always for :latest or no tag, IfNotPresent for a 
   assert.equal(defaultPullPolicy("127.0.0.1:5000/mk/web:v1"), "IfNotPresent");
   assert.equal(defaultPullPolicy("mk/web@sha256:0123"), "IfNotPresent");
   assert.equal(imageTag("127.0.0.1:5000/mk/web:v2"), "v2");
+  assert.equal(imageTag("mk/web@sha256:0123"), "@", "a digest is not a tag");
 });
 
 test("a container's own pull policy wins when it is one of the three", () => {
