@@ -29,6 +29,8 @@ export interface ObjectStore<T> {
   byIndex(name: string, value: string): DeepReadonly<T>[];
   /** Adds an indexer; existing objects are indexed at once. Throws if the name is taken. */
   addIndexer(name: string, fn: IndexFunc<T>): void;
+  /** Whether an indexer of that name exists (informers are shared: a second controller may add it). */
+  hasIndexer(name: string): boolean;
   readonly size: number;
 }
 
@@ -78,6 +80,10 @@ export class Store<T extends HasMeta> implements ObjectStore<T> {
     const index = new Map<string, Set<string>>();
     this.indices.set(name, index);
     for (const [key, obj] of this.items) addToIndex(index, fn(obj), key);
+  }
+
+  hasIndexer(name: string): boolean {
+    return this.indexers.has(name);
   }
 
   /** Inserts or replaces; returns the previous object. */
