@@ -144,9 +144,10 @@ export class GarbageCollector {
 
   /** Is the owner in the cache? Owners of kinds not watched here count as present: not ours to judge. */
   private ownerInCache(ref: DeepReadonly<OwnerReference>, dependentNamespace: string): boolean {
-    const inf = isKindName(ref.kind) ? this.monitors.get(ref.kind) : undefined;
-    if (!inf) return true;
-    const namespaced = KINDS[ref.kind as KindName].namespaced;
+    const kind = ref.kind;
+    const inf = isKindName(kind) ? this.monitors.get(kind) : undefined;
+    if (!inf || !isKindName(kind)) return true;
+    const namespaced = KINDS[kind].namespaced;
     if (namespaced && !dependentNamespace) return true; // invalid reference: ownerState leaves it alone
     return inf.store.get(namespaced ? `${dependentNamespace}/${ref.name}` : ref.name)?.metadata?.uid === ref.uid;
   }
@@ -163,12 +164,11 @@ export class GarbageCollector {
   async sync(item: string): Promise<void> {
     const colon = item.indexOf(":");
     const kind = item.slice(0, colon);
-    const inf = isKindName(kind) ? this.monitors.get(kind) : undefined;
-    if (!inf || !isKindName(kind)) {
+    if (!isKindName(kind) || !this.monitors.has(kind)) {
       this.log.warn({ item }, "unknown work item dropped");
       return;
     }
-    const m = inf.store.get(item.slice(colon + 1))?.metadata;
+    const m = this.monitors.get(kind)?.store.get(item.slice(colon + 1))?.metadata;
     if (!m) return; // gone: its delete event queued its dependents and owners
     if (m.deletionTimestamp) {
       if (m.finalizers.includes(ORPHAN_FINALIZER)) return this.orphanDependents(kind, m);
