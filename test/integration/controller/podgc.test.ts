@@ -8,7 +8,7 @@ import { NotFoundError } from "@mk/proto/client";
 import { type ControllerEnv, startEnv, waitFor } from "./env.js";
 import { orphanPod } from "./objects.js";
 
-const QUARANTINE_MS = 3_000;
+const QUARANTINE_MS = 5_000;
 
 let env: ControllerEnv;
 before(async () => {
@@ -32,13 +32,13 @@ test("a pod bound to a node that does not exist is force-deleted after the quara
   await boundPod("ghost-pod", "ghost");
   await sleep(QUARANTINE_MS / 2);
   assert.ok(await getPod("ghost-pod"), "still there halfway through the quarantine");
-  await waitFor("pod gone", async () => !(await getPod("ghost-pod")), 15_000);
+  await waitFor("pod gone", async () => !(await getPod("ghost-pod")), 30_000);
   assert.ok(Date.now() - t0 >= QUARANTINE_MS, `deleted after ${Date.now() - t0} ms, before the ${QUARANTINE_MS} ms quarantine ended`);
 });
 
 test("a node that registers during the quarantine keeps its pods", async () => {
   await boundPod("late-pod", "late");
-  await sleep(QUARANTINE_MS / 3);
+  await sleep(1_000); // the pod GC has seen the pod, and no node for it
   await env.client.nodes.create(Node.fromPartial({ metadata: emptyMeta({ name: "late" }) }));
   await sleep(QUARANTINE_MS + 2_000);
   const p = await getPod("late-pod");
@@ -53,13 +53,13 @@ test("pods of a deleted node go, the one waiting for its kubelet's graceful dele
   await waitFor("pods Running", async () => {
     const phases = await Promise.all(["doomed-running", "doomed-terminating", "bystander"].map(async (n) => (await getPod(n))?.status?.phase));
     return phases.every((ph) => ph === "Running");
-  });
+  }, 30_000);
   // The node's kubelet dies: a graceful deletion there never finishes.
   env.kubelet.silence("fake-1");
   await env.client.pods.delete("doomed-terminating", "default");
   assert.ok((await getPod("doomed-terminating"))?.metadata?.deletionTimestamp, "waits for its kubelet");
   await env.client.nodes.delete("fake-1");
-  await waitFor("both pods of fake-1 gone", async () => !(await getPod("doomed-running")) && !(await getPod("doomed-terminating")), 15_000);
+  await waitFor("both pods of fake-1 gone", async () => !(await getPod("doomed-running")) && !(await getPod("doomed-terminating")), 30_000);
   const b = await getPod("bystander");
   assert.equal(b?.metadata?.deletionTimestamp, "", "a pod of a node that exists stays");
 });
