@@ -4,11 +4,12 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { type ClusterSettings, DEFAULT_SETTINGS, clusterComponents } from "./components.js";
+import { clusterComponents } from "./components.js";
 import { labLayout } from "./lab/layout.js";
 import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from "./lab/network.js";
 import type { ClusterPaths } from "./paths.js";
 import { initLocalPki } from "./secure.js";
+import { type ClusterSettings, DEFAULT_SETTINGS } from "./settings.js";
 import { isAlive, isHealthy, readState } from "./state.js";
 
 export type Progress = (line: string) => void;
