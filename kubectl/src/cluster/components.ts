@@ -43,6 +43,7 @@ function apiserverComponent(bin: Binary, m: ApiServerMember, t: Topology, paths:
       ...bin.args,
       ...["--etcd-servers", t.etcd.map((e) => etcdClientUrl(e, tls)).join(",")],
       ...["--listen", `${m.host}:${m.port}`, "--advertise-address", m.host, "--http-listen", `${m.host}:${m.httpPort}`],
+      ...m.args,
       ...(tls ? apiserverTlsArgs(tls) : []),
     ],
     address: `${m.host}:${m.port}`,
@@ -70,8 +71,11 @@ function role<M>(binary: string, members: M[], build: (bin: Binary, m: M) => Com
 }
 
 export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): ComponentSpec[] {
-  const t = clusterTopology(s, paths);
-  const tls: Tls = s.tls ? pkiPaths(paths.pki) : undefined;
+  return assemble(clusterTopology(s, paths), paths, s.tls ? pkiPaths(paths.pki) : undefined);
+}
+
+/** The specs of a topology's members, in start order; with tls, each with its certificates. */
+export function assemble(t: Topology, paths: ClusterPaths, tls: Tls): ComponentSpec[] {
   const registry = registryComponent(t.registry, paths);
   return [
     ...t.etcd.map((m) => etcdComponent(m, t, paths, tls)),

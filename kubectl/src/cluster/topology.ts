@@ -34,6 +34,8 @@ export interface ApiServerMember {
   port: number;
   /** Plain-HTTP /readyz and /metrics. */
   httpPort: number;
+  /** Flags of this member beyond those of its role. */
+  args: string[];
 }
 
 /** A client of the API with a health endpoint of its own: a scheduler or a controller manager. */
@@ -96,7 +98,7 @@ export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topolo
         dataDir: "etcd",
       },
     ],
-    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort }],
+    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: [] }],
     server: `${s.host}:${s.apiPort}`,
     schedulers: [{ component: "scheduler", listen: `${s.host}:${s.schedulerHttpPort}`, args: [] }],
     controllerManagers: [{ component: "controller-manager", listen: `${s.host}:${s.controllerHttpPort}`, args: lab ? [...LAB_CONTROLLER_ARGS] : [] }],
