@@ -2,11 +2,13 @@
 // to the API server (checked with a short TCP dial first, so an unreachable server fails in a
 // second with kubectl's "Unable to connect to the server" line), and stdout/stderr.
 import { connect as dial } from "node:net";
+import { connectivityState } from "@grpc/grpc-js";
 import type { Command } from "commander";
 import { connect } from "@mk/proto/client";
 import type { Clientset } from "@mk/proto/client";
 import { type ResolvedConnection, resolveConnection } from "./config.js";
-import { CliError, toCliError, unreachable } from "./errors.js";
+import { DurationError, parseDurationFlag } from "./duration.js";
+import { CliError, notAnApiServer, toCliError, unreachable } from "./errors.js";
 
 export interface GlobalOptions {
   server?: string;
@@ -16,13 +18,14 @@ export interface GlobalOptions {
   requestTimeout?: string;
 }
 
-/** kubectl's --request-timeout: "0" (none), "30", "5s", "1m", "250ms". */
+/** A duration flag's value in milliseconds (Go's syntax, a bare number is seconds; see duration.ts). */
 export function parseDuration(value: string, flag = "--request-timeout"): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new CliError(`invalid argument "${value}" for "${flag}" flag: time: invalid duration "${value}"`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  return Math.round(n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000));
+  try {
+    return parseDurationFlag(value);
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
+    throw new CliError(`invalid argument "${value}" for "${flag}" flag: ${err.message}`);
+  }
 }
 
 export function splitHostPort(server: string): { host: string; port: number } {
@@ -51,6 +54,26 @@ function probe(server: string, timeoutMs: number): Promise<void> {
       clearTimeout(timer);
       reject(unreachable(server, err.message, err));
     });
+  });
+}
+
+/**
+ * Waits until the gRPC channel is READY. The TCP dial has succeeded already, so a channel that fails
+ * now failed its TLS or HTTP/2 handshake: whatever listens there is not an mk API server (or wants
+ * the other transport). One that neither succeeds nor fails in time is silent. Either way mkctl
+ * prints one line, instead of the first call's grpc-js diagnostics.
+ */
+function channelReady(cs: Clientset, server: string, tls: boolean, timeoutMs: number): Promise<void> {
+  const channel = cs.raw.getChannel();
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const state = channel.getConnectivityState(true);
+      if (state === connectivityState.READY) resolve();
+      else if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) reject(notAnApiServer(server, tls));
+      else channel.watchConnectivityState(state, deadline, (err) => (err ? reject(unreachable(server, "i/o timeout")) : check()));
+    };
+    check();
   });
 }
 
@@ -90,15 +113,18 @@ export class Cli {
   async client(): Promise<Clientset> {
     if (this.clientset) return this.clientset;
     const conn = this.connection;
-    await probe(conn.server, Math.min(DIAL_TIMEOUT_MS, this.timeoutMs));
-    this.clientset = connect({
+    const dialMs = Math.min(DIAL_TIMEOUT_MS, this.timeoutMs);
+    await probe(conn.server, dialMs);
+    const cs = connect({
       server: conn.server,
       ...(conn.tls ? { tls: conn.tls } : {}),
       timeoutMs: this.timeoutMs,
       retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 500 },
       userAgent: "mkctl",
     });
-    return this.clientset;
+    this.clientset = cs;
+    await channelReady(cs, conn.server, Boolean(conn.tls), dialMs);
+    return cs;
   }
 
   out(text: string): void {

@@ -207,11 +207,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
   return cluster;
 }
 
-/** Registers `mkctl cluster`; once the cluster is Ready, mkctl's config points at it (context mk-local). */
-export function register(program: Command): void {
-  program.addCommand(
-    clusterCommand({
-      onReady: (server, tls) => writeContext({ name: "mk-local", server, ...(tls ? { certificateAuthority: tls.ca, clientCertificate: tls.cert, clientKey: tls.key } : {}) }),
-    }),
-  );
+/** Once the local cluster is Ready, mkctl's config points at it (context mk-local). */
+export function onReadyWriteContext(server: string, tls?: { ca: string; cert: string; key: string }): void {
+  writeContext({ name: "mk-local", server, ...(tls ? { certificateAuthority: tls.ca, clientCertificate: tls.cert, clientKey: tls.key } : {}) });
 }

@@ -134,14 +134,8 @@ if [[ "$funcstack[1]" == "_mkctl" ]]; then _mkctl "$@"; else compdef _mkctl mkct
 `;
 }
 
-export function register(program: Command): void {
-  program
-    .command("completion")
-    .description("Output shell completion code for bash or zsh")
-    .argument("<shell>", "bash or zsh")
-    .action((shell: string) => {
-      if (shell === "bash") process.stdout.write(bashCompletion(program));
-      else if (shell === "zsh") process.stdout.write(zshCompletion(program));
-      else throw new CliError(`Unsupported shell type "${shell}".`);
-    });
+export function completion(program: Command, shell: string): void {
+  if (shell === "bash") process.stdout.write(bashCompletion(program));
+  else if (shell === "zsh") process.stdout.write(zshCompletion(program));
+  else throw new CliError(`Unsupported shell type "${shell}".`);
 }
