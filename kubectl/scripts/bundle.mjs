@@ -1,24 +1,30 @@
-// Bundles mkctl (kubectl/dist/mkctl.js, as tsc compiled it, with @mk/proto, commander, yaml and
-// grpc-js) into one file, kubectl/dist/bundle/mkctl.js, which dist/main.js runs. Node then reads
-// one file instead of ~250, and its compile cache (enabled in main.js) keeps that file's code.
-// The bundle sits one folder below dist/, where the compiled modules it replaces sit
-// (dist/cluster/*.js), so their paths relative to import.meta.url (the other components'
-// dist/main.js, deploy/images, ../main.js for the supervisor) still lead to the same files.
-// Dynamic import() stays lazy inside the bundle: a command's code runs only when it is used.
-import { build } from "esbuild";
+// Bundles mkctl (kubectl/dist/mkctl.js as tsc compiled it, with @mk/proto, commander, yaml and
+// grpc-js) into kubectl/dist/bundle/, which dist/main.js runs: an entry of ~20 KB (commander, the
+// command table, the flag parser) and chunks that each command's import() loads when it runs.
+// Node then reads a handful of files instead of ~250, and its compile cache (enabled in main.js)
+// keeps each one's code. One single file would be smaller to describe but slower: `mkctl --help`
+// would read and compile 2 MB (grpc-js, the generated code) to print a page of text (BENCHMARKS.md).
+// The chunks sit one folder below dist/, where the compiled modules they replace sit
+// (dist/cluster/*.js), so paths relative to import.meta.url (the other components' dist/main.js,
+// deploy/images, ../main.js for the supervisor) still lead to the same files.
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+// Chunk names carry a content hash: clear the old ones rather than let them pile up.
+rmSync(`${root}/dist/bundle`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
   entryPoints: ["dist/mkctl.js"],
-  outfile: "dist/bundle/mkctl.js",
+  outdir: "dist/bundle",
   bundle: true,
+  splitting: true,
   platform: "node",
   format: "esm",
   target: "node22",
   // grpc-js and other CommonJS packages call require() for Node's own modules; an ES module has no
-  // require, so the bundle makes one.
+  // require, so each chunk makes one.
   banner: { js: 'import { createRequire as __mkctlRequire } from "node:module"; const require = __mkctlRequire(import.meta.url);' },
   legalComments: "none",
   logLevel: "warning",

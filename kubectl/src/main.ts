@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // mkctl's entry (the `mkctl` bin, `npm start`, cluster up's background supervisor): turns on Node's
-// compile cache, then runs the bundle the build makes of mkctl.ts (dist/bundle/mkctl.js: one file
-// instead of ~250 modules). The cache must be on before the bundle is read, so this file stays tiny
-// and imports nothing else. Without a bundle (`tsc -b` alone), it runs the compiled modules.
+// compile cache, then runs the bundle the build makes of mkctl.ts (dist/bundle/: an entry and the
+// chunks each command loads, instead of ~250 modules; kubectl/scripts/bundle.mjs). The cache must be
+// on before the bundle is read, so this file stays tiny and imports nothing else. Without a bundle
+// (`tsc -b` alone), it runs the compiled modules.
 import { enableCompileCache } from "node:module";
 
 enableCompileCache();
