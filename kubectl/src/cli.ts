@@ -2,13 +2,11 @@
 // to the API server (checked with a short TCP dial first, so an unreachable server fails in a
 // second with kubectl's "Unable to connect to the server" line), and stdout/stderr.
 import { connect as dial } from "node:net";
-import { connectivityState } from "@grpc/grpc-js";
 import type { Command } from "commander";
-import { connect } from "@mk/proto/client";
 import type { Clientset } from "@mk/proto/client";
 import { type ResolvedConnection, resolveConnection } from "./config.js";
 import { DurationError, parseDurationFlag } from "./duration.js";
-import { CliError, notAnApiServer, toCliError, unreachable } from "./errors.js";
+import { CliError, notAnApiServer, unreachable } from "./cli-error.js";
 
 export interface GlobalOptions {
   server?: string;
@@ -63,7 +61,8 @@ function probe(server: string, timeoutMs: number): Promise<void> {
  * the other transport). One that neither succeeds nor fails in time is silent. Either way mkctl
  * prints one line, instead of the first call's grpc-js diagnostics.
  */
-function channelReady(cs: Clientset, server: string, tls: boolean, timeoutMs: number): Promise<void> {
+async function channelReady(cs: Clientset, server: string, tls: boolean, timeoutMs: number): Promise<void> {
+  const { connectivityState } = await import("@grpc/grpc-js");
   const channel = cs.raw.getChannel();
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
@@ -114,7 +113,8 @@ export class Cli {
     if (this.clientset) return this.clientset;
     const conn = this.connection;
     const dialMs = Math.min(DIAL_TIMEOUT_MS, this.timeoutMs);
-    await probe(conn.server, dialMs);
+    // The client (grpc-js, the generated code) loads only for commands that talk to the server.
+    const [{ connect }] = await Promise.all([import("@mk/proto/client"), probe(conn.server, dialMs)]);
     const cs = connect({
       server: conn.server,
       ...(conn.tls ? { tls: conn.tls } : {}),
@@ -155,6 +155,8 @@ export function action<A extends unknown[]>(fn: (cli: Cli, ...args: A) => Promis
       } catch {
         // The config itself failed to load: that error is the one to report.
       }
+      // Mapping the API's typed errors needs the client's classes: loaded only on failure.
+      const { toCliError } = await import("./errors.js");
       throw toCliError(err, server);
     } finally {
       cli.close();

@@ -256,7 +256,7 @@ function registerInfo(program: Command): void {
   program
     .command("cluster-info")
     .description("Display the address of the control plane")
-    .action(lazy(async () => (await import("./version.js")).clusterInfo));
+    .action(lazy(async () => (await import("./cluster-info.js")).clusterInfo));
 }
 
 /** The names `mkctl cluster` has, for help and completion before its module is loaded. */
