@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import type { Clientset } from "@mk/proto/client";
 import { type ResolvedConnection, resolveConnection } from "./config.js";
 import { DurationError, parseDurationFlag } from "./duration.js";
-import { CliError, notAnApiServer, unreachable } from "./cli-error.js";
+import { CliError, unreachable } from "./cli-error.js";
 
 export interface GlobalOptions {
   server?: string;
@@ -52,27 +52,6 @@ function probe(server: string, timeoutMs: number): Promise<void> {
       clearTimeout(timer);
       reject(unreachable(server, err.message, err));
     });
-  });
-}
-
-/**
- * Waits until the gRPC channel is READY. The TCP dial has succeeded already, so a channel that fails
- * now failed its TLS or HTTP/2 handshake: whatever listens there is not an mk API server (or wants
- * the other transport). One that neither succeeds nor fails in time is silent. Either way mkctl
- * prints one line, instead of the first call's grpc-js diagnostics.
- */
-async function channelReady(cs: Clientset, server: string, tls: boolean, timeoutMs: number): Promise<void> {
-  const { connectivityState } = await import("@grpc/grpc-js");
-  const channel = cs.raw.getChannel();
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const state = channel.getConnectivityState(true);
-      if (state === connectivityState.READY) resolve();
-      else if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) reject(notAnApiServer(server, tls));
-      else channel.watchConnectivityState(state, deadline, (err) => (err ? reject(unreachable(server, "i/o timeout")) : check()));
-    };
-    check();
   });
 }
 
@@ -123,6 +102,7 @@ export class Cli {
       userAgent: "mkctl",
     });
     this.clientset = cs;
+    const { channelReady } = await import("./channel.js");
     await channelReady(cs, conn.server, Boolean(conn.tls), dialMs);
     return cs;
   }
