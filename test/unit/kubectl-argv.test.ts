@@ -3,18 +3,22 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseArgs } from "@mk/kubectl/argv.js";
+import { expandCommand } from "@mk/kubectl/commands/index.js";
 import { CliError } from "@mk/kubectl/cli-error.js";
 import { parseDurationFlag, parseGoDuration } from "@mk/kubectl/duration.js";
 import { buildProgram } from "@mk/kubectl/program.js";
 import { RESOURCE_NAMES } from "@mk/kubectl/resource-names.js";
 import { KIND_NAMES, KINDS } from "@mk/proto/api";
 
-const canonical = async (...argv: string[]) => (await parseArgs(buildProgram(), argv)).canonical;
+const canonical = async (...argv: string[]) => {
+  const program = buildProgram();
+  return (await parseArgs(program, argv, (cmd) => expandCommand(program, cmd))).canonical;
+};
 
 /** The line mkctl would print for argv, or undefined when it parses. */
 async function failure(...argv: string[]): Promise<string> {
   try {
-    await parseArgs(buildProgram(), argv);
+    await canonical(...argv);
   } catch (err) {
     assert.ok(err instanceof CliError, `a CliError, not ${String(err)}`);
     return err.line;
@@ -102,6 +106,12 @@ test("Go durations on every duration flag, checked while parsing", async () => {
   assert.equal(
     await failure("rollout", "status", "web", "--timeout", "soon"),
     `Error: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"\nSee 'mkctl rollout status --help' for usage.`,
+  );
+  assert.deepEqual(await canonical("cluster", "up", "--timeout", "2m"), ["cluster", "up", "--timeout=2m", "--"]);
+  assert.deepEqual(await canonical("cluster", "init", "--token-ttl=1h30m"), ["cluster", "init", "--token-ttl=1h30m", "--"]);
+  assert.equal(
+    await failure("cluster", "init", "--token-ttl=1y"),
+    `Error: invalid argument "1y" for "--token-ttl" flag: time: unknown unit "y" in duration "1y"\nSee 'mkctl cluster init --help' for usage.`,
   );
   assert.equal(
     await failure("drain", "node-1", "--timeout=1.5"),
