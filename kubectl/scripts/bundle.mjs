@@ -7,7 +7,7 @@
 // The chunks sit one folder below dist/, where the compiled modules they replace sit
 // (dist/cluster/*.js), so paths relative to import.meta.url (the other components' dist/main.js,
 // deploy/images, ../main.js for the supervisor) still lead to the same files.
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -29,3 +29,6 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+// dist/main.js is the `mkctl` bin (node_modules/.bin/mkctl links to it); tsc writes it without the
+// executable bit whenever main.ts changes.
+chmodSync(`${root}/dist/main.js`, 0o755);

@@ -4,7 +4,7 @@
 // the request kubectl's parse produced (namespace, selector, all namespaces, timeout), and mkctl
 // talks to a real API server holding pods that tell the same choices apart.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -50,19 +50,10 @@ function startFakeKubernetes(): Promise<Server> {
 }
 
 function kubectl(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // No kubeconfig and a home of its own: kubectl reads nothing of this machine's and caches nothing.
-    const child = spawn("kubectl", args, { env: { ...process.env, HOME: home, KUBECONFIG: join(home, "none") }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  // No kubeconfig and a home of its own: kubectl reads nothing of this machine's and caches nothing.
+  const env = { ...process.env, HOME: home, KUBECONFIG: join(home, "none") };
+  return new Promise((resolve) => {
+    execFile("kubectl", args, { env }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }));
   });
 }
 
