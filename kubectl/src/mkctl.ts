@@ -14,8 +14,10 @@ async function main(argv: readonly string[]): Promise<void> {
     program.outputHelp();
     return;
   }
-  const { canonical } = await parseArgs(program, argv, (cmd) => expandCommand(program, cmd));
-  await program.parseAsync(canonical, { from: "user" });
+  const { command, canonical } = await parseArgs(program, argv, (cmd) => expandCommand(program, cmd));
+  // Global flags and no command (`mkctl -n dev`): the help, and success, as kubectl does.
+  const args = command === program && !canonical.includes("--help") ? ["--help", ...canonical] : canonical;
+  await program.parseAsync(args, { from: "user" });
 }
 
 async function report(err: unknown): Promise<void> {
