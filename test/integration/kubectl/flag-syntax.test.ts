@@ -124,6 +124,7 @@ const CLIENT_ONLY: { args: string[]; format: "yaml" | "json" | "help" }[] = [
   { args: ["get", "--help"], format: "help" },
   { args: ["get", "-h"], format: "help" },
   { args: ["get", "pods", "--help=true"], format: "help" },
+  { args: ["-n=team"], format: "help" },
 ];
 
 for (const [name, run] of [
