@@ -1,6 +1,7 @@
 // Bundles mkctl (kubectl/dist/mkctl.js as tsc compiled it, with @mk/proto, commander, yaml and
-// grpc-js) into kubectl/dist/bundle/, which dist/main.js runs: an entry of ~20 KB (commander, the
-// command table, the flag parser) and chunks that each command's import() loads when it runs.
+// grpc-js) into kubectl/dist/bundle/, which dist/main.js runs: an entry of ~15 KB (the command
+// table, the flag parser) with commander in a chunk beside it, and the chunks each command's
+// import() loads when it runs.
 // Node then reads a handful of files instead of ~250, and its compile cache (enabled in main.js)
 // keeps each one's code. One single file would be smaller to describe but slower: `mkctl --help`
 // would read and compile 2 MB (grpc-js, the generated code) to print a page of text (BENCHMARKS.md).
