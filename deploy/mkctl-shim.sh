@@ -19,7 +19,9 @@ fi
 MARK="# mk: mkctl shim written by deploy/setup.sh"
 SHIM="$BIN_DIR/mkctl"
 if [ -e "$SHIM" ] && ! grep -qF "$MARK" "$SHIM" 2>/dev/null; then
-  echo "setup: $SHIM exists and is not mk's shim: left alone (run mkctl as node_modules/.bin/mkctl)" >&2
+  # deploy/vm/install.sh writes its own shim for this checkout: that one is as good.
+  grep -qF "$ROOT/kubectl/dist/main.js" "$SHIM" 2>/dev/null ||
+    echo "setup: $SHIM exists and is not mk's shim: left alone (run mkctl as node_modules/.bin/mkctl)" >&2
   exit 0
 fi
 mkdir -p "$BIN_DIR"
