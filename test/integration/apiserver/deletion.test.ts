@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { emptyMeta } from "@mk/proto";
-import { type Clientset, ConflictError, connect } from "@mk/proto/client";
+import { type Clientset, ConflictError, connect, PreconditionFailedError } from "@mk/proto/client";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { deployment, eventually, failure, pod } from "./fixtures.js";
 
@@ -92,12 +92,13 @@ test("preconditions: uid and resourceVersion must match", async () => {
   const p = await cs.pods.create(pod("pre"));
   const uidErr = await failure(() => cs.pods.delete("pre", "default", { preconditions: { uid: "not-the-uid" } }));
   assert.ok(uidErr instanceof ConflictError);
+  assert.ok(uidErr instanceof PreconditionFailedError, "a failed precondition is told apart by its class, not its message");
   assert.match(uidErr.message, /^Precondition failed: UID in precondition: not-the-uid/);
   assert.ok(p.metadata);
   p.metadata.labels.changed = "1";
   await cs.pods.update(p);
   const rvErr = await failure(() => cs.pods.delete("pre", "default", { preconditions: { resourceVersion: p.metadata?.resourceVersion } }));
-  assert.ok(rvErr instanceof ConflictError);
+  assert.ok(rvErr instanceof PreconditionFailedError);
   await cs.pods.delete("pre", "default", { preconditions: { uid: p.metadata.uid } });
   assert.ok(await gone(() => cs.pods.get("pre", "default")));
 });
