@@ -1,6 +1,8 @@
 // The generic registry: create, get, list, update and updateStatus for every kind, with the
-// kind's strategy for defaults and validation. What the server owns in metadata (uid,
-// creationTimestamp, generation, deletionTimestamp) is set here, whatever the client sent.
+// kind's strategy for defaults and validation, and guaranteedUpdate, the one read-modify-write that
+// every change of a stored object goes through (update, status, scale, bind, delete). What the
+// server owns in metadata (uid, creationTimestamp, generation, deletionTimestamp) is set here,
+// whatever the client sent.
 import { randomUUID } from "node:crypto";
 import { type KindName, type KindTypes, KINDS, metaOf, type ObjectMeta, parseSelector, SelectorParseError, type Selector } from "@mk/proto";
 import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "@mk/proto/client";
