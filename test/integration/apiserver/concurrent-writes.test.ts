@@ -10,11 +10,8 @@ import { type Clientset, connect, retryOnConflict } from "@mk/proto/client";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { deployment } from "./fixtures.js";
 
-const LABEL_WRITERS = 6;
-const LABELS_EACH = 5;
-const STATUS_WRITERS = 2;
-const CONDITIONS_EACH = 6;
-const SCALES = 15;
+/** 6 label writers adding 5 labels each, 2 status writers adding 6 conditions each, 15 scales in order. */
+const LOAD = { labelWriters: 6, labelsEach: 5, statusWriters: 2, conditionsEach: 6, scales: 15 };
 
 let api: TestApiServer;
 let cs: Clientset;
@@ -48,25 +45,25 @@ async function addCondition(type: string): Promise<void> {
 
 test("concurrent update, scale and status writers of one Deployment lose no write", async () => {
   await cs.deployments.create(deployment("web", { replicas: 0 }));
-  const labelWriters = Array.from({ length: LABEL_WRITERS }, async (_, w) => {
-    for (let i = 0; i < LABELS_EACH; i++) await addLabel(`w${w}-${i}`);
+  const labelWriters = Array.from({ length: LOAD.labelWriters }, async (_, w) => {
+    for (let i = 0; i < LOAD.labelsEach; i++) await addLabel(`w${w}-${i}`);
   });
-  const statusWriters = Array.from({ length: STATUS_WRITERS }, async (_, w) => {
-    for (let i = 0; i < CONDITIONS_EACH; i++) await addCondition(`S${w}x${i}`);
+  const statusWriters = Array.from({ length: LOAD.statusWriters }, async (_, w) => {
+    for (let i = 0; i < LOAD.conditionsEach; i++) await addCondition(`S${w}x${i}`);
   });
   // One scaler, in order: the last value is the one that must stay.
   const scaler = (async () => {
-    for (let r = 1; r <= SCALES; r++) await cs.updateScale("Deployment", "default", "web", r);
+    for (let r = 1; r <= LOAD.scales; r++) await cs.updateScale("Deployment", "default", "web", r);
   })();
   await Promise.all([...labelWriters, ...statusWriters, scaler]);
 
   const d = await cs.deployments.get("web", "default");
   const meta = metaOf(d);
   const labels = Object.keys(meta.labels).filter((k) => k.startsWith("w"));
-  assert.equal(labels.length, LABEL_WRITERS * LABELS_EACH, `labels kept: ${labels.sort().join(",")}`);
+  assert.equal(labels.length, LOAD.labelWriters * LOAD.labelsEach, `labels kept: ${labels.sort().join(",")}`);
   const conditions = (d.status?.conditions ?? []).map((c) => c.type).filter((t) => t.startsWith("S"));
-  assert.equal(conditions.length, STATUS_WRITERS * CONDITIONS_EACH, `conditions kept: ${conditions.sort().join(",")}`);
-  assert.equal(d.spec?.replicas, SCALES);
+  assert.equal(conditions.length, LOAD.statusWriters * LOAD.conditionsEach, `conditions kept: ${conditions.sort().join(",")}`);
+  assert.equal(d.spec?.replicas, LOAD.scales);
   // Created at generation 1; each scale changed the spec once; labels and status never bump it.
-  assert.equal(meta.generation, 1 + SCALES);
+  assert.equal(meta.generation, 1 + LOAD.scales);
 });
