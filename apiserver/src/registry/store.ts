@@ -180,15 +180,17 @@ export class Store {
     const sent = metaOf(obj);
     if (!sent.name) throwIfInvalid(kind, "", [{ field: "metadata.name", type: "Required", detail: "name is required" }]);
     const hasStatus = this.strategyOf(kind).hasStatus;
+    // The client's preconditions, taken before an attempt writes the stored ones into `obj`.
+    const pinned = { resourceVersion: sent.resourceVersion, uid: sent.uid };
     const out = await this.guaranteedUpdate(
       kind,
       sent.namespace,
       sent.name,
-      { operation: opts.statusOnly ? "status" : "update", dryRun: opts.dryRun, retryOnConflict: !sent.resourceVersion },
+      { operation: opts.statusOnly ? "status" : "update", dryRun: opts.dryRun, retryOnConflict: !pinned.resourceVersion },
       (old) => {
         const oldMeta = metaOf(old);
-        checkResourceVersion(kind, sent.resourceVersion, old);
-        checkUid(sent.uid, oldMeta.uid);
+        checkResourceVersion(kind, pinned.resourceVersion, old);
+        checkUid(pinned.uid, oldMeta.uid);
         if (opts.statusOnly) {
           // UpdateStatus: the stored object with the sent status; metadata and spec are ignored.
           const next = this.copyOf(kind, old);

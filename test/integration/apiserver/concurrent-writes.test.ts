@@ -67,3 +67,20 @@ test("concurrent update, scale and status writers of one Deployment lose no writ
   // Created at generation 1; each scale changed the spec once; labels and status never bump it.
   assert.equal(meta.generation, 1 + LOAD.scales);
 });
+
+test("unconditional updates (no resourceVersion) racing each other all succeed: the server reads again on a lost race", async () => {
+  const created = await cs.deployments.create(deployment("blind", { replicas: 1 }));
+  const writers = Array.from({ length: 8 }, async (_, w) => {
+    for (let i = 0; i < 4; i++) {
+      const d = structuredClone(created);
+      metaOf(d).resourceVersion = "";
+      metaOf(d).annotations = { writer: `${w}-${i}` };
+      await cs.deployments.update(d);
+    }
+  });
+  const results = await Promise.allSettled(writers);
+  const failed = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+  assert.deepEqual(failed, []);
+  // The last write wins whole (an update replaces the object): one writer's annotation is there.
+  assert.match(metaOf(await cs.deployments.get("blind", "default")).annotations.writer ?? "", /^\d-3$/);
+});
