@@ -22,7 +22,7 @@ import { startNativeEtcd } from "../harness/etcd-native.js";
 import { FakeKubelet, nodeObject, simulatedNodes } from "../harness/fake-kubelet.js";
 import { NodeInfo, podInfoOf } from "@mk/scheduler/framework/index";
 import { schedulePod } from "@mk/scheduler/pipeline";
-import { NODE_FLAGS } from "@mk/kubectl/cluster/components.js";
+import { NODE_FLAGS } from "@mk/kubectl/cluster/binaries.js";
 
 const { values } = parseArgs({
   options: {

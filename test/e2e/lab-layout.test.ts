@@ -2,9 +2,10 @@
 // cluster directories never share a bridge or veth, and pod subnets differ across nodes and labs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DEFAULT_SETTINGS, clusterComponents } from "@mk/kubectl/cluster/components.js";
+import { clusterComponents } from "@mk/kubectl/cluster/components.js";
 import { LAB_CONTROLLER_ARGS, MAX_LAB_NODES, MAX_LABS, labLayout, labNode } from "@mk/kubectl/cluster/lab/layout.js";
 import { clusterPaths } from "@mk/kubectl/cluster/paths.js";
+import { DEFAULT_SETTINGS } from "@mk/kubectl/cluster/settings.js";
 
 const lab = (root: string, labNet: number, nodes = 3) =>
   labLayout({ ...DEFAULT_SETTINGS, isolated: true, labNet, nodes, nodePrefix: "lab", host: `10.213.${labNet}.1` }, clusterPaths(root));
