@@ -1,22 +1,21 @@
 #!/usr/bin/env node
 // mk-controller-manager: flags → client, /healthz + /metrics, leader election, the controllers.
 // Wiring only; signals become cancellation.
-import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { connect, tlsFromFiles } from "@mk/proto/client";
-import { leaderTimings, serveHealth } from "@mk/proto/informer";
+import { leaderElectionFlags, leaderElectionFromFlags, leaderElectionUsage, normalizeLeaderElectArgs, serveHealth } from "@mk/proto/informer";
 import { collectDefaultMetrics } from "prom-client";
+import { CONTROLLERS, DEFAULT_CONCURRENCY, enabledControllers } from "./controllers.js";
 import { newLogger } from "./log.js";
-import { DEFAULT_CONCURRENCY, runControllerManager } from "./manager.js";
+import { LEASE_NAME, LEASE_NAMESPACE, runControllerManager } from "./manager.js";
 import { ControllerMetrics } from "./metrics.js";
 
 const USAGE = `Usage: mk-controller-manager [flags]
   --server                       the API server (default 127.0.0.1:6443)
-  --leader-elect                 hold Lease mk-system/mk-controller-manager to run (default true;
-                                 --leader-elect=false or --no-leader-elect for a single replica)
-  --lease-duration               seconds a standby waits before taking over (default 15)
-  --identity                     this replica's name in the Lease (default HOSTNAME_UUID)
+  --controllers                  which controllers run, as kube-controller-manager: "*" all, "name" one,
+                                 "-name" not that one, e.g. --controllers=*,-garbagecollector (default *);
+                                 known: ${Object.keys(CONTROLLERS).join(", ")}
+${leaderElectionUsage(`${LEASE_NAMESPACE}/${LEASE_NAME}`, true)}
   --http-listen                  serve /healthz, /leader and /metrics here (default 127.0.0.1:10252; "" for none)
   --concurrent-deployment-syncs  deployment workers (default ${DEFAULT_CONCURRENCY.deployment})
   --concurrent-replicaset-syncs  replicaset workers (default ${DEFAULT_CONCURRENCY.replicaset})
@@ -43,19 +42,16 @@ function durationMs(name: string, v: string): number {
 }
 
 async function main(): Promise<number> {
-  // --leader-elect=false as kube-controller-manager spells it, besides --no-leader-elect.
-  const argv = process.argv.slice(2).map((a) => (a === "--leader-elect=false" ? "--no-leader-elect" : a === "--leader-elect=true" ? "--leader-elect" : a));
   const { values } = parseArgs({
-    args: argv,
+    args: normalizeLeaderElectArgs(process.argv.slice(2)),
     allowNegative: true,
     options: {
       server: { type: "string", default: "127.0.0.1:6443" },
+      controllers: { type: "string", default: "*" },
       "tls-ca": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
-      "leader-elect": { type: "boolean", default: true },
-      "lease-duration": { type: "string", default: "15" },
-      identity: { type: "string", default: `${hostname()}_${randomUUID()}` },
+      ...leaderElectionFlags(true),
       "http-listen": { type: "string", default: "127.0.0.1:10252" },
       "concurrent-deployment-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.deployment) },
       "concurrent-replicaset-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.replicaset) },
@@ -72,6 +68,9 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // Flags first: a bad one is an error before anything starts.
+  const controllers = enabledControllers(values.controllers);
+  const leaderElection = leaderElectionFromFlags(values);
   const log = newLogger(values["log-level"]);
   const metrics = new ControllerMetrics();
   collectDefaultMetrics({ register: metrics.registry });
@@ -96,12 +95,12 @@ async function main(): Promise<number> {
   if (http) log.info({ address: listen }, "serving /healthz and /metrics");
 
   const client = connect({ server: values.server, userAgent: "mk-controller-manager", tls: tlsFromFiles({ ca: values["tls-ca"], cert: values["tls-cert"], key: values["tls-key"] }) });
-  const leaseMs = positiveInt("lease-duration", values["lease-duration"]) * 1000;
   try {
     await runControllerManager(abort.signal, {
       client,
       logger: log,
       metrics,
+      controllers,
       concurrency,
       nodeLifecycle: {
         nodeMonitorGracePeriodMs: durationMs("node-monitor-grace-period", values["node-monitor-grace-period"]),
@@ -109,7 +108,7 @@ async function main(): Promise<number> {
         defaultUnreachableTolerationSeconds: positiveInt("default-unreachable-toleration-seconds", values["default-unreachable-toleration-seconds"]),
       },
       identity: values.identity,
-      leaderElection: values["leader-elect"] ? leaderTimings(values.identity, leaseMs) : undefined,
+      leaderElection,
       onLeading: (l) => {
         leading = l;
         log.info({ leading: l, identity: values.identity }, "leadership changed");

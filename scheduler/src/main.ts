@@ -1,35 +1,31 @@
 #!/usr/bin/env node
 // mk-scheduler: flags → client, metrics endpoint, leader election, the scheduler. Wiring only.
-import { hostname } from "node:os";
-import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { connect, tlsFromFiles } from "@mk/proto/client";
-import { leaderTimings, serveHealth } from "@mk/proto/informer";
+import { leaderElectionFlags, leaderElectionFromFlags, leaderElectionUsage, normalizeLeaderElectArgs, serveHealth } from "@mk/proto/informer";
 import { pino } from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { newMetrics } from "./metrics.js";
-import { runScheduler } from "./run.js";
+import { LEASE_NAME, LEASE_NAMESPACE, runScheduler } from "./run.js";
 
 const USAGE = `Usage: mk-scheduler [--server HOST:PORT] [--leader-elect] [--http-listen HOST:PORT]
-  --server          the API server (default 127.0.0.1:6443)
-  --leader-elect    run as one of several replicas: only the holder of Lease mk-system/mk-scheduler schedules
-  --lease-duration  seconds a standby waits before taking over (default 15)
-  --identity        this replica's name in the Lease (default HOSTNAME_UUID)
-  --max-binds-in-flight  Bind calls outstanding at once (default 64)
-  --http-listen     serve /healthz and /metrics here (default 127.0.0.1:10251; "" for none)
+  --server                       the API server (default 127.0.0.1:6443)
+${leaderElectionUsage(`${LEASE_NAMESPACE}/${LEASE_NAME}`, false)}
+  --max-binds-in-flight          Bind calls outstanding at once (default 64)
+  --http-listen                  serve /healthz and /metrics here (default 127.0.0.1:10251; "" for none)
   --tls-ca/--tls-cert/--tls-key FILE   mutual TLS to the API server (\`mkctl cluster init\` makes them)
-  --log-level       pino level (default info)`;
+  --log-level                    pino level (default info)`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
+    args: normalizeLeaderElectArgs(process.argv.slice(2)),
+    allowNegative: true,
     options: {
       server: { type: "string", default: "127.0.0.1:6443" },
       "tls-ca": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
-      "leader-elect": { type: "boolean", default: false },
-      "lease-duration": { type: "string", default: "15" },
-      identity: { type: "string", default: `${hostname()}_${randomUUID()}` },
+      ...leaderElectionFlags(false),
       "http-listen": { type: "string", default: "127.0.0.1:10251" },
       "log-level": { type: "string", default: "info" },
       "max-binds-in-flight": { type: "string", default: "64" },
@@ -40,6 +36,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const leaderElection = leaderElectionFromFlags(values);
   const log = pino({ name: "mk-scheduler", level: values["log-level"] });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -59,14 +56,13 @@ async function main(): Promise<number> {
   if (http) log.info({ address: listen }, "serving /healthz and /metrics");
 
   const client = connect({ server: values.server, userAgent: "mk-scheduler", tls: tlsFromFiles({ ca: values["tls-ca"], cert: values["tls-cert"], key: values["tls-key"] }) });
-  const leaseMs = Number(values["lease-duration"]) * 1000;
   try {
     await runScheduler(abort.signal, {
       client,
       logger: log,
       metrics,
       maxBindsInFlight: Number(values["max-binds-in-flight"]),
-      leaderElection: values["leader-elect"] ? leaderTimings(values.identity, leaseMs) : undefined,
+      leaderElection,
       onLeading: (l) => {
         leading = l;
       },

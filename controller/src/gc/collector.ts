@@ -13,7 +13,7 @@
 // `owner:<Kind>:<ns>/<name>` (an owner being deleted with a finalizer), `node:<name>` (a deleted node).
 import type { KindName, Node, ObjectMeta, Pod, ReplicaSet, Deployment } from "@mk/proto";
 import { type Clientset, ConflictError, isNotFound } from "@mk/proto/client";
-import { cloneCached, type DeepReadonly, type Informer, type InformerFactory, objectKey, runWorkers, waitForCacheSync, WorkQueue } from "@mk/proto/informer";
+import { cloneCached, type DeepReadonly, type Informer, type InformerFactory, objectKey, runController, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
 
@@ -82,27 +82,19 @@ export class GarbageCollector {
     this.nodes.addEventHandler({ delete: (n) => this.queue.add(`node:${n.metadata?.name ?? ""}`) });
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    if (!(await waitForCacheSync(signal, this.deployments, this.replicaSets, this.pods, this.nodes))) return;
-    this.log.info({ workers }, "garbage collector started");
+  run(workers: number, signal: AbortSignal): Promise<void> {
     // What changed while no collector ran: dependents of owners deleted meanwhile, pods of nodes
     // deleted meanwhile. Look at each once, now that every cache is filled.
-    for (const rs of this.replicaSets.store.list()) this.dependentChanged("ReplicaSet", rs);
-    for (const p of this.pods.store.list()) {
-      this.dependentChanged("Pod", p);
-      this.podNodeCheck(p);
-    }
-    const stop = () => this.queue.shutDown();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      await runWorkers(this.queue, workers, (key) => this.timedSync(key), signal, this.log);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
-  }
-
-  private timedSync(key: string): Promise<void> {
-    return this.o.metrics ? this.o.metrics.time(CONTROLLER, () => this.sync(key)) : this.sync(key);
+    const afterSync = () => {
+      for (const rs of this.replicaSets.store.list()) this.dependentChanged("ReplicaSet", rs);
+      for (const p of this.pods.store.list()) {
+        this.dependentChanged("Pod", p);
+        this.podNodeCheck(p);
+      }
+    };
+    const informers = [this.deployments, this.replicaSets, this.pods, this.nodes];
+    const { metrics } = this.o;
+    return runController({ name: CONTROLLER, queue: this.queue, informers, workers, sync: (item) => this.sync(item), afterSync, metrics, logger: this.log }, signal);
   }
 
   private ownerChanged(kind: OwnerKind, obj: Obj): void {
