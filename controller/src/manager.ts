@@ -10,7 +10,6 @@ import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
 
 export const LEASE_NAME = "mk-controller-manager";
-export const LEASE_NAMESPACE = "mk-system";
 
 export interface ManagerOptions {
   client: Clientset;
@@ -30,7 +29,7 @@ export interface ManagerOptions {
 /** Runs the controllers until the signal aborts; with leader election only while leading. */
 export async function runControllerManager(signal: AbortSignal, o: ManagerOptions): Promise<void> {
   await runWithLeaderElection(
-    { client: o.client, namespace: LEASE_NAMESPACE, name: LEASE_NAME, election: o.leaderElection, logger: o.logger, onLeading: o.onLeading, run: (s) => runControllers(s, o) },
+    { client: o.client, name: LEASE_NAME, election: o.leaderElection, logger: o.logger, onLeading: o.onLeading, run: (s) => runControllers(s, o) },
     signal,
   );
 }

@@ -10,7 +10,6 @@ import type { PipelineOptions } from "./pipeline.js";
 import { SCHEDULER_NAME, Scheduler } from "./scheduler.js";
 
 export const LEASE_NAME = "mk-scheduler";
-export const LEASE_NAMESPACE = "mk-system";
 
 export interface RunOptions {
   client: Clientset;
@@ -80,7 +79,7 @@ async function runOnce(signal: AbortSignal, o: RunOptions): Promise<void> {
     log.info({ nodes: nodes.store.size, pods: pods.store.size }, "caches synced");
     const election = o.leaderElection;
     const run = (leading: AbortSignal) => scheduler.run(leading);
-    await runWithLeaderElection({ client: cs, namespace: LEASE_NAMESPACE, name: LEASE_NAME, election, logger: log, onLeading: o.onLeading, run }, stopped.signal);
+    await runWithLeaderElection({ client: cs, name: LEASE_NAME, election, logger: log, onLeading: o.onLeading, run }, stopped.signal);
   } finally {
     signal.removeEventListener("abort", onAbort);
     stopped.abort();

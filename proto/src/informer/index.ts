@@ -13,3 +13,4 @@ export * from "./leader.js";
 export * from "./health-server.js";
 export * from "./leadership.js";
 export * from "./controller.js";
+export * from "./replica.js";
