@@ -39,6 +39,11 @@ export class ControllerMetrics implements RunnerMetrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly podgcDeleted = new Counter({
+    name: "mk_podgc_deleted_total",
+    help: "Pods of deleted nodes force-deleted by the pod garbage collector.",
+    registers: [this.registry],
+  });
 
   /** The runner's hook: one sync(key) ended. */
   syncDone(controller: string, seconds: number, failed: boolean): void {

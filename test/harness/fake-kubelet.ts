@@ -1,7 +1,7 @@
 // A TEST-ONLY fake kubelet: registers simulated Node objects and makes pods bound to them Running
 // and Ready, and completes their graceful deletions, with no container runtime. Controller and
 // scheduler tests and scale benchmarks use it; it never ships in a product path.
-import { Lease, Node, type Pod, PodStatus, emptyMeta, keyOf } from "@mk/proto";
+import { Lease, Node, type Pod, PodStatus, emptyMeta, objectKey } from "@mk/proto";
 import { AlreadyExistsError, type Clientset, ConflictError, NotFoundError, retryOnConflict } from "@mk/proto/client";
 
 export interface SimulatedNode {
@@ -131,7 +131,7 @@ export class FakeKubelet {
       cur.status = nodeObject(n).status;
       await this.opts.client.nodes.updateStatus(cur);
     });
-    for (const pod of (await this.opts.client.pods.list({ fieldSelector: `spec.nodeName=${name}` })).items) this.pending.set(keyOf(pod), pod);
+    for (const pod of (await this.opts.client.pods.list({ fieldSelector: `spec.nodeName=${name}` })).items) this.pending.set(objectKey(pod), pod);
     this.pump();
   }
 
@@ -183,7 +183,7 @@ export class FakeKubelet {
           if (!pod.spec?.nodeName) {
             if (!this.opts.autoBind || pod.metadata?.deletionTimestamp) continue;
           } else if (!this.nodes.has(pod.spec.nodeName)) continue;
-          this.pending.set(keyOf(pod), pod);
+          this.pending.set(objectKey(pod), pod);
           this.pump();
         }
       } catch {
@@ -231,7 +231,7 @@ export class FakeKubelet {
       } catch (err) {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
       }
-      this.started.delete(keyOf(pod));
+      this.started.delete(objectKey(pod));
       return;
     }
     if (pod.status?.phase === "Running" && pod.status.conditions.some((c) => c.type === "Ready" && c.status === "True")) return;
@@ -263,7 +263,7 @@ export class FakeKubelet {
         })),
       });
       await pods.updateStatus(cur);
-      this.started.add(keyOf(pod));
+      this.started.add(objectKey(pod));
     });
   }
 }

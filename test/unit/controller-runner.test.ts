@@ -213,12 +213,13 @@ test("runWithLeaderElection without an election runs at once and reports leading
 });
 
 test("--controllers: * is every controller, -name disables one, name enables one, unknown names are an error", () => {
-  assert.deepEqual(enabledControllers("*"), ["deployment", "replicaset", "garbagecollector", "nodelifecycle"]);
-  assert.deepEqual(enabledControllers("*,-garbagecollector"), ["deployment", "replicaset", "nodelifecycle"]);
-  assert.deepEqual(enabledControllers("-garbagecollector,*"), ["deployment", "replicaset", "nodelifecycle"]);
+  const all = ["deployment", "replicaset", "garbagecollector", "podgc", "nodelifecycle"];
+  assert.deepEqual(enabledControllers("*"), all);
+  assert.deepEqual(enabledControllers("*,-garbagecollector"), ["deployment", "replicaset", "podgc", "nodelifecycle"]);
+  assert.deepEqual(enabledControllers("-garbagecollector,*"), ["deployment", "replicaset", "podgc", "nodelifecycle"]);
   assert.deepEqual(enabledControllers("replicaset,deployment"), ["deployment", "replicaset"]);
-  assert.deepEqual(enabledControllers("deployment,-deployment,*"), ["deployment", "replicaset", "garbagecollector", "nodelifecycle"], "the first item naming it decides");
+  assert.deepEqual(enabledControllers("deployment,-deployment,*"), all, "the first item naming it decides");
   assert.deepEqual(enabledControllers(""), []);
-  assert.throws(() => enabledControllers("*,-gc"), /^Error: --controllers: unknown controller "gc" \(known: deployment, replicaset, garbagecollector, nodelifecycle/);
+  assert.throws(() => enabledControllers("*,-gc"), /^Error: --controllers: unknown controller "gc" \(known: deployment, replicaset, garbagecollector, podgc, nodelifecycle;/);
   assert.throws(() => enabledControllers("deploymnet"), /--controllers: unknown controller "deploymnet"/);
 });

@@ -3,10 +3,9 @@
 // revisionHistoryLimit, and cascading deletion.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Deployment, ReplicaSet } from "@mk/proto";
+import { type Deployment, type ReplicaSet, REVISION_ANNOTATION } from "@mk/proto";
 import { retryOnConflict } from "@mk/proto/client";
-import { planRollback } from "@mk/controller/deployment/rollback.js";
-import { REVISION_ANNOTATION } from "@mk/controller/deployment/util.js";
+import { mkctlFor } from "../kubectl/mkctl.js";
 import { BoundsMonitor } from "./bounds.js";
 import { type ControllerEnv, startEnv, waitFor } from "./env.js";
 import { deployment } from "./objects.js";
@@ -50,16 +49,10 @@ async function mutate(name: string, change: (d: Deployment) => void): Promise<De
   });
 }
 
+/** `mkctl rollout undo`, the one rollback there is: its output line, or its error line. */
 async function undo(name: string, toRevision = 0): Promise<string> {
-  return retryOnConflict(async () => {
-    const d = await env.client.deployments.get(name, "default");
-    const plan = planRollback(d, await rsOf(name), toRevision);
-    if (plan.kind !== "rollback") return plan.kind === "skipped" ? plan.message : `error: ${plan.message}`;
-    d.spec!.template = plan.template;
-    d.metadata!.annotations = plan.annotations;
-    await env.client.deployments.update(d);
-    return "rolled back";
-  });
+  const r = await mkctlFor(env.server.address)(["rollout", "undo", "deployment", name, `--to-revision=${toRevision}`]);
+  return (r.code === 0 ? r.stdout : r.stderr).trim();
 }
 
 test("create 1 → scale 9 → 18 → set image v2 → undo, within the rollout bounds on every event", async () => {
@@ -92,7 +85,7 @@ test("create 1 → scale 9 → 18 → set image v2 → undo, within the rollout 
   assert.deepEqual(revisions, ["1", "2"], "history shows 2 revisions");
 
   mon.arm();
-  assert.equal(await undo("web"), "rolled back");
+  assert.equal(await undo("web"), "deployment.apps/web rolled back");
   const d = await waitComplete("web", 18);
   mon.disarm();
   await mon.stop();
@@ -144,11 +137,11 @@ test("undo --to-revision=1 after three rollouts; history in order with change ca
     [3, "set image v3"],
     [4, "set image v4"],
   ]);
-  assert.equal(await undo("hist", 1), "rolled back");
+  assert.equal(await undo("hist", 1), "deployment.apps/hist rolled back");
   const d = await waitComplete("hist", 2);
   assert.equal(imageOf(d), "mk/web:v1");
   assert.equal(d.metadata?.annotations[REVISION_ANNOTATION], "5");
-  assert.equal(await undo("hist", 5), "skipped rollback (current template already matches revision 5)");
+  assert.equal(await undo("hist", 5), "deployment.apps/hist skipped rollback (current template already matches revision 5)");
   rss = await rsOf("hist");
   assert.equal(rss.length, 4, "the v1 ReplicaSet was re-used, not duplicated");
 });

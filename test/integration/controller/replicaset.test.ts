@@ -6,7 +6,7 @@ import { isReady, orphanPod, replicaSet } from "./objects.js";
 
 let env: ControllerEnv;
 before(async () => {
-  env = await startEnv({ controllers: ["replicaset", "gc"] });
+  env = await startEnv({ controllers: ["replicaset", "gc", "podgc"] });
 });
 after(async () => {
   await env?.stop();
