@@ -85,6 +85,8 @@ export class FakeKubelet {
   private leaseTimer: NodeJS.Timeout | undefined;
   /** Pods made Running by this fake, for assertions. */
   readonly started = new Set<string>();
+  /** Pods kept Running but not Ready (markNotReady), by key. */
+  private readonly notReady = new Set<string>();
 
   constructor(opts: FakeKubeletOptions) {
     this.opts = opts;
@@ -173,6 +175,26 @@ export class FakeKubelet {
     }
   }
 
+  /**
+   * Reports a Running pod as not Ready, as a failing readiness probe would, and keeps it so (this fake
+   * no longer makes it Ready). For tests of what controllers do with unready pods.
+   */
+  async markNotReady(namespace: string, name: string): Promise<void> {
+    const pods = this.opts.client.pods;
+    await retryOnConflict(async () => {
+      const cur = await pods.get(name, namespace);
+      this.notReady.add(objectKey(cur));
+      const t = nowRfc3339();
+      const status = PodStatus.fromPartial(cur.status ?? {});
+      status.conditions = status.conditions.map((c) =>
+        c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False", lastTransitionTime: t, reason: "ContainersNotReady" } : c,
+      );
+      status.containerStatuses = status.containerStatuses.map((c) => ({ ...c, ready: false }));
+      cur.status = status;
+      await pods.updateStatus(cur);
+    });
+  }
+
   private async watchLoop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
@@ -232,9 +254,11 @@ export class FakeKubelet {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
       }
       this.started.delete(objectKey(pod));
+      this.notReady.delete(objectKey(pod));
       return;
     }
     if (pod.status?.phase === "Running" && pod.status.conditions.some((c) => c.type === "Ready" && c.status === "True")) return;
+    if (this.notReady.has(objectKey(pod))) return;
     if (this.opts.readyDelayMs) await new Promise((r) => setTimeout(r, this.opts.readyDelayMs));
     const node = this.nodes.get(pod.spec?.nodeName ?? "");
     if (!node) return;

@@ -4,7 +4,7 @@ import { openSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { portsFrom, resolveComponent } from "../cluster/components.js";
+import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinCluster } from "../cluster/join.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
@@ -15,7 +15,8 @@ import { prepareNodeEngine } from "../cluster/node-engine.js";
 import { clusterPaths, mkHome } from "../cluster/paths.js";
 import { initPki, pkiPaths } from "../cluster/pki.js";
 import { isAlive, readState } from "../cluster/state.js";
-import { registryAddress, registryComponent } from "../cluster/registry.js";
+import { registryAddress, registryBinary } from "../cluster/registry.js";
+import { portsFrom } from "../cluster/settings.js";
 import { supervise } from "../cluster/supervisor.js";
 import { normalizeServer, writeContext } from "../config.js";
 
@@ -84,7 +85,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const server = `${settings.host}:${settings.apiPort}`;
       const pki = pkiPaths(paths.pki);
       await hooks.onReady(server, settings.tls ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined);
-      if (registryComponent(settings, paths)) say(`images: docker push ${registryAddress(settings)}/NAME:TAG, then --image=${registryAddress(settings)}/NAME:TAG`);
+      if (registryBinary()) say(`images: docker push ${registryAddress(settings)}/NAME:TAG, then --image=${registryAddress(settings)}/NAME:TAG`);
       say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
     });
 

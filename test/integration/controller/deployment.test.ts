@@ -7,7 +7,8 @@ import { type Deployment, type ReplicaSet, REVISION_ANNOTATION } from "@mk/proto
 import { retryOnConflict } from "@mk/proto/client";
 import { mkctlFor } from "../kubectl/mkctl.js";
 import { BoundsMonitor } from "./bounds.js";
-import { type ControllerEnv, startEnv, waitFor } from "./env.js";
+import { type ControllerEnv, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 import { deployment } from "./objects.js";
 
 let env: ControllerEnv;
@@ -23,7 +24,7 @@ const imageOf = (o: { spec?: { template?: { spec?: { containers: { image: string
 
 /** Rolled out: the status says every replica is updated and available for the current generation. */
 async function waitComplete(name: string, replicas: number, timeoutMs = 30_000): Promise<Deployment> {
-  return waitFor(
+  return eventually(
     `deployment ${name} complete at ${replicas}`,
     async () => {
       const d = await env.client.deployments.get(name, "default");
@@ -152,12 +153,12 @@ test("pause: set image does not roll, replicas still scale; resume rolls", async
   await mutate("paused", (d) => {
     d.spec!.paused = true;
   });
-  await waitFor("DeploymentPaused condition", async () => (await env.client.deployments.get("paused", "default")).status?.conditions.some((c) => c.reason === "DeploymentPaused"));
+  await eventually("DeploymentPaused condition", async () => (await env.client.deployments.get("paused", "default")).status?.conditions.some((c) => c.reason === "DeploymentPaused"));
   await mutate("paused", (d) => {
     d.spec!.template!.spec!.containers[0]!.image = "mk/web:v2";
     d.spec!.replicas = 4;
   });
-  await waitFor("scaled to 4 while paused", async () => (await rsOf("paused")).reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0) === 4);
+  await eventually("scaled to 4 while paused", async () => (await rsOf("paused")).reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0) === 4);
   await new Promise((r) => setTimeout(r, 500));
   let rss = await rsOf("paused");
   assert.equal(rss.length, 1, "no rollout while paused");
@@ -194,7 +195,7 @@ test("revisionHistoryLimit keeps only that many old ReplicaSets", async () => {
     });
     await waitComplete("limit", 1);
   }
-  await waitFor("only the new one and 1 old ReplicaSet", async () => (await rsOf("limit")).length === 2);
+  await eventually("only the new one and 1 old ReplicaSet", async () => (await rsOf("limit")).length === 2);
 });
 
 test("proportional scaling of a paused rollout: 10 → 15 spreads over both ReplicaSets, resume completes", async () => {
@@ -208,7 +209,7 @@ test("proportional scaling of a paused rollout: 10 → 15 spreads over both Repl
     d.spec!.minReadySeconds = 300;
   });
   const sizes = async () => Object.fromEntries((await rsOf("prop")).map((rs) => [imageOf(rs), rs.spec?.replicas ?? 0]));
-  await waitFor("old 8 and new 5", async () => {
+  await eventually("old 8 and new 5", async () => {
     const s = await sizes();
     return s["mk/web:v1"] === 8 && s["mk/web:v2"] === 5;
   });
@@ -220,7 +221,7 @@ test("proportional scaling of a paused rollout: 10 → 15 spreads over both Repl
   });
   // Kubernetes' documented example: while paused nothing rolls, but the size changes in proportion.
   // 15 + surge 3 = 18 allowed, 13 now: 5 more, old 8/13 of them → old 11, new 7.
-  await waitFor("old 11 and new 7", async () => {
+  await eventually("old 11 and new 7", async () => {
     const s = await sizes();
     return s["mk/web:v1"] === 11 && s["mk/web:v2"] === 7;
   });
@@ -242,7 +243,7 @@ test("a new template mid-rollout starts another ReplicaSet; every other one is o
   await mutate("midway", (d) => {
     d.spec!.template!.spec!.containers[0]!.image = "mk/web:v2";
   });
-  await waitFor("v2 under way", async () => {
+  await eventually("v2 under way", async () => {
     const v2 = (await rsOf("midway")).find((rs) => imageOf(rs) === "mk/web:v2");
     return (v2?.spec?.replicas ?? 0) > 0 && (v2?.spec?.replicas ?? 0) < 10;
   });
@@ -260,7 +261,7 @@ test("a new template mid-rollout starts another ReplicaSet; every other one is o
 test("deleting a deployment leaves no ReplicaSet or Pod behind within 5 s", async () => {
   const t0 = Date.now();
   await env.client.deployments.delete("web", "default");
-  await waitFor(
+  await eventually(
     "no ReplicaSets or pods of web",
     async () => (await rsOf("web")).length === 0 && (await env.client.pods.list({ namespace: "default", labelSelector: "app=web" })).items.length === 0,
     5_000,
@@ -272,7 +273,7 @@ test("Foreground: the deployment waits for its dependents, then goes", async () 
   await env.client.deployments.delete("hist", "default", { propagationPolicy: "Foreground" });
   const d = await env.client.deployments.get("hist", "default").catch(() => undefined);
   assert.ok(!d || d.metadata?.finalizers.includes("foregroundDeletion"));
-  await waitFor(
+  await eventually(
     "deployment, ReplicaSets and pods gone",
     async () => {
       const gone = await env.client.deployments.get("hist", "default").then(
@@ -288,7 +289,7 @@ test("Foreground: the deployment waits for its dependents, then goes", async () 
 test("Orphan: ReplicaSets and pods stay, without owner references", async () => {
   const rsBefore = await rsOf("paused");
   await env.client.deployments.delete("paused", "default", { propagationPolicy: "Orphan" });
-  await waitFor("deployment gone", async () => env.client.deployments.get("paused", "default").then(() => false, () => true));
+  await eventually("deployment gone", async () => env.client.deployments.get("paused", "default").then(() => false, () => true));
   const rss = await rsOf("paused");
   assert.equal(rss.length, rsBefore.length);
   for (const rs of rss) assert.equal(rs.metadata?.ownerReferences.length, 0);

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { emptyMeta, Lease, Node, type OwnerReference, type Pod } from "@mk/proto";
 import { NotFoundError, retryOnConflict } from "@mk/proto/client";
-import { type ControllerEnv, startEnv, waitFor } from "./env.js";
+import { type ControllerEnv, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 import { orphanPod } from "./objects.js";
 
 /** A finalizer of the test's own: a pod carrying it stays, being deleted, until the test lets it go. */
@@ -42,20 +43,20 @@ test("Background: a Lease's pods are deleted once the Lease is gone", async () =
   const owner = await leaseOwner("bg");
   await ownedPod("bg-1", [owner]);
   await ownedPod("bg-2", [owner]);
-  await waitFor("both pods Running", async () => (await running("bg-1")) && (await running("bg-2")), 30_000);
+  await eventually("both pods Running", async () => (await running("bg-1")) && (await running("bg-2")), 30_000);
   await env.client.leases.delete("bg", "default");
   assert.equal(await getLease("bg"), undefined, "Background: the owner goes at once");
-  await waitFor("both pods gone", async () => !(await getPod("bg-1")) && !(await getPod("bg-2")), 30_000);
+  await eventually("both pods gone", async () => !(await getPod("bg-1")) && !(await getPod("bg-2")), 30_000);
 });
 
 test("Foreground: the Lease stays with foregroundDeletion until its pods are gone, then goes", async () => {
   const owner = await leaseOwner("fg");
   await ownedPod("fg-held", [owner], [HOLD]);
   await ownedPod("fg-free", [owner]);
-  await waitFor("both pods Running", async () => (await running("fg-held")) && (await running("fg-free")), 30_000);
+  await eventually("both pods Running", async () => (await running("fg-held")) && (await running("fg-free")), 30_000);
   await env.client.leases.delete("fg", "default", { propagationPolicy: "Foreground" });
   // The collector deletes both pods; the held one stays, being deleted, until HOLD goes.
-  await waitFor("fg-free gone, fg-held being deleted", async () => !(await getPod("fg-free")) && !!(await getPod("fg-held"))?.metadata?.deletionTimestamp, 30_000);
+  await eventually("fg-free gone, fg-held being deleted", async () => !(await getPod("fg-free")) && !!(await getPod("fg-held"))?.metadata?.deletionTimestamp, 30_000);
   await new Promise((r) => setTimeout(r, 1_000));
   const waiting = await getLease("fg");
   assert.ok(waiting?.metadata?.deletionTimestamp, "the owner is being deleted");
@@ -65,16 +66,16 @@ test("Foreground: the Lease stays with foregroundDeletion until its pods are gon
     if (p.metadata) p.metadata.finalizers = p.metadata.finalizers.filter((f) => f !== HOLD);
     await env.client.pods.update(p);
   });
-  await waitFor("pod and owner gone", async () => !(await getPod("fg-held")) && !(await getLease("fg")), 30_000);
+  await eventually("pod and owner gone", async () => !(await getPod("fg-held")) && !(await getLease("fg")), 30_000);
 });
 
 test("Orphan: the pods stay without their reference to the Lease; the Lease goes", async () => {
   const owner = await leaseOwner("orph");
   await ownedPod("orph-1", [owner]);
   await ownedPod("orph-2", [owner]);
-  await waitFor("both pods Running", async () => (await running("orph-1")) && (await running("orph-2")), 30_000);
+  await eventually("both pods Running", async () => (await running("orph-1")) && (await running("orph-2")), 30_000);
   await env.client.leases.delete("orph", "default", { propagationPolicy: "Orphan" });
-  await waitFor("owner gone", async () => !(await getLease("orph")), 30_000);
+  await eventually("owner gone", async () => !(await getLease("orph")), 30_000);
   // A collector that deleted them would have had the same second to do it.
   await new Promise((r) => setTimeout(r, 1_000));
   for (const name of ["orph-1", "orph-2"]) {
@@ -88,18 +89,18 @@ test("a cluster-scoped owner: a Node's pods go with it", async () => {
   const n = await env.client.nodes.create(Node.fromPartial({ metadata: emptyMeta({ name: "owner-node" }) }));
   const owner: OwnerReference = { apiVersion: "v1", kind: "Node", name: "owner-node", uid: n.metadata?.uid ?? "", controller: false, blockOwnerDeletion: false };
   await ownedPod("of-node", [owner]);
-  await waitFor("pod Running", () => running("of-node"), 30_000);
+  await eventually("pod Running", () => running("of-node"), 30_000);
   await env.client.nodes.delete("owner-node");
-  await waitFor("pod gone", async () => !(await getPod("of-node")), 30_000);
+  await eventually("pod gone", async () => !(await getPod("of-node")), 30_000);
 });
 
 test("two owners: deleting one removes only the reference to it; the pod stays with the other", async () => {
   const first = await leaseOwner("first");
   const second = { ...(await leaseOwner("second")), controller: false };
   await ownedPod("shared", [first, second]);
-  await waitFor("pod Running", () => running("shared"), 30_000);
+  await eventually("pod Running", () => running("shared"), 30_000);
   await env.client.leases.delete("first", "default");
-  const p = await waitFor("the reference to the deleted owner removed", async () => {
+  const p = await eventually("the reference to the deleted owner removed", async () => {
     const cur = await getPod("shared");
     return cur?.metadata?.ownerReferences.length === 1 ? cur : undefined;
   }, 30_000);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { emptyMeta, Node } from "@mk/proto";
 import { NotFoundError } from "@mk/proto/client";
-import { type ControllerEnv, startEnv, waitFor } from "./env.js";
+import { type ControllerEnv, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 import { orphanPod } from "./objects.js";
 
 const QUARANTINE_MS = 5_000;
@@ -32,7 +33,7 @@ test("a pod bound to a node that does not exist is force-deleted after the quara
   await boundPod("ghost-pod", "ghost");
   await sleep(QUARANTINE_MS / 2);
   assert.ok(await getPod("ghost-pod"), "still there halfway through the quarantine");
-  await waitFor("pod gone", async () => !(await getPod("ghost-pod")), 30_000);
+  await eventually("pod gone", async () => !(await getPod("ghost-pod")), 30_000);
   assert.ok(Date.now() - t0 >= QUARANTINE_MS, `deleted after ${Date.now() - t0} ms, before the ${QUARANTINE_MS} ms quarantine ended`);
 });
 
@@ -50,7 +51,7 @@ test("pods of a deleted node go, the one waiting for its kubelet's graceful dele
   await boundPod("doomed-running", "fake-1");
   await boundPod("doomed-terminating", "fake-1");
   await boundPod("bystander", "fake-2");
-  await waitFor("pods Running", async () => {
+  await eventually("pods Running", async () => {
     const phases = await Promise.all(["doomed-running", "doomed-terminating", "bystander"].map(async (n) => (await getPod(n))?.status?.phase));
     return phases.every((ph) => ph === "Running");
   }, 30_000);
@@ -59,7 +60,7 @@ test("pods of a deleted node go, the one waiting for its kubelet's graceful dele
   await env.client.pods.delete("doomed-terminating", "default");
   assert.ok((await getPod("doomed-terminating"))?.metadata?.deletionTimestamp, "waits for its kubelet");
   await env.client.nodes.delete("fake-1");
-  await waitFor("both pods of fake-1 gone", async () => !(await getPod("doomed-running")) && !(await getPod("doomed-terminating")), 30_000);
+  await eventually("both pods of fake-1 gone", async () => !(await getPod("doomed-running")) && !(await getPod("doomed-terminating")), 30_000);
   const b = await getPod("bystander");
   assert.equal(b?.metadata?.deletionTimestamp, "", "a pod of a node that exists stays");
 });
