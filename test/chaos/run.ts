@@ -145,13 +145,15 @@ export async function runChaos(target: ChaosTarget, opts: ChaosOptions): Promise
     })();
 
     let lastKill = Date.now();
+    let last: string | undefined;
     try {
       for (let i = 0; i < opts.kills; i++) {
         await sleep(between(random, opts.killGapMs));
-        const victim = await killOne(target.home, target.nodes, random);
+        const victim = await killOne(target.home, target.nodes, random, last);
         if (!victim) throw new Error(`seed ${opts.seed}: kill ${i + 1}: the chosen component did not come back within 120 s`);
         kills[victim.role] += 1;
         lastKill = Date.now();
+        last = victim.name;
         log(`chaos: kill ${i + 1}/${opts.kills}: ${victim.name} (pid ${victim.pid}) at ${new Date(lastKill).toISOString()}`);
       }
     } catch (err) {
