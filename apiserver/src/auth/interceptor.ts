@@ -5,6 +5,7 @@
 // install this interceptor.
 import { type ServerInterceptor, ServerInterceptingCall, ServerListenerBuilder, status } from "@grpc/grpc-js";
 import { type Object as ApiObject, unwrap } from "@mk/proto";
+import { UnavailableError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import { type AuthorizerLookup, authorize, type RequestAttributes, type Verb } from "./authorizer.js";
 import { userOf } from "./identity.js";
@@ -49,6 +50,16 @@ export function attributesOf(method: string, message: unknown): RequestAttribute
   return { verb, kind: m.kind ?? "", namespace: m.namespace ?? "", name: m.name ?? "" };
 }
 
+/**
+ * The status of a request whose authorization could not be decided: UNAVAILABLE (retryable) when
+ * the lookup behind it failed because etcd is unavailable — a node's request during an etcd
+ * restart must be retried like any other, not fail as INTERNAL — else INTERNAL.
+ */
+export function authorizationFailure(err: unknown): { code: status; details: string } {
+  if (err instanceof UnavailableError) return { code: status.UNAVAILABLE, details: `authorization failed: ${err.message}` };
+  return { code: status.INTERNAL, details: "authorization failed" };
+}
+
 export function authInterceptor(lookup: AuthorizerLookup, log: Logger): ServerInterceptor {
   return (methodDescriptor, call) => {
     if (!methodDescriptor.path.startsWith(RESOURCES_SERVICE)) return new ServerInterceptingCall(call);
@@ -74,7 +85,7 @@ export function authInterceptor(lookup: AuthorizerLookup, log: Logger): ServerIn
                 },
                 (err: unknown) => {
                   log.error({ err, user: user.name, method }, "authorization failed");
-                  call.sendStatus({ code: status.INTERNAL, details: "authorization failed" });
+                  call.sendStatus(authorizationFailure(err));
                 },
               );
             })
