@@ -33,7 +33,7 @@ export class Observer {
     this.lost.feed(e);
   });
   private readonly abort = new AbortController();
-  private readonly informers: Informer<never>[] = [];
+  private readonly informers: Pick<Informer<never>, "stop">[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -59,7 +59,7 @@ export class Observer {
       };
       inf.addEventHandler({ add: push("put"), update: (_old, o) => push("put")(o), delete: push("delete") });
       inf.start(signal);
-      this.informers.push(inf as unknown as Informer<never>);
+      this.informers.push(inf);
       return inf;
     };
     const infs = KINDS.map((k) => watch(k));
