@@ -14,9 +14,10 @@ import { Observer } from "./observer.js";
 import { seedFromEnv } from "./prng.js";
 import { type ChaosReport, runChaos } from "./run.js";
 
-// Generous: the machine is shared (load 10–30); a quiet one converges in well under 30 s.
-const CONVERGE_LIMIT_MS = 120_000;
-const step = steps(200_000);
+// Generous: the machine is shared (load 10–30), where runs came back in 33–90 s (BENCHMARKS.md); the
+// limit only tells a cluster that does not come back from a slow one.
+const CONVERGE_LIMIT_MS = 180_000;
+const step = steps(280_000);
 let cluster: LocalCluster;
 
 before(async () => {
