@@ -1,7 +1,7 @@
 // Authorization of a handler's request, once, for every edge: the user may do what the request asks
 // (else ForbiddenError naming the user, verb and resource). Only a server that authenticates its
 // clients authorizes them; without a lookup (plaintext, in-process tests) every request is allowed.
-import { ForbiddenError, InternalError, UnauthorizedError } from "@mk/proto/client";
+import { ForbiddenError, InternalError, UnauthorizedError, UnavailableError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import { type AuthorizerLookup, authorize, type RequestAttributes } from "../auth/authorizer.js";
 import { UNAUTHENTICATED_MESSAGE } from "../auth/identity.js";
@@ -23,6 +23,9 @@ export class RequestAuthorizer {
       decision = await authorize(user, attrs, this.lookup);
     } catch (err) {
       this.log.error({ err, user: user.name, verb: attrs.verb, kind: attrs.kind }, "authorization failed");
+      // A lookup that failed because etcd is down (found by the chaos suite): UNAVAILABLE, which
+      // clients retry like any other request during an etcd restart, not INTERNAL, which they don't.
+      if (err instanceof UnavailableError) throw new UnavailableError(`authorization failed: ${err.message}`, { cause: err });
       throw new InternalError("authorization failed", { cause: err });
     }
     if (decision.allowed) return;

@@ -1,13 +1,15 @@
 // The supervisor: a detached process that starts the cluster's components, restarts one that
-// exits (1 s doubling to 30 s), and on SIGTERM stops them in reverse start order. A component with
-// a file in paths.held (`mkctl cluster node stop`) is killed and left down; SIGUSR2 makes the
-// supervisor re-read that folder. In lab mode it removes the lab's network once everything stopped.
+// exits (1 s doubling to 30 s, restart-backoff.ts), and on SIGTERM stops them in reverse start
+// order. A component with a file in paths.held (`mkctl cluster node stop`) is killed and left
+// down; SIGUSR2 makes the supervisor re-read that folder. In lab mode it removes the lab's network
+// once everything stopped.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { clusterComponents } from "./components.js";
 import { labLayout } from "./lab/layout.js";
 import { labNetworkDown } from "./lab/network.js";
 import { type ClusterPaths, heldFile } from "./paths.js";
+import { RestartBackoff } from "./restart-backoff.js";
 import type { ClusterSettings, ComponentSpec } from "./settings.js";
 import { type ClusterState, type ComponentState, writeState } from "./state.js";
 
@@ -15,7 +17,7 @@ interface Running {
   spec: ComponentSpec;
   child: ChildProcess | undefined;
   state: ComponentState;
-  backoffMs: number;
+  backoff: RestartBackoff;
   timer: NodeJS.Timeout | undefined;
   /** Its spec's prepare() is running. */
   preparing: boolean;
@@ -38,15 +40,12 @@ export async function supervise(paths: ClusterPaths, settings: ClusterSettings):
   };
   const isHeld = (r: Running) => existsSync(heldFile(paths, r.spec.name));
 
-  const restartLater = (r: Running, startedAt: number) => {
-    // A component that ran a minute before dying gets a fresh back-off.
-    if (Date.now() - startedAt > 60_000) r.backoffMs = 1000;
+  const restartLater = (r: Running, delayMs: number) => {
     r.timer = setTimeout(() => {
       r.timer = undefined;
       r.state.restarts += 1;
       start(r);
-    }, r.backoffMs);
-    r.backoffMs = Math.min(r.backoffMs * 2, 30_000);
+    }, delayMs);
   };
 
   const spawnChild = (r: Running) => {
@@ -78,7 +77,7 @@ export async function supervise(paths: ClusterPaths, settings: ClusterSettings):
         return;
       }
       console.error(JSON.stringify({ msg: "component exited", component: r.spec.name, code, signal }));
-      restartLater(r, startedAt);
+      restartLater(r, r.backoff.afterExit(Date.now() - startedAt));
     });
   };
 
@@ -88,17 +87,17 @@ export async function supervise(paths: ClusterPaths, settings: ClusterSettings):
     const prepare = r.spec.prepare;
     if (!prepare) return spawnChild(r);
     r.preparing = true;
-    const startedAt = Date.now();
     void prepare(abort.signal).then(
       () => {
         r.preparing = false;
+        r.backoff.prepared();
         spawnChild(r);
       },
       (err: unknown) => {
         r.preparing = false;
         if (stopping) return;
         console.error(JSON.stringify({ msg: "component prepare failed", component: r.spec.name, err: err instanceof Error ? err.message : String(err) }));
-        restartLater(r, startedAt);
+        restartLater(r, r.backoff.afterPrepareFailure());
       },
     );
   };
@@ -114,7 +113,7 @@ export async function supervise(paths: ClusterPaths, settings: ClusterSettings):
         r.child?.kill("SIGKILL");
       } else if (r.state.held) {
         r.state.held = false;
-        r.backoffMs = 1000;
+        r.backoff.reset();
         if (!r.child && !r.timer && !r.preparing) start(r);
       }
     }
@@ -128,7 +127,7 @@ export async function supervise(paths: ClusterPaths, settings: ClusterSettings):
     const r: Running = {
       spec,
       child: undefined,
-      backoffMs: 1000,
+      backoff: new RestartBackoff(),
       timer: undefined,
       preparing: false,
       state: { name: spec.name, pid: 0, address: spec.address, healthUrl: spec.healthUrl, logFile: spec.logFile, restarts: 0, startedAt: "" },
