@@ -10,6 +10,8 @@ import { collectDefaultMetrics } from "prom-client";
 import { newLogger } from "./log.js";
 import { DEFAULT_CONCURRENCY, runControllerManager } from "./manager.js";
 import { ControllerMetrics } from "./metrics.js";
+import { CidrSet } from "./nodeipam/cidr-set.js";
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE } from "./nodeipam/controller.js";
 
 const USAGE = `Usage: mk-controller-manager [flags]
   --server                       the API server (default 127.0.0.1:6443)
@@ -26,6 +28,8 @@ const USAGE = `Usage: mk-controller-manager [flags]
   --node-monitor-period          how often the node lifecycle controller checks every node (default 5s)
   --default-unreachable-toleration-seconds
                                  how long pods without their own toleration stay on an unreachable node (default 300)
+  --cluster-cidr                 the pods' range, cut into one podCIDR per Node (default ${DEFAULT_CLUSTER_CIDR})
+  --node-cidr-mask-size          prefix length of each Node's podCIDR (default ${DEFAULT_NODE_CIDR_MASK_SIZE})
   --tls-ca/--tls-cert/--tls-key FILE   mutual TLS to the API server (\`mkctl cluster init\` makes them)
   --log-level                    pino level (default info)`;
 
@@ -64,6 +68,8 @@ async function main(): Promise<number> {
       "node-monitor-grace-period": { type: "string", default: "40s" },
       "node-monitor-period": { type: "string", default: "5s" },
       "default-unreachable-toleration-seconds": { type: "string", default: "300" },
+      "cluster-cidr": { type: "string", default: DEFAULT_CLUSTER_CIDR },
+      "node-cidr-mask-size": { type: "string", default: String(DEFAULT_NODE_CIDR_MASK_SIZE) },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -81,6 +87,13 @@ async function main(): Promise<number> {
     gc: positiveInt("concurrent-gc-syncs", values["concurrent-gc-syncs"]),
     nodelifecycle: positiveInt("concurrent-node-syncs", values["concurrent-node-syncs"]),
   };
+
+  const nodeIpam = { clusterCidr: values["cluster-cidr"], nodeCidrMaskSize: positiveInt("node-cidr-mask-size", values["node-cidr-mask-size"]) };
+  try {
+    new CidrSet(nodeIpam.clusterCidr, nodeIpam.nodeCidrMaskSize);
+  } catch (err) {
+    throw new Error(`--cluster-cidr/--node-cidr-mask-size: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   const abort = new AbortController();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -108,6 +121,7 @@ async function main(): Promise<number> {
         nodeMonitorPeriodMs: durationMs("node-monitor-period", values["node-monitor-period"]),
         defaultUnreachableTolerationSeconds: positiveInt("default-unreachable-toleration-seconds", values["default-unreachable-toleration-seconds"]),
       },
+      nodeIpam,
       identity: values.identity,
       leaderElection: values["leader-elect"] ? leaderTimings(values.identity, leaseMs) : undefined,
       onLeading: (l) => {

@@ -1,5 +1,5 @@
 // The controller manager: one shared informer per kind, the ReplicaSet, Deployment, garbage
-// collector and node lifecycle controllers on it, and (with leader election) all of that only while holding the Lease
+// collector, node lifecycle and node IPAM controllers on it, and (with leader election) all of that only while holding the Lease
 // mk-system/mk-controller-manager. k0s-style lifecycle: run(signal) until the signal aborts or
 // leadership is lost, stopping everything it started in reverse order.
 import type { Clientset } from "@mk/proto/client";
@@ -9,6 +9,8 @@ import { DeploymentController } from "./deployment/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
 import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
+import { CLAIM_NAMESPACE } from "./nodeipam/claims.js";
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, NodeIpamController } from "./nodeipam/controller.js";
 import { NODE_LEASE_NAMESPACE, NodeLifecycleController, type NodeLifecycleControllerOptions } from "./nodelifecycle/controller.js";
 import { ReplicaSetController } from "./replicaset/controller.js";
 
@@ -20,9 +22,10 @@ export interface Concurrency {
   replicaset: number;
   gc: number;
   nodelifecycle: number;
+  nodeipam: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, nodeipam: 1 };
 
 export interface LeaderElectionConfig {
   identity: string;
@@ -43,6 +46,8 @@ export interface ManagerOptions {
   identity?: string;
   /** --node-monitor-grace-period, --node-monitor-period, --default-unreachable-toleration-seconds. */
   nodeLifecycle?: Pick<NodeLifecycleControllerOptions, "nodeMonitorGracePeriodMs" | "nodeMonitorPeriodMs" | "defaultUnreachableTolerationSeconds">;
+  /** --cluster-cidr and --node-cidr-mask-size (defaults 10.244.0.0/16 and 24). */
+  nodeIpam?: { clusterCidr: string; nodeCidrMaskSize: number };
 }
 
 /** Runs the controllers until the signal aborts; with leader election only while leading. */
@@ -107,10 +112,20 @@ export async function runControllers(signal: AbortSignal, o: ManagerOptions): Pr
     logger: log,
     metrics: o.metrics,
   });
+  const ipam = new NodeIpamController({
+    client: o.client,
+    nodeInformer: factory.informerFor("Node"),
+    leaseInformer: factory.informerFor("Lease", { namespace: CLAIM_NAMESPACE }),
+    clusterCidr: o.nodeIpam?.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+    nodeCidrMaskSize: o.nodeIpam?.nodeCidrMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE,
+    recorder,
+    logger: log,
+    metrics: o.metrics,
+  });
   factory.start(signal);
   log.info({ concurrency: c }, "controllers starting");
   try {
-    await Promise.all([rsc.run(c.replicaset, signal), dc.run(c.deployment, signal), gc.run(c.gc, signal), nlc.run(c.nodelifecycle, signal)]);
+    await Promise.all([rsc.run(c.replicaset, signal), dc.run(c.deployment, signal), gc.run(c.gc, signal), nlc.run(c.nodelifecycle, signal), ipam.run(c.nodeipam, signal)]);
   } finally {
     await factory.stop();
     log.info({}, "controllers stopped");

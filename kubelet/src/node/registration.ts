@@ -130,7 +130,7 @@ export class NodeRegistration {
       apiVersion: "v1",
       kind: "Node",
       metadata: emptyMeta({ name: this.cfg.nodeName, labels: this.labels() }),
-      spec: { unschedulable: false, taints: this.cfg.taints, podCidr: "", providerId: "" },
+      spec: { unschedulable: false, taints: this.cfg.taints, podCidr: "", podCidrs: [], providerId: "" },
       status: await this.status(undefined),
     });
     try {

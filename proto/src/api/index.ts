@@ -1,4 +1,5 @@
 export * from "./kinds.js";
+export * from "./cidr.js";
 export * from "./labels.js";
 export * from "./quantity.js";
 export * from "./taints.js";
