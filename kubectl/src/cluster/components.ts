@@ -34,6 +34,10 @@ export interface ClusterSettings {
   labNet?: number;
   /** Images copied from the host engine into every lab node (default lab/layout.ts LAB_IMAGES). */
   labImages?: string[];
+  /** The pods' range (controller manager and kubelets' --cluster-cidr): a podCIDR per node comes from it. */
+  clusterCidr?: string;
+  /** The API server's --service-cluster-ip-range (for Services' ClusterIPs). */
+  serviceClusterIpRange?: string;
   /** Mutual TLS everywhere, local cluster and lab alike (the default; `up --insecure` turns it off): see secure.ts. */
   tls?: boolean;
 }
@@ -51,8 +55,15 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   host: "127.0.0.1",
   nodes: 2,
   nodePrefix: "node",
+  clusterCidr: "10.244.0.0/16",
+  serviceClusterIpRange: "10.96.0.0/12",
   tls: true,
 };
+
+/** The cluster id the kubelets label with and name their pod network after: their --server (kubelet's default --cluster-id). */
+export function clusterIdOf(s: ClusterSettings): string {
+  return `${s.host}:${s.apiPort}`.toLowerCase();
+}
 
 /** Every port of a cluster derived from its API port, so that several clusters fit on one host. */
 export function portsFrom(apiPort: number): Partial<ClusterSettings> {
@@ -154,6 +165,8 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
         s.host,
         "--http-listen",
         `${s.host}:${s.apiHttpPort}`,
+        "--service-cluster-ip-range",
+        s.serviceClusterIpRange ?? DEFAULT_SETTINGS.serviceClusterIpRange ?? "",
       ],
       address: `${s.host}:${s.apiPort}`,
       healthUrl: `http://${s.host}:${s.apiHttpPort}/readyz`,
@@ -179,7 +192,7 @@ export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): Comp
     specs.push({
       name: "controller-manager",
       command: controller.command,
-      args: [...controller.args, "--server", server, "--http-listen", listen, ...(s.isolated ? LAB_CONTROLLER_ARGS : [])],
+      args: [...controller.args, "--server", server, "--http-listen", listen, "--cluster-cidr", s.clusterCidr ?? DEFAULT_SETTINGS.clusterCidr ?? "", ...(s.isolated ? LAB_CONTROLLER_ARGS : [])],
       address: listen,
       healthUrl: `http://${listen}/healthz`,
       logFile: join(paths.logs, "controller-manager.log"),

@@ -19,6 +19,7 @@ export function kubeletComponent(
       ...kubelet.args,
       ...["--server", server, "--node-name", node.name, "--node-ip", node.ip],
       ...["--port", String(s.kubeletPort), "--healthz-port", String(s.kubeletHealthzPort)],
+      ...["--cluster-cidr", s.clusterCidr ?? "10.244.0.0/16"],
       ...extraArgs,
     ],
     address: `${node.ip}:${s.kubeletPort}`,
