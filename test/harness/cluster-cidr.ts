@@ -12,3 +12,8 @@ export function freeClusterCidr(): string {
   }
   throw new Error("no free 10.128-191.0.0/16 for a test cluster: too many pod networks on this host");
 }
+
+/** The first /24 of a /16 cluster CIDR: a podCIDR for a kubelet run without node IPAM (--pod-cidr). */
+export function firstPodCidr(clusterCidr: string): string {
+  return clusterCidr.replace(/\.0\.0\/16$/, ".0.0/24");
+}

@@ -138,21 +138,37 @@ export class NodeIpamController {
       if (err instanceof CidrExhaustedError) this.o.recorder?.event("Node", subject(node), "Warning", err.reason, err.message);
       throw err;
     }
-    const next = cloneCached("Node", node);
-    next.spec = { unschedulable: false, taints: [], providerId: "", ...next.spec, podCidr: cidr, podCidrs: [cidr] };
     try {
-      // The cached resourceVersion: a Node changed since fails with a conflict, and the retry re-reads.
-      await this.o.client.nodes.update(next);
+      if (!(await this.writePodCidr(cloneCached("Node", node), cidr))) return;
     } catch (err) {
-      if (isNotFound(err)) {
-        await this.claims.release(cidr, holder);
-        return;
-      }
-      if (isConflict(err)) this.log.debug({ node: name }, "node changed while assigning its podCIDR; retrying");
-      throw err;
+      if (!isNotFound(err)) throw err;
+      await this.claims.release(cidr, holder);
+      return;
     }
     this.log.info({ node: name, podCIDR: cidr }, "podCIDR assigned");
     this.o.recorder?.event("Node", subject(node), "Normal", "CIDRAssignmentSucceeded", `Node ${name} got podCIDR ${cidr}`);
+  }
+
+  /**
+   * Writes the range into the Node with its resourceVersion. The kubelet posts the Node's status every
+   * few seconds, so a conflict is common: re-read it (a few times) and write again, unless it got a
+   * podCIDR meanwhile (then false) or its uid changed (a new Node of that name: false, the claim's
+   * holder no longer exists and the next sync releases it).
+   */
+  private async writePodCidr(node: Node, cidr: string): Promise<boolean> {
+    const uid = node.metadata?.uid;
+    let cur = node;
+    for (let attempt = 0; ; attempt++) {
+      cur.spec = { unschedulable: false, taints: [], providerId: "", ...cur.spec, podCidr: cidr, podCidrs: [cidr] };
+      try {
+        await this.o.client.nodes.update(cur);
+        return true;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 4) throw err;
+      }
+      cur = await this.o.client.nodes.get(node.metadata?.name ?? "");
+      if (cur.metadata?.uid !== uid || cur.spec?.podCidr) return false;
+    }
   }
 }
 

@@ -5,7 +5,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseCidr } from "@mk/proto";
 import { Command, Option } from "commander";
-import { portsFrom, resolveComponent } from "../cluster/components.js";
+import { nodeOf, portsFrom, resolveComponent } from "../cluster/components.js";
+import { waitNodesReady } from "../cluster/nodes-ready.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinCluster } from "../cluster/join.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
@@ -100,8 +101,12 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const server = `${settings.host}:${settings.apiPort}`;
       const pki = pkiPaths(paths.pki);
       const tls = settings.tls ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined;
+      // No kubelet binary built: no nodes to wait for.
+      const nodeNames = resolveComponent("kubelet") ? Array.from({ length: settings.nodes }, (_, i) => nodeOf(settings, i + 1).name) : [];
+      const nodes = await waitNodesReady({ server, tls }, nodeNames, (opts.timeout ?? (settings.isolated ? 120 : 60)) * 1000);
+      say(`nodes ready: ${nodeNames.map((n) => `${n} ${nodes.get(n)?.spec?.podCidr}`).join(", ")}`);
       if (settings.isolated) {
-        const routed = await labPodRoutes(labLayout(settings, paths), { server, tls }, (opts.timeout ?? 120) * 1000);
+        const routed = await labPodRoutes(labLayout(settings, paths), nodes);
         say(`pod routes on the host: ${[...routed].map(([node, cidr]) => `${cidr} via ${node}`).join(", ")}`);
       }
       await hooks.onReady(server, tls);
