@@ -1,5 +1,5 @@
 // The controller manager: one shared informer per kind, the ReplicaSet, Deployment, garbage
-// collector, node lifecycle and node IPAM controllers on it, and (with leader election) all of that only while holding the Lease
+// collector, pod GC, node lifecycle and node IPAM controllers on it, and (with leader election) all of that only while holding the Lease
 // mk-system/mk-controller-manager. k0s-style lifecycle: run(signal) until the signal aborts or
 // leadership is lost, stopping everything it started in reverse order.
 import type { Clientset } from "@mk/proto/client";
@@ -12,6 +12,7 @@ import type { ControllerMetrics } from "./metrics.js";
 import { CLAIM_NAMESPACE } from "./nodeipam/claims.js";
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, NodeIpamController } from "./nodeipam/controller.js";
 import { NODE_LEASE_NAMESPACE, NodeLifecycleController, type NodeLifecycleControllerOptions } from "./nodelifecycle/controller.js";
+import { PodGCController } from "./podgc/controller.js";
 import { ReplicaSetController } from "./replicaset/controller.js";
 
 export const LEASE_NAME = "mk-controller-manager";
@@ -22,10 +23,11 @@ export interface Concurrency {
   replicaset: number;
   gc: number;
   nodelifecycle: number;
+  podgc: number;
   nodeipam: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, nodeipam: 1 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1 };
 
 export interface LeaderElectionConfig {
   identity: string;
@@ -100,7 +102,9 @@ export async function runControllers(signal: AbortSignal, o: ManagerOptions): Pr
     logger: log,
     metrics: o.metrics,
   });
-  const gc = new GarbageCollector({ client: o.client, informers: factory, logger: log, metrics: o.metrics });
+  // Events own nothing and are the busiest kind: left out, as kube-controller-manager's GC leaves them out.
+  const gc = new GarbageCollector({ client: o.client, informers: factory, logger: log, metrics: o.metrics, ignoredKinds: ["Event"] });
+  const pgc = new PodGCController({ client: o.client, podInformer: pods, nodeInformer: factory.informerFor("Node"), logger: log, metrics: o.metrics });
   const nlc = new NodeLifecycleController({
     ...o.nodeLifecycle,
     client: o.client,
@@ -125,7 +129,7 @@ export async function runControllers(signal: AbortSignal, o: ManagerOptions): Pr
   factory.start(signal);
   log.info({ concurrency: c }, "controllers starting");
   try {
-    await Promise.all([rsc.run(c.replicaset, signal), dc.run(c.deployment, signal), gc.run(c.gc, signal), nlc.run(c.nodelifecycle, signal), ipam.run(c.nodeipam, signal)]);
+    await Promise.all([rsc.run(c.replicaset, signal), dc.run(c.deployment, signal), gc.run(c.gc, signal), pgc.run(c.podgc, signal), nlc.run(c.nodelifecycle, signal), ipam.run(c.nodeipam, signal)]);
   } finally {
     await factory.stop();
     log.info({}, "controllers stopped");

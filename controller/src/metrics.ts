@@ -32,6 +32,11 @@ export class ControllerMetrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly podgcDeleted = new Counter({
+    name: "mk_podgc_deleted_total",
+    help: "Pods of deleted nodes force-deleted by the pod garbage collector.",
+    registers: [this.registry],
+  });
 
   /** Runs a sync and records its duration and result. */
   async time<T>(controller: string, fn: () => Promise<T>): Promise<T> {

@@ -5,9 +5,10 @@
 //   - a field no manifest ever set (defaults, replicas changed by `mkctl scale`) is kept.
 // Lists of objects merge item by item on Kubernetes' merge keys (containers by name, ports by
 // containerPort …), as strategic merge patch does; other lists are replaced whole.
+import { LAST_APPLIED_ANNOTATION } from "@mk/proto/api";
 import { cloneJson, deepEqual, isObject, type Json, type JsonObject, sortKeys } from "./objects.js";
 
-export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+export const LAST_APPLIED = LAST_APPLIED_ANNOTATION;
 
 /** patchMergeKey of the list fields of mk's kinds (from Kubernetes' types.go). */
 export const MERGE_KEYS: { readonly [field: string]: string } = {

@@ -1,15 +1,9 @@
 // Objects in Kubernetes' JSON shape (apiVersion, kind, metadata, spec, status; camelCase names;
 // empty values omitted by the generated codecs), as -o yaml/json print them and apply merges them.
-import type { AnyObject, KindInfo } from "@mk/proto/api";
+import { type AnyObject, isJsonObject, type Json, type JsonObject, type KindInfo } from "@mk/proto/api";
 
-export type Json = null | boolean | number | string | Json[] | JsonObject;
-export interface JsonObject {
-  [key: string]: Json;
-}
-
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+export type { Json, JsonObject } from "@mk/proto/api";
+export const isObject = isJsonObject;
 
 /** Keys sorted at every level, as kubectl prints objects (they come back as maps from the server). */
 export function sortKeys(v: Json): Json {

@@ -22,7 +22,8 @@ import { startNativeEtcd } from "../harness/etcd-native.js";
 import { FakeKubelet, nodeObject, simulatedNodes } from "../harness/fake-kubelet.js";
 import { NodeInfo, podInfoOf } from "@mk/scheduler/framework/index";
 import { schedulePod } from "@mk/scheduler/pipeline";
-import { NODE_FLAGS } from "@mk/kubectl/cluster/components.js";
+import { NODE_FLAGS } from "@mk/kubectl/cluster/binaries.js";
+import { eventually } from "../harness/wait.js";
 
 const { values } = parseArgs({
   options: {
@@ -130,14 +131,6 @@ async function directBinds(cs: Clientset, prefix: string, n: number, nodes: stri
   return n / ((performance.now() - t) / 1000);
 }
 
-async function until(what: string, fn: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!fn()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 async function main(): Promise<void> {
   const etcd = await startNativeEtcd();
   const procs: ChildProcess[] = [];
@@ -193,7 +186,7 @@ async function main(): Promise<void> {
     );
     procs.push(sched);
     const started = performance.now();
-    await until("all bulk pods bound", () => bound.size >= PODS, 300_000);
+    await eventually("all bulk pods bound", () => bound.size >= PODS, 300_000, { everyMs: 5 });
     const times = [...bound.values()].sort((a, b) => a - b);
     const first = times[0]!;
     const last = times[times.length - 1]!;
@@ -219,7 +212,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(creates);
     const achieved = n / ((performance.now() - t0) / 1000);
-    await until("all steady pods bound", () => [...sent.keys()].every((k) => bound.has(k)), 120_000);
+    await eventually("all steady pods bound", () => [...sent.keys()].every((k) => bound.has(k)), 120_000, { everyMs: 5 });
     const lat = [...sent].map(([k, t]) => bound.get(k)! - t).sort((a, b) => a - b);
     createLat.sort((a, b) => a - b);
     const histAfter = histogram(await (await fetch(metricsUrl)).text(), "scheduler_pod_scheduling_duration_seconds");

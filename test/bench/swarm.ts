@@ -29,6 +29,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { LABEL_NODE_NAME, LABEL_POD_NAME, LABEL_TYPE, LocalCluster } from "../e2e/cluster.js";
+import { eventually } from "../harness/wait.js";
 
 const { values } = parseArgs({
   options: {
@@ -330,20 +331,12 @@ async function timeKill(ev: Events, w: Workload): Promise<Timing> {
 
 /** Waits until a workload has no container left (after its delete). */
 async function waitGone(w: Workload, what: string): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT;
-  while ((await w.allContainers()).length > 0) {
-    if (Date.now() > deadline) throw new Error(`${what}: containers still there after ${STEP_TIMEOUT / 1000} s`);
-    await sleep(250);
-  }
+  await eventually(`${what}: no container left`, async () => (await w.allContainers()).length === 0, STEP_TIMEOUT, { everyMs: 250 });
 }
 
 /** Waits until every running container of the workload has its app running (n of them). */
 async function waitRunning(w: Workload, n: number, what: string): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT;
-  while ((await w.runningApps()).length !== n) {
-    if (Date.now() > deadline) throw new Error(`${what}: not ${n} running app containers after ${STEP_TIMEOUT / 1000} s`);
-    await sleep(250);
-  }
+  await eventually(`${what}: ${n} running app containers`, async () => (await w.runningApps()).length === n, STEP_TIMEOUT, { everyMs: 250 });
 }
 
 const median = (xs: number[]) => {
@@ -500,20 +493,14 @@ interface NodeReady {
 /** Both nodes Ready, with a heartbeat at or after `since` (a warm start finds the old Ready). */
 async function nodesReady(cluster: LocalCluster, since: number): Promise<void> {
   const cs = cluster.client();
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      const items = (await cs.nodes.list({})).items as NodeReady[];
-      const ready = items.filter((n) =>
-        n.status?.conditions.some((c) => c.type === "Ready" && c.status === "True" && Date.parse(c.lastHeartbeatTime) >= Math.floor(since / 1000) * 1000),
-      );
-      if (cluster.nodes.every((name) => ready.some((n) => n.metadata?.name === name))) return;
-    } catch {
-      // the API server is still starting
-    }
-    if (Date.now() > deadline) throw new Error("nodes not Ready within 120 s");
-    await sleep(50);
-  }
+  // A probe that throws is retried: the API server may still be starting.
+  await eventually("both nodes Ready with a fresh heartbeat", async () => {
+    const items = (await cs.nodes.list({})).items as NodeReady[];
+    const ready = items.filter((n) =>
+      n.status?.conditions.some((c) => c.type === "Ready" && c.status === "True" && Date.parse(c.lastHeartbeatTime) >= Math.floor(since / 1000) * 1000),
+    );
+    return cluster.nodes.every((name) => ready.some((n) => n.metadata?.name === name));
+  }, 120_000, { everyMs: 50 });
 }
 
 /** VmRSS, and its anonymous (heaps) and file-backed (the node binary, shared) parts, in kB. */

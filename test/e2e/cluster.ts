@@ -14,6 +14,7 @@ import { parse } from "yaml";
 import { freeClusterCidr } from "../harness/cluster-cidr.js";
 import { containersByLabel, DockerError, docker, imageExists, removeContainers } from "../harness/docker.js";
 import { freePort } from "../harness/etcd.js";
+import { eventually, sleep } from "../harness/wait.js";
 import { mkctl, type RunResult } from "./mkctl.js";
 
 // The kubelet's container labels (kubelet/src/runtime/names.ts; components never share code, and a
@@ -169,37 +170,8 @@ export function steps(timeoutMs: number): (name: string, fn: (signal: AbortSigna
 
 // ---- waiting ----
 
-/**
- * Calls probe until it returns a value (not undefined) or the time is up. probe may return a
- * string through `why` to say what it is still waiting for; the last reason is in the error.
- */
-export async function eventually<T>(
-  what: string,
-  probe: (why: (reason: string) => undefined) => Promise<T | undefined>,
-  timeoutMs: number,
-  everyMs = 250,
-  signal?: AbortSignal,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  const why = (reason: string): undefined => {
-    last = reason;
-    return undefined;
-  };
-  for (;;) {
-    try {
-      const v = await probe(why);
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = `error: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s; last: ${last}`);
-    if (signal?.aborted) throw new Error(`${what}: aborted (the step's time is up); last: ${last}`);
-    await sleep(everyMs);
-  }
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Re-exported for the e2e tests that import them from here. */
+export { eventually, sleep };
 
 // ---- images ----
 
@@ -385,7 +357,6 @@ export async function waitConverged(
       return typeof c === "string" ? why(c) : c;
     },
     timeoutMs,
-    500,
-    signal,
+    { everyMs: 500, signal },
   );
 }

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { freeClusterCidr } from "../harness/cluster-cidr.js";
 import { freePort } from "../harness/etcd.js";
+import { eventually } from "../harness/wait.js";
 import { MKCTL, REPO, mkctl } from "./mkctl.js";
 
 const ROOT = process.getuid?.() === 0;
@@ -53,21 +54,6 @@ async function list<T>(kind: string): Promise<T[]> {
 }
 
 const ready = (c?: { type: string; status: string }[]) => c?.some((x) => x.type === "Ready" && x.status === "True") === true;
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s${last ? ` (last error: ${String(last)})` : ""}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /**
  * `mkctl get pods -w -o json`, kept running: the pods as they change, without starting a process
@@ -219,6 +205,7 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
       return pods.length === 6 && pods.every((p) => p.status.phase === "Running" && ready(p.status.conditions)) ? pods : undefined;
     },
     120_000,
+    { everyMs: 250 }, // each look starts an mkctl process
   );
   const byNode = new Map<string, Pod[]>();
   for (const p of running) byNode.set(p.spec.nodeName ?? "", [...(byNode.get(p.spec.nodeName ?? "") ?? []), p]);
@@ -292,6 +279,7 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
     `${victim} Ready again`,
     async () => (ready((await list<Node>("nodes")).find((n) => n.metadata.name === victim)?.status.conditions) ? true : undefined),
     60_000,
+    { everyMs: 250 }, // each look starts an mkctl process
   );
   const readyMs = Date.now() - healedAt;
   await eventually(
@@ -301,7 +289,7 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
       return [...evicted].some((uid) => uids.has(uid)) ? undefined : true;
     },
     90_000,
-    500,
+    { everyMs: 500 },
   );
   const cleanMs = Date.now() - healedAt;
   process.stderr.write(`lab: ${victim} healed; Ready after ${(readyMs / 1000).toFixed(1)} s, stale containers removed after ${(cleanMs / 1000).toFixed(1)} s\n`);
@@ -321,8 +309,8 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
   const start = await mkctl(env, ["cluster", "node", "start", quiet]);
   assert.equal(start.code, 0, start.stderr);
   assert.equal(start.stdout.trim(), `node/${quiet} started`);
-  await eventually(`${quiet} healthy again`, async () => ((await healthOf(quiet)) === "healthy" ? true : undefined), 30_000);
-  await eventually(`${quiet} Ready`, async () => (ready((await list<Node>("nodes")).find((n) => n.metadata.name === quiet)?.status.conditions) ? true : undefined), 30_000);
+  await eventually(`${quiet} healthy again`, async () => ((await healthOf(quiet)) === "healthy" ? true : undefined), 30_000, { everyMs: 250 });
+  await eventually(`${quiet} Ready`, async () => (ready((await list<Node>("nodes")).find((n) => n.metadata.name === quiet)?.status.conditions) ? true : undefined), 30_000, { everyMs: 250 });
 
   // down removes the namespaces, veths and bridge.
   const down = await mkctl(env, ["cluster", "down"]);

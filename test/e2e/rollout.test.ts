@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
 import { AvailabilityPoller, maxUnavailable, type PollReport } from "./availability.js";
-import { type Converged, containersOf, LocalCluster, podsOf, sleep, steps, waitConverged } from "./cluster.js";
+import { eventually, sleep } from "../harness/wait.js";
+import { type Converged, containersOf, LocalCluster, podsOf, steps, waitConverged } from "./cluster.js";
 
 const REPLICAS = 10;
 // Generous: on a loaded 2-core machine one rollout of 10 pods has taken over two minutes.
@@ -146,13 +147,10 @@ step("rollout pause: a new image changes nothing running; resume rolls it out", 
   assert.equal((await cluster.ok(["set", "image", "deployment", "web", "web=mk/web:v2"])).trim(), "deployment.apps/web image updated");
   const cs = cluster.client();
   // Wait until the controller has seen the change, then give it time it could misuse.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
+  await eventually("the paused deployment's new generation observed", async () => {
     const d = await cs.deployments.get("web", "default");
-    if ((d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1)) break;
-    assert.ok(Date.now() < deadline, "the paused deployment's new generation was not observed within 60 s");
-    await sleep(250);
-  }
+    return (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
+  }, 60_000, { everyMs: 250 });
   await sleep(5_000);
   const pods = await podsOf(cs, "web");
   assert.deepEqual(

@@ -15,7 +15,8 @@ import { emptyMeta, KubeletClient, Pod } from "@mk/proto";
 import { type Clientset, connect, ForbiddenError, UnauthorizedError } from "@mk/proto/client";
 import { caCertHash } from "@mk/kubectl/cluster/pki.js";
 import { writeContext } from "@mk/kubectl/config.js";
-import { eventually, LocalCluster, steps } from "./cluster.js";
+import { LocalCluster, steps } from "./cluster.js";
+import { eventually } from "../harness/wait.js";
 
 const step = steps(240_000);
 let cluster: LocalCluster;
@@ -126,7 +127,7 @@ step("node-1's certificate reads and updates its own Node, but cannot change nod
   const pod = await eventually("the pod on node-2 running", async () => {
     const p = await admin.pods.get("on-node-2", "default");
     return p.status?.phase === "Running" ? p : undefined;
-  }, 120_000, 500, signal);
+  }, 120_000, { everyMs: 500, signal });
   const stolen = Pod.fromPartial({ ...pod, status: { ...pod.status, phase: "Failed", reason: "StolenByNode1" } });
   await assert.rejects(() => kubelet1.pods.updateStatus(stolen), forbidden("update the status of node-2's pod"));
   await assert.rejects(() => kubelet1.pods.delete("on-node-2", "default", { gracePeriodSeconds: 0 }), forbidden("delete node-2's pod"));
@@ -156,7 +157,7 @@ step("node-1's certificate cannot call node-2's kubelet directly; logs through t
   const logs = await eventually("logs of the pod on node-2 through the API server", async (why) => {
     const r = await cluster.mkctl(["logs", "on-node-2"]);
     return r.code === 0 && r.stdout.includes("hello from node-2") ? r.stdout : why(`${r.code} ${r.stdout}${r.stderr}`);
-  }, 60_000, 500, signal);
+  }, 60_000, { everyMs: 500, signal });
   assert.equal(logs, "hello from node-2\n");
 });
 

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./etcd.js";
+import { eventually } from "./wait.js";
 
 export interface NativeEtcd {
   endpoint: string;
@@ -36,18 +37,11 @@ export async function startNativeEtcd(parent = tmpdir()): Promise<NativeEtcd> {
     ],
     { stdio: "ignore" },
   );
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${endpoint}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error("etcd did not become healthy within 15 s");
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await eventually("etcd healthy", async () => (await fetch(`${endpoint}/health`)).ok);
+  } catch (err) {
+    proc.kill("SIGKILL");
+    throw err;
   }
   return {
     endpoint,

@@ -1,7 +1,7 @@
 // A TEST-ONLY fake kubelet: registers simulated Node objects and makes pods bound to them Running
 // and Ready, and completes their graceful deletions, with no container runtime. Controller and
 // scheduler tests and scale benchmarks use it; it never ships in a product path.
-import { Lease, Node, type Pod, PodStatus, emptyMeta, keyOf } from "@mk/proto";
+import { Lease, Node, type Pod, PodStatus, emptyMeta, objectKey } from "@mk/proto";
 import { AlreadyExistsError, type Clientset, ConflictError, NotFoundError, retryOnConflict } from "@mk/proto/client";
 
 export interface SimulatedNode {
@@ -85,6 +85,8 @@ export class FakeKubelet {
   private leaseTimer: NodeJS.Timeout | undefined;
   /** Pods made Running by this fake, for assertions. */
   readonly started = new Set<string>();
+  /** Pods kept Running but not Ready (markNotReady), by key. */
+  private readonly notReady = new Set<string>();
 
   constructor(opts: FakeKubeletOptions) {
     this.opts = opts;
@@ -131,7 +133,7 @@ export class FakeKubelet {
       cur.status = nodeObject(n).status;
       await this.opts.client.nodes.updateStatus(cur);
     });
-    for (const pod of (await this.opts.client.pods.list({ fieldSelector: `spec.nodeName=${name}` })).items) this.pending.set(keyOf(pod), pod);
+    for (const pod of (await this.opts.client.pods.list({ fieldSelector: `spec.nodeName=${name}` })).items) this.pending.set(objectKey(pod), pod);
     this.pump();
   }
 
@@ -173,6 +175,26 @@ export class FakeKubelet {
     }
   }
 
+  /**
+   * Reports a Running pod as not Ready, as a failing readiness probe would, and keeps it so (this fake
+   * no longer makes it Ready). For tests of what controllers do with unready pods.
+   */
+  async markNotReady(namespace: string, name: string): Promise<void> {
+    const pods = this.opts.client.pods;
+    await retryOnConflict(async () => {
+      const cur = await pods.get(name, namespace);
+      this.notReady.add(objectKey(cur));
+      const t = nowRfc3339();
+      const status = PodStatus.fromPartial(cur.status ?? {});
+      status.conditions = status.conditions.map((c) =>
+        c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False", lastTransitionTime: t, reason: "ContainersNotReady" } : c,
+      );
+      status.containerStatuses = status.containerStatuses.map((c) => ({ ...c, ready: false }));
+      cur.status = status;
+      await pods.updateStatus(cur);
+    });
+  }
+
   private async watchLoop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
@@ -183,7 +205,7 @@ export class FakeKubelet {
           if (!pod.spec?.nodeName) {
             if (!this.opts.autoBind || pod.metadata?.deletionTimestamp) continue;
           } else if (!this.nodes.has(pod.spec.nodeName)) continue;
-          this.pending.set(keyOf(pod), pod);
+          this.pending.set(objectKey(pod), pod);
           this.pump();
         }
       } catch {
@@ -231,10 +253,12 @@ export class FakeKubelet {
       } catch (err) {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
       }
-      this.started.delete(keyOf(pod));
+      this.started.delete(objectKey(pod));
+      this.notReady.delete(objectKey(pod));
       return;
     }
     if (pod.status?.phase === "Running" && pod.status.conditions.some((c) => c.type === "Ready" && c.status === "True")) return;
+    if (this.notReady.has(objectKey(pod))) return;
     if (this.opts.readyDelayMs) await new Promise((r) => setTimeout(r, this.opts.readyDelayMs));
     const node = this.nodes.get(pod.spec?.nodeName ?? "");
     if (!node) return;
@@ -263,7 +287,7 @@ export class FakeKubelet {
         })),
       });
       await pods.updateStatus(cur);
-      this.started.add(keyOf(pod));
+      this.started.add(objectKey(pod));
     });
   }
 }

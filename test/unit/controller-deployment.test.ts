@@ -1,8 +1,21 @@
 // Table tests of the Deployment controller's arithmetic against Kubernetes' documented sequences.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Deployment, emptyMeta, PodTemplateSpec, type ReplicaSet } from "@mk/proto";
-import { computeHash, fnv32a, safeEncodeString } from "@mk/controller/deployment/hash.js";
+import {
+  type Deployment,
+  DESIRED_REPLICAS_ANNOTATION,
+  emptyMeta,
+  equalIgnoreHash,
+  fnv32a,
+  MAX_REPLICAS_ANNOTATION,
+  maxRevision,
+  PodTemplateSpec,
+  podTemplateHash,
+  type ReplicaSet,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+  safeEncodeString,
+} from "@mk/proto";
 import { scaledValue } from "@mk/controller/deployment/intstr.js";
 import {
   AVAILABLE,
@@ -14,24 +27,10 @@ import {
   TIMED_OUT_REASON,
 } from "@mk/controller/deployment/progress.js";
 import { oldPodsRunning, scaleDownOldForRecreate } from "@mk/controller/deployment/recreate.js";
-import {
-  equalIgnoreHash,
-  findNewReplicaSet,
-  maxRevision,
-  setNewReplicaSetAnnotations,
-} from "@mk/controller/deployment/revision.js";
-import { findRevision, planRollback } from "@mk/controller/deployment/rollback.js";
+import { findNewReplicaSet, setNewReplicaSetAnnotations } from "@mk/controller/deployment/revision.js";
 import { reconcileNewReplicaSet, reconcileOldReplicaSets } from "@mk/controller/deployment/rolling.js";
 import { isScalingEvent, replicaSetsToCleanUp, scale } from "@mk/controller/deployment/sync.js";
-import {
-  DESIRED_REPLICAS_ANNOTATION,
-  MAX_REPLICAS_ANNOTATION,
-  maxSurge,
-  maxUnavailable,
-  resolveFenceposts,
-  REVISION_ANNOTATION,
-  REVISION_HISTORY_ANNOTATION,
-} from "@mk/controller/deployment/util.js";
+import { maxSurge, maxUnavailable, resolveFenceposts } from "@mk/controller/deployment/util.js";
 
 function template(image: string, extraLabels: Record<string, string> = {}): PodTemplateSpec {
   return PodTemplateSpec.fromPartial({
@@ -89,10 +88,10 @@ test("int-or-percent: surge rounds up, unavailable rounds down, both 0 → unava
 });
 
 test("pod-template hash: deterministic, template-sensitive, collisionCount changes it, safe alphabet", () => {
-  const a = computeHash(template("web:v1"));
-  assert.equal(a, computeHash(template("web:v1")));
-  assert.notEqual(a, computeHash(template("web:v2")));
-  assert.notEqual(a, computeHash(template("web:v1"), 1));
+  const a = podTemplateHash(template("web:v1"));
+  assert.equal(a, podTemplateHash(template("web:v1")));
+  assert.notEqual(a, podTemplateHash(template("web:v2")));
+  assert.notEqual(a, podTemplateHash(template("web:v1"), 1));
   assert.match(a, /^[bcdfghjklmnpqrstvwxz2456789]+$/);
   // FNV-32a reference value: fnv32a("a") = 0xe40c292c.
   assert.equal(fnv32a(new TextEncoder().encode("a")), 0xe40c292c);
@@ -101,7 +100,7 @@ test("pod-template hash: deterministic, template-sensitive, collisionCount chang
   // Label order does not matter.
   const t1 = template("web:v1", { x: "1", y: "2" });
   const t2 = template("web:v1", { y: "2", x: "1" });
-  assert.equal(computeHash(t1), computeHash(t2));
+  assert.equal(podTemplateHash(t1), podTemplateHash(t2));
   assert.ok(equalIgnoreHash(template("web:v1", { "pod-template-hash": "abc" }), template("web:v1")));
 });
 
@@ -209,26 +208,6 @@ test("revisionHistoryLimit: the lowest revisions that are empty and settled go",
   const olds = [1, 2, 3].map((r) => rs(`r${r}`, 0, 0, { annotations: { [REVISION_ANNOTATION]: String(r) } }));
   olds[1]!.status!.replicas = 1; // still has a pod: kept
   assert.deepEqual(replicaSetsToCleanUp(d, olds).map((r) => r.metadata?.name), ["r1"]);
-});
-
-test("rollback: previous revision by default, a named one, skipped when equal, refused when paused", () => {
-  const d = deployment(3, "25%", "25%", "web:v2");
-  const v1 = rs("v1", 0, 0, { annotations: { [REVISION_ANNOTATION]: "1", "kubernetes.io/change-cause": "first" } });
-  v1.spec!.template!.metadata!.labels["pod-template-hash"] = "abc";
-  const v2 = rs("v2", 3, 3, { image: "web:v2", annotations: { [REVISION_ANNOTATION]: "2" } });
-  assert.equal(findRevision(d, [v1, v2], 0), v1);
-  assert.equal(findRevision(d, [v1, v2], 2), v2);
-  assert.equal(findRevision(d, [v1, v2], 7), "unable to find specified revision 7 in history");
-  const plan = planRollback(d, [v1, v2], 0);
-  assert.equal(plan.kind, "rollback");
-  if (plan.kind === "rollback") {
-    assert.equal(plan.template.metadata?.labels["pod-template-hash"], undefined);
-    assert.equal(plan.annotations["kubernetes.io/change-cause"], "first");
-  }
-  const same = planRollback(d, [v1, v2], 2);
-  assert.deepEqual(same, { kind: "skipped", message: "skipped rollback (current template already matches revision 2)" });
-  d.spec!.paused = true;
-  assert.equal(planRollback(d, [v1, v2], 0).kind, "error");
 });
 
 test("Recreate: old sets to 0, then wait for their pods", () => {

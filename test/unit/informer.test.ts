@@ -14,6 +14,7 @@ import {
   nextDelay,
   objectKey,
 } from "@mk/proto/informer";
+import { eventually } from "../harness/wait.js";
 
 interface HistEvent {
   rev: number;
@@ -166,14 +167,6 @@ function reset(r: Recorded): void {
   r.deletes.length = 0;
 }
 
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 const fastBackoff = { initialMs: 1, maxMs: 4 };
 const names = (store: { list(): DeepReadonly<Pod>[] }) => store.list().map((p) => `${objectKey(p)}@${p.metadata?.resourceVersion}`);
 
@@ -192,7 +185,7 @@ test("lists, then applies watch events; BOOKMARKs move the version a reconnect w
   src.update("a", { v: "2" });
   src.create("c");
   src.delete("b");
-  await until(() => r.deletes.length === 1, "the delete");
+  await eventually("the delete", () => r.deletes.length === 1);
   assert.deepEqual(r.updates, ["default/a"]);
   assert.deepEqual(r.adds.slice(2), ["default/c"]);
   assert.deepEqual(r.deletes, ["default/b"]);
@@ -201,13 +194,13 @@ test("lists, then applies watch events; BOOKMARKs move the version a reconnect w
 
   src.rev = 120; // writes to other kinds moved etcd's revision; a BOOKMARK says so
   src.bookmark();
-  await until(() => inf.lastSyncResourceVersion() === "120", "the bookmark");
+  await eventually("the bookmark", () => inf.lastSyncResourceVersion() === "120");
   src.pause(); // cut the watch: it reconnects from 120, without a relist
-  await until(() => src.watchCalls.length === 2, "the reconnect");
+  await eventually("the reconnect", () => src.watchCalls.length === 2);
   assert.equal(src.watchCalls[1], "120");
   src.resume();
   src.create("d");
-  await until(() => r.adds.includes("default/d"), "the add after reconnecting");
+  await eventually("the add after reconnecting", () => r.adds.includes("default/d"));
   assert.equal(src.listCalls, 1, "a reconnect that is not expired does not relist");
   await inf.stop();
   await inf.stop(); // idempotent
@@ -222,11 +215,11 @@ test("relist after an expired watch fires one delete per vanished object, adds, 
   await inf.waitForSync();
   const before = { keep1: inf.store.get("default/keep1"), recreated: inf.store.get("default/recreated") };
   reset(r);
-  await until(() => src.openWatches === 1, "the watch");
+  await eventually("the watch", () => src.openWatches === 1);
 
   // The gap: the watch is cut and cannot reconnect while these happen and history is compacted.
   src.pause();
-  await until(() => src.watchCalls.length === 2, "the reconnect attempt");
+  await eventually("the reconnect attempt", () => src.watchCalls.length === 2);
   src.delete("gone1");
   src.delete("gone2");
   src.update("changed", { v: "2" });
@@ -238,8 +231,8 @@ test("relist after an expired watch fires one delete per vanished object, adds, 
   src.compact();
   src.resume();
 
-  await until(() => src.listCalls === 2, "the relist");
-  await until(() => r.adds.length >= 2, "the adds");
+  await eventually("the relist", () => src.listCalls === 2);
+  await eventually("the adds", () => r.adds.length >= 2);
   assert.deepEqual(r.deletes.sort(), ["default/gone1", "default/gone2", "default/recreated"]);
   assert.deepEqual(r.adds.sort(), ["default/new1", "default/recreated"]);
   assert.deepEqual(r.updates, ["default/changed"]);
@@ -251,7 +244,7 @@ test("relist after an expired watch fires one delete per vanished object, adds, 
 
   // And it watches on from the new list.
   src.delete("keep2");
-  await until(() => r.deletes.length === 4, "a delete after the relist");
+  await eventually("a delete after the relist", () => r.deletes.length === 4);
   await inf.stop();
 });
 
@@ -280,12 +273,12 @@ test("reconnect delays run on the injected clock: nothing is retried before the 
   src.failLists = 2;
   const inf = new Informer(src, { clock });
   inf.start();
-  await until(() => src.listCalls === 1 && clock.pending() === 1, "the first failure");
+  await eventually("the first failure", () => src.listCalls === 1 && clock.pending() === 1);
   clock.advance(999);
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(src.listCalls, 1, "waits the first second");
   clock.advance(1);
-  await until(() => src.listCalls === 2 && clock.pending() === 1, "the second try");
+  await eventually("the second try", () => src.listCalls === 2 && clock.pending() === 1);
   clock.advance(1999);
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(src.listCalls, 2, "then 2 s");
@@ -305,9 +298,9 @@ test("resync fires update(obj, obj) for every cached object each period", async 
   inf.start();
   await inf.waitForSync();
   clock.advance(30_000);
-  await until(() => pairs.length === 2, "the first resync");
+  await eventually("the first resync", () => pairs.length === 2);
   clock.advance(30_000);
-  await until(() => pairs.length === 4, "the second resync");
+  await eventually("the second resync", () => pairs.length === 4);
   assert.ok(pairs.every(Boolean));
   await inf.stop();
 });
@@ -325,14 +318,14 @@ test("a throwing handler is logged and does not stop the others; a late add hand
   inf.start();
   await inf.waitForSync();
   src.create("b");
-  await until(() => seen.length === 2, "both adds");
+  await eventually("both adds", () => seen.length === 2);
   assert.equal(errors.length, 2);
   const late: string[] = [];
   const remove = inf.addEventHandler({ add: (o) => late.push(objectKey(o)) });
   assert.deepEqual(late, ["default/a", "default/b"]);
   remove();
   src.create("c");
-  await until(() => seen.length === 3, "the third add");
+  await eventually("the third add", () => seen.length === 3);
   assert.equal(late.length, 2, "removed handlers hear nothing");
   await inf.stop();
 });

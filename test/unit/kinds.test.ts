@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KINDS, Pod, emptyMeta, keyOf, lookupKind, unwrap, wrap } from "@mk/proto";
+import { KINDS, Pod, emptyMeta, objectKey, lookupKind, unwrap, wrap } from "@mk/proto";
 
 test("lookupKind accepts every name a kubectl user types", () => {
   for (const name of ["pods", "pod", "po", "Pod"]) assert.equal(lookupKind(name)?.kind, "Pod");
@@ -15,7 +15,7 @@ test("wrap and unwrap round-trip through the Object oneof and its binary codec",
   const wrapped = wrap("Pod", pod);
   const back = unwrap(wrapped);
   assert.equal(back?.kind, "Pod");
-  assert.equal(keyOf(back!.object), "default/web-1");
+  assert.equal(objectKey(back!.object), "default/web-1");
   const bytes = KINDS.Pod.codec.encode(pod).finish();
   assert.equal(KINDS.Pod.codec.decode(bytes).metadata?.name, "web-1");
 });

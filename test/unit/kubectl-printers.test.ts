@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Deployment, emptyMeta, Node, Pod } from "@mk/proto";
-import { KINDS } from "@mk/proto/api";
-import { humanDuration } from "@mk/kubectl/printers/age.js";
-import { formatSelector, nodeRoles, nodeStatus } from "@mk/kubectl/printers/columns.js";
+import { formatSelector, humanDuration, KINDS, nodeRoles, nodeStatus, podSummary } from "@mk/proto/api";
 import { printObjects, parseOutput } from "@mk/kubectl/printers/index.js";
 import { printJsonpath } from "@mk/kubectl/printers/jsonpath.js";
-import { podSummary } from "@mk/kubectl/printers/podstatus.js";
 import { formatTable, formatTabs } from "@mk/kubectl/printers/tabwriter.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");

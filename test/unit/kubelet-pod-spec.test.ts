@@ -6,7 +6,8 @@ import { parseLabels, parseTaints } from "@mk/kubelet/node/registration.js";
 import { Demuxer } from "@mk/kubelet/runtime/demux.js";
 import { hasRegistryHost } from "@mk/kubelet/runtime/docker.js";
 import { containerName } from "@mk/kubelet/runtime/names.js";
-import { appContainerConfig, PodConfigError, pullPolicy, sandboxConfig } from "@mk/kubelet/runtime/pod-spec.js";
+import { pullPolicyOf } from "@mk/proto";
+import { appContainerConfig, PodConfigError, sandboxConfig } from "@mk/kubelet/runtime/pod-spec.js";
 import { emptyMeta, Pod } from "@mk/proto";
 
 const node = { nodeName: "n1", clusterId: "10.0.0.1:6443", nodeIp: "10.0.0.5", podInfraImage: "mk/pause:1", allowPrivileged: false };
@@ -61,12 +62,12 @@ test("volumes: unknown names and subPath on a volume are config errors", () => {
 
 test("pull policy defaults and registry hosts", () => {
   const c = (image: string, imagePullPolicy = "") => ({ image, imagePullPolicy }) as never;
-  assert.equal(pullPolicy(c("mk/web:v1")), "IfNotPresent");
-  assert.equal(pullPolicy(c("mk/web")), "Always");
-  assert.equal(pullPolicy(c("mk/web:latest")), "Always");
-  assert.equal(pullPolicy(c("127.0.0.1:5000/mk/web")), "Always");
-  assert.equal(pullPolicy(c("127.0.0.1:5000/mk/web:v1")), "IfNotPresent");
-  assert.equal(pullPolicy(c("mk/web:latest", "Never")), "Never");
+  assert.equal(pullPolicyOf(c("mk/web:v1")), "IfNotPresent");
+  assert.equal(pullPolicyOf(c("mk/web")), "Always");
+  assert.equal(pullPolicyOf(c("mk/web:latest")), "Always");
+  assert.equal(pullPolicyOf(c("127.0.0.1:5000/mk/web")), "Always");
+  assert.equal(pullPolicyOf(c("127.0.0.1:5000/mk/web:v1")), "IfNotPresent");
+  assert.equal(pullPolicyOf(c("mk/web:latest", "Never")), "Never");
   assert.equal(hasRegistryHost("mk/web:v1"), false);
   assert.equal(hasRegistryHost("busybox"), false);
   assert.equal(hasRegistryHost("127.0.0.1:5000/mk/web:v1"), true);

@@ -84,7 +84,7 @@ test("TaintToleration: NoSchedule and NoExecute taints need a toleration; Prefer
   ok(taintToleration.filter(stateOf(pod), pod, nodeInfo("n1", { taints: [{ key: "k", value: "v", effect: "PreferNoSchedule" }] })));
 });
 
-test("NodePorts: the same host port conflicts on 0.0.0.0 or the same address", () => {
+test("NodePorts: a host port is taken while its pod is on the node, free again once it leaves", () => {
   const n = nodeInfo("n1", {}, [makePod("a", { hostPort: 8080 })]);
   const same = makePod("p", { hostPort: 8080 });
   rejects(nodePorts.filter(stateOf(same), same, n), PORTS);
@@ -92,6 +92,27 @@ test("NodePorts: the same host port conflicts on 0.0.0.0 or the same address", (
   ok(nodePorts.filter(stateOf(other), other, n));
   n.removePod("default/a");
   ok(nodePorts.filter(stateOf(same), same, n));
+});
+
+test("NodePorts: host addresses as Kubernetes' HostPortInfo.CheckConflict sees them", () => {
+  // Each row: the port a pod on the node holds, the port the new pod asks for, and whether they clash.
+  type Port = { hostIp?: string; protocol?: string };
+  const rows: [held: Port, asked: Port, conflict: boolean][] = [
+    [{}, { hostIp: "127.0.0.1" }, true], // the node's pod binds every address, 127.0.0.1 included
+    [{ hostIp: "127.0.0.1" }, {}, true], // asking for every address takes 127.0.0.1 too
+    [{ hostIp: "0.0.0.0" }, { hostIp: "10.0.0.5" }, true], // 0.0.0.0 spelled out is the same as unset
+    [{ hostIp: "127.0.0.1" }, { hostIp: "127.0.0.1" }, true],
+    [{ hostIp: "127.0.0.1" }, { hostIp: "127.0.0.2" }, false], // two addresses share port 8080
+    [{}, { protocol: "UDP" }, false], // TCP 8080 and UDP 8080 are different ports
+    [{ hostIp: "127.0.0.1", protocol: "UDP" }, { protocol: "UDP" }, true],
+  ];
+  for (const [held, asked, conflict] of rows) {
+    const n = nodeInfo("n1", {}, [makePod("a", { hostPort: 8080, ...held })]);
+    const pod = makePod("p", { hostPort: 8080, ...asked });
+    const s = nodePorts.filter(stateOf(pod), pod, n);
+    const row = `held ${JSON.stringify(held)}, asked ${JSON.stringify(asked)}`;
+    assert.deepEqual([s.code !== "Success", s.reasons], [conflict, conflict ? [PORTS] : []], row);
+  }
 });
 
 test("scores: least allocated, balanced allocation, owner spread", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Schema, suggest } from "@mk/kubectl/schema.js";
+import { Schema, suggest } from "@mk/proto/api";
 import { parse } from "yaml";
 
 const schema = Schema.load();

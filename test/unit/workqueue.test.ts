@@ -9,6 +9,7 @@ import {
   runWorkers,
   WorkQueue,
 } from "@mk/proto/informer";
+import { eventually } from "../harness/wait.js";
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -175,8 +176,7 @@ test("runWorkers: success forgets, failure requeues with backoff, one key never 
   const workers = runWorkers(q, 4, sync, ac.signal, log);
   for (let i = 0; i < 20; i++) q.add(i % 2 ? "hot" : `k${i}`);
   q.add("flaky");
-  const deadline = Date.now() + 5000;
-  while ((attempts.get("flaky") ?? 0) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  await eventually("three attempts at flaky", () => (attempts.get("flaky") ?? 0) >= 3, 5_000);
   await new Promise((r) => setTimeout(r, 20));
   ac.abort();
   await workers;

@@ -1,5 +1,19 @@
 // Defaults and validation of a pod spec, shared by Pod, ReplicaSet and Deployment (their template).
-import { type Container, isQuantity, type PodSpec, type Probe, QUANTITY_FORMAT_ERROR, quantityValue } from "@mk/proto";
+import {
+  type Container,
+  DEFAULT_RESTART_POLICY,
+  DEFAULT_SCHEDULER_NAME,
+  DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+  defaultPullPolicy,
+  isQuantity,
+  PROBE_DEFAULTS,
+  PULL_POLICIES,
+  type PodSpec,
+  type Probe,
+  QUANTITY_FORMAT_ERROR,
+  quantityValue,
+  RESTART_POLICIES,
+} from "@mk/proto";
 import {
   duplicate,
   type Errors,
@@ -14,33 +28,17 @@ import {
   validateLabels,
 } from "./validation.js";
 
-export const RESTART_POLICIES = ["Always", "OnFailure", "Never"] as const;
-export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 const TOLERATION_OPERATORS = ["Equal", "Exists"] as const;
 const RESOURCE_NAMES = ["cpu", "memory", "ephemeral-storage", "pods"];
 
-/** The image's tag: "web:v1" → "v1", "127.0.0.1:5000/web" → "", "web@sha256:…" → "@". */
-function imageTag(image: string): string {
-  if (image.includes("@")) return "@";
-  const lastSlash = image.lastIndexOf("/");
-  const colon = image.indexOf(":", lastSlash + 1);
-  return colon < 0 ? "" : image.slice(colon + 1);
-}
-
-/** Kubernetes' default: Always for `:latest` or no tag, else IfNotPresent. */
-export function defaultPullPolicy(image: string): string {
-  const tag = imageTag(image);
-  return tag === "" || tag === "latest" ? "Always" : "IfNotPresent";
-}
-
 function defaultProbe(p: Probe | undefined): void {
   if (!p) return;
-  p.timeoutSeconds ??= 1;
-  p.periodSeconds ??= 10;
-  p.successThreshold ??= 1;
-  p.failureThreshold ??= 3;
+  p.timeoutSeconds ??= PROBE_DEFAULTS.timeoutSeconds;
+  p.periodSeconds ??= PROBE_DEFAULTS.periodSeconds;
+  p.successThreshold ??= PROBE_DEFAULTS.successThreshold;
+  p.failureThreshold ??= PROBE_DEFAULTS.failureThreshold;
   if (p.httpGet) {
     p.httpGet.path ||= "/";
     p.httpGet.scheme ||= "HTTP";
@@ -60,9 +58,9 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
 
 /** Fills Kubernetes' pod spec defaults in place. */
 export function defaultPodSpec(spec: PodSpec): void {
-  spec.restartPolicy ||= "Always";
-  spec.terminationGracePeriodSeconds ??= 30;
-  spec.schedulerName ||= "default-scheduler";
+  spec.restartPolicy ||= DEFAULT_RESTART_POLICY;
+  spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+  spec.schedulerName ||= DEFAULT_SCHEDULER_NAME;
   spec.priority ??= 0;
   for (const c of spec.containers) defaultContainer(c, spec.hostNetwork);
   for (const c of spec.initContainers) defaultContainer(c, spec.hostNetwork);

@@ -11,11 +11,16 @@
 import {
   type Deployment,
   emptyMeta,
+  equalIgnoreHash,
   type LabelSelector,
+  maxRevision,
   type ObjectMeta,
   type Pod,
+  POD_TEMPLATE_HASH_LABEL,
   PodTemplateSpec,
+  podTemplateHash,
   type ReplicaSet,
+  REVISION_ANNOTATION,
   selectorFromMessage,
 } from "@mk/proto";
 import { AlreadyExistsError, type Clientset, ConflictError, type EventRecorder, isNotFound, NotFoundError } from "@mk/proto/client";
@@ -24,7 +29,6 @@ import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
 import { controllerRefOf, newControllerRef } from "../ownerref.js";
 import type { RoDeployment, RoPod, RS } from "../types.js";
-import { computeHash } from "./hash.js";
 import {
   calculateStatus,
   deploymentComplete,
@@ -43,10 +47,8 @@ import {
 import { oldPodsRunning, scaleDownOldForRecreate, scaleUpNewForRecreate } from "./recreate.js";
 import {
   cloneRS,
-  equalIgnoreHash,
   findNewReplicaSet,
   findOldReplicaSets,
-  maxRevision,
   setDeploymentRevision,
   setNewReplicaSetAnnotations,
 } from "./revision.js";
@@ -56,8 +58,6 @@ import {
   filterActive,
   isRollingUpdate,
   maxSurge,
-  POD_TEMPLATE_HASH_LABEL,
-  REVISION_ANNOTATION,
   replicasAnnotationsNeedUpdate,
   setReplicasAnnotations,
   specReplicas,
@@ -263,7 +263,7 @@ export class DeploymentController {
   }
 
   private async createNewRS(d: Deployment, oldRSs: readonly RS[], newRevision: number): Promise<RS | undefined> {
-    const hash = computeHash(d.spec?.template, d.status?.collisionCount);
+    const hash = podTemplateHash(d.spec?.template, d.status?.collisionCount);
     const template = PodTemplateSpec.decode(PodTemplateSpec.encode(d.spec?.template ?? PodTemplateSpec.fromPartial({})).finish());
     template.metadata ??= emptyMeta();
     const tmeta = template.metadata;

@@ -1,50 +1,20 @@
-// Revisions and which ReplicaSet is new: the `deployment.kubernetes.io/revision` annotation, its
-// history when an old ReplicaSet is re-used (rollback), and template equality ignoring the hash label.
-import { cloneObject, type Deployment, PodTemplateSpec, type ReplicaSet } from "@mk/proto";
-import { canonicalTemplate } from "./hash.js";
+// Which ReplicaSet of a Deployment is new, and the revision bookkeeping the controller writes: the
+// revision annotation on the new ReplicaSet and the Deployment, with the history of a re-used one
+// (rollback). Reading revisions and comparing templates is shared with mkctl, in @mk/proto.
 import {
-  ANNOTATIONS_TO_SKIP,
-  byCreation,
-  maxSurge,
-  POD_TEMPLATE_HASH_LABEL,
+  cloneObject,
+  type Deployment,
+  equalIgnoreHash,
+  PER_OBJECT_ANNOTATIONS,
+  type ReplicaSet,
   REVISION_ANNOTATION,
   REVISION_HISTORY_ANNOTATION,
-  setReplicasAnnotations,
-  specReplicas,
-} from "./util.js";
-import type { RoDeployment, RoTemplate, RS } from "../types.js";
+} from "@mk/proto";
+import { byCreation, maxSurge, setReplicasAnnotations, specReplicas } from "./util.js";
+import type { RoDeployment, RS } from "../types.js";
 
 /** Kubernetes keeps revision-history under this many characters, dropping the oldest entries. */
 export const MAX_REVISION_HISTORY_CHARS = 2000;
-
-/** The revision of a ReplicaSet or Deployment; undefined when absent or not a number. */
-export function revisionOf(obj: RS | RoDeployment): number | undefined {
-  const v = obj.metadata?.annotations?.[REVISION_ANNOTATION];
-  if (v === undefined || !/^\d+$/.test(v)) return undefined;
-  return Number(v);
-}
-
-/** The highest revision among the ReplicaSets, 0 when none has one. */
-export function maxRevision(rss: readonly RS[]): number {
-  return rss.reduce((m, rs) => Math.max(m, revisionOf(rs) ?? 0), 0);
-}
-
-function withoutHash(t: RoTemplate | undefined): PodTemplateSpec {
-  // encode only reads: the cast lets a read-only cached template through.
-  const c = PodTemplateSpec.decode(PodTemplateSpec.encode((t ?? PodTemplateSpec.fromPartial({})) as PodTemplateSpec).finish());
-  if (c.metadata?.labels) delete c.metadata.labels[POD_TEMPLATE_HASH_LABEL];
-  return c;
-}
-
-/** Templates equal once the pod-template-hash label is taken out of both. */
-export function equalIgnoreHash(a: RoTemplate | undefined, b: RoTemplate | undefined): boolean {
-  return canonicalTemplate(withoutHash(a)) === canonicalTemplate(withoutHash(b));
-}
-
-/** The template minus its pod-template-hash label (what undo puts back into the Deployment). */
-export function templateWithoutHash(t: RoTemplate | undefined): PodTemplateSpec {
-  return withoutHash(t);
-}
 
 /** The oldest ReplicaSet whose template equals the Deployment's: the new one. */
 export function findNewReplicaSet(d: RoDeployment, rss: readonly RS[]): RS | undefined {
@@ -67,7 +37,7 @@ export function setNewReplicaSetAnnotations(d: RoDeployment, rs: ReplicaSet, new
   const a = { ...rs.metadata.annotations };
   let changed = false;
   for (const [k, v] of Object.entries(d.metadata?.annotations ?? {})) {
-    if (ANNOTATIONS_TO_SKIP.has(k) || a[k] === v) continue;
+    if (PER_OBJECT_ANNOTATIONS.has(k) || a[k] === v) continue;
     a[k] = v;
     changed = true;
   }

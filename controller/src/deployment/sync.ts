@@ -1,19 +1,17 @@
 // Scaling without rolling (Kubernetes' sync.go): a change of spec.replicas, mid-rollout or while
 // paused, is spread over the active ReplicaSets in proportion to their size, and the old, empty
 // ReplicaSets beyond revisionHistoryLimit are chosen for deletion.
-import { revisionOf } from "./revision.js";
+import { DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, revisionOf } from "@mk/proto";
 import type { ScaleAction } from "./rolling.js";
 import {
   byCreation,
   bySizeNewer,
   bySizeOlder,
-  DESIRED_REPLICAS_ANNOTATION,
   filterActive,
   findActiveOrLatest,
   intAnnotation,
   isRollingUpdate,
   isSaturated,
-  MAX_REPLICAS_ANNOTATION,
   maxSurge,
   replicaCount,
   specReplicas,

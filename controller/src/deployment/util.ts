@@ -1,27 +1,9 @@
 // Deployment helpers shared by sync, rolling, recreate and progress (Kubernetes' deployment/util):
-// annotation names, replica counts over sets of ReplicaSets, the stable sorts, and the
+// replica counts over sets of ReplicaSets, the stable sorts, and the
 // maxSurge/maxUnavailable fenceposts. Everything here is pure and reads objects without changing them.
-import type { ReplicaSet } from "@mk/proto";
+import { DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, type ReplicaSet } from "@mk/proto";
 import { scaledValue } from "./intstr.js";
 import type { RS, RoDeployment } from "../types.js";
-
-export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
-export const REVISION_HISTORY_ANNOTATION = "deployment.kubernetes.io/revision-history";
-export const DESIRED_REPLICAS_ANNOTATION = "deployment.kubernetes.io/desired-replicas";
-export const MAX_REPLICAS_ANNOTATION = "deployment.kubernetes.io/max-replicas";
-export const CHANGE_CAUSE_ANNOTATION = "kubernetes.io/change-cause";
-export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
-export const POD_TEMPLATE_HASH_LABEL = "pod-template-hash";
-export const RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt";
-
-/** Annotations of the Deployment that are not copied to its ReplicaSets (they are per-RS facts). */
-export const ANNOTATIONS_TO_SKIP: ReadonlySet<string> = new Set([
-  LAST_APPLIED_ANNOTATION,
-  REVISION_ANNOTATION,
-  REVISION_HISTORY_ANNOTATION,
-  DESIRED_REPLICAS_ANNOTATION,
-  MAX_REPLICAS_ANNOTATION,
-]);
 
 export const ROLLING_UPDATE = "RollingUpdate";
 export const RECREATE = "Recreate";

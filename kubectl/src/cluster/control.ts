@@ -4,12 +4,14 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { type ClusterSettings, DEFAULT_SETTINGS, clusterComponents, clusterIdOf } from "./components.js";
+import { clusterComponents } from "./components.js";
 import { labLayout } from "./lab/layout.js";
 import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from "./lab/network.js";
 import type { ClusterPaths } from "./paths.js";
-import { podNetworkDown } from "./podnet-cleanup.js";
 import { initLocalPki } from "./secure.js";
+import { podNetworkDown } from "./podnet-cleanup.js";
+import { type ClusterSettings, clusterIdOf, DEFAULT_SETTINGS } from "./settings.js";
+import { clusterTopology } from "./topology.js";
 import { isAlive, isHealthy, readState } from "./state.js";
 
 export type Progress = (line: string) => void;
@@ -65,10 +67,8 @@ function portFree(host: string, port: number): Promise<boolean> {
 
 /** Every host:port the cluster will listen on, with who will listen there. */
 function listenAddresses(s: ClusterSettings, paths: ClusterPaths): { who: string; host: string; port: number }[] {
-  const out: { who: string; host: string; port: number }[] = [
-    { who: "etcd peer", host: s.host, port: s.etcdPort + 1 },
-    { who: "apiserver health", host: s.host, port: s.apiHttpPort },
-  ];
+  // The peer ports are in no address or health URL; every other port is.
+  const out = clusterTopology(s, paths).etcd.map((m) => ({ who: `${m.component} peer`, host: m.host, port: m.peerPort }));
   for (const c of clusterComponents(s, paths)) {
     // A lab node listens inside its own, fresh network namespace: nothing else can be there.
     if (c.netns) continue;

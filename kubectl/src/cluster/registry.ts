@@ -5,8 +5,8 @@
 // to trust it (lab/docker.ts). Nodes on other hosts trust it through `mkctl cluster join --registry`.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import type { ClusterSettings, ComponentSpec } from "./components.js";
 import type { ClusterPaths } from "./paths.js";
+import type { ClusterSettings, ComponentSpec } from "./settings.js";
 
 export const REGISTRY_COMPONENT = "registry";
 
@@ -48,11 +48,10 @@ export function registryConfig(addr: string, dir: string): string {
   ].join("\n");
 }
 
-/** The registry as a supervised component, or undefined without docker-registry (deploy/setup.sh installs it). */
-export function registryComponent(s: ClusterSettings, paths: ClusterPaths): ComponentSpec | undefined {
+/** The registry serving on addr (HOST:PORT) as a supervised component, or undefined without docker-registry (deploy/setup.sh installs it). */
+export function registryComponent(addr: string, paths: ClusterPaths): ComponentSpec | undefined {
   const bin = registryBinary();
   if (!bin) return undefined;
-  const addr = registryAddress(s);
   const dir = join(paths.data, "registry");
   const config = join(dir, "config.yml");
   return {

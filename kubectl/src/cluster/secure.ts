@@ -7,10 +7,11 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ClusterSettings, ComponentSpec } from "./components.js";
 import { joinCluster, joined } from "./join.js";
 import type { ClusterPaths } from "./paths.js";
-import { initPki, pkiPaths } from "./pki.js";
+import { type CertFiles, initPki, type Pki } from "./pki.js";
+import type { ClusterSettings, ComponentSpec } from "./settings.js";
+import type { NodeMember } from "./topology.js";
 
 /** The token and CA hash the local kubelets join with, kept beside the PKI (0600). */
 const joinFile = (paths: ClusterPaths) => join(paths.pki, "local-join.json");
@@ -46,54 +47,44 @@ export async function initLocalPki(s: ClusterSettings, paths: ClusterPaths): Pro
   writeFileSync(joinFile(paths), JSON.stringify({ token: out.token, caCertHash: out.caCertHash }), { mode: 0o600 });
 }
 
-export function secureComponents(specs: ComponentSpec[], s: ClusterSettings, paths: ClusterPaths): ComponentSpec[] {
-  const pki = pkiPaths(paths.pki);
-  const server = `${s.host}:${s.apiPort}`;
-  const clientTls = (c: { cert: string; key: string }) => ["--tls-ca", pki.ca.cert, "--tls-cert", c.cert, "--tls-key", c.key];
-  return specs.map((spec) => {
-    const args = [...spec.args];
-    switch (spec.name) {
-      case "etcd": {
-        const swap = (u: string) => u.replace(/^http:\/\/([^:]+):(\d+)$/, (_m, h: string, p: string) => (Number(p) === s.etcdPort ? `https://${h}:${p}` : `http://${h}:${p}`));
-        for (let i = 0; i < args.length; i++) if (args[i - 1] === "--listen-client-urls" || args[i - 1] === "--advertise-client-urls") args[i] = swap(args[i] ?? "");
-        const metrics = `http://127.0.0.1:${s.etcdPort + 2}`;
-        args.push("--cert-file", pki.etcdServer.cert, "--key-file", pki.etcdServer.key, "--client-cert-auth", "--trusted-ca-file", pki.ca.cert, "--listen-metrics-urls", metrics);
-        return { ...spec, args, address: spec.address.replace(/^http:/, "https:"), healthUrl: `${metrics}/health` };
-      }
-      case "apiserver": {
-        const i = args.indexOf("--etcd-servers");
-        if (i >= 0) args[i + 1] = (args[i + 1] ?? "").replace(/^http:/, "https:");
-        args.push(
-          ...["--tls-cert", pki.apiserver.cert, "--tls-key", pki.apiserver.key, "--client-ca", pki.ca.cert, "--ca-key", pki.ca.key, "--bootstrap-token-file", pki.tokens],
-          ...["--etcd-cafile", pki.ca.cert, "--etcd-certfile", pki.etcdClient.cert, "--etcd-keyfile", pki.etcdClient.key],
-          ...["--kubelet-client-certificate", pki.apiserverKubeletClient.cert, "--kubelet-client-key", pki.apiserverKubeletClient.key],
-        );
-        return { ...spec, args };
-      }
-      case "scheduler":
-        return { ...spec, args: [...args, ...clientTls(pki.scheduler)] };
-      case "controller-manager":
-        return { ...spec, args: [...args, ...clientTls(pki.controllerManager)] };
-      default: {
-        const name = args[args.indexOf("--node-name") + 1];
-        const ip = args[args.indexOf("--node-ip") + 1];
-        if (!args.includes("--node-name") || !name || !ip) return spec;
-        const dir = join(paths.pki, "kubelets", name);
-        const files = { ca: join(dir, "ca.crt"), cert: join(dir, "kubelet.crt"), key: join(dir, "kubelet.key") };
-        return {
-          ...spec,
-          args: [...args, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key],
-          // The same path as `mkctl cluster join`; retried (with back-off) until the API server answers.
-          prepare: async (signal) => {
-            await spec.prepare?.(signal);
-            if (joinedAs(dir, ip)) return;
-            const { token, caCertHash } = JSON.parse(readFileSync(joinFile(paths), "utf8")) as { token: string; caCertHash: string };
-            const netns = spec.args.find((a) => a.startsWith("--net="))?.slice("--net=".length);
-            if (netns) await joinInNamespace(netns, [server, "--token", token, "--ca-cert-hash", caCertHash, "--node-ip", ip, "--node-name", name, "--dir", dir], signal);
-            else await joinCluster({ server, token, caCertHash, nodeIp: ip, nodeName: name, dir, timeoutMs: 5_000 });
-          },
-        };
-      }
-    }
-  });
+/** etcd's server side: its certificate, and every client must present one signed by the CA. */
+export function etcdServerTlsArgs(pki: Pki): string[] {
+  return ["--cert-file", pki.etcdServer.cert, "--key-file", pki.etcdServer.key, "--client-cert-auth", "--trusted-ca-file", pki.ca.cert];
+}
+
+/** The API server: its serving certificate, the CA it checks clients and signs kubelets' CSRs with, its certificates to etcd and kubelets. */
+export function apiserverTlsArgs(pki: Pki): string[] {
+  return [
+    ...["--tls-cert", pki.apiserver.cert, "--tls-key", pki.apiserver.key, "--client-ca", pki.ca.cert, "--ca-key", pki.ca.key, "--bootstrap-token-file", pki.tokens],
+    ...["--etcd-cafile", pki.ca.cert, "--etcd-certfile", pki.etcdClient.cert, "--etcd-keyfile", pki.etcdClient.key],
+    ...["--kubelet-client-certificate", pki.apiserverKubeletClient.cert, "--kubelet-client-key", pki.apiserverKubeletClient.key],
+  ];
+}
+
+/** A client of the API (scheduler, controller manager) with its own certificate. */
+export function clientTlsArgs(pki: Pki, client: CertFiles): string[] {
+  return ["--tls-ca", pki.ca.cert, "--tls-cert", client.cert, "--tls-key", client.key];
+}
+
+/**
+ * The kubelet spec with the certificate `mkctl cluster join` gives its node: the same path as a
+ * separate host's, taken before its first start and retried (with back-off) until the API server
+ * answers. A lab node joins from inside its namespace.
+ */
+export function withKubeletJoin(spec: ComponentSpec, node: NodeMember, server: string, paths: ClusterPaths): ComponentSpec {
+  const { name, ip } = node;
+  const dir = join(paths.pki, "kubelets", name);
+  const files = { ca: join(dir, "ca.crt"), cert: join(dir, "kubelet.crt"), key: join(dir, "kubelet.key") };
+  return {
+    ...spec,
+    args: [...spec.args, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key],
+    prepare: async (signal) => {
+      await spec.prepare?.(signal);
+      if (joinedAs(dir, ip)) return;
+      const { token, caCertHash } = JSON.parse(readFileSync(joinFile(paths), "utf8")) as { token: string; caCertHash: string };
+      const netns = node.lab?.node.netnsPath;
+      if (netns) await joinInNamespace(netns, [server, "--token", token, "--ca-cert-hash", caCertHash, "--node-ip", ip, "--node-name", name, "--dir", dir], signal);
+      else await joinCluster({ server, token, caCertHash, nodeIp: ip, nodeName: name, dir, timeoutMs: 5_000 });
+    },
+  };
 }

@@ -4,10 +4,11 @@
 // supervisor re-read that folder. In lab mode it removes the lab's network once everything stopped.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, rmSync } from "node:fs";
-import { type ClusterSettings, type ComponentSpec, clusterComponents } from "./components.js";
+import { clusterComponents } from "./components.js";
 import { labLayout } from "./lab/layout.js";
 import { labNetworkDown } from "./lab/network.js";
 import { type ClusterPaths, heldFile } from "./paths.js";
+import type { ClusterSettings, ComponentSpec } from "./settings.js";
 import { type ClusterState, type ComponentState, writeState } from "./state.js";
 
 interface Running {

@@ -3,7 +3,7 @@
 // schema errors (unknown fields, wrong types) together with the server's validation, obtained from
 // a dry run so that nothing is written.
 import type { Command } from "commander";
-import type { AnyObject } from "@mk/proto/api";
+import { type AnyObject, Schema } from "@mk/proto/api";
 import { type Clientset, InvalidError, type FieldError, NotFoundError, retryOnConflict } from "@mk/proto/client";
 import { action, type Cli } from "../cli.js";
 import { CliError, invalidLine, toCliError } from "../errors.js";
@@ -11,7 +11,6 @@ import { identify, type Manifest, readManifests } from "../manifest.js";
 import { readLastApplied, threeWayMerge, withLastApplied } from "../merge.js";
 import { deepEqual, fromK8s, isObject, type JsonObject, toK8s } from "../objects.js";
 import { refName } from "../resources.js";
-import { Schema } from "../schema.js";
 
 interface ApplyFlags {
   filename?: string[];

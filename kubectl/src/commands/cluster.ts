@@ -5,20 +5,22 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseCidr } from "@mk/proto";
 import { Command, Option } from "commander";
-import { nodeOf, portsFrom, resolveComponent } from "../cluster/components.js";
-import { waitNodesReady } from "../cluster/nodes-ready.js";
+import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinCluster } from "../cluster/join.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
 import { labLayout, MAX_LAB_NODES } from "../cluster/lab/layout.js";
 import { labPodRoutes } from "../cluster/lab/pod-routes.js";
+import { waitNodesReady } from "../cluster/nodes-ready.js";
+import { clusterTopology } from "../cluster/topology.js";
 import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
 import { prepareNodeEngine } from "../cluster/node-engine.js";
 import { clusterPaths, mkHome } from "../cluster/paths.js";
 import { initPki, pkiPaths } from "../cluster/pki.js";
 import { isAlive, readState } from "../cluster/state.js";
-import { registryAddress, registryComponent } from "../cluster/registry.js";
+import { registryAddress, registryBinary } from "../cluster/registry.js";
+import { portsFrom } from "../cluster/settings.js";
 import { supervise } from "../cluster/supervisor.js";
 import { normalizeServer, writeContext } from "../config.js";
 
@@ -102,7 +104,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const pki = pkiPaths(paths.pki);
       const tls = settings.tls ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined;
       // No kubelet binary built: no nodes to wait for.
-      const nodeNames = resolveComponent("kubelet") ? Array.from({ length: settings.nodes }, (_, i) => nodeOf(settings, i + 1).name) : [];
+      const nodeNames = resolveComponent("kubelet") ? clusterTopology(settings, paths).nodes.map((n) => n.name) : [];
       const nodes = await waitNodesReady({ server, tls }, nodeNames, (opts.timeout ?? (settings.isolated ? 120 : 60)) * 1000);
       say(`nodes ready: ${nodeNames.map((n) => `${n} ${nodes.get(n)?.spec?.podCidr}`).join(", ")}`);
       if (settings.isolated) {
@@ -110,7 +112,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
         say(`pod routes on the host: ${[...routed].map(([node, cidr]) => `${cidr} via ${node}`).join(", ")}`);
       }
       await hooks.onReady(server, tls);
-      if (registryComponent(settings, paths)) say(`images: docker push ${registryAddress(settings)}/NAME:TAG, then --image=${registryAddress(settings)}/NAME:TAG`);
+      if (registryBinary()) say(`images: docker push ${registryAddress(settings)}/NAME:TAG, then --image=${registryAddress(settings)}/NAME:TAG`);
       say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
     });
 

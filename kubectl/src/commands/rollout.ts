@@ -1,26 +1,26 @@
 // mkctl rollout status|history|undo|pause|resume|restart for Deployments, with kubectl's wording.
 // Undo works as kubectl's does: it finds the ReplicaSet of the revision and copies its template,
-// minus the pod-template-hash label, back into the Deployment; the controller does the rest.
+// minus its hash label, back into the Deployment; the controller does the rest.
 import type { Command } from "commander";
-import { type Deployment, KINDS, PodTemplateSpec, type ReplicaSet } from "@mk/proto";
+import {
+  CHANGE_CAUSE_ANNOTATION,
+  type Deployment,
+  equalIgnoreHash,
+  findRevision,
+  KINDS,
+  type PodTemplateSpec,
+  type ReplicaSet,
+  RESTARTED_AT_ANNOTATION,
+  revisionOf,
+  rollbackAnnotations,
+  templateWithoutHash,
+} from "@mk/proto";
 import { type Clientset, NotFoundError, retryOnConflict } from "@mk/proto/client";
 import { action, type Cli, parseDuration } from "../cli.js";
 import { CliError } from "../errors.js";
 import { notFoundLine, refName, resolveKind } from "../resources.js";
 
 const DEPLOYMENT = KINDS.Deployment;
-const REVISION = "deployment.kubernetes.io/revision";
-const CHANGE_CAUSE = "kubernetes.io/change-cause";
-const HASH_LABEL = "pod-template-hash";
-const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
-/** Annotations that belong to one ReplicaSet or Deployment and never travel between them. */
-const PER_OBJECT = new Set([
-  "kubectl.kubernetes.io/last-applied-configuration",
-  REVISION,
-  "deployment.kubernetes.io/revision-history",
-  "deployment.kubernetes.io/desired-replicas",
-  "deployment.kubernetes.io/max-replicas",
-]);
 const TIMED_OUT_REASON = "ProgressDeadlineExceeded";
 
 /**
@@ -57,30 +57,6 @@ async function replicaSetsOf(cs: Clientset, d: Deployment): Promise<ReplicaSet[]
   const uid = d.metadata?.uid;
   const list = await cs.replicaSets.list({ namespace: d.metadata?.namespace ?? "" });
   return list.items.filter((rs) => rs.metadata?.ownerReferences.some((r) => r.controller === true && r.uid === uid));
-}
-
-function revisionOf(rs: ReplicaSet): number | undefined {
-  const v = rs.metadata?.annotations[REVISION];
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
-}
-
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const keys = Object.keys(value as object).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-function withoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
-  const c = PodTemplateSpec.fromJSON(PodTemplateSpec.toJSON(t ?? PodTemplateSpec.fromPartial({})));
-  if (c.metadata) delete c.metadata.labels[HASH_LABEL];
-  return c;
-}
-
-function sameTemplate(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
-  return stable(PodTemplateSpec.toJSON(withoutHash(a))) === stable(PodTemplateSpec.toJSON(withoutHash(b)));
 }
 
 // ---- status ----
@@ -173,9 +149,9 @@ async function history(cli: Cli, args: string[], f: { revision?: string }): Prom
       const want = Number(f.revision);
       const rs = byRevision.get(want);
       if (!Number.isInteger(want) || !rs) throw new CliError("unable to find the specified revision");
-      const t = withoutHash(rs.spec?.template);
-      const cause = rs.metadata?.annotations[CHANGE_CAUSE];
-      if (cause && t.metadata) t.metadata.annotations = { ...t.metadata.annotations, [CHANGE_CAUSE]: cause };
+      const t = templateWithoutHash(rs.spec?.template);
+      const cause = rs.metadata?.annotations[CHANGE_CAUSE_ANNOTATION];
+      if (cause && t.metadata) t.metadata.annotations = { ...t.metadata.annotations, [CHANGE_CAUSE_ANNOTATION]: cause };
       cli.out(`${refName(DEPLOYMENT, name)} with revision #${want}\n${describeTemplate(t)}\n`);
       continue;
     }
@@ -185,40 +161,13 @@ async function history(cli: Cli, args: string[], f: { revision?: string }): Prom
     }
     const rows = [["REVISION", "CHANGE-CAUSE"]];
     for (const r of [...byRevision.keys()].sort((a, b) => a - b)) {
-      rows.push([String(r), byRevision.get(r)?.metadata?.annotations[CHANGE_CAUSE] || "<none>"]);
+      rows.push([String(r), byRevision.get(r)?.metadata?.annotations[CHANGE_CAUSE_ANNOTATION] || "<none>"]);
     }
     cli.out(`${refName(DEPLOYMENT, name)} \n${tabulate(rows)}\n\n`);
   }
 }
 
 // ---- undo ----
-
-/** kubectl's deploymentRevision: the ReplicaSet of toRevision, or with 0 the one before the current. */
-export function findRevision(d: Deployment, rss: readonly ReplicaSet[], toRevision: number): ReplicaSet {
-  if (toRevision < 0) throw new CliError(`unable to find specified revision ${toRevision} in history`);
-  let latest: ReplicaSet | undefined;
-  let latestRev = -1;
-  let previous: ReplicaSet | undefined;
-  let previousRev = -1;
-  for (const rs of rss) {
-    const v = revisionOf(rs);
-    if (v === undefined) continue;
-    if (toRevision > 0) {
-      if (v === toRevision) return rs;
-    } else if (latestRev < v) {
-      previous = latest;
-      previousRev = latestRev;
-      latest = rs;
-      latestRev = v;
-    } else if (previousRev < v) {
-      previous = rs;
-      previousRev = v;
-    }
-  }
-  if (toRevision > 0) throw new CliError(`unable to find specified revision ${toRevision} in history`);
-  if (!previous) throw new CliError(`no rollout history found for deployment "${d.metadata?.name ?? ""}"`);
-  return previous;
-}
 
 async function undo(cli: Cli, args: string[], f: { toRevision: string }): Promise<void> {
   const toRevision = Number(f.toRevision);
@@ -230,17 +179,14 @@ async function undo(cli: Cli, args: string[], f: { toRevision: string }): Promis
       if (d.spec?.paused) {
         throw new CliError("you cannot rollback a paused deployment; resume it first with 'mkctl rollout resume' and try again");
       }
-      const rs = findRevision(d, await replicaSetsOf(cs, d), toRevision);
-      if (sameTemplate(rs.spec?.template, d.spec?.template)) {
-        return `skipped rollback (current template already matches revision ${toRevision || revisionOf(rs)})`;
+      const found = findRevision(name, await replicaSetsOf(cs, d), toRevision);
+      if (!found.found) throw new CliError(found.message);
+      const rs = found.replicaSet;
+      if (equalIgnoreHash(rs.spec?.template, d.spec?.template)) {
+        return `skipped rollback (current template already matches revision ${toRevision || found.revision})`;
       }
-      // The Deployment keeps its per-object annotations and takes the others (change-cause …) from
-      // the revision it goes back to.
-      const annotations: Record<string, string> = {};
-      for (const [k, v] of Object.entries(d.metadata?.annotations ?? {})) if (PER_OBJECT.has(k)) annotations[k] = v;
-      for (const [k, v] of Object.entries(rs.metadata?.annotations ?? {})) if (!PER_OBJECT.has(k)) annotations[k] = v;
-      if (d.metadata) d.metadata.annotations = annotations;
-      if (d.spec) d.spec.template = withoutHash(rs.spec?.template);
+      if (d.metadata) d.metadata.annotations = rollbackAnnotations(d, rs);
+      if (d.spec) d.spec.template = templateWithoutHash(rs.spec?.template);
       await cs.deployments.update(d);
       return "rolled back";
     });
@@ -272,7 +218,7 @@ async function restart(cli: Cli, args: string[]): Promise<void> {
       const d = await getDeployment(cs, cli.namespace, name);
       if (d.spec?.paused) throw new CliError(`deployments.apps "${name}" can't restart paused deployment (run rollout resume first)`);
       const t = d.spec?.template;
-      if (t?.metadata) t.metadata.annotations = { ...t.metadata.annotations, [RESTARTED_AT]: new Date().toISOString().replace(/\.\d+Z$/, "Z") };
+      if (t?.metadata) t.metadata.annotations = { ...t.metadata.annotations, [RESTARTED_AT_ANNOTATION]: new Date().toISOString().replace(/\.\d+Z$/, "Z") };
       await cs.deployments.update(d);
     });
     cli.out(`${refName(DEPLOYMENT, name)} restarted\n`);

@@ -1,7 +1,7 @@
 // mkctl set image deployment/NAME CONTAINER=IMAGE … (`*=IMAGE` for every container): changes the
 // template, which starts a rollout. kubectl's wording: `deployment.apps/web image updated`.
 import type { Command } from "commander";
-import { type Container, type Deployment, KINDS } from "@mk/proto";
+import { CHANGE_CAUSE_ANNOTATION, type Container, type Deployment, KINDS } from "@mk/proto";
 import { NotFoundError, retryOnConflict } from "@mk/proto/client";
 import { action, type Cli } from "../cli.js";
 import { CliError } from "../errors.js";
@@ -61,7 +61,7 @@ async function setImage(cli: Cli, args: string[], f: { record?: boolean }): Prom
       if (!spec) throw new CliError(`deployment "${name}" has no pod template`);
       applyImages(spec.containers, spec.initContainers, images);
       if (f.record && d.metadata) {
-        d.metadata.annotations = { ...d.metadata.annotations, "kubernetes.io/change-cause": `mkctl set image ${args.join(" ")} --record=true` };
+        d.metadata.annotations = { ...d.metadata.annotations, [CHANGE_CAUSE_ANNOTATION]: `mkctl set image ${args.join(" ")} --record=true` };
       }
       await cs.deployments.update(d);
     });

@@ -1,8 +1,7 @@
 // One describer per kind, each printing kubectl's sections in kubectl's order.
-import type { Deployment, Event, Lease, Namespace, Node, ObjectMeta, OwnerReference, Pod, ReplicaSet } from "@mk/proto";
+import { type Deployment, type Event, type Lease, type Namespace, type Node, type ObjectMeta, type OwnerReference, type Pod, type ReplicaSet, REVISION_ANNOTATION } from "@mk/proto";
 import type { Clientset } from "@mk/proto/client";
-import { since } from "../printers/age.js";
-import { formatSelector, nodeRoles } from "../printers/columns.js";
+import { formatSelector, nodeRoles, since } from "@mk/proto/api";
 import { describeContainers, describePodTemplate, describeVolumes } from "./containers.js";
 import { describeEvents, describeTime, labelsMultiline, PrefixWriter } from "./writer.js";
 
@@ -54,7 +53,7 @@ export async function describeDeployment(d: Deployment, c: DescribeContext): Pro
   // The ReplicaSets this Deployment controls: the new one carries the Deployment's revision.
   const rsList = await c.cs.replicaSets.list({ namespace: m?.namespace ?? "" });
   const owned = rsList.items.filter((rs) => rs.metadata?.ownerReferences.some((o) => o.uid === m?.uid));
-  const rev = (x: { metadata?: ObjectMeta | undefined }) => Number(x.metadata?.annotations["deployment.kubernetes.io/revision"] ?? 0);
+  const rev = (x: { metadata?: ObjectMeta | undefined }) => Number(x.metadata?.annotations[REVISION_ANNOTATION] ?? 0);
   const newest = owned.reduce<ReplicaSet | undefined>((best, rs) => (!best || rev(rs) > rev(best) ? rs : best), undefined);
   const newRS = owned.find((rs) => rev(rs) === rev(d) && rev(d) > 0) ?? newest;
   const fmt = (rs: ReplicaSet) => `${rs.metadata?.name ?? ""} (${rs.status?.replicas ?? 0}/${rs.spec?.replicas ?? 0} replicas created)`;

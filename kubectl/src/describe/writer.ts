@@ -1,7 +1,7 @@
 // kubectl's describe layout: lines written with a nesting level (two spaces each) and tabs between
 // label and value, aligned at the end by one tabwriter (padding 2) over the whole text.
 import type { Event } from "@mk/proto";
-import { since } from "../printers/age.js";
+import { LAST_APPLIED_ANNOTATION, since } from "@mk/proto/api";
 import { DESCRIBE_TABS, formatTabs } from "../printers/tabwriter.js";
 
 export class PrefixWriter {
@@ -37,9 +37,8 @@ export function describeTime(iso: string | undefined): string {
 
 /** `Labels:  app=web` then one more line per label. */
 export function labelsMultiline(w: PrefixWriter, level: number, title: string, m: { [k: string]: string } | undefined, sep = "="): void {
-  const skip = "kubectl.kubernetes.io/last-applied-configuration";
   const keys = Object.keys(m ?? {})
-    .filter((k) => k !== skip)
+    .filter((k) => k !== LAST_APPLIED_ANNOTATION)
     .sort();
   if (keys.length === 0) {
     w.line(level, `${title}:`, "<none>");

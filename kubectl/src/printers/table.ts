@@ -1,8 +1,8 @@
 // `mkctl get` tables: the kind's columns, plus NAMESPACE first with -A and LABELS last with
 // --show-labels; NAME prefixed with the kind (`deployment.apps/web`) when several kinds print.
-import type { AnyObject, KindInfo } from "@mk/proto/api";
+// The column definitions are the API's (@mk/proto/api printers/); this file only lays them out.
+import { type AnyObject, formatLabels, type KindInfo, tableColumns } from "@mk/proto/api";
 import { kindRef } from "../resources.js";
-import { columnsFor, formatLabels } from "./columns.js";
 
 export interface TableOptions {
   wide: boolean;
@@ -15,7 +15,7 @@ export interface TableOptions {
 }
 
 export function tableHeader(info: KindInfo, o: TableOptions): string[] {
-  const cols = columnsFor(info.kind, o.wide).map((c) => c.header);
+  const cols = tableColumns(info.kind, o.wide).map((c) => c.name);
   if (o.allNamespaces && info.namespaced) cols.unshift("NAMESPACE");
   if (o.showLabels) cols.push("LABELS");
   return cols;
@@ -23,9 +23,9 @@ export function tableHeader(info: KindInfo, o: TableOptions): string[] {
 
 export function tableRow(info: KindInfo, obj: AnyObject, o: TableOptions): string[] {
   const ctx = { now: o.now };
-  const cells = columnsFor(info.kind, o.wide).map((c) => {
+  const cells = tableColumns(info.kind, o.wide).map((c) => {
     const v = c.cell(obj, ctx);
-    return c.header === "NAME" && o.withKind ? `${kindRef(info)}/${v}` : v;
+    return c.name === "NAME" && o.withKind ? `${kindRef(info)}/${v}` : v;
   });
   if (o.allNamespaces && info.namespaced) cells.unshift(obj.metadata?.namespace ?? "");
   if (o.showLabels) cells.push(formatLabels(obj.metadata?.labels));

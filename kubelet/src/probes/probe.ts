@@ -1,7 +1,7 @@
 // One probe attempt — exec, httpGet or tcpSocket — with its timeout, as Kubernetes' prober: exec
 // succeeds on exit code 0, httpGet on a status from 200 to 399, tcpSocket when a connection opens.
 import { connect } from "node:net";
-import type { Container, Probe } from "@mk/proto";
+import { type Container, PROBE_DEFAULTS, type Probe } from "@mk/proto";
 import type { ContainerRuntime } from "../runtime/runtime.js";
 
 export interface ProbeResult {
@@ -22,10 +22,10 @@ export interface ProbeTarget {
 export function probeTiming(p: Probe): { initialDelayMs: number; timeoutMs: number; periodMs: number; successThreshold: number; failureThreshold: number } {
   return {
     initialDelayMs: (p.initialDelaySeconds ?? 0) * 1000,
-    timeoutMs: (p.timeoutSeconds || 1) * 1000,
-    periodMs: (p.periodSeconds || 10) * 1000,
-    successThreshold: p.successThreshold || 1,
-    failureThreshold: p.failureThreshold || 3,
+    timeoutMs: (p.timeoutSeconds || PROBE_DEFAULTS.timeoutSeconds) * 1000,
+    periodMs: (p.periodSeconds || PROBE_DEFAULTS.periodSeconds) * 1000,
+    successThreshold: p.successThreshold || PROBE_DEFAULTS.successThreshold,
+    failureThreshold: p.failureThreshold || PROBE_DEFAULTS.failureThreshold,
   };
 }
 

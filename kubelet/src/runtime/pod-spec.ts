@@ -2,7 +2,7 @@
 // and publishes its hostPorts on the node IP, one container per spec container joined to it, and
 // the volumes they mount. Pure functions of the pod and the node's settings.
 import { createHash } from "node:crypto";
-import { type Container, cpuMillis, memoryBytes, type Pod, type Volume } from "@mk/proto";
+import { type Container, cpuMillis, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, memoryBytes, type Pod, type Volume } from "@mk/proto";
 import {
   claimVolumeName,
   containerName,
@@ -40,8 +40,6 @@ export class PodConfigError extends Error {
   }
 }
 
-export const DEFAULT_GRACE_SECONDS = 30;
-
 export function podIdentity(pod: Pod): PodIdentity {
   const m = pod.metadata;
   return { uid: m?.uid ?? "", name: m?.name ?? "", namespace: m?.namespace || "default" };
@@ -49,7 +47,7 @@ export function podIdentity(pod: Pod): PodIdentity {
 
 export function graceSeconds(pod: Pod): number {
   const g = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds;
-  return g === undefined ? DEFAULT_GRACE_SECONDS : Number(g);
+  return g === undefined ? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS : Number(g);
 }
 
 /** A hash of what the container runs: a running container whose hash differs is replaced. */
@@ -221,16 +219,4 @@ export function appContainerConfig(pod: Pod, c: Container, node: NodeSettings, s
   if (c.workingDir) cfg.workingDir = c.workingDir;
   if (hostNetwork) cfg.hostname = "";
   return cfg;
-}
-
-/** The pull policy Kubernetes defaults to: Always for `:latest` or no tag, else IfNotPresent. */
-export function pullPolicy(c: Container): "Always" | "IfNotPresent" | "Never" {
-  const p = c.imagePullPolicy;
-  if (p === "Always" || p === "IfNotPresent" || p === "Never") return p;
-  const lastSlash = c.image.lastIndexOf("/");
-  const tagPart = c.image.slice(lastSlash + 1);
-  if (c.image.includes("@")) return "IfNotPresent";
-  const colon = tagPart.indexOf(":");
-  if (colon < 0 || tagPart.slice(colon + 1) === "latest") return "Always";
-  return "IfNotPresent";
 }

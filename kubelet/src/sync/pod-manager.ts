@@ -5,13 +5,13 @@
 // cut off, or from before a restart). All of it is confined to containers labelled with this node
 // and this cluster: another cluster on the same engine may have a node of the same name.
 import { setMaxListeners } from "node:events";
-import type { Pod } from "@mk/proto";
+import { objectKey, type Pod, splitKey } from "@mk/proto";
 import { cloneCached, type DeepReadonly, Informer, runWorkers, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "pino";
 import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND, type NodeScope, scopeLabels } from "../runtime/names.js";
 import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
 import type { PodApi } from "./api.js";
-import { type PodSyncer, podKey } from "./pod-sync.js";
+import type { PodSyncer } from "./pod-sync.js";
 import { killAndRemovePod, recordedGrace } from "./termination.js";
 
 export interface PodManagerOptions {
@@ -58,7 +58,7 @@ export class PodManager {
     setMaxListeners(0, signal);
     const informer = new Informer<Pod>(api.source, { logger: log, name: "pods" });
     this.informer = informer;
-    const enqueue = (p: DeepReadonly<Pod>) => this.queue.add(podKey(p as Pod));
+    const enqueue = (p: DeepReadonly<Pod>) => this.queue.add(objectKey(p));
     informer.addEventHandler({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue });
     informer.start(signal);
     signal.addEventListener("abort", () => this.queue.shutDown(), { once: true });
@@ -76,7 +76,7 @@ export class PodManager {
 
   private async sync(key: string, signal: AbortSignal): Promise<void> {
     const cached = this.informer?.store.get(key);
-    const [namespace = "", name = ""] = key.split("/");
+    const { namespace, name } = splitKey(key);
     if (!cached) {
       // Gone from the API (or bound elsewhere): whatever runs under that name goes.
       await this.removeWhere({ [LABEL_POD_NAMESPACE]: namespace, [LABEL_POD_NAME]: name }, undefined);

@@ -10,11 +10,11 @@
 //                         dead: restartPolicy, then back-off (CrashLoopBackOff); then image
 //                         (ErrImagePull / ImagePullBackOff / ErrImageNeverPull), create, start
 //   status              → computed from the runtime, posted when changed
-import type { Container, Pod } from "@mk/proto";
+import { type Container, objectKey, type Pod, pullPolicyOf, restartPolicyOf } from "@mk/proto";
 import type { Logger } from "pino";
 import type { ProbeManager } from "../probes/manager.js";
 import { LABEL_HASH } from "../runtime/names.js";
-import { appContainerConfig, containerHash, graceSeconds, type NodeSettings, PodConfigError, pullPolicy, sandboxConfig } from "../runtime/pod-spec.js";
+import { appContainerConfig, containerHash, graceSeconds, type NodeSettings, PodConfigError, sandboxConfig } from "../runtime/pod-spec.js";
 import { type ContainerDetails, type ContainerRuntime, ImageNeverPullError, ImagePullError } from "../runtime/runtime.js";
 import { prepareVolumes } from "../runtime/volumes.js";
 import type { PodApi } from "./api.js";
@@ -45,8 +45,6 @@ export interface PodSyncerDeps {
   now?: () => Date;
 }
 
-export const podKey = (pod: Pod): string => `${pod.metadata?.namespace || "default"}/${pod.metadata?.name ?? ""}`;
-
 const isTerminalPhase = (p: string | undefined) => p === "Succeeded" || p === "Failed";
 
 export class PodSyncer {
@@ -66,7 +64,7 @@ export class PodSyncer {
 
   async sync(pod: Pod, signal: AbortSignal): Promise<void> {
     const uid = pod.metadata?.uid ?? "";
-    const key = podKey(pod);
+    const key = objectKey(pod);
     if (pod.metadata?.deletionTimestamp) {
       await this.terminate(pod);
       return;
@@ -127,7 +125,7 @@ export class PodSyncer {
 
   /** restartPolicy Never/OnFailure and every container finished for good: no sandbox needed. */
   private completed(pod: Pod, observed: ObservedPod): boolean {
-    const policy = pod.spec?.restartPolicy || "Always";
+    const policy = restartPolicyOf(pod.spec);
     if (policy === "Always") return false;
     return (pod.spec?.containers ?? []).every((c) => {
       const latest = observed.containers.get(c.name)?.[0];
@@ -175,8 +173,8 @@ export class PodSyncer {
       const message = err instanceof Error ? err.message : String(err);
       this.d.events.event(pod, "Warning", reason, message);
       for (const c of pod.spec?.containers ?? []) waiting.set(c.name, { reason: err instanceof PodConfigError ? err.reason : "ContainerCreating", message });
-      this.d.log.warn({ pod: podKey(pod), err }, "pod sandbox not created");
-      this.d.requeue(podKey(pod), 5_000);
+      this.d.log.warn({ pod: objectKey(pod), err }, "pod sandbox not created");
+      this.d.requeue(objectKey(pod), 5_000);
       return undefined;
     }
   }
@@ -190,7 +188,7 @@ export class PodSyncer {
     const out = new Map<string, string>();
     await Promise.all(
       (pod.spec?.containers ?? []).map(async (c) => {
-        if (pullPolicy(c) === "Always") return;
+        if (pullPolicyOf(c) === "Always") return;
         try {
           await this.d.rt.ensureImage(c.image, "Never");
           const id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandboxId, 0));
@@ -199,7 +197,7 @@ export class PodSyncer {
           out.set(c.name, id);
         } catch (err) {
           // Absent image, invalid config …: syncContainer meets the same error and reports it.
-          this.d.log.debug({ pod: podKey(pod), container: c.name, err }, "container not created beside its sandbox");
+          this.d.log.debug({ pod: objectKey(pod), container: c.name, err }, "container not created beside its sandbox");
         }
       }),
     );
@@ -238,7 +236,7 @@ export class PodSyncer {
       }
       await this.d.rt.stopContainer(latest.id, grace);
       killed = true;
-      if ((pod.spec?.restartPolicy || "Always") === "Never") return true;
+      if (restartPolicyOf(pod.spec) === "Never") return true;
     } else if (latest?.state === "created" && sandbox && !sandboxChanged) {
       // Created but never started: a kubelet stopped between the two steps. Start it now.
       await this.d.rt.startContainer(latest.id);
@@ -248,7 +246,7 @@ export class PodSyncer {
     if (!sandbox) return killed;
 
     if (latest && !killed && !sandboxChanged) {
-      const policy = pod.spec?.restartPolicy || "Always";
+      const policy = restartPolicyOf(pod.spec);
       const failed = latest.exitCode !== 0 || latest.state === "created";
       // An init container that succeeded is done whatever the policy; a failed one is retried
       // unless the policy is Never (then the pod fails).
@@ -262,7 +260,7 @@ export class PodSyncer {
         const message = `back-off ${delay}s restarting failed container=${c.name} pod=${pod.metadata?.name}_${pod.metadata?.namespace}(${uid})`;
         waiting.set(c.name, { reason: "CrashLoopBackOff", message });
         this.d.events.event(pod, "Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${pod.metadata?.name}_${pod.metadata?.namespace}(${uid})`);
-        this.d.requeue(podKey(pod), wait + 50);
+        this.d.requeue(objectKey(pod), wait + 50);
         return false;
       }
       this.crash.next(bkey);
@@ -281,7 +279,7 @@ export class PodSyncer {
         const message = err instanceof Error ? err.message : String(err);
         waiting.set(c.name, { reason, message });
         this.d.events.event(pod, "Warning", "Failed", `Error: ${message}`);
-        this.d.requeue(podKey(pod), 10_000);
+        this.d.requeue(objectKey(pod), 10_000);
         return killed;
       }
       this.d.events.event(pod, "Normal", "Created", `Created container ${c.name}`);
@@ -301,7 +299,7 @@ export class PodSyncer {
 
   /** true when the image is there; otherwise the waiting reason is set and a retry scheduled. */
   private async ensureImage(pod: Pod, c: Container, waiting: Map<string, Waiting>): Promise<boolean> {
-    const policy = pullPolicy(c);
+    const policy = pullPolicyOf(c);
     const bkey = `${pod.metadata?.uid}/${c.image}`;
     const lastFail = this.pullFailures.get(bkey);
     if (lastFail) {
@@ -309,7 +307,7 @@ export class PodSyncer {
       if (wait > 0) {
         waiting.set(c.name, { reason: "ImagePullBackOff", message: `Back-off pulling image "${c.image}"` });
         this.d.events.event(pod, "Normal", "BackOff", `Back-off pulling image "${c.image}"`);
-        this.d.requeue(podKey(pod), wait + 50);
+        this.d.requeue(objectKey(pod), wait + 50);
         return false;
       }
     }
@@ -336,7 +334,7 @@ export class PodSyncer {
       if (err instanceof ImageNeverPullError) {
         waiting.set(c.name, { reason: err.reason, message: err.message });
         this.d.events.event(pod, "Warning", "ErrImageNeverPull", err.message);
-        this.d.requeue(podKey(pod), 10_000);
+        this.d.requeue(objectKey(pod), 10_000);
         return false;
       }
       if (!(err instanceof ImagePullError)) throw err;
@@ -345,7 +343,7 @@ export class PodSyncer {
       waiting.set(c.name, { reason: err.reason, message: err.message });
       this.d.events.event(pod, "Warning", "Failed", err.message);
       this.d.events.event(pod, "Warning", "Failed", "Error: ErrImagePull");
-      this.d.requeue(podKey(pod), this.pull.current(bkey) + 50);
+      this.d.requeue(objectKey(pod), this.pull.current(bkey) + 50);
       return false;
     }
   }
@@ -360,7 +358,7 @@ export class PodSyncer {
   /** The pod was deleted in the API: stop it within its grace period, remove it, then delete the object. */
   async terminate(pod: Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? "";
-    this.d.probes.removePod(podKey(pod));
+    this.d.probes.removePod(objectKey(pod));
     await killAndRemovePod(this.d.rt, this.d.node, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
     this.forget(uid);
     await this.d.api.deleteNow(pod.metadata?.namespace || "default", pod.metadata?.name ?? "", uid);

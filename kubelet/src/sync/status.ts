@@ -2,7 +2,7 @@
 // container states from the runtime, waiting reasons from the last sync, readiness from the probes,
 // phase from the container counts, and the four conditions. Timestamps of conditions move only when
 // their status changes, so an unchanged pod yields an identical status and nothing is posted.
-import type { ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from "@mk/proto";
+import { type ContainerState, type ContainerStatus, type Pod, type PodCondition, type PodStatus, restartPolicyOf } from "@mk/proto";
 import type { ContainerDetails } from "../runtime/runtime.js";
 import { type ObservedPod, attemptOf } from "./observe.js";
 
@@ -119,7 +119,7 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[]): string {
       else waiting++;
     }
   }
-  const policy = pod.spec?.restartPolicy || "Always";
+  const policy = restartPolicyOf(pod.spec);
   if (waiting > 0) return "Pending";
   if (running > 0) return "Running";
   if (stopped > 0) {
@@ -170,7 +170,7 @@ export function computeStatus(input: StatusInput): PodStatus {
     return s;
   });
   const initPending = initStatuses.filter((s) => !s.ready).map((s) => s.name);
-  const policy = pod.spec?.restartPolicy || "Always";
+  const policy = restartPolicyOf(pod.spec);
   const initFailed = policy === "Never" && initStatuses.some((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
   const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c.name, c.image, initPending.length > 0 ? "PodInitializing" : "ContainerCreating"));
   let phase = podPhase(pod, statuses);

@@ -201,15 +201,3 @@ export function cloneObject<K extends KindName>(kind: K, obj: KindTypes[K]): Kin
   const codec = KINDS[kind].codec;
   return codec.decode(codec.encode(obj).finish());
 }
-
-/** "namespace/name", or "name" for cluster-scoped objects: the key of caches and work queues. */
-export function keyOf(obj: { metadata?: ObjectMeta | undefined }): string {
-  const m = obj.metadata;
-  if (!m) return "";
-  return m.namespace ? `${m.namespace}/${m.name}` : m.name;
-}
-
-export function splitKey(key: string): { namespace: string; name: string } {
-  const i = key.indexOf("/");
-  return i < 0 ? { namespace: "", name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}

@@ -1,6 +1,6 @@
 // The typed client: one ResourceClient per kind plus the subresources (bind, scale, logs, exec).
 // Every call goes through `unary` or `stream`, where gRPC errors become typed ApiErrors (once).
-import { type CallOptions, type ClientReadableStream, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { type ClientReadableStream, Metadata } from "@grpc/grpc-js";
 import type {
   ExecOutput,
   ExecRequest,
@@ -12,28 +12,20 @@ import type {
 import type { Scale } from "../gen/mk/v1/apps.js";
 import type { Pod } from "../gen/mk/v1/core.js";
 import type { KindName } from "../api/kinds.js";
+import type { CallOpts, Caller, UnaryMethod } from "./call.js";
 import { ApiError, fromServiceError } from "./errors.js";
 import { ResourceClient } from "./resource.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
-
-type Callback<R> = (error: ServiceError | null, response: R) => void;
-type UnaryMethod<Q, R> = (request: Q, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<R>) => unknown;
 
 export interface ClientsetOptions {
   timeoutMs: number;
   retry?: Partial<RetryPolicy> | undefined;
 }
 
-export interface CallOpts {
-  /** Cancels the call. */
-  signal?: AbortSignal;
-  /** Overrides the client's deadline for this call (ms). */
-  timeoutMs?: number;
-  /** false: never retry (for calls that are not idempotent, such as create with generateName). */
-  retry?: boolean;
-}
+// Its home is call.ts; exported here too, where callers have always found it.
+export type { CallOpts } from "./call.js";
 
-export class Clientset {
+export class Clientset implements Caller {
   readonly raw: ResourcesClient;
   readonly namespaces: ResourceClient<"Namespace">;
   readonly nodes: ResourceClient<"Node">;

@@ -1,7 +1,7 @@
 // A typed client for one kind: create, get, list, update, updateStatus, delete and watch.
 import type { Object as ApiObject, WatchRequest } from "../gen/mk/v1/api.js";
 import { type KindName, type KindTypes, KINDS, unwrapAs, wrap } from "../api/kinds.js";
-import type { CallOpts, Clientset } from "./clientset.js";
+import type { CallOpts, Caller } from "./call.js";
 import { InternalError } from "./errors.js";
 
 export interface ListOptions {
@@ -55,9 +55,9 @@ export interface DeleteResult<T> {
 
 export class ResourceClient<K extends KindName> {
   readonly kind: K;
-  private readonly cs: Clientset;
+  private readonly cs: Caller;
 
-  constructor(cs: Clientset, kind: K) {
+  constructor(cs: Caller, kind: K) {
     this.cs = cs;
     this.kind = kind;
   }

@@ -3,6 +3,7 @@
 export * from "./logger.js";
 export * from "./clock.js";
 export * from "./store.js";
+export * from "./indexers.js";
 export * from "./listwatch.js";
 export * from "./informer.js";
 export * from "./factory.js";

@@ -4,35 +4,14 @@
 // @mk/proto/api, or `cloneCached` here) and write the copy through the API.
 import { cloneObject, type KindName, type KindTypes } from "../api/kinds.js";
 import type { ObjectMeta } from "../gen/mk/v1/meta.js";
+import type { DeepReadonly } from "../api/readonly.js";
 
-/** Read-only all the way down: what the store and the informer's handlers hand out. */
-export type DeepReadonly<T> = T extends (...args: never[]) => unknown
-  ? T
-  : T extends Uint8Array
-    ? T
-    : T extends ReadonlyArray<infer U>
-      ? ReadonlyArray<DeepReadonly<U>>
-      : T extends ReadonlyMap<infer K, infer V>
-        ? ReadonlyMap<K, DeepReadonly<V>>
-        : T extends object
-          ? { readonly [P in keyof T]: DeepReadonly<T[P]> }
-          : T;
+export type { DeepReadonly } from "../api/readonly.js";
+export { type KeyedObject, objectKey } from "../api/keys.js";
 
 /** Anything with Kubernetes metadata. */
 export interface HasMeta {
   metadata?: ObjectMeta | undefined;
-}
-
-/** The metadata fields a key needs; accepts mutable and read-only objects alike. */
-export interface KeyedObject {
-  readonly metadata?: { readonly namespace: string; readonly name: string } | undefined;
-}
-
-/** "namespace/name", or "name" for cluster-scoped objects (same as keyOf, for read-only objects). */
-export function objectKey(obj: KeyedObject): string {
-  const m = obj.metadata;
-  if (!m) return "";
-  return m.namespace ? `${m.namespace}/${m.name}` : m.name;
 }
 
 /** Index values of one object, e.g. `(pod) => [pod.spec?.nodeName ?? ""]`; [] leaves it out. */
@@ -50,6 +29,8 @@ export interface ObjectStore<T> {
   byIndex(name: string, value: string): DeepReadonly<T>[];
   /** Adds an indexer; existing objects are indexed at once. Throws if the name is taken. */
   addIndexer(name: string, fn: IndexFunc<T>): void;
+  /** Whether an indexer of that name exists (informers are shared: a second controller may add it). */
+  hasIndexer(name: string): boolean;
   readonly size: number;
 }
 
@@ -99,6 +80,10 @@ export class Store<T extends HasMeta> implements ObjectStore<T> {
     const index = new Map<string, Set<string>>();
     this.indices.set(name, index);
     for (const [key, obj] of this.items) addToIndex(index, fn(obj), key);
+  }
+
+  hasIndexer(name: string): boolean {
+    return this.indexers.has(name);
   }
 
   /** Inserts or replaces; returns the previous object. */

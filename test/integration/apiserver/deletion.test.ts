@@ -4,7 +4,8 @@ import { status } from "@grpc/grpc-js";
 import { emptyMeta } from "@mk/proto";
 import { type Clientset, ConflictError, connect } from "@mk/proto/client";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { deployment, eventually, failure, pod } from "./fixtures.js";
+import { deployment, failure, pod } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 let api: TestApiServer;
 let cs: Clientset;
@@ -117,14 +118,14 @@ test("deleting a namespace deletes what is in it, then the namespace", async () 
   assert.equal(forbidden.code, status.PERMISSION_DENIED);
   assert.match(forbidden.message, /because it is being terminated/);
   // The unbound pod and the deployment go; the bound pod waits for its kubelet.
-  await eventually(async () => (await cs.deployments.list({ namespace: "doomed" })).items.length === 0, 10_000, "deployment deleted");
-  await eventually(async () => (await cs.pods.list({ namespace: "doomed" })).items.length === 1, 10_000, "unbound pod deleted");
+  await eventually("deployment deleted", async () => (await cs.deployments.list({ namespace: "doomed" })).items.length === 0, 10_000);
+  await eventually("unbound pod deleted", async () => (await cs.pods.list({ namespace: "doomed" })).items.length === 1, 10_000);
   const waiting = await cs.pods.get("on-node", "doomed");
   assert.ok(waiting.metadata?.deletionTimestamp);
   await cs.namespaces.get("doomed");
   // The kubelet's final delete; then the namespace goes.
   await cs.pods.delete("on-node", "doomed", { gracePeriodSeconds: 0 });
-  await eventually(async () => await gone(() => cs.namespaces.get("doomed")), 10_000, "namespace deleted");
+  await eventually("namespace deleted", async () => await gone(() => cs.namespaces.get("doomed")), 10_000);
 });
 
 test("default and mk-system may not be deleted", async () => {

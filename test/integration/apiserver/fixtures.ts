@@ -76,10 +76,3 @@ export async function failure(fn: () => Promise<unknown>): Promise<ApiError> {
   throw new Error("expected the call to fail");
 }
 
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -5,7 +5,8 @@ import { emptyMeta, type Event } from "@mk/proto";
 import { type Clientset, connect } from "@mk/proto/client";
 import { freePort } from "../../harness/etcd.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { eventually, failure, pod } from "./fixtures.js";
+import { failure, pod } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 let api: TestApiServer;
 let cs: Clientset;
@@ -55,6 +56,7 @@ test("events are stored with a lease and expire after the event TTL", async () =
   await cs.pods.create(pod("no-lease"));
   assert.equal(await api.server.storage.leaseOf("Pod", "default", "no-lease"), undefined);
   await eventually(
+    "the event to expire",
     async () => {
       try {
         await cs.events.get("web-1.1", "default");
@@ -64,7 +66,6 @@ test("events are stored with a lease and expire after the event TTL", async () =
       }
     },
     10_000,
-    "the event to expire",
   );
 });
 
@@ -87,9 +88,9 @@ test("/healthz, /readyz and /metrics", async () => {
     const text = await (await fetch(`${httpBase}/metrics`)).text();
     return Number(/mk_apiserver_watches_open\{kind="Pod"\} (\d+)/.exec(text)?.[1] ?? "0");
   };
-  await eventually(async () => (await gauge()) === 1, 5_000, "watch counted");
+  await eventually("watch counted", async () => (await gauge()) === 1, 5_000);
   ac.abort();
-  await eventually(async () => (await gauge()) === 0, 5_000, "watch released");
+  await eventually("watch released", async () => (await gauge()) === 0, 5_000);
   const text = await (await fetch(`${httpBase}/metrics`)).text();
   assert.match(text, /mk_apiserver_requests_total\{method="Create",kind="Event",code="OK"\} \d+/);
   assert.match(text, /mk_apiserver_request_duration_seconds_bucket/);

@@ -3,12 +3,12 @@
 // revisionHistoryLimit, and cascading deletion.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Deployment, ReplicaSet } from "@mk/proto";
+import { type Deployment, type ReplicaSet, REVISION_ANNOTATION } from "@mk/proto";
 import { retryOnConflict } from "@mk/proto/client";
-import { planRollback } from "@mk/controller/deployment/rollback.js";
-import { REVISION_ANNOTATION } from "@mk/controller/deployment/util.js";
+import { mkctlFor } from "../kubectl/mkctl.js";
 import { BoundsMonitor } from "./bounds.js";
-import { type ControllerEnv, startEnv, waitFor } from "./env.js";
+import { type ControllerEnv, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 import { deployment } from "./objects.js";
 
 let env: ControllerEnv;
@@ -24,7 +24,7 @@ const imageOf = (o: { spec?: { template?: { spec?: { containers: { image: string
 
 /** Rolled out: the status says every replica is updated and available for the current generation. */
 async function waitComplete(name: string, replicas: number, timeoutMs = 30_000): Promise<Deployment> {
-  return waitFor(
+  return eventually(
     `deployment ${name} complete at ${replicas}`,
     async () => {
       const d = await env.client.deployments.get(name, "default");
@@ -50,16 +50,10 @@ async function mutate(name: string, change: (d: Deployment) => void): Promise<De
   });
 }
 
+/** `mkctl rollout undo`, the one rollback there is: its output line, or its error line. */
 async function undo(name: string, toRevision = 0): Promise<string> {
-  return retryOnConflict(async () => {
-    const d = await env.client.deployments.get(name, "default");
-    const plan = planRollback(d, await rsOf(name), toRevision);
-    if (plan.kind !== "rollback") return plan.kind === "skipped" ? plan.message : `error: ${plan.message}`;
-    d.spec!.template = plan.template;
-    d.metadata!.annotations = plan.annotations;
-    await env.client.deployments.update(d);
-    return "rolled back";
-  });
+  const r = await mkctlFor(env.server.address)(["rollout", "undo", "deployment", name, `--to-revision=${toRevision}`]);
+  return (r.code === 0 ? r.stdout : r.stderr).trim();
 }
 
 test("create 1 → scale 9 → 18 → set image v2 → undo, within the rollout bounds on every event", async () => {
@@ -92,7 +86,7 @@ test("create 1 → scale 9 → 18 → set image v2 → undo, within the rollout 
   assert.deepEqual(revisions, ["1", "2"], "history shows 2 revisions");
 
   mon.arm();
-  assert.equal(await undo("web"), "rolled back");
+  assert.equal(await undo("web"), "deployment.apps/web rolled back");
   const d = await waitComplete("web", 18);
   mon.disarm();
   await mon.stop();
@@ -144,11 +138,11 @@ test("undo --to-revision=1 after three rollouts; history in order with change ca
     [3, "set image v3"],
     [4, "set image v4"],
   ]);
-  assert.equal(await undo("hist", 1), "rolled back");
+  assert.equal(await undo("hist", 1), "deployment.apps/hist rolled back");
   const d = await waitComplete("hist", 2);
   assert.equal(imageOf(d), "mk/web:v1");
   assert.equal(d.metadata?.annotations[REVISION_ANNOTATION], "5");
-  assert.equal(await undo("hist", 5), "skipped rollback (current template already matches revision 5)");
+  assert.equal(await undo("hist", 5), "deployment.apps/hist skipped rollback (current template already matches revision 5)");
   rss = await rsOf("hist");
   assert.equal(rss.length, 4, "the v1 ReplicaSet was re-used, not duplicated");
 });
@@ -159,12 +153,12 @@ test("pause: set image does not roll, replicas still scale; resume rolls", async
   await mutate("paused", (d) => {
     d.spec!.paused = true;
   });
-  await waitFor("DeploymentPaused condition", async () => (await env.client.deployments.get("paused", "default")).status?.conditions.some((c) => c.reason === "DeploymentPaused"));
+  await eventually("DeploymentPaused condition", async () => (await env.client.deployments.get("paused", "default")).status?.conditions.some((c) => c.reason === "DeploymentPaused"));
   await mutate("paused", (d) => {
     d.spec!.template!.spec!.containers[0]!.image = "mk/web:v2";
     d.spec!.replicas = 4;
   });
-  await waitFor("scaled to 4 while paused", async () => (await rsOf("paused")).reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0) === 4);
+  await eventually("scaled to 4 while paused", async () => (await rsOf("paused")).reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0) === 4);
   await new Promise((r) => setTimeout(r, 500));
   let rss = await rsOf("paused");
   assert.equal(rss.length, 1, "no rollout while paused");
@@ -201,7 +195,7 @@ test("revisionHistoryLimit keeps only that many old ReplicaSets", async () => {
     });
     await waitComplete("limit", 1);
   }
-  await waitFor("only the new one and 1 old ReplicaSet", async () => (await rsOf("limit")).length === 2);
+  await eventually("only the new one and 1 old ReplicaSet", async () => (await rsOf("limit")).length === 2);
 });
 
 test("proportional scaling of a paused rollout: 10 → 15 spreads over both ReplicaSets, resume completes", async () => {
@@ -215,7 +209,7 @@ test("proportional scaling of a paused rollout: 10 → 15 spreads over both Repl
     d.spec!.minReadySeconds = 300;
   });
   const sizes = async () => Object.fromEntries((await rsOf("prop")).map((rs) => [imageOf(rs), rs.spec?.replicas ?? 0]));
-  await waitFor("old 8 and new 5", async () => {
+  await eventually("old 8 and new 5", async () => {
     const s = await sizes();
     return s["mk/web:v1"] === 8 && s["mk/web:v2"] === 5;
   });
@@ -227,7 +221,7 @@ test("proportional scaling of a paused rollout: 10 → 15 spreads over both Repl
   });
   // Kubernetes' documented example: while paused nothing rolls, but the size changes in proportion.
   // 15 + surge 3 = 18 allowed, 13 now: 5 more, old 8/13 of them → old 11, new 7.
-  await waitFor("old 11 and new 7", async () => {
+  await eventually("old 11 and new 7", async () => {
     const s = await sizes();
     return s["mk/web:v1"] === 11 && s["mk/web:v2"] === 7;
   });
@@ -249,7 +243,7 @@ test("a new template mid-rollout starts another ReplicaSet; every other one is o
   await mutate("midway", (d) => {
     d.spec!.template!.spec!.containers[0]!.image = "mk/web:v2";
   });
-  await waitFor("v2 under way", async () => {
+  await eventually("v2 under way", async () => {
     const v2 = (await rsOf("midway")).find((rs) => imageOf(rs) === "mk/web:v2");
     return (v2?.spec?.replicas ?? 0) > 0 && (v2?.spec?.replicas ?? 0) < 10;
   });
@@ -267,7 +261,7 @@ test("a new template mid-rollout starts another ReplicaSet; every other one is o
 test("deleting a deployment leaves no ReplicaSet or Pod behind within 5 s", async () => {
   const t0 = Date.now();
   await env.client.deployments.delete("web", "default");
-  await waitFor(
+  await eventually(
     "no ReplicaSets or pods of web",
     async () => (await rsOf("web")).length === 0 && (await env.client.pods.list({ namespace: "default", labelSelector: "app=web" })).items.length === 0,
     5_000,
@@ -279,7 +273,7 @@ test("Foreground: the deployment waits for its dependents, then goes", async () 
   await env.client.deployments.delete("hist", "default", { propagationPolicy: "Foreground" });
   const d = await env.client.deployments.get("hist", "default").catch(() => undefined);
   assert.ok(!d || d.metadata?.finalizers.includes("foregroundDeletion"));
-  await waitFor(
+  await eventually(
     "deployment, ReplicaSets and pods gone",
     async () => {
       const gone = await env.client.deployments.get("hist", "default").then(
@@ -295,7 +289,7 @@ test("Foreground: the deployment waits for its dependents, then goes", async () 
 test("Orphan: ReplicaSets and pods stay, without owner references", async () => {
   const rsBefore = await rsOf("paused");
   await env.client.deployments.delete("paused", "default", { propagationPolicy: "Orphan" });
-  await waitFor("deployment gone", async () => env.client.deployments.get("paused", "default").then(() => false, () => true));
+  await eventually("deployment gone", async () => env.client.deployments.get("paused", "default").then(() => false, () => true));
   const rss = await rsOf("paused");
   assert.equal(rss.length, rsBefore.length);
   for (const rs of rss) assert.equal(rs.metadata?.ownerReferences.length, 0);

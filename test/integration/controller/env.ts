@@ -5,6 +5,7 @@ import { InformerFactory } from "@mk/proto/informer";
 import { DeploymentController } from "@mk/controller/deployment/controller.js";
 import { GarbageCollector } from "@mk/controller/gc/collector.js";
 import { silentLogger } from "@mk/controller/log.js";
+import { PodGCController } from "@mk/controller/podgc/controller.js";
 import { ReplicaSetController } from "@mk/controller/replicaset/controller.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { FakeKubelet, simulatedNodes } from "../../harness/fake-kubelet.js";
@@ -22,7 +23,9 @@ export interface EnvOptions {
   /** Renew the simulated nodes' Leases this often (0: never), for a node lifecycle controller. */
   leaseRenewMs?: number;
   /** Which controllers run in-process (default all). */
-  controllers?: Array<"replicaset" | "deployment" | "gc">;
+  controllers?: Array<"replicaset" | "deployment" | "gc" | "podgc">;
+  /** The pod GC's quarantine of a missing node (default 1 s, short for tests). */
+  podGCQuarantineMs?: number;
 }
 
 export async function startEnv(o: EnvOptions = {}): Promise<ControllerEnv> {
@@ -33,7 +36,7 @@ export async function startEnv(o: EnvOptions = {}): Promise<ControllerEnv> {
   const abort = new AbortController();
   const factory = new InformerFactory(client, { logger: silentLogger });
   const recorder = new EventRecorder(client, { component: "mk-controller-manager" });
-  const which = new Set(o.controllers ?? ["replicaset", "deployment", "gc"]);
+  const which = new Set(o.controllers ?? ["replicaset", "deployment", "gc", "podgc"]);
   const runs: Promise<void>[] = [];
   const pods = factory.informerFor("Pod");
   const rss = factory.informerFor("ReplicaSet");
@@ -49,6 +52,16 @@ export async function startEnv(o: EnvOptions = {}): Promise<ControllerEnv> {
   if (which.has("gc")) {
     const c = new GarbageCollector({ client, informers: factory, logger: silentLogger });
     runs.push(c.run(5, abort.signal));
+  }
+  if (which.has("podgc")) {
+    const c = new PodGCController({
+      client,
+      podInformer: pods,
+      nodeInformer: factory.informerFor("Node"),
+      logger: silentLogger,
+      quarantineMs: o.podGCQuarantineMs ?? 1_000,
+    });
+    runs.push(c.run(2, abort.signal));
   }
   factory.start(abort.signal);
   return {
@@ -66,18 +79,5 @@ export async function startEnv(o: EnvOptions = {}): Promise<ControllerEnv> {
   };
 }
 
-/** Polls until check returns a value (not undefined/false), or fails after timeoutMs with the last state. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** @deprecated import eventually from test/harness/wait.js (kept for tests written before the merge). */
+export { eventually as waitFor } from "../../harness/wait.js";

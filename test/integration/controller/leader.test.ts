@@ -8,7 +8,8 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { retryOnConflict } from "@mk/proto/client";
 import { BoundsMonitor } from "./bounds.js";
-import { type ControllerEnv, startEnv, waitFor } from "./env.js";
+import { type ControllerEnv, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 import { deployment } from "./objects.js";
 
 const MAIN = join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "..", "controller", "dist", "main.js");
@@ -36,7 +37,7 @@ before(async () => {
   // heartbeat, so the managers' node lifecycle controller sees them healthy.
   env = await startEnv({ nodes: 4, readyDelayMs: 150, controllers: [], leaseRenewMs: 2000 });
   startManager("cm-a");
-  await waitFor("cm-a leads", async () => (await holder()) === "cm-a", 20_000);
+  await eventually("cm-a leads", async () => (await holder()) === "cm-a", 20_000);
   startManager("cm-b");
 });
 
@@ -48,7 +49,7 @@ after(async () => {
 
 test("SIGKILL the leading controller manager mid-rollout: the standby finishes it, bounds kept, no duplicate ReplicaSet", async (t) => {
   await env.client.deployments.create(deployment("ha", { replicas: 12, surge: "25%", unavailable: "25%" }));
-  await waitFor("12 available", async () => (await env.client.deployments.get("ha", "default")).status?.availableReplicas === 12, 30_000);
+  await eventually("12 available", async () => (await env.client.deployments.get("ha", "default")).status?.availableReplicas === 12, 30_000);
 
   // 12 replicas at 25 %/25 %: maxSurge 3 → ≤ 15; maxUnavailable 3 → ≥ 9 available.
   const mon = new BoundsMonitor(env.client, "ha", { maxTotal: 15, minAvailable: 9 });
@@ -60,7 +61,7 @@ test("SIGKILL the leading controller manager mid-rollout: the standby finishes i
     await env.client.deployments.update(d);
   });
   // Mid-rollout: the new ReplicaSet has some replicas but not all.
-  await waitFor("rollout under way", async () => {
+  await eventually("rollout under way", async () => {
     const rss = (await env.client.replicaSets.list({ namespace: "default", labelSelector: "app=ha" })).items;
     const v2 = rss.find((rs) => rs.spec?.template?.spec?.containers[0]?.image === "mk/web:v2");
     return (v2?.spec?.replicas ?? 0) >= 3 && (v2?.spec?.replicas ?? 0) < 12;
@@ -69,10 +70,10 @@ test("SIGKILL the leading controller manager mid-rollout: the standby finishes i
   assert.equal(leader, "cm-a");
   const killedAt = Date.now();
   procs.get("cm-a")?.kill("SIGKILL");
-  await waitFor("cm-b takes over", async () => (await holder()) === "cm-b", 15_000);
+  await eventually("cm-b takes over", async () => (await holder()) === "cm-b", 15_000);
   t.diagnostic(`takeover after ${Date.now() - killedAt} ms`);
 
-  const d = await waitFor(
+  const d = await eventually(
     "rollout complete under cm-b",
     async () => {
       const cur = await env.client.deployments.get("ha", "default");

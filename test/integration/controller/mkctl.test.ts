@@ -5,7 +5,8 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type ControllerEnv, startEnv, waitFor } from "./env.js";
+import { type ControllerEnv, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 import { deployment } from "./objects.js";
 
 const MKCTL = join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "..", "kubectl", "dist", "main.js");
@@ -34,7 +35,7 @@ async function ok(...args: string[]): Promise<string> {
 }
 
 const complete = (name: string, n: number) =>
-  waitFor(`${name} rolled out at ${n}`, async () => {
+  eventually(`${name} rolled out at ${n}`, async () => {
     const d = await env.client.deployments.get(name, "default");
     const s = d.status;
     return s && s.observedGeneration >= (d.metadata?.generation ?? 0) && s.updatedReplicas === n && s.replicas === n && s.availableReplicas === n;

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { containersByLabel, removeRunContainers } from "../../harness/docker.js";
 import { startEtcdCluster } from "../../harness/etcd.js";
+import { eventually } from "../../harness/wait.js";
 
 after(async () => {
   await removeRunContainers();
@@ -19,14 +20,10 @@ async function health(endpoint: string): Promise<string> {
 }
 
 async function eventuallyHealthy(endpoint: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    last = await health(endpoint);
-    if (last.includes('"health":"true"')) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${endpoint} not healthy within ${timeoutMs} ms: ${last}`);
+  await eventually(`${endpoint} healthy`, async (why) => {
+    const h = await health(endpoint);
+    return h.includes('"health":"true"') || why(h);
+  }, timeoutMs);
 }
 
 test("a three-member cluster survives losing a member and stop removes every container", async () => {

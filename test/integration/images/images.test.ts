@@ -16,6 +16,7 @@ import {
   removeRunContainers,
 } from "../../harness/docker.js";
 import { freePort, startEtcd } from "../../harness/etcd.js";
+import { eventually } from "../../harness/wait.js";
 
 const IMAGES = ["mk/pause:1", "mk/busybox:1", "mk/web:v1", "mk/web:v2", "mk/etcd:3.4"];
 
@@ -43,17 +44,10 @@ async function buildImages(): Promise<{ output: string; ms: number }> {
 const RUN = ["--pull", "never", "--label", `${RUN_LABEL}=${RUN_ID}`];
 
 async function getText(url: string, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok) return await res.text();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return await eventually(`${url} to answer 200`, async (why) => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    return res.ok ? await res.text() : why(`HTTP ${res.status}`);
+  }, timeoutMs);
 }
 
 /** Stops a container the way a kubelet would (TERM, 10 s grace) and says how long it took. */

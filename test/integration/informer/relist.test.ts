@@ -9,6 +9,7 @@ import { type Clientset, connect, ExpiredError, type TypedWatchEvent } from "@mk
 import { Informer, InformerFactory, type ListerWatcher, listWatchFor, objectKey } from "@mk/proto/informer";
 import { Etcd3 } from "etcd3";
 import { startTestApiServer } from "../../harness/apiserver.js";
+import { eventually } from "../../harness/wait.js";
 
 const NS = "default";
 
@@ -63,14 +64,6 @@ class HeldWatch<T> implements ListerWatcher<T> {
   }
 }
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const pod = (name: string, labels: Record<string, string> = {}) =>
   Pod.fromPartial({
     apiVersion: "v1",
@@ -113,16 +106,16 @@ test("after a compacted watch the informer relists: store equals a fresh List, o
   try {
     assert.equal(await inf.waitForSync(AbortSignal.timeout(10_000)), true);
     assert.equal(inf.store.size, 9);
-    await until(() => lw.streaming === 1, "the watch to open");
+    await eventually("the watch to open", () => lw.streaming === 1);
     // The watch works: a live change arrives as an update.
     await cs.pods.update({ ...(await cs.pods.get("live-0", NS)), metadata: { ...(await cs.pods.get("live-0", NS)).metadata!, labels: { seen: "yes" } } });
-    await until(() => events.update.includes(`${NS}/live-0`), "the live update");
+    await eventually("the live update", () => events.update.includes(`${NS}/live-0`));
     events.add.length = 0;
     events.update.length = 0;
 
     // The gap: the watch is cut and held back.
     lw.hold();
-    await until(() => lw.waiting === 1, "the reconnect to be held");
+    await eventually("the reconnect to be held", () => lw.waiting === 1);
     const oldVersion = inf.lastSyncResourceVersion();
     assert.equal(lw.watchVersions.at(-1), oldVersion, "reconnects from the last version seen");
     for (const n of doomed) await cs.pods.delete(n, NS);
@@ -147,8 +140,8 @@ test("after a compacted watch the informer relists: store equals a fresh List, o
     }, ExpiredError);
 
     lw.resume();
-    await until(() => lw.listCalls === 2, "the relist");
-    await until(() => events.add.length >= 2, "the adds");
+    await eventually("the relist", () => lw.listCalls === 2);
+    await eventually("the adds", () => events.add.length >= 2);
     await new Promise((r) => setTimeout(r, 300)); // anything extra would show up here
 
     assert.ok(logs.some((l) => l.msg === "watch version expired; relisting"), "the relist came from the expired watch");
@@ -164,7 +157,7 @@ test("after a compacted watch the informer relists: store equals a fresh List, o
 
     // It watches on from the relist.
     await cs.pods.delete("live-1", NS);
-    await until(() => events.delete.includes(`${NS}/live-1`), "a delete after the relist");
+    await eventually("a delete after the relist", () => events.delete.includes(`${NS}/live-1`));
     assert.equal(events.delete.length, doomed.length + 1);
   } finally {
     await inf.stop();
@@ -179,7 +172,7 @@ test("BOOKMARKs advance the informer's version while nothing of its kind changes
     assert.equal(await inf.waitForSync(AbortSignal.timeout(10_000)), true);
     const listed = Number(inf.lastSyncResourceVersion());
     await cs.pods.create(pod("bookmark-mover")); // moves etcd's revision, not ReplicaSets
-    await until(() => Number(inf.lastSyncResourceVersion()) > listed, "a BOOKMARK past the list's version", 20_000);
+    await eventually("a BOOKMARK past the list's version", () => Number(inf.lastSyncResourceVersion()) > listed, 20_000);
     assert.equal(inf.store.size, 0);
   } finally {
     await inf.stop();
@@ -203,11 +196,11 @@ test("the factory shares one informer per kind and selectors; a selector narrows
     assert.equal(await late.waitForSync(AbortSignal.timeout(10_000)), true);
     assert.deepEqual(web.store.keys(), [`${NS}/web-a`]);
     await cs.pods.create(pod("web-b", { app: "web" }));
-    await until(() => web.store.size === 2, "the new matching pod");
+    await eventually("the new matching pod", () => web.store.size === 2);
     // A label change that makes a pod stop matching is a delete for this informer.
     const a = await cs.pods.get("web-a", NS);
     await cs.pods.update({ ...a, metadata: { ...a.metadata!, labels: { app: "other" } } });
-    await until(() => gone.length === 1, "the delete");
+    await eventually("the delete", () => gone.length === 1);
     assert.deepEqual(gone, [`${NS}/web-a`]);
     assert.deepEqual(web.store.keys(), [`${NS}/web-b`]);
   } finally {

@@ -10,7 +10,8 @@ import { LABEL_CLUSTER, LABEL_NODE_NAME } from "@mk/kubelet/runtime/names.js";
 import { type Clientset, connect } from "@mk/proto/client";
 import { pino } from "pino";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { BUSYBOX, cleanupNode, eventually, inspect, makePod, PAUSE, podContainers, uniqueNode } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, inspect, makePod, PAUSE, podContainers, uniqueNode } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 const nodeName = uniqueNode("twin");
 const log = pino({ level: process.env.MK_TEST_LOG ?? "silent" });

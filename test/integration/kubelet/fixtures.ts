@@ -65,22 +65,6 @@ export async function inspect(id: string): Promise<Inspect> {
   return first;
 }
 
-/** Polls fn until it returns a value other than undefined, or fails after timeoutMs. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /** A free TCP port on loopback (bound and released; small race, fine for tests). */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
   const net = await import("node:net");
@@ -94,3 +78,6 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
     });
   });
 }
+
+/** @deprecated import eventually from test/harness/wait.js (kept for tests written before the merge). */
+export { eventually } from "../../harness/wait.js";

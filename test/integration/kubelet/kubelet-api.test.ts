@@ -12,7 +12,8 @@ import { Kubelet } from "@mk/kubelet/kubelet.js";
 import { DockerRuntime } from "@mk/kubelet/runtime/docker.js";
 import { pino } from "pino";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { BUSYBOX, cleanupNode, eventually, freePort, inspect, makePod, PAUSE, podContainers, uniqueNode, WEB } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, freePort, inspect, makePod, PAUSE, podContainers, uniqueNode, WEB } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 const NODE_IP = "127.0.0.2";
 const log = pino({ level: process.env.MK_TEST_LOG ?? "silent" });
@@ -158,7 +159,7 @@ describe("kubelet with the API server", () => {
     const res = await eventually("web on the node IP and hostPort", async () => {
       const r = await fetch(`http://${NODE_IP}:${hostPort}/`);
       return r.ok ? await r.text() : undefined;
-    });
+    }, 30_000);
     assert.match(res, /mk web v1/);
 
     const ex = await execIn("accept", "web", ["sh", "-c", 'echo "$GREETING"; cat /shared/file /host/note; exit 7']);

@@ -10,7 +10,8 @@ import { DockerRuntime } from "@mk/kubelet/runtime/docker.js";
 import { pino } from "pino";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { mkctlFor, REPO, tempDir } from "../kubectl/mkctl.js";
-import { cleanupNode, eventually, PAUSE, uniqueNode } from "./fixtures.js";
+import { cleanupNode, PAUSE, uniqueNode } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 const nodeName = uniqueNode("ctl");
 let api: TestApiServer;

@@ -13,7 +13,8 @@ import { type Clientset, connect } from "@mk/proto/client";
 import { LABEL_NODE_NAME } from "@mk/kubelet/runtime/names.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { containersByLabel } from "../../harness/docker.js";
-import { BUSYBOX, cleanupNode, eventually, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 const KUBELET = fileURLToPath(new URL("../../../../kubelet/dist/main.js", import.meta.url));
 const CONTROLLER = fileURLToPath(new URL("../../../../controller/dist/main.js", import.meta.url));
@@ -97,7 +98,7 @@ test("a SIGKILLed kubelet's node goes Unknown and tainted, its pods are evicted;
       return ready?.status === "Unknown" && tainted ? n : undefined;
     },
     25_000,
-    250,
+    { everyMs: 250 },
   );
   const unknownAfter = Date.now() - killedAt;
   // Grace 10 s from the last renewal (at most 2 s before the kill), plus the 1 s monitor period.
@@ -111,7 +112,7 @@ test("a SIGKILLed kubelet's node goes Unknown and tainted, its pods are evicted;
     } catch {
       return true; // already gone
     }
-  }, 30_000, 250);
+  }, 30_000, { everyMs: 250 });
   const evictedAfter = Date.now() - killedAt;
   assert.ok(evictedAfter >= 10_000, `evicted ${evictedAfter} ms after the kill`);
 

@@ -3,7 +3,6 @@
 // by a restarted kubelet, and are removed when no longer bound here.
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ContainerStatus, Pod } from "@mk/proto";
 import { PodSide } from "@mk/kubelet/pods.js";
 import { DockerRuntime } from "@mk/kubelet/runtime/docker.js";
@@ -11,7 +10,8 @@ import { LABEL_VOLUME_KIND, LABEL_POD_UID } from "@mk/kubelet/runtime/names.js";
 import { Backoff } from "@mk/kubelet/sync/backoff.js";
 import { pino } from "pino";
 import { docker } from "../../harness/docker.js";
-import { BUSYBOX, cleanupNode, eventually, freePort, makePod, PAUSE, podContainers, uniqueNode, WEB } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, freePort, makePod, PAUSE, podContainers, uniqueNode, WEB } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 import { FakePodApi } from "./fake-api.js";
 
 const rt = new DockerRuntime();
@@ -338,12 +338,11 @@ describe("pod loop", () => {
     assert.equal(p.status?.conditions.find((c) => c.type === "Initialized")?.status, "True");
     // "Running" is reported once the container started; its `cat` may not have written yet.
     const appId = cstatus(p, "app")?.containerId.replace("docker://", "") ?? "";
-    let output = "";
-    for (const deadline = Date.now() + 15_000; output === "" && Date.now() < deadline; await sleep(200)) {
+    const output = await eventually("the app container's output", async () => {
       const frames: string[] = [];
       for await (const f of rt.logs(appId, { follow: false, timestamps: false })) frames.push(f.data.toString());
-      output = frames.join("");
-    }
+      return frames.join("") || undefined;
+    }, 15_000, { everyMs: 200 });
     assert.equal(output, "one\ntwo\n");
     const failed = await waitStatus(n, "init-fails", "Failed", (x) => x.status?.phase === "Failed");
     assert.equal(failed.status?.initContainerStatuses[0]?.state?.terminated?.exitCode, 4);

@@ -4,7 +4,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, freePort } from "./fixtures.js";
+import { freePort } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 export interface LocalRegistry {
   /** 127.0.0.1:PORT */

@@ -1,5 +1,7 @@
 // Acceptance: SIGKILL the mk-kubelet process with 5 pods running and start it again — the same 10
 // container ids, restart counts unchanged, nothing new created. Real processes, real API server.
+// "Nothing created" is checked once the restarted kubelet has provably synced every pod (it rewrites
+// a status planted while it was down), not after a sleep that passes whether or not it synced.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -9,8 +11,9 @@ import { LABEL_NODE_NAME } from "@mk/kubelet/runtime/names.js";
 import { podNetworkDown } from "@mk/kubectl/cluster/podnet-cleanup.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { firstPodCidr, freeClusterCidr } from "../../harness/cluster-cidr.js";
-import { containersByLabel } from "../../harness/docker.js";
-import { BUSYBOX, cleanupNode, eventually, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { containersByLabel, docker } from "../../harness/docker.js";
+import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 const MAIN = fileURLToPath(new URL("../../../../kubelet/dist/main.js", import.meta.url));
 const nodeName = uniqueNode("rs");
@@ -55,37 +58,56 @@ async function createdEvents(): Promise<number> {
   return evs.items.filter((e) => e.reason === "Created" && e.source?.host === nodeName).reduce((n, e) => n + e.count, 0);
 }
 
+/** Containers of this node that Docker created in [sinceS, untilS] (unix seconds), from its event log. */
+async function containersCreated(sinceS: number, untilS: number): Promise<string[]> {
+  const out = await docker(["events", "--since", String(sinceS), "--until", String(untilS), "--filter", "type=container", "--filter", "event=create", "--filter", `label=${LABEL_NODE_NAME}=${nodeName}`, "--format", "{{.Actor.ID}}"]);
+  return out ? out.split("\n") : [];
+}
+
+/** A status no kubelet writes (its statuses carry an empty message): whoever replaces it has synced the pod. */
+const STALE = "stale: written by the test while the kubelet was down";
+
 test("SIGKILL and restart: the same containers, the same restart counts, nothing created", async () => {
   const first = startKubelet();
-  for (let i = 0; i < 5; i++) {
-    const pod = makePod(`keep-${i}`, { nodeName, containers: [{ name: "c", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sleep", "3600"] }] as never });
+  const names = [0, 1, 2, 3, 4].map((i) => `keep-${i}`);
+  for (const name of names) {
+    const pod = makePod(name, { nodeName, containers: [{ name: "c", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sleep", "3600"] }] as never });
     if (pod.metadata) pod.metadata.uid = "";
     await cs.pods.create(pod);
   }
   await eventually("5 pods Running", async () => {
     const l = await cs.pods.list({ namespace: "default" });
-    return l.items.filter((p) => p.status?.phase === "Running").length === 5 ? true : undefined;
+    return l.items.filter((p) => p.status?.phase === "Running").length === 5;
   }, 60_000);
   const before = (await containersByLabel(LABEL_NODE_NAME, nodeName)).sort();
   assert.equal(before.length, 10);
-  const createdBefore = await eventually("Created events recorded", async () => ((await createdEvents()) >= 5 ? await createdEvents() : undefined));
-  const lease1 = await cs.leases.get(nodeName, "mk-node-lease");
+  const createdBefore = await eventually("Created events recorded", async () => {
+    const n = await createdEvents();
+    return n >= 5 && n;
+  }, 30_000);
 
   await killed(first, "SIGKILL");
+  // With the kubelet down, each pod gets a status it would never write. The restarted kubelet's
+  // first sync of a pod computes the status from what runs and posts it, replacing this one: once
+  // all five are replaced, every pod has been synced at least once since the restart.
+  for (const name of names) {
+    const p = await cs.pods.get(name, "default");
+    assert.ok(p.status, `pod ${name} has a status`);
+    p.status.message = STALE;
+    await cs.pods.updateStatus(p);
+  }
+  // Docker's clock, in whole seconds: events in the second of the restart count too.
+  const restartedAt = Math.floor(Date.now() / 1000) - 1;
   startKubelet();
-  // The new process is up once it renews the lease; then give it several pod syncs.
-  await eventually("lease renewed by the new kubelet", async () => {
-    const l = await cs.leases.get(nodeName, "mk-node-lease");
-    return l.spec?.renewTime !== lease1.spec?.renewTime ? true : undefined;
-  }, 20_000);
-  await new Promise((r) => setTimeout(r, 12_000));
+  await eventually("the restarted kubelet's first sync of every pod (its status replaces the stale one)", async (why) => {
+    const stale = (await cs.pods.list({ namespace: "default" })).items.filter((p) => p.status?.message === STALE).map((p) => p.metadata?.name);
+    return stale.length === 0 || why(`still stale: ${stale.join(", ")}`);
+  }, 60_000);
 
   const after = (await containersByLabel(LABEL_NODE_NAME, nodeName)).sort();
   assert.deepEqual(after, before, "the same 10 container ids");
+  assert.deepEqual(await containersCreated(restartedAt, Math.ceil(Date.now() / 1000) + 1), [], "Docker created no container for this node since the restart");
   const pods = await cs.pods.list({ namespace: "default" });
-  for (const p of pods.items) {
-    assert.equal(p.status?.phase, "Running");
-    assert.equal(p.status?.containerStatuses[0]?.restartCount, 0);
-  }
-  assert.equal(await createdEvents(), createdBefore, "no container created by the restarted kubelet");
+  assert.deepEqual(pods.items.map((p) => [p.metadata?.name, p.status?.phase, p.status?.containerStatuses[0]?.restartCount]).sort(), names.map((n) => [n, "Running", 0]));
+  assert.equal(await createdEvents(), createdBefore, "no Created event from the restarted kubelet");
 });

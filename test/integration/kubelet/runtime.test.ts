@@ -12,7 +12,8 @@ import { appContainerConfig, type NodeSettings, PodConfigError, sandboxConfig } 
 import { ImageNeverPullError, ImagePullError, type OutputFrame } from "@mk/kubelet/runtime/runtime.js";
 import { prepareVolumes, removePodVolumes } from "@mk/kubelet/runtime/volumes.js";
 import { docker } from "../../harness/docker.js";
-import { BUSYBOX, cleanupNode, eventually, freePort, inspect, makePod, PAUSE, uniqueNode, WEB } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, freePort, inspect, makePod, PAUSE, uniqueNode, WEB } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 const rt = new DockerRuntime();
 const nodeName = uniqueNode("rt");
@@ -118,7 +119,7 @@ test("a pod's sandbox and containers carry every setting of the spec", async () 
   const body = await eventually("web answers on the hostPort", async () => {
     const res = await fetch(`http://127.0.0.1:${hostPort}/healthz`);
     return res.ok ? await res.text() : undefined;
-  });
+  }, 30_000);
   assert.match(body, /ok/);
 
   // Exec in web sees its env, the file the writer put in the shared emptyDir, and the hostPath file.

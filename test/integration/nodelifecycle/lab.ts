@@ -17,18 +17,5 @@ export function replicaSet(name: string, replicas: number): ReplicaSet {
   };
 }
 
-/** Polls every 50 ms until check returns a value (not undefined/false), or fails after timeoutMs. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** @deprecated import eventually from test/harness/wait.js (kept for tests written before the merge). */
+export { eventually as waitFor } from "../../harness/wait.js";

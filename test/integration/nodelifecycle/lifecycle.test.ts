@@ -13,7 +13,8 @@ import { NODE_LEASE_NAMESPACE, NodeLifecycleController } from "@mk/controller/no
 import { ReplicaSetController } from "@mk/controller/replicaset/controller.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { FakeKubelet, simulatedNodes } from "../../harness/fake-kubelet.js";
-import { replicaSet, waitFor } from "./lab.js";
+import { replicaSet } from "./lab.js";
+import { eventually } from "../../harness/wait.js";
 
 const LEASE_RENEW_MS = 2_000;
 const GRACE_MS = 10_000;
@@ -77,7 +78,7 @@ test("a silent node: Ready=Unknown + unreachable taint within the grace period, 
     tolerations: [{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute" }],
   });
   await client.pods.create({ apiVersion: "v1", kind: "Pod", metadata: emptyMeta({ name: "stays", namespace: "default" }), spec, status: undefined });
-  await waitFor("6 ready replicas and the tolerating pod Running", async () => {
+  await eventually("6 ready replicas and the tolerating pod Running", async () => {
     const rs = await client.replicaSets.get("web", "default");
     return rs.status?.readyReplicas === 6 && isPodReady(await client.pods.get("stays", "default"));
   });
@@ -91,7 +92,7 @@ test("a silent node: Ready=Unknown + unreachable taint within the grace period, 
   const t0 = Date.now();
   kubelet.silence("fake-1");
 
-  const tainted = await waitFor(
+  const tainted = await eventually(
     "fake-1 Ready=Unknown with the unreachable taint",
     async () => {
       const n = await client.nodes.get("fake-1");
@@ -116,7 +117,7 @@ test("a silent node: Ready=Unknown + unreachable taint within the grace period, 
   }
 
   const victimNames = victims.map((p) => p.metadata?.name ?? "");
-  await waitFor(
+  await eventually(
     "fake-1's replicas have a deletionTimestamp",
     async () => {
       const ps = await Promise.all(victimNames.map((n) => client.pods.get(n, "default")));
@@ -149,7 +150,7 @@ test("a silent node: Ready=Unknown + unreachable taint within the grace period, 
     );
   }
   // Terminating pods do not count: the ReplicaSet replaces them on the live nodes.
-  await waitFor("6 ready replicas again, none new on fake-1", async () => {
+  await eventually("6 ready replicas again, none new on fake-1", async () => {
     const rs = await client.replicaSets.get("web", "default");
     const fresh = live(await podsOn("fake-1")).filter((p) => p.metadata?.name !== "stays");
     return rs.status?.readyReplicas === 6 && fresh.length === 0;
@@ -159,12 +160,12 @@ test("a silent node: Ready=Unknown + unreachable taint within the grace period, 
   // unfinished deletions complete.
   const t1 = Date.now();
   await kubelet.resume("fake-1");
-  await waitFor("fake-1 Ready without the taint", async () => {
+  await eventually("fake-1 Ready without the taint", async () => {
     const n = await client.nodes.get("fake-1");
     return ready(n)?.status === "True" && !unreachable(n);
   });
   const tBack = Date.now() - t1;
-  await waitFor("the evicted pods are gone", async () => (await podsOn("fake-1")).every((p) => !victimNames.includes(p.metadata?.name ?? "")));
+  await eventually("the evicted pods are gone", async () => (await podsOn("fake-1")).every((p) => !victimNames.includes(p.metadata?.name ?? "")));
   assert.equal((await client.pods.get("stays", "default")).metadata?.deletionTimestamp, "");
   process.stdout.write(`# resume → taint removed: ${secs(tBack)}\n`);
 });

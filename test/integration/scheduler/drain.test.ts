@@ -9,7 +9,8 @@ import { ReplicaSetController } from "@mk/controller/replicaset/controller.js";
 import { simulatedNodes } from "../../harness/fake-kubelet.js";
 import { replicaSet } from "../controller/objects.js";
 import { mkctlFor, type Run } from "../kubectl/mkctl.js";
-import { newPod, type SchedulingEnv, startEnv, until } from "./env.js";
+import { newPod, type SchedulingEnv, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 
 let env: SchedulingEnv;
 let mkctl: (args: string[]) => Promise<Run>;
@@ -51,7 +52,7 @@ async function podsByNode(selector: string): Promise<Map<string, number>> {
 
 test("a pod no controller owns stops the drain; --force deletes it", async () => {
   await env.cs.pods.create(newPod("bare", { nodeSelector: { "kubernetes.io/hostname": "fake-3" } }));
-  await until("bare bound", async () => (await env.cs.pods.get("bare", "default")).spec?.nodeName === "fake-3");
+  await eventually("bare bound", async () => (await env.cs.pods.get("bare", "default")).spec?.nodeName === "fake-3");
   const r = await mkctl(["drain", "fake-3"]);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, "node/fake-3 cordoned\n");
@@ -70,7 +71,7 @@ test("a pod no controller owns stops the drain; --force deletes it", async () =>
 
 test("drain empties a node of owned pods; their ReplicaSet replaces them on the other nodes", async () => {
   await env.cs.replicaSets.create(replicaSet("web", 6));
-  await until("6 pods spread 2/2/2", async () => {
+  await eventually("6 pods spread 2/2/2", async () => {
     const c = await podsByNode("app=web");
     return c.get("fake-1") === 2 && c.get("fake-2") === 2 && c.get("fake-3") === 2;
   });
@@ -81,7 +82,7 @@ test("drain empties a node of owned pods; their ReplicaSet replaces them on the 
   assert.equal(lines.filter((l) => /^evicting pod default\/web-\w+$/.test(l)).length, 2);
   assert.equal(lines.filter((l) => /^pod\/web-\w+ evicted$/.test(l)).length, 2);
   assert.equal(lines.at(-1), "node/fake-1 drained");
-  const counts = await until("replacements bound elsewhere", async () => {
+  const counts = await eventually("replacements bound elsewhere", async () => {
     const c = await podsByNode("app=web");
     return c.get("fake-2") === 3 && c.get("fake-3") === 3 && !c.has("fake-1") && !c.has("") ? c : undefined;
   });

@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { FakeKubelet, type SimulatedNode } from "../../harness/fake-kubelet.js";
 import { makePod, type PodOpts } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
 
 export interface SchedulingEnv {
   api: TestApiServer;
@@ -59,23 +60,13 @@ export function newPod(name: string, o: PodOpts = {}): Pod {
   return p;
 }
 
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 export async function boundNode(cs: Clientset, name: string, namespace = "default", timeoutMs = 10_000): Promise<string> {
-  return await until(`${namespace}/${name} bound`, async () => (await cs.pods.get(name, namespace)).spec?.nodeName || undefined, timeoutMs);
+  return await eventually(`${namespace}/${name} bound`, async () => (await cs.pods.get(name, namespace)).spec?.nodeName || undefined, timeoutMs);
 }
 
 /** Waits until the pod carries PodScheduled=False and returns that condition's reason and message. */
 export async function unschedulableCondition(cs: Clientset, name: string, namespace = "default"): Promise<{ reason: string; message: string }> {
-  return await until(`${namespace}/${name} PodScheduled=False`, async () => {
+  return await eventually(`${namespace}/${name} PodScheduled=False`, async () => {
     const p = await cs.pods.get(name, namespace);
     const c = p.status?.conditions.find((x) => x.type === "PodScheduled" && x.status === "False");
     return c ? { reason: c.reason, message: c.message } : undefined;
@@ -93,3 +84,6 @@ export async function setUnschedulable(cs: Clientset, node: string, value: boole
   n.spec = { ...(n.spec ?? { taints: [], podCidr: "", podCidrs: [], providerId: "" }), unschedulable: value };
   await cs.nodes.update(n);
 }
+
+/** @deprecated import eventually from test/harness/wait.js (kept for tests written before the merge). */
+export { eventually as until } from "../../harness/wait.js";

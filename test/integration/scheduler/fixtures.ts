@@ -7,6 +7,10 @@ export interface PodOpts {
   cpu?: string;
   memory?: string;
   hostPort?: number;
+  /** The address the host port binds (Kubernetes' hostIP); unset means every address, 0.0.0.0. */
+  hostIp?: string;
+  /** The host port's protocol; TCP when unset. */
+  protocol?: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Partial<Toleration>[];
   priority?: number;
@@ -35,7 +39,7 @@ export function makePod(name: string, o: PodOpts = {}): Pod {
           name: "app",
           image: "127.0.0.1:5000/mk/web:v1",
           resources: { requests, limits: {} },
-          ports: o.hostPort ? [{ containerPort: 8080, hostPort: o.hostPort, protocol: "TCP" }] : [],
+          ports: o.hostPort ? [{ containerPort: 8080, hostPort: o.hostPort, hostIp: o.hostIp ?? "", protocol: o.protocol ?? "TCP" }] : [],
         },
       ],
       nodeSelector: o.nodeSelector ?? {},

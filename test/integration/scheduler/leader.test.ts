@@ -7,7 +7,8 @@ import { after, before, test } from "node:test";
 import { freePort } from "../../harness/etcd.js";
 import { simulatedNodes } from "../../harness/fake-kubelet.js";
 import { REPO } from "../kubectl/mkctl.js";
-import { newPod, type SchedulingEnv, setUnschedulable, startEnv, until } from "./env.js";
+import { newPod, type SchedulingEnv, setUnschedulable, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 
 const MAIN = join(REPO, "scheduler/dist/main.js");
 // 8 s, not 4: on this shared 2-vCPU machine a renewal can take over 2.7 s (4 s × 2/3) under load.
@@ -53,10 +54,10 @@ test("SIGKILL the leader while 500 pods wait: the standby binds them all within 
   });
   const port = await freePort();
   const a = startScheduler("sched-a", `127.0.0.1:${port}`);
-  await until("sched-a leads", async () => (await holder()) === "sched-a", 60_000, 100);
+  await eventually("sched-a leads", async () => (await holder()) === "sched-a", 60_000, { everyMs: 100 });
   // Its HTTP endpoint: health, Prometheus metrics, and whether it leads.
   const get = async (path: string) => await (await fetch(`http://127.0.0.1:${port}${path}`)).text();
-  assert.equal(await until("/leader says leader", async () => (await get("/leader")) === "leader" && "leader", 10_000, 100), "leader");
+  assert.equal(await eventually("/leader says leader", async () => (await get("/leader")) === "leader" && "leader", 10_000, { everyMs: 100 }), "leader");
   assert.equal(await get("/healthz"), "ok");
   assert.match(await get("/metrics"), /^# TYPE scheduler_schedule_attempts_total counter$/m);
   const b = startScheduler("sched-b");
@@ -88,10 +89,10 @@ test("SIGKILL the leader while 500 pods wait: the standby binds them all within 
     await Promise.all(Array.from({ length: Math.min(50, PODS - i) }, (_, j) => env.cs.pods.create(newPod(`p-${i + j}`, { cpu: "10m", memory: "16Mi" }))));
   }
   const createdIn = Date.now() - tc;
-  await until("the leader found them unschedulable", async () => {
+  await eventually("the leader found them unschedulable", async () => {
     const pods = (await env.cs.pods.list({ namespace: "default" })).items;
     return pods.filter((p) => p.status?.conditions.some((c) => c.type === "PodScheduled" && c.status === "False")).length === PODS;
-  }, 60_000, 500);
+  }, 60_000, { everyMs: 500 });
 
   // Kill whichever leads now (on a loaded machine the Lease may have changed hands already), and make
   // room: only the standby can place them.
@@ -102,14 +103,14 @@ test("SIGKILL the leader while 500 pods wait: the standby binds them all within 
   const killedAt = Date.now();
   await Promise.all(nodeNames.map((n) => setUnschedulable(env.cs, n, false)));
   let takeover = 0;
-  await until(
+  await eventually(
     `all ${PODS} pods bound`,
     async () => {
       if (!takeover && (await holder()) === standbyId) takeover = Date.now() - killedAt;
       return boundAt.size >= PODS;
     },
     (LEASE_S + 10) * 1000 + 5000,
-    50,
+    { everyMs: 50 },
   );
   const took = Math.max(...boundAt.values()) - killedAt;
   process.stderr.write(

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { mkctlFor } from "../kubectl/mkctl.js";
-import { boundNode, eventsFor, newPod, type SchedulingEnv, setUnschedulable, startEnv, unschedulableCondition, until } from "./env.js";
+import { boundNode, eventsFor, newPod, type SchedulingEnv, setUnschedulable, startEnv, unschedulableCondition } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 
 let env: SchedulingEnv;
 
@@ -23,21 +24,21 @@ after(async () => {
 test("a pod needing more memory than two nodes have lands on the third", async () => {
   await env.cs.pods.create(newPod("mid", { memory: "4Gi" }));
   assert.equal(await boundNode(env.cs, "mid"), "fake-3");
-  const scheduled = await until("Scheduled event", async () => (await eventsFor(env.cs, "mid")).find((e) => e.reason === "Scheduled"));
+  const scheduled = await eventually("Scheduled event", async () => (await eventsFor(env.cs, "mid")).find((e) => e.reason === "Scheduled"));
   assert.equal(scheduled.message, "Successfully assigned default/mid to fake-3");
   // The fake kubelet runs it.
-  await until("mid Running", async () => (await env.cs.pods.get("mid", "default")).status?.phase === "Running");
+  await eventually("mid Running", async () => (await env.cs.pods.get("mid", "default")).status?.phase === "Running");
 });
 
 test("a pod too big for every node stays Pending with the exact message and an event, then binds within 2 s of room appearing", async () => {
   // fake-1 cordoned; fake-2 has 3Gi; fake-3 has 6Gi − 4Gi = 2Gi left: nowhere for 5Gi.
   await setUnschedulable(env.cs, "fake-1", true);
-  await until("cordon seen", async () => env.scheduler.cache.node("fake-1")?.node?.spec?.unschedulable === true);
+  await eventually("cordon seen", async () => env.scheduler.cache.node("fake-1")?.node?.spec?.unschedulable === true);
   await env.cs.pods.create(newPod("big", { memory: "5Gi" }));
   const want = "0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient memory.";
   const cond = await unschedulableCondition(env.cs, "big");
   assert.deepEqual(cond, { reason: "Unschedulable", message: want });
-  const ev = await until("FailedScheduling event", async () => (await eventsFor(env.cs, "big")).find((e) => e.reason === "FailedScheduling"));
+  const ev = await eventually("FailedScheduling event", async () => (await eventsFor(env.cs, "big")).find((e) => e.reason === "FailedScheduling"));
   assert.equal(ev.type, "Warning");
   assert.equal(ev.message, want);
   // `mkctl describe pod` shows why it waits.

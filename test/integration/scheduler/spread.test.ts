@@ -6,7 +6,8 @@ import { emptyMeta, type ReplicaSet } from "@mk/proto";
 import { simulatedNodes } from "../../harness/fake-kubelet.js";
 import { mkctlFor, type Run } from "../kubectl/mkctl.js";
 import { rsOwner } from "./fixtures.js";
-import { newPod, type SchedulingEnv, startEnv, until } from "./env.js";
+import { newPod, type SchedulingEnv, startEnv } from "./env.js";
+import { eventually } from "../../harness/wait.js";
 
 let env: SchedulingEnv;
 let mkctl: (args: string[]) => Promise<Run>;
@@ -46,7 +47,7 @@ async function createOwnedPods(rs: ReplicaSet, n: number): Promise<Map<string, n
       return env.cs.pods.create(p);
     }),
   );
-  return await until(`${n} pods of ${name} bound`, async () => {
+  return await eventually(`${n} pods of ${name} bound`, async () => {
     const pods = (await env.cs.pods.list({ namespace: "default", labelSelector: `app=${name}` })).items;
     if (pods.length !== n || pods.some((p) => !p.spec?.nodeName)) return undefined;
     const counts = new Map<string, number>();
@@ -64,7 +65,7 @@ test("30 pods of one ReplicaSet on 3 equal nodes spread 10/10/10", async () => {
 test("a cordoned node gets none; uncordoned, it takes pods again", async () => {
   assert.deepEqual(await mkctl(["cordon", "fake-2"]), { code: 0, stdout: "node/fake-2 cordoned\n", stderr: "" });
   assert.deepEqual(await mkctl(["cordon", "fake-2"]), { code: 0, stdout: "node/fake-2 already cordoned\n", stderr: "" });
-  await until("cordon seen by the scheduler", async () => env.scheduler.cache.node("fake-2")?.node?.spec?.unschedulable === true);
+  await eventually("cordon seen by the scheduler", async () => env.scheduler.cache.node("fake-2")?.node?.spec?.unschedulable === true);
   const nodes = await mkctl(["get", "nodes"]);
   assert.match(nodes.stdout, /^fake-2\s+Ready,SchedulingDisabled\s/m);
   assert.match(nodes.stdout, /^fake-1\s+Ready\s/m);
@@ -73,7 +74,7 @@ test("a cordoned node gets none; uncordoned, it takes pods again", async () => {
   assert.deepEqual(Object.fromEntries([...counts].sort()), { "fake-1": 6, "fake-3": 6 });
 
   assert.deepEqual(await mkctl(["uncordon", "fake-2"]), { code: 0, stdout: "node/fake-2 uncordoned\n", stderr: "" });
-  await until("uncordon seen by the scheduler", async () => env.scheduler.cache.node("fake-2")?.node?.spec?.unschedulable === false);
+  await eventually("uncordon seen by the scheduler", async () => env.scheduler.cache.node("fake-2")?.node?.spec?.unschedulable === false);
   const more = await createOwnedPods(await createReplicaSet("worker", 3), 3);
   // A new owner: spreading puts one on each node, fake-2 included.
   assert.deepEqual(Object.fromEntries([...more].sort()), { "fake-1": 1, "fake-2": 1, "fake-3": 1 });

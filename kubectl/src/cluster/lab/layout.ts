@@ -9,8 +9,8 @@
 // Interface names are at most 15 bytes: "mkl-" + 6 hex + "-" + up to 2 digits + "p" is 14.
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { ClusterSettings } from "../components.js";
 import type { ClusterPaths } from "../paths.js";
+import type { ClusterSettings } from "../settings.js";
 
 /** Nodes per lab. */
 export const MAX_LAB_NODES = 15;

@@ -7,8 +7,8 @@
 //   heal  brings the link up again.
 // stop/start work on any local cluster; cut/heal need a lab (`cluster up --isolated`).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import type { ClusterSettings } from "../components.js";
 import { type ClusterPaths, heldFile } from "../paths.js";
+import type { ClusterSettings } from "../settings.js";
 import { isAlive, readState } from "../state.js";
 import { labLayout, labNode } from "./layout.js";
 import { setLink } from "./network.js";

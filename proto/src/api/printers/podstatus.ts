@@ -1,5 +1,5 @@
 // A pod's READY, STATUS and RESTARTS columns, computed as kubectl's printPod does.
-import type { ContainerStatus, Pod } from "@mk/proto";
+import type { ContainerStatus, Pod } from "../../gen/mk/v1/core.js";
 import { since } from "./age.js";
 
 export interface PodSummary {

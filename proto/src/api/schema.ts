@@ -1,12 +1,21 @@
-// The client-side schema check of `mkctl apply`: walks a manifest against the API's protobuf
+// The schema check of a manifest in Kubernetes' JSON shape: walks it against the API's protobuf
 // descriptors (buf's image, @mk/proto/descriptor.json) and names every unknown field and every
 // value of the wrong type by its path (`spec.replica`, `spec.template.spec.containers[0].ports[0].containerPort`),
-// as kubectl's strict field validation does, instead of silently dropping them as a JSON decoder would.
+// as Kubernetes' strict field validation does, instead of silently dropping them as a JSON decoder
+// would. `mkctl apply` runs it before sending; an HTTP edge taking JSON can run the same check.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { KindName } from "@mk/proto/api";
-import type { FieldError } from "@mk/proto/client";
-import { isObject, type Json, type JsonObject } from "./objects.js";
+import { isJsonObject, type Json, type JsonObject } from "./json.js";
+import type { KindName } from "./kinds.js";
+
+/** A failing field, shaped as the client's FieldError (`spec.replica`, "Unknown", `did you mean "replicas"?`). */
+export interface SchemaViolation {
+  field: string;
+  type: "Unknown" | "Invalid";
+  detail: string;
+  /** The rejected value, shortened for a message. */
+  value?: string;
+}
 
 interface FieldDescriptor {
   name: string;
@@ -21,7 +30,8 @@ interface MessageDescriptor {
   nestedType?: MessageDescriptor[];
   options?: { mapEntry?: boolean };
 }
-interface FileDescriptorSet {
+/** The JSON form of a google.protobuf.FileDescriptorSet, as buf writes it. */
+export interface FileDescriptorSet {
   file: { package?: string; messageType?: MessageDescriptor[] }[];
 }
 
@@ -46,7 +56,7 @@ const UINT32 = new Set(["TYPE_UINT32", "TYPE_FIXED32"]);
 const INT64 = new Set(["TYPE_INT64", "TYPE_SINT64", "TYPE_SFIXED64", "TYPE_UINT64", "TYPE_FIXED64"]);
 
 export interface SchemaResult {
-  errors: FieldError[];
+  errors: SchemaViolation[];
   /** The manifest without the failing fields and nulls: safe to decode and send for a dry run. */
   cleaned: JsonObject;
 }
@@ -100,12 +110,12 @@ export class Schema {
 
   /** Checks a whole object of the given kind (apiVersion, kind, metadata, spec, status). */
   check(kind: KindName, doc: JsonObject): SchemaResult {
-    const errors: FieldError[] = [];
+    const errors: SchemaViolation[] = [];
     const cleaned = this.message(`.mk.v1.${kind}`, doc, "", errors) as JsonObject;
     return { errors, cleaned };
   }
 
-  private message(typeName: string, value: JsonObject, path: string, errors: FieldError[]): JsonObject {
+  private message(typeName: string, value: JsonObject, path: string, errors: SchemaViolation[]): JsonObject {
     const desc = this.messages.get(typeName);
     if (!desc) return value;
     const fields = desc.field ?? [];
@@ -129,7 +139,7 @@ export class Schema {
     return out;
   }
 
-  private field(owner: string, f: FieldDescriptor, v: Json, path: string, errors: FieldError[]): Json | undefined {
+  private field(owner: string, f: FieldDescriptor, v: Json, path: string, errors: SchemaViolation[]): Json | undefined {
     const key = `${owner}.${f.jsonName ?? f.name}`;
     if (f.type === "TYPE_MESSAGE" && f.typeName) {
       const entry = this.messages.get(f.typeName);
@@ -150,8 +160,8 @@ export class Schema {
     return this.single(f, v, path, INT_OR_STRING.has(key), errors);
   }
 
-  private map(entry: MessageDescriptor, v: Json, path: string, intOrString: boolean, errors: FieldError[]): Json | undefined {
-    if (!isObject(v)) {
+  private map(entry: MessageDescriptor, v: Json, path: string, intOrString: boolean, errors: SchemaViolation[]): Json | undefined {
+    if (!isJsonObject(v)) {
       errors.push({ field: path, type: "Invalid", value: show(v), detail: "must be of type object" });
       return undefined;
     }
@@ -165,7 +175,7 @@ export class Schema {
     return out;
   }
 
-  private single(f: FieldDescriptor, v: Json, path: string, intOrString: boolean, errors: FieldError[]): Json | undefined {
+  private single(f: FieldDescriptor, v: Json, path: string, intOrString: boolean, errors: SchemaViolation[]): Json | undefined {
     const bad = (want: string) => {
       errors.push({ field: path, type: "Invalid", value: show(v), detail: `must be of type ${want}` });
       return undefined;
@@ -173,7 +183,7 @@ export class Schema {
     if (v === null) return undefined;
     switch (f.type) {
       case "TYPE_MESSAGE":
-        if (!isObject(v)) return bad("object");
+        if (!isJsonObject(v)) return bad("object");
         return this.message(f.typeName ?? "", v, path, errors);
       case "TYPE_STRING":
       case "TYPE_ENUM":

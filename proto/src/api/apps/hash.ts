@@ -2,8 +2,8 @@
 // controller.ComputeHash: FNV-32a over a stable encoding of the template, then the collision count
 // (4 bytes, little endian) when there is one, printed in decimal and safe-encoded so that the result
 // has no vowels (no words) and no ambiguous characters.
-import { PodTemplateSpec } from "@mk/proto";
-import type { RoTemplate } from "../types.js";
+import { PodTemplateSpec } from "../../gen/mk/v1/core.js";
+import type { DeepReadonly } from "../readonly.js";
 
 const FNV32_OFFSET = 0x811c9dc5;
 const FNV32_PRIME = 0x01000193;
@@ -30,7 +30,7 @@ export function stableStringify(value: unknown): string {
 }
 
 /** The template's canonical form: ts-proto's JSON (default values left out), keys sorted. */
-export function canonicalTemplate(t: RoTemplate | undefined): string {
+export function canonicalTemplate(t: DeepReadonly<PodTemplateSpec> | undefined): string {
   // toJSON only reads: the cast lets a read-only cached template through.
   return stableStringify(PodTemplateSpec.toJSON((t ?? PodTemplateSpec.fromPartial({})) as PodTemplateSpec));
 }
@@ -44,7 +44,8 @@ export function safeEncodeString(s: string): string {
   return out;
 }
 
-export function computeHash(template: RoTemplate | undefined, collisionCount?: number): string {
+/** The value of the pod-template-hash label for a template (and the Deployment's collisionCount). */
+export function podTemplateHash(template: DeepReadonly<PodTemplateSpec> | undefined, collisionCount?: number): string {
   const enc = new TextEncoder();
   let h = fnv32a(enc.encode(canonicalTemplate(template)));
   if (collisionCount !== undefined) {

@@ -1,0 +1,110 @@
+// The cluster's topology as data: which members run, where, and with which flags of their own. One
+// assembler (components.ts) turns it into the supervisor's component specs, so another shape of
+// cluster (several etcd members or API servers, more flags for every controller manager) is a change
+// to this file's data, not to the assembler.
+//
+// Two flavours today, both with a single control plane:
+//   local  every process on the host; node i is its own loopback address 127.0.0.(i+1)
+//   lab    (`up --isolated`) the control plane on the lab bridge's host address (etcd stays on
+//          loopback: the nodes reach the API server, never etcd); each node a network namespace
+//          with its own dockerd (lab/layout.ts)
+import { LAB_CONTROLLER_ARGS, LAB_IMAGES, LAB_LEASE_RENEW_SECONDS, type LabNode, labLayout } from "./lab/layout.js";
+import type { ClusterPaths } from "./paths.js";
+import { registryAddress } from "./registry.js";
+import { type ClusterSettings, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CLUSTER_IP_RANGE } from "./settings.js";
+
+export interface EtcdMember {
+  /** The supervisor's name for it (`cluster status`, logs/<component>.log). */
+  component: string;
+  /** Its name in the etcd cluster (--name, --initial-cluster). */
+  name: string;
+  host: string;
+  clientPort: number;
+  peerPort: number;
+  /** host:port of plain-HTTP /health and metrics, for a member whose client port requires a certificate. */
+  metricsAddress: string;
+  /** Under the cluster's data directory. */
+  dataDir: string;
+}
+
+export interface ApiServerMember {
+  component: string;
+  host: string;
+  /** gRPC (the API). */
+  port: number;
+  /** Plain-HTTP /readyz and /metrics. */
+  httpPort: number;
+  /** Flags of this member beyond those of its role. */
+  args: string[];
+}
+
+/** A client of the API with a health endpoint of its own: a scheduler or a controller manager. */
+export interface ApiClientMember {
+  component: string;
+  /** host:port of its /healthz. */
+  listen: string;
+  /** Flags of this member beyond those of its role. */
+  args: string[];
+}
+
+export interface NodeMember {
+  /** The node's name, which is also its kubelet's component name. */
+  name: string;
+  ip: string;
+  kubeletPort: number;
+  kubeletHealthzPort: number;
+  /** Kubelet flags of this node beyond those every kubelet gets. */
+  kubeletArgs: string[];
+  /** A lab node: the namespace, dockerd and addresses it runs with, and the images it is given. */
+  lab?: { node: LabNode; images: string[] };
+}
+
+export interface Topology {
+  flavour: "local" | "lab";
+  etcd: EtcdMember[];
+  apiServers: ApiServerMember[];
+  /** host:port every client of the API dials. */
+  server: string;
+  schedulers: ApiClientMember[];
+  controllerManagers: ApiClientMember[];
+  /** The image registry's HOST:PORT (it runs when docker-registry is installed), started before the nodes. */
+  registry: string;
+  nodes: NodeMember[];
+}
+
+export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topology {
+  const lab = s.isolated ? labLayout(s, paths) : undefined;
+  const kubelet = { kubeletPort: s.kubeletPort, kubeletHealthzPort: s.kubeletHealthzPort };
+  // Every range is a flag: the pods' (controller manager and kubelets) and the Services' (API server).
+  const clusterCidr = ["--cluster-cidr", s.clusterCidr ?? DEFAULT_CLUSTER_CIDR];
+  // Node i (from 1) stands for a host of its own: its own loopback address, or its lab namespace.
+  const nodes: NodeMember[] = lab
+    ? lab.nodes.map((node) => ({
+        name: node.name,
+        ip: node.ip,
+        ...kubelet,
+        kubeletArgs: ["--lease-renew", String(LAB_LEASE_RENEW_SECONDS), "--docker-socket", node.dockerSocket, ...clusterCidr],
+        lab: { node, images: s.labImages ?? LAB_IMAGES },
+      }))
+    : Array.from({ length: s.nodes }, (_, i) => ({ name: `${s.nodePrefix}-${i + 1}`, ip: `127.0.0.${i + 2}`, ...kubelet, kubeletArgs: [...clusterCidr] }));
+  return {
+    flavour: lab ? "lab" : "local",
+    etcd: [
+      {
+        component: "etcd",
+        name: "mk",
+        host: lab ? "127.0.0.1" : s.host,
+        clientPort: s.etcdPort,
+        peerPort: s.etcdPort + 1,
+        metricsAddress: `127.0.0.1:${s.etcdPort + 2}`,
+        dataDir: "etcd",
+      },
+    ],
+    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: ["--service-cluster-ip-range", s.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE] }],
+    server: `${s.host}:${s.apiPort}`,
+    schedulers: [{ component: "scheduler", listen: `${s.host}:${s.schedulerHttpPort}`, args: [] }],
+    controllerManagers: [{ component: "controller-manager", listen: `${s.host}:${s.controllerHttpPort}`, args: [...clusterCidr, ...(lab ? LAB_CONTROLLER_ARGS : [])] }],
+    registry: registryAddress(s),
+    nodes,
+  };
+}

@@ -1,0 +1,2 @@
+// The core group (v1): Kubernetes semantics of Pods and their containers shared by components.
+export * from "./defaults.js";
