@@ -79,10 +79,14 @@ if ! tsc -b tsconfig.json; then
   echo "setup: build failed" >&2
   exit 1
 fi
+# mkctl runs from a bundle (kubectl/dist/bundle/): it starts in a fraction of the time 250 modules take.
+node kubectl/scripts/bundle.mjs
 
 # The workspaces' commands (`npx mkctl`, mk-apiserver …) in node_modules/.bin: npm links a bin only
 # when its file exists at install time, and on a fresh clone dist/ is built after `npm ci`.
 node deploy/link-bins.mjs
+# `mkctl` on the PATH, run by this checkout's Node 24 (where and why: deploy/mkctl-shim.sh).
+bash deploy/mkctl-shim.sh "$NODE_BIN"
 
 # 6. Offline images ----------------------------------------------------------------------------
 if [ -x deploy/images/build.sh ]; then

@@ -15,9 +15,12 @@ import { SYSTEM_NAMESPACES } from "./registry/namespace.js";
 import { NamespaceCleanup } from "./registry/namespace-cleanup.js";
 import { NamespaceCache } from "./registry/namespaces.js";
 import { Store } from "./registry/store.js";
+import type { StrategyTable } from "./registry/strategy.js";
+import { RequestAuthorizer } from "./handlers/authorization.js";
+import { Handlers } from "./handlers/handlers.js";
 import { type KubeletCredentialsFactory, KubeletProxy } from "./service/proxy.js";
-import { bootstrapService } from "./service/bootstrap.js";
-import { resourcesService } from "./service/resources.js";
+import { bootstrapService } from "./service/grpc/bootstrap.js";
+import { resourcesService } from "./service/grpc/resources.js";
 import { type EtcdTls, EtcdStorage } from "./storage/etcd.js";
 import { WatchHub } from "./watch/hub.js";
 
@@ -57,7 +60,15 @@ export interface ApiServerOptions {
   kubeletCredentials?: KubeletCredentialsFactory;
   logger?: Logger;
   logLevel?: string;
+  /**
+   * Defaults and validation of each kind (default: the real table, STRATEGIES). A seam for tests,
+   * which start a server whose strategy for a kind rejects; production never sets it.
+   */
+  strategies?: StrategyTable | undefined;
 }
+
+export { STRATEGIES } from "./registry/strategies.js";
+export type { Strategy, StrategyTable, UpdateOperation } from "./registry/strategy.js";
 
 export interface ApiServer {
   /** host:port the gRPC API listens on. */
@@ -135,7 +146,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const namespaces = new NamespaceCache(storage, hub);
     await namespaces.start();
     stops.push(() => namespaces.stop());
-    const store = new Store({ storage, namespaces, eventTtlSeconds: options.eventTtlSeconds ?? 3600 });
+    const store = new Store({ storage, namespaces, eventTtlSeconds: options.eventTtlSeconds ?? 3600, strategies: options.strategies });
 
     for (const name of SYSTEM_NAMESPACES) {
       try {
@@ -167,25 +178,26 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       advertiseAddress: advertiseHostPort(advertise, port) || address,
     });
 
-    // With client certificates required, every Resources call is authenticated and authorized.
+    // With client certificates required, every Resources call is authenticated (the interceptor)
+    // and authorized (the handlers).
     const clientCa = options.tls?.clientCa;
-    const interceptors = clientCa
-      ? [
-          authInterceptor(
-            {
-              podNodeName: async (namespace, name) => {
-                try {
-                  return (await store.get("Pod", namespace || "default", name)).spec?.nodeName ?? "";
-                } catch (err) {
-                  if (err instanceof NotFoundError) return undefined;
-                  throw err;
-                }
-              },
+    const authorizer = new RequestAuthorizer(
+      clientCa
+        ? {
+            podNodeName: async (namespace, name) => {
+              try {
+                return (await store.get("Pod", namespace || "default", name)).spec?.nodeName ?? "";
+              } catch (err) {
+                if (err instanceof NotFoundError) return undefined;
+                throw err;
+              }
             },
-            log,
-          ),
-        ]
-      : [];
+          }
+        : undefined,
+      log,
+    );
+    const handlers = new Handlers({ store, hub, proxy, authorizer, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, version });
+    const interceptors = clientCa ? [authInterceptor()] : [];
     const server = new Server({
       interceptors,
       // Pings on idle connections so that a cut link under a long watch is noticed in ~30 s.
@@ -193,7 +205,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       "grpc.keepalive_timeout_ms": 10_000,
       "grpc.max_concurrent_streams": 10_000,
     });
-    server.addService(ResourcesService, resourcesService({ store, hub, proxy, metrics, log, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, version, streams }));
+    server.addService(ResourcesService, resourcesService({ handlers, metrics, log, streams }));
     if (clientCa) {
       const signer = options.tls?.signer;
       server.addService(

@@ -1,7 +1,8 @@
 // Prometheus metrics of the controller manager, served on /metrics by main.
+import type { RunnerMetrics } from "@mk/proto/informer";
 import { Counter, Histogram, Registry } from "prom-client";
 
-export class ControllerMetrics {
+export class ControllerMetrics implements RunnerMetrics {
   readonly registry = new Registry();
   readonly syncs = new Counter({
     name: "mk_controller_syncs_total",
@@ -14,6 +15,12 @@ export class ControllerMetrics {
     help: "Duration of one sync(key).",
     labelNames: ["controller"] as const,
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly droppedKeys = new Counter({
+    name: "mk_controller_dropped_keys_total",
+    help: "Keys given up on after the retry cap, by controller (each also a Warning event on its object).",
+    labelNames: ["controller"] as const,
     registers: [this.registry],
   });
   readonly podsCreated = new Counter({
@@ -38,18 +45,14 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
-  /** Runs a sync and records its duration and result. */
-  async time<T>(controller: string, fn: () => Promise<T>): Promise<T> {
-    const end = this.syncSeconds.startTimer({ controller });
-    try {
-      const r = await fn();
-      this.syncs.inc({ controller, result: "ok" });
-      return r;
-    } catch (err) {
-      this.syncs.inc({ controller, result: "error" });
-      throw err;
-    } finally {
-      end();
-    }
+  /** The runner's hook: one sync(key) ended. */
+  syncDone(controller: string, seconds: number, failed: boolean): void {
+    this.syncSeconds.observe({ controller }, seconds);
+    this.syncs.inc({ controller, result: failed ? "error" : "ok" });
+  }
+
+  /** The runner's hook: a key was dropped after the retry cap. */
+  keyDropped(controller: string): void {
+    this.droppedKeys.inc({ controller });
   }
 }

@@ -3,10 +3,10 @@
 // second with kubectl's "Unable to connect to the server" line), and stdout/stderr.
 import { connect as dial } from "node:net";
 import type { Command } from "commander";
-import { connect } from "@mk/proto/client";
 import type { Clientset } from "@mk/proto/client";
 import { type ResolvedConnection, resolveConnection } from "./config.js";
-import { CliError, toCliError, unreachable } from "./errors.js";
+import { DurationError, parseDurationFlag } from "./duration.js";
+import { CliError, unreachable } from "./cli-error.js";
 
 export interface GlobalOptions {
   server?: string;
@@ -16,13 +16,14 @@ export interface GlobalOptions {
   requestTimeout?: string;
 }
 
-/** kubectl's --request-timeout: "0" (none), "30", "5s", "1m", "250ms". */
+/** A duration flag's value in milliseconds (Go's syntax, a bare number is seconds; see duration.ts). */
 export function parseDuration(value: string, flag = "--request-timeout"): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new CliError(`invalid argument "${value}" for "${flag}" flag: time: invalid duration "${value}"`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  return Math.round(n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000));
+  try {
+    return parseDurationFlag(value);
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
+    throw new CliError(`invalid argument "${value}" for "${flag}" flag: ${err.message}`);
+  }
 }
 
 export function splitHostPort(server: string): { host: string; port: number } {
@@ -90,15 +91,20 @@ export class Cli {
   async client(): Promise<Clientset> {
     if (this.clientset) return this.clientset;
     const conn = this.connection;
-    await probe(conn.server, Math.min(DIAL_TIMEOUT_MS, this.timeoutMs));
-    this.clientset = connect({
+    const dialMs = Math.min(DIAL_TIMEOUT_MS, this.timeoutMs);
+    // The client (grpc-js, the generated code) loads only for commands that talk to the server.
+    const [{ connect }] = await Promise.all([import("@mk/proto/client"), probe(conn.server, dialMs)]);
+    const cs = connect({
       server: conn.server,
       ...(conn.tls ? { tls: conn.tls } : {}),
       timeoutMs: this.timeoutMs,
       retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 500 },
       userAgent: "mkctl",
     });
-    return this.clientset;
+    this.clientset = cs;
+    const { channelReady } = await import("./channel.js");
+    await channelReady(cs, conn.server, Boolean(conn.tls), dialMs);
+    return cs;
   }
 
   out(text: string): void {
@@ -129,6 +135,8 @@ export function action<A extends unknown[]>(fn: (cli: Cli, ...args: A) => Promis
       } catch {
         // The config itself failed to load: that error is the one to report.
       }
+      // Mapping the API's typed errors needs the client's classes: loaded only on failure.
+      const { toCliError } = await import("./errors.js");
       throw toCliError(err, server);
     } finally {
       cli.close();

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
-import { CliError } from "./errors.js";
+import { CliError } from "./cli-error.js";
 
 export interface ClusterEntry {
   name: string;

@@ -3,20 +3,11 @@
 //   Error from server (NotFound): …           the API server said no
 //   The Deployment "x" is invalid: [a, b]     validation, every failing field path named
 //   Unable to connect to the server: …        nothing answered
-import { ApiError, type FieldError, formatFieldError, InvalidError, UnavailableError } from "@mk/proto/client";
+import { ApiError, type FieldError, formatFieldError, InvalidError, TimeoutError, UnavailableError } from "@mk/proto/client";
+import { CliError, unreachable } from "./cli-error.js";
 
-export class CliError extends Error {
-  /** The exact line printed on stderr. */
-  readonly line: string;
-  readonly exitCode: number;
+export { CliError, connectionReason, notAnApiServer, unreachable } from "./cli-error.js";
 
-  constructor(message: string, opts: { raw?: boolean; exitCode?: number; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = "CliError";
-    this.line = opts.raw ? message : `error: ${message}`;
-    this.exitCode = opts.exitCode ?? 1;
-  }
-}
 
 /** `Error from server (NotFound): deployments.apps "x" not found` */
 export function serverError(reason: string, message: string, cause?: unknown): CliError {
@@ -30,23 +21,12 @@ export function invalidLine(kind: string, name: string, fields: readonly FieldEr
   return `The ${kind} "${name}" is invalid: ${list}`;
 }
 
-/** The reason a connection failed, in the words kubectl users know. */
-export function connectionReason(message: string): string {
-  if (/ECONNREFUSED|connection refused/i.test(message)) return "connection refused";
-  if (/ETIMEDOUT|deadline|timed? ?out/i.test(message)) return "i/o timeout";
-  if (/EHOSTUNREACH|no route/i.test(message)) return "no route to host";
-  if (/ENOTFOUND|EAI_AGAIN|Name resolution/i.test(message)) return "no such host";
-  return message.split("\n")[0] ?? message;
-}
-
-export function unreachable(server: string, message: string, cause?: unknown): CliError {
-  return new CliError(`Unable to connect to the server: ${server}: ${connectionReason(message)}`, { raw: true, cause });
-}
-
 /** Any thrown value to the one line mkctl prints. */
 export function toCliError(err: unknown, server = ""): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof UnavailableError) return unreachable(server, err.message, err);
+  // A call's own deadline (--request-timeout): grpc-js's message is a timing report of its internals.
+  if (err instanceof TimeoutError) return new CliError(`the server ${server} did not answer in time: context deadline exceeded (--request-timeout)`, { cause: err });
   if (err instanceof InvalidError && err.fields.length > 0) {
     return new CliError(`Error from server (Invalid): ${err.fields.map(formatFieldError).join(", ")}`, { raw: true, cause: err });
   }

@@ -1,41 +1,19 @@
 #!/usr/bin/env node
 // mk-scheduler: flags → client, metrics endpoint, leader election, the scheduler. Wiring only.
-import { hostname } from "node:os";
-import { randomUUID } from "node:crypto";
-import { parseArgs } from "node:util";
-import { connect, tlsFromFiles } from "@mk/proto/client";
-import { leaderTimings, serveHealth } from "@mk/proto/informer";
+import { parseReplicaArgs, replicaUsage, runReplica } from "@mk/proto/informer";
 import { pino } from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { newMetrics } from "./metrics.js";
-import { runScheduler } from "./run.js";
+import { LEASE_NAME, runScheduler } from "./run.js";
+
+const REPLICA = { leaderElect: false, lease: LEASE_NAME, httpListen: "127.0.0.1:10251" };
 
 const USAGE = `Usage: mk-scheduler [--server HOST:PORT] [--leader-elect] [--http-listen HOST:PORT]
-  --server          the API server (default 127.0.0.1:6443)
-  --leader-elect    run as one of several replicas: only the holder of Lease mk-system/mk-scheduler schedules
-  --lease-duration  seconds a standby waits before taking over (default 15)
-  --identity        this replica's name in the Lease (default HOSTNAME_UUID)
-  --max-binds-in-flight  Bind calls outstanding at once (default 64)
-  --http-listen     serve /healthz and /metrics here (default 127.0.0.1:10251; "" for none)
-  --tls-ca/--tls-cert/--tls-key FILE   mutual TLS to the API server (\`mkctl cluster init\` makes them)
-  --log-level       pino level (default info)`;
+${replicaUsage(REPLICA)}
+  --max-binds-in-flight          Bind calls outstanding at once (default 64)`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      server: { type: "string", default: "127.0.0.1:6443" },
-      "tls-ca": { type: "string" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      "leader-elect": { type: "boolean", default: false },
-      "lease-duration": { type: "string", default: "15" },
-      identity: { type: "string", default: `${hostname()}_${randomUUID()}` },
-      "http-listen": { type: "string", default: "127.0.0.1:10251" },
-      "log-level": { type: "string", default: "info" },
-      "max-binds-in-flight": { type: "string", default: "64" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const values = parseReplicaArgs(REPLICA, { "max-binds-in-flight": { type: "string", default: "64" } } as const);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -44,37 +22,14 @@ async function main(): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = newMetrics(registry);
-
-  const abort = new AbortController();
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    process.once(sig, () => {
-      log.info({ signal: sig }, "shutting down");
-      abort.abort();
-    });
-  }
-
-  let leading = !values["leader-elect"];
-  const listen = values["http-listen"];
-  const http = await serveHealth({ listen, registry: registry, isLeader: () => leading });
-  if (http) log.info({ address: listen }, "serving /healthz and /metrics");
-
-  const client = connect({ server: values.server, userAgent: "mk-scheduler", tls: tlsFromFiles({ ca: values["tls-ca"], cert: values["tls-cert"], key: values["tls-key"] }) });
-  const leaseMs = Number(values["lease-duration"]) * 1000;
-  try {
-    await runScheduler(abort.signal, {
-      client,
-      logger: log,
-      metrics,
-      maxBindsInFlight: Number(values["max-binds-in-flight"]),
-      leaderElection: values["leader-elect"] ? leaderTimings(values.identity, leaseMs) : undefined,
-      onLeading: (l) => {
-        leading = l;
-      },
-    });
-  } finally {
-    client.close();
-    http?.close();
-  }
+  const maxBindsInFlight = Number(values["max-binds-in-flight"]);
+  await runReplica({
+    component: "mk-scheduler",
+    values,
+    registry,
+    logger: log,
+    work: ({ client, signal, leaderElection, onLeading }) => runScheduler(signal, { client, logger: log, metrics, maxBindsInFlight, leaderElection, onLeading }),
+  });
   return 0;
 }
 

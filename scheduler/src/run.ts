@@ -2,7 +2,7 @@
 // only the candidate holding the `mk-scheduler` Lease schedules. The informers run on every replica
 // (a warm standby: its cache and queue are full the moment it takes over).
 import { type Clientset, EventRecorder } from "@mk/proto/client";
-import { LeaderElector, newInformer, waitForCacheSync } from "@mk/proto/informer";
+import { type LeaderElectionConfig, newInformer, runWithLeaderElection, waitForCacheSync } from "@mk/proto/informer";
 import type { Logger } from "pino";
 import { clientApi } from "./api.js";
 import type { SchedulerMetrics } from "./metrics.js";
@@ -10,20 +10,12 @@ import type { PipelineOptions } from "./pipeline.js";
 import { SCHEDULER_NAME, Scheduler } from "./scheduler.js";
 
 export const LEASE_NAME = "mk-scheduler";
-export const LEASE_NAMESPACE = "mk-system";
-
-export interface LeaderElectionOptions {
-  identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
-}
 
 export interface RunOptions {
   client: Clientset;
   logger: Logger;
   /** Absent: schedule at once, alone. */
-  leaderElection?: LeaderElectionOptions;
+  leaderElection?: LeaderElectionConfig | undefined;
   metrics?: SchedulerMetrics;
   pipeline?: PipelineOptions;
   maxBindsInFlight?: number;
@@ -85,32 +77,9 @@ async function runOnce(signal: AbortSignal, o: RunOptions): Promise<void> {
   try {
     if (!(await waitForCacheSync(stopped.signal, nodes, pods))) return;
     log.info({ nodes: nodes.store.size, pods: pods.store.size }, "caches synced");
-    const lead = async (leading: AbortSignal) => {
-      o.onLeading?.(true);
-      try {
-        await scheduler.run(leading);
-      } finally {
-        o.onLeading?.(false);
-      }
-    };
-    const le = o.leaderElection;
-    if (!le) {
-      await lead(stopped.signal);
-      return;
-    }
-    const elector = new LeaderElector({
-      client: cs,
-      namespace: LEASE_NAMESPACE,
-      name: LEASE_NAME,
-      identity: le.identity,
-      leaseDurationMs: le.leaseDurationMs,
-      renewDeadlineMs: le.renewDeadlineMs,
-      retryPeriodMs: le.retryPeriodMs,
-      logger: log,
-      onStartedLeading: lead,
-      onNewLeader: (holder) => log.info({ leader: holder }, "new leader observed"),
-    });
-    await elector.run(stopped.signal);
+    const election = o.leaderElection;
+    const run = (leading: AbortSignal) => scheduler.run(leading);
+    await runWithLeaderElection({ client: cs, name: LEASE_NAME, election, logger: log, onLeading: o.onLeading, run }, stopped.signal);
   } finally {
     signal.removeEventListener("abort", onAbort);
     stopped.abort();

@@ -10,6 +10,9 @@ export interface UserInfo {
   groups: string[];
 }
 
+/** Why a request without a verified client certificate is refused. */
+export const UNAUTHENTICATED_MESSAGE = "Unauthorized: the request carries no client certificate signed by the cluster CA";
+
 export const MASTERS_GROUP = "system:masters";
 export const NODES_GROUP = "system:nodes";
 export const NODE_USER_PREFIX = "system:node:";

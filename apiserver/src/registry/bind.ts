@@ -1,8 +1,8 @@
 // Bind: the scheduler's one write. Sets spec.nodeName and the PodScheduled condition in one
 // compare-and-swap, so two schedulers can never both place the same pod.
 import { metaOf, type Pod, type PodCondition, PodStatus } from "@mk/proto";
-import { BadRequestError, ConflictError } from "@mk/proto/client";
-import { type Store, timestamp } from "./store.js";
+import { BadRequestError } from "@mk/proto/client";
+import { checkUid, type Store, timestamp } from "./store.js";
 import { type Errors, required, throwIfInvalid, validateDnsSubdomain } from "./validation.js";
 
 export interface BindOpts {
@@ -17,13 +17,12 @@ export async function bindPod(store: Store, req: BindOpts): Promise<Pod> {
   if (!req.nodeName) errs.push(required("target.name"));
   else validateDnsSubdomain("target.name", req.nodeName, errs);
   throwIfInvalid("Pod", req.name, errs);
-  for (let attempt = 0; ; attempt++) {
-    const pod = await store.get("Pod", req.namespace, req.name);
-    const meta = metaOf(pod);
-    if (req.uid && req.uid !== meta.uid) {
-      throw new ConflictError(`Precondition failed: UID in precondition: ${req.uid}, UID in object meta: ${meta.uid}`);
-    }
+  // A status write racing us makes guaranteedUpdate read again, and this re-checks that the pod is still unbound.
+  const out = await store.guaranteedUpdate("Pod", req.namespace, req.name, { operation: "bind", dryRun: false, retryOnConflict: true }, (current) => {
+    const meta = metaOf(current);
+    checkUid(req.uid, meta.uid);
     if (meta.deletionTimestamp) throw new BadRequestError(`pod ${meta.name} is being deleted, cannot be assigned to a host`);
+    const pod = store.copyOf("Pod", current);
     const spec = pod.spec;
     if (!spec) throw new BadRequestError(`pod ${meta.name} has no spec`);
     if (spec.nodeName) throw new BadRequestError(`pod ${meta.name} is already assigned to node "${spec.nodeName}"`);
@@ -33,12 +32,7 @@ export async function bindPod(store: Store, req: BindOpts): Promise<Pod> {
     pod.status ??= PodStatus.fromPartial({ phase: "Pending" });
     pod.status.conditions = [...pod.status.conditions.filter((c) => c.type !== "PodScheduled"), scheduled];
     pod.status.nominatedNodeName = "";
-    try {
-      return await store.storage.update("Pod", pod, meta.resourceVersion);
-    } catch (err) {
-      // A status write raced us: read again and re-check that the pod is still unbound.
-      if (err instanceof ConflictError && attempt < 20) continue;
-      throw err;
-    }
-  }
+    return pod;
+  });
+  return out.object;
 }

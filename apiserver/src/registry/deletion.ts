@@ -3,10 +3,10 @@
 // collector acts on), graceful deletion of pods on a node (they stay, with a deletionTimestamp,
 // until their kubelet deletes them with grace 0) and namespaces (Terminating, then emptied).
 import type { KindName, KindTypes, Namespace, Pod } from "@mk/proto";
-import { KINDS, metaOf } from "@mk/proto";
-import { ConflictError, ForbiddenError, InvalidError } from "@mk/proto/client";
+import { metaOf } from "@mk/proto";
+import { ForbiddenError, InvalidError, PreconditionFailedError } from "@mk/proto/client";
 import { UNDELETABLE_NAMESPACES } from "./namespace.js";
-import { type Store, timestamp } from "./store.js";
+import { checkUid, Removal, type Store, timestamp } from "./store.js";
 
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
 export const ORPHAN_FINALIZER = "orphan";
@@ -44,39 +44,27 @@ export async function deleteObject<K extends KindName>(store: Store, kind: K, na
       { field: "gracePeriodSeconds", type: "Invalid", value: String(opts.gracePeriodSeconds), detail: "must be greater than or equal to 0" },
     ]);
   }
-  const ns = store.namespaceFor(kind, namespace);
   if (kind === "Namespace" && UNDELETABLE_NAMESPACES.includes(name)) {
     throw new ForbiddenError(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
   }
-  for (let attempt = 0; ; attempt++) {
-    const current = await store.get(kind, ns, name);
-    try {
-      return await deleteOnce(store, kind, current, opts);
-    } catch (err) {
-      // Someone wrote the object between our read and our write: read again (not when the
-      // client's own resourceVersion precondition is what failed).
-      if (err instanceof ConflictError && !opts.preconditions?.resourceVersion && !err.message.startsWith("Precondition") && attempt < 20) continue;
-      throw err;
-    }
-  }
+  // A client's resourceVersion precondition failing is the answer; else a race reads again.
+  const retryOnConflict = !opts.preconditions?.resourceVersion;
+  const out = await store.guaranteedUpdate(kind, namespace, name, { operation: "delete", dryRun: opts.dryRun, retryOnConflict }, (current) => deletionOf(store, kind, current, opts));
+  return { object: out.object, pending: !out.removed };
 }
 
-async function deleteOnce<K extends KindName>(store: Store, kind: K, obj: KindTypes[K], opts: DeleteOpts): Promise<DeleteOutcome<K>> {
+/** The tryUpdate of Delete: the object marked for deletion (it stays), or its Removal (it goes now). */
+function deletionOf<K extends KindName>(store: Store, kind: K, obj: KindTypes[K], opts: DeleteOpts): KindTypes[K] | Removal<K> {
   const meta = metaOf(obj);
   const rv = meta.resourceVersion;
   const pre = opts.preconditions;
-  if (pre?.uid && pre.uid !== meta.uid) {
-    throw new ConflictError(`Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
-  }
+  checkUid(pre?.uid, meta.uid);
   if (pre?.resourceVersion && pre.resourceVersion !== rv) {
-    throw new ConflictError(`Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${rv}`);
+    throw new PreconditionFailedError(`Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${rv}`);
   }
   const now = store.now();
-  const info = KINDS[kind];
-  const codec = info.codec;
-  const next = codec.decode(codec.encode(obj).finish());
+  const next = store.copyOf(kind, obj);
   const nextMeta = metaOf(next);
-  nextMeta.resourceVersion = rv;
 
   // Finalizers for the garbage collector, from the propagation policy.
   const policy = opts.propagationPolicy;
@@ -90,15 +78,10 @@ async function deleteOnce<K extends KindName>(store: Store, kind: K, obj: KindTy
 
   if (kind === "Namespace") {
     // A namespace always goes through Terminating: the namespace cleanup empties it, then deletes it.
-    const nsObj = next as Namespace;
     nextMeta.deletionTimestamp ||= timestamp(now);
     nextMeta.deletionGracePeriodSeconds = 0;
-    nsObj.status = { phase: "Terminating" };
-    if (opts.dryRun) return { object: next, pending: true };
-    if (meta.deletionTimestamp && meta.finalizers.join() === fins.join()) return { object: obj, pending: true };
-    const written = await store.storage.update(kind, next, rv);
-    store.namespaces.observe(written as Namespace);
-    return { object: written, pending: true };
+    (next as Namespace).status = { phase: "Terminating" };
+    return next;
   }
 
   let grace = 0;
@@ -107,25 +90,13 @@ async function deleteOnce<K extends KindName>(store: Store, kind: K, obj: KindTy
   // A second delete may shorten a pending grace period, never lengthen it.
   if (meta.deletionTimestamp && previousGrace !== undefined && previousGrace < grace) grace = previousGrace;
 
-  if (fins.length === 0 && grace === 0) {
-    if (opts.dryRun) return { object: next, pending: false };
-    await store.storage.remove(kind, nextMeta.namespace, nextMeta.name, rv);
-    return { object: next, pending: false };
-  }
+  if (fins.length === 0 && grace === 0) return new Removal(next);
 
-  // Stays, marked: the deletion is pending on a kubelet (grace) or on finalizers.
+  // Stays, marked: the deletion is pending on a kubelet (grace) or on finalizers. An object already
+  // pending as asked compares equal to the stored one, and guaranteedUpdate writes nothing.
   if (!meta.deletionTimestamp || grace !== previousGrace) {
     nextMeta.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000));
     nextMeta.deletionGracePeriodSeconds = grace;
   }
-  if (opts.dryRun) return { object: next, pending: true };
-  if (
-    meta.deletionTimestamp === nextMeta.deletionTimestamp &&
-    meta.deletionGracePeriodSeconds === nextMeta.deletionGracePeriodSeconds &&
-    meta.finalizers.join() === fins.join()
-  ) {
-    return { object: obj, pending: true }; // already pending as asked: nothing to write
-  }
-  const written = await store.storage.update(kind, next, rv, { ttlSeconds: store.ttlOf(kind) });
-  return { object: written, pending: true };
+  return next;
 }

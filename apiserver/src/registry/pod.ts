@@ -2,7 +2,7 @@
 // and added tolerations; spec.nodeName changes only through Bind.
 import { type Pod, type PodSpec, PodSpec as PodSpecCodec, quantityValue } from "@mk/proto";
 import { defaultPodSpec, validatePodSpec } from "./podspec.js";
-import type { Strategy } from "./strategy.js";
+import type { Strategy, UpdateOperation } from "./strategy.js";
 import { deepEqual, type Errors, forbidden } from "./validation.js";
 
 const SPEC_UPDATE_RULE =
@@ -62,7 +62,7 @@ export const podStrategy: Strategy<"Pod"> = {
     validatePodSpec("spec", pod.spec, errs);
     return errs;
   },
-  validateUpdate(pod: Pod, old: Pod) {
+  validateUpdate(pod: Pod, old: Pod, operation: UpdateOperation) {
     const errs: Errors = [];
     if (!pod.spec || !old.spec) return errs;
     // Take the new spec, put back what may change, and it must then equal the old one.
@@ -80,7 +80,7 @@ export const podStrategy: Strategy<"Pod"> = {
       if (oldTol.every((t, i) => deepEqual(t, probe.tolerations[i]))) probe.tolerations = oldTol;
     }
     if (probe.nodeName !== old.spec.nodeName && old.spec.nodeName === "") {
-      errs.push(forbidden("spec.nodeName", "may only be set through the binding subresource"));
+      if (operation !== "bind") errs.push(forbidden("spec.nodeName", "may only be set through the binding subresource"));
       probe.nodeName = old.spec.nodeName;
     }
     if (!sameShape || !deepEqual(probe, old.spec)) errs.push(forbidden("spec", SPEC_UPDATE_RULE));

@@ -1,7 +1,7 @@
 // The Scale subresource of Deployments and ReplicaSets: read and change spec.replicas alone.
 import { type Deployment, emptyMeta, metaOf, type ReplicaSet, type Scale, selectorToString } from "@mk/proto";
-import { BadRequestError, ConflictError } from "@mk/proto/client";
-import type { Store } from "./store.js";
+import { BadRequestError } from "@mk/proto/client";
+import { checkResourceVersion, type Store } from "./store.js";
 import { type Errors, nonNegative, throwIfInvalid } from "./validation.js";
 
 export type ScalableKind = "Deployment" | "ReplicaSet";
@@ -32,6 +32,7 @@ export async function getScale(store: Store, kind: ScalableKind, namespace: stri
   return scaleOf(await store.get(kind, namespace, name));
 }
 
+/** Sets spec.replicas alone, through the kind's validation and the one generation bump. */
 export async function updateScale(
   store: Store,
   kind: ScalableKind,
@@ -40,24 +41,12 @@ export async function updateScale(
   const errs: Errors = [];
   nonNegative("spec.replicas", req.replicas, errs);
   throwIfInvalid("Scale", req.name, errs);
-  for (let attempt = 0; ; attempt++) {
-    const obj = await store.get(kind, req.namespace, req.name);
-    const meta = metaOf(obj);
-    if (req.resourceVersion && req.resourceVersion !== meta.resourceVersion) {
-      throw new ConflictError(
-        `Operation cannot be fulfilled on ${kind === "Deployment" ? "deployments.apps" : "replicasets.apps"} "${req.name}": the object has been modified; please apply your changes to the latest version and try again`,
-      );
-    }
-    if (!obj.spec) throw new BadRequestError(`${kind} ${req.name} has no spec`);
-    if (obj.spec.replicas === req.replicas) return scaleOf(obj);
-    obj.spec.replicas = req.replicas;
-    meta.generation += 1;
-    try {
-      const written = kind === "Deployment" ? await store.storage.update("Deployment", obj as Deployment, meta.resourceVersion) : await store.storage.update("ReplicaSet", obj as ReplicaSet, meta.resourceVersion);
-      return scaleOf(written);
-    } catch (err) {
-      if (err instanceof ConflictError && !req.resourceVersion && attempt < 20) continue;
-      throw err;
-    }
-  }
+  const out = await store.guaranteedUpdate(kind, req.namespace, req.name, { operation: "scale", dryRun: false, retryOnConflict: !req.resourceVersion }, (current) => {
+    checkResourceVersion(kind, req.resourceVersion, current);
+    const next: Deployment | ReplicaSet = store.copyOf(kind, current);
+    if (!next.spec) throw new BadRequestError(`${kind} ${req.name} has no spec`);
+    next.spec.replicas = req.replicas;
+    return next;
+  });
+  return scaleOf(out.object);
 }

@@ -1,15 +1,17 @@
 // The generic registry: create, get, list, update and updateStatus for every kind, with the
-// kind's strategy for defaults and validation. What the server owns in metadata (uid,
-// creationTimestamp, generation, deletionTimestamp) is set here, whatever the client sent.
+// kind's strategy for defaults and validation, and guaranteedUpdate, the one read-modify-write that
+// every change of a stored object goes through (update, status, scale, bind, delete). What the
+// server owns in metadata (uid, creationTimestamp, generation, deletionTimestamp) is set here,
+// whatever the client sent.
 import { randomUUID } from "node:crypto";
 import { type KindName, type KindTypes, KINDS, metaOf, type ObjectMeta, parseSelector, SelectorParseError, type Selector } from "@mk/proto";
-import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError } from "@mk/proto/client";
+import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "@mk/proto/client";
 import type { EtcdStorage } from "../storage/etcd.js";
 import { resourceName } from "../storage/keys.js";
 import { type FieldSelector, parseFieldSelector } from "./fields.js";
 import type { NamespaceCache } from "./namespaces.js";
-import { strategyOf } from "./strategies.js";
-import { partsOf } from "./strategy.js";
+import { STRATEGIES } from "./strategies.js";
+import { partsOf, type Strategy, type StrategyTable, type UpdateOperation } from "./strategy.js";
 import { deepEqual, type Errors, forbidden, throwIfInvalid, validateObjectMeta } from "./validation.js";
 
 export interface StoreOptions {
@@ -18,6 +20,37 @@ export interface StoreOptions {
   /** Events expire this long after their last write (an etcd lease). */
   eventTtlSeconds: number;
   now?: () => Date;
+  /** Defaults and validation of each kind; tests swap in a strategy that rejects. Default STRATEGIES. */
+  strategies?: StrategyTable | undefined;
+}
+
+/** How often guaranteedUpdate tries before a lost race is the answer. */
+const MAX_UPDATE_ATTEMPTS = 20;
+
+/** What a guaranteedUpdate wrote: the object as stored, or as it was when removed. */
+export interface UpdateOutcome<K extends KindName> {
+  object: KindTypes[K];
+  removed: boolean;
+}
+
+/** Returned by a tryUpdate to delete the object now (compare-and-swap on the read resourceVersion). */
+export class Removal<K extends KindName> {
+  constructor(readonly object: KindTypes[K]) {}
+}
+
+/** The client's resourceVersion, when it sent one, must be the stored one: else a ConflictError. */
+export function checkResourceVersion(kind: KindName, sent: string, stored: KindTypes[KindName]): void {
+  const meta = metaOf(stored);
+  if (sent && sent !== meta.resourceVersion) {
+    throw new ConflictError(
+      `Operation cannot be fulfilled on ${resourceName(kind)} "${meta.name}": the object has been modified; please apply your changes to the latest version and try again`,
+    );
+  }
+}
+
+/** The client's uid precondition, when it sent one, must be the stored object's. */
+export function checkUid(sent: string | undefined, stored: string): void {
+  if (sent && sent !== stored) throw new PreconditionFailedError(`Precondition failed: UID in precondition: ${sent}, UID in object meta: ${stored}`);
 }
 
 export interface ListOpts {
@@ -61,12 +94,18 @@ export class Store {
   readonly namespaces: NamespaceCache;
   readonly eventTtlSeconds: number;
   readonly now: () => Date;
+  private readonly strategies: StrategyTable;
 
   constructor(options: StoreOptions) {
+    this.strategies = options.strategies ?? STRATEGIES;
     this.storage = options.storage;
     this.namespaces = options.namespaces;
     this.eventTtlSeconds = options.eventTtlSeconds;
     this.now = options.now ?? (() => new Date());
+  }
+
+  strategyOf<K extends KindName>(kind: K): Strategy<K> {
+    return this.strategies[kind];
   }
 
   ttlOf(kind: KindName): number | undefined {
@@ -95,7 +134,7 @@ export class Store {
 
   /** Defaults, validates and writes a new object (nothing is written on dryRun or any error). */
   async create<K extends KindName>(kind: K, obj: KindTypes[K], dryRun: boolean): Promise<KindTypes[K]> {
-    const strategy = strategyOf(kind);
+    const strategy = this.strategyOf(kind);
     const info = KINDS[kind];
     const meta = metaOf(obj);
     meta.namespace = this.namespaceFor(kind, meta.namespace);
@@ -133,52 +172,86 @@ export class Store {
 
   /**
    * Replaces an object. metadata.resourceVersion, when set, must be the stored one (else
-   * ConflictError); when empty the update is unconditional (read, modify, compare-and-swap,
-   * repeated on a race). Status is kept from the stored object for kinds with a status
-   * subresource; with statusOnly only status changes.
+   * ConflictError); when empty the update is unconditional (guaranteedUpdate repeats it on a race).
+   * Status is kept from the stored object for kinds with a status subresource; with statusOnly
+   * (UpdateStatus) only status changes.
    */
   async update<K extends KindName>(kind: K, obj: KindTypes[K], opts: { dryRun: boolean; statusOnly: boolean }): Promise<KindTypes[K]> {
-    const meta = metaOf(obj);
-    const namespace = this.namespaceFor(kind, meta.namespace);
-    if (!meta.name) throwIfInvalid(kind, "", [{ field: "metadata.name", type: "Required", detail: "name is required" }]);
-    const precondition = meta.resourceVersion;
+    const sent = metaOf(obj);
+    if (!sent.name) throwIfInvalid(kind, "", [{ field: "metadata.name", type: "Required", detail: "name is required" }]);
+    const hasStatus = this.strategyOf(kind).hasStatus;
+    // The client's preconditions, taken before an attempt writes the stored ones into `obj`.
+    const pinned = { resourceVersion: sent.resourceVersion, uid: sent.uid };
+    const out = await this.guaranteedUpdate(
+      kind,
+      sent.namespace,
+      sent.name,
+      { operation: opts.statusOnly ? "status" : "update", dryRun: opts.dryRun, retryOnConflict: !pinned.resourceVersion },
+      (old) => {
+        const oldMeta = metaOf(old);
+        checkResourceVersion(kind, pinned.resourceVersion, old);
+        checkUid(pinned.uid, oldMeta.uid);
+        if (opts.statusOnly) {
+          // UpdateStatus: the stored object with the sent status; metadata and spec are ignored.
+          const next = this.copyOf(kind, old);
+          partsOf(next).status = partsOf(obj).status;
+          return next;
+        }
+        const m = metaOf(obj);
+        const keep: (keyof ObjectMeta)[] = ["namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName"];
+        for (const k of keep) (m as unknown as Record<string, unknown>)[k] = oldMeta[k];
+        if (hasStatus) partsOf(obj).status = partsOf(old).status;
+        return obj;
+      },
+    );
+    return out.object;
+  }
+
+  /**
+   * The one read-modify-write of a stored object, as kube-apiserver's GuaranteedUpdate: read it,
+   * let `tryUpdate` make the next object from it, apply the kind's defaults and validation, bump
+   * generation when the spec changed, and compare-and-swap on the read resourceVersion. A lost race
+   * (someone wrote in between) reads again and repeats, up to 20 times, unless the client pinned a
+   * resourceVersion (retryOnConflict false): then the conflict is the answer. Errors thrown by
+   * tryUpdate (preconditions, bad requests) are never repeated. Update, UpdateStatus, Scale, Bind
+   * and Delete all write through here.
+   *
+   * tryUpdate gets the stored object, which it must not change (copy it with copyOf, or build the
+   * next object apart); it returns the next object, or a Removal to delete the object at once.
+   */
+  async guaranteedUpdate<K extends KindName>(
+    kind: K,
+    namespace: string,
+    name: string,
+    opts: { operation: UpdateOperation; dryRun: boolean; retryOnConflict: boolean },
+    tryUpdate: (current: KindTypes[K]) => KindTypes[K] | Removal<K>,
+  ): Promise<UpdateOutcome<K>> {
+    const ns = this.namespaceFor(kind, namespace);
     for (let attempt = 0; ; attempt++) {
-      const old = await this.get(kind, namespace, meta.name);
+      const current = await this.get(kind, ns, name);
+      const next = tryUpdate(current);
       try {
-        return await this.updateFrom(kind, obj, old, opts);
+        return await this.write(kind, current, next, opts);
       } catch (err) {
-        if (err instanceof ConflictError && !precondition && attempt < 20) continue;
+        // Only the compare-and-swap throws a ConflictError here: the object changed since the read.
+        if (err instanceof ConflictError && opts.retryOnConflict && attempt < MAX_UPDATE_ATTEMPTS - 1) continue;
         throw err;
       }
     }
   }
 
-  /** One attempt of update against the stored `old`. */
-  private async updateFrom<K extends KindName>(kind: K, obj: KindTypes[K], old: KindTypes[K], opts: { dryRun: boolean; statusOnly: boolean }): Promise<KindTypes[K]> {
-    const strategy = strategyOf(kind);
-    const info = KINDS[kind];
-    const sent = metaOf(obj);
+  /** One attempt of guaranteedUpdate: `next` (or its removal) against the stored `old`. */
+  private async write<K extends KindName>(kind: K, old: KindTypes[K], change: KindTypes[K] | Removal<K>, opts: { operation: UpdateOperation; dryRun: boolean }): Promise<UpdateOutcome<K>> {
     const oldMeta = metaOf(old);
-    if (sent.resourceVersion && sent.resourceVersion !== oldMeta.resourceVersion) {
-      throw new ConflictError(
-        `Operation cannot be fulfilled on ${resourceName(kind)} "${oldMeta.name}": the object has been modified; please apply your changes to the latest version and try again`,
-      );
+    if (change instanceof Removal) {
+      // Deleting is always allowed, whatever the object holds: no validation.
+      const gone = change.object;
+      if (!opts.dryRun) await this.storage.remove(kind, oldMeta.namespace, oldMeta.name, oldMeta.resourceVersion);
+      return { object: gone, removed: true };
     }
-    if (sent.uid && sent.uid !== oldMeta.uid) {
-      throw new ConflictError(`Precondition failed: UID in precondition: ${sent.uid}, UID in object meta: ${oldMeta.uid}`);
-    }
-    let next: KindTypes[K];
-    if (opts.statusOnly) {
-      // UpdateStatus: the stored object with the sent status; metadata and spec are ignored.
-      next = info.codec.decode(info.codec.encode(old).finish());
-      partsOf(next).status = partsOf(obj).status;
-    } else {
-      next = obj;
-      const m = metaOf(next);
-      const keep: (keyof ObjectMeta)[] = ["namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName"];
-      for (const k of keep) (m as unknown as Record<string, unknown>)[k] = oldMeta[k];
-      if (strategy.hasStatus) partsOf(next).status = partsOf(old).status;
-    }
+    const next = change;
+    const strategy = this.strategyOf(kind);
+    const info = KINDS[kind];
     const nextMeta = metaOf(next);
     nextMeta.resourceVersion = oldMeta.resourceVersion;
     partsOf(next).apiVersion = info.apiVersion;
@@ -187,22 +260,35 @@ export class Store {
     const errs: Errors = [];
     validateObjectMeta(kind, nextMeta, strategy.nameRule, errs);
     errs.push(...strategy.validate(next));
-    errs.push(...strategy.validateUpdate(next, old));
-    if (oldMeta.deletionTimestamp && nextMeta.finalizers.some((f) => !oldMeta.finalizers.includes(f))) {
+    errs.push(...strategy.validateUpdate(next, old, opts.operation));
+    // The server itself adds the garbage collector's finalizers when deleting (operation "delete").
+    if (opts.operation === "update" && oldMeta.deletionTimestamp && nextMeta.finalizers.some((f) => !oldMeta.finalizers.includes(f))) {
       errs.push(forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted"));
     }
     throwIfInvalid(kind, nextMeta.name, errs);
-    // generation counts spec changes only (never status or metadata).
+    // generation counts spec changes only (never status or metadata), here and nowhere else.
     const specChanged = !deepEqual(partsOf(next).spec, partsOf(old).spec);
     nextMeta.generation = specChanged ? oldMeta.generation + 1 : oldMeta.generation;
-    if (deepEqual(next, old) && !this.ttlOf(kind)) return old; // nothing changed: no write, same resourceVersion
-    if (opts.dryRun) return next;
-    if (nextMeta.deletionTimestamp && nextMeta.finalizers.length === 0 && !this.awaitsKubelet(kind, next)) {
-      // The last finalizer of an object being deleted is gone: the object goes.
+    // Nothing changed: no write, same resourceVersion (an Event's update still renews its TTL).
+    const renewsTtl = this.ttlOf(kind) !== undefined && (opts.operation === "update" || opts.operation === "status");
+    if (!renewsTtl && deepEqual(next, old)) return { object: old, removed: false };
+    if (opts.dryRun) return { object: next, removed: false };
+    const finalizing = opts.operation === "update" || opts.operation === "status";
+    if (finalizing && nextMeta.deletionTimestamp && nextMeta.finalizers.length === 0 && !this.awaitsKubelet(kind, next)) {
+      // The last finalizer of an object being deleted is gone: the object goes. (Delete itself
+      // decides when an object goes, with a Removal; a namespace stays Terminating until emptied.)
       await this.storage.remove(kind, nextMeta.namespace, nextMeta.name, oldMeta.resourceVersion);
-      return next;
+      return { object: next, removed: true };
     }
-    return await this.storage.update(kind, next, oldMeta.resourceVersion, { ttlSeconds: this.ttlOf(kind) });
+    const written = await this.storage.update(kind, next, oldMeta.resourceVersion, { ttlSeconds: this.ttlOf(kind) });
+    if (kind === "Namespace") this.namespaces.observe(written as KindTypes["Namespace"]);
+    return { object: written, removed: false };
+  }
+
+  /** A deep copy of a stored object, for a tryUpdate to change. */
+  copyOf<K extends KindName>(kind: K, obj: KindTypes[K]): KindTypes[K] {
+    const codec = KINDS[kind].codec;
+    return codec.decode(codec.encode(obj).finish());
   }
 
   /** A pod on a node being deleted gracefully waits for its kubelet's grace-0 delete. */

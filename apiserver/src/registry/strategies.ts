@@ -1,5 +1,4 @@
 // The strategy of every kind, in one table.
-import type { KindName } from "@mk/proto";
 import { deploymentStrategy } from "./deployment.js";
 import { eventStrategy } from "./event.js";
 import { leaseStrategy } from "./lease.js";
@@ -7,9 +6,9 @@ import { namespaceStrategy } from "./namespace.js";
 import { nodeStrategy } from "./node.js";
 import { podStrategy } from "./pod.js";
 import { replicaSetStrategy } from "./replicaset.js";
-import type { Strategy } from "./strategy.js";
+import type { StrategyTable } from "./strategy.js";
 
-export const STRATEGIES: { readonly [K in KindName]: Strategy<K> } = {
+export const STRATEGIES: StrategyTable = {
   Namespace: namespaceStrategy,
   Node: nodeStrategy,
   Pod: podStrategy,
@@ -19,6 +18,3 @@ export const STRATEGIES: { readonly [K in KindName]: Strategy<K> } = {
   Event: eventStrategy,
 };
 
-export function strategyOf<K extends KindName>(kind: K): Strategy<K> {
-  return STRATEGIES[kind];
-}

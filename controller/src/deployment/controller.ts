@@ -24,7 +24,7 @@ import {
   selectorFromMessage,
 } from "@mk/proto";
 import { AlreadyExistsError, type Clientset, ConflictError, type EventRecorder, isNotFound, NotFoundError } from "@mk/proto/client";
-import { cloneCached, type Informer, objectKey, runWorkers, waitForCacheSync, WorkQueue } from "@mk/proto/informer";
+import { cloneCached, type Informer, objectKey, runController, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
 import { controllerRefOf, newControllerRef } from "../ownerref.js";
@@ -73,6 +73,8 @@ export interface DeploymentControllerOptions {
   recorder?: EventRecorder | undefined;
   logger: Logger;
   metrics?: ControllerMetrics | undefined;
+  /** Retries of one Deployment before it is dropped with a Warning event (default 15). */
+  maxRetries?: number | undefined;
   now?: () => Date;
 }
 
@@ -110,17 +112,13 @@ export class DeploymentController {
     });
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    const { deploymentInformer, rsInformer, podInformer } = this.o;
-    if (!(await waitForCacheSync(signal, deploymentInformer, rsInformer, podInformer))) return;
-    this.log.info({ workers }, "deployment controller started");
-    const stop = () => this.queue.shutDown();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      await runWorkers(this.queue, workers, (key) => this.timedSync(key), signal, this.log);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
+  /** Waits for the caches, then runs `workers` sync loops until the signal aborts. */
+  run(workers: number, signal: AbortSignal): Promise<void> {
+    const { deploymentInformer: deployments, rsInformer, podInformer, recorder, metrics, maxRetries } = this.o;
+    const informers = [deployments, rsInformer, podInformer];
+    const sync = (key: string) => this.sync(key);
+    const objectFor = (key: string) => deployments.store.get(key);
+    return runController({ name: CONTROLLER, queue: this.queue, informers, workers, sync, objectFor, recorder, metrics, maxRetries, logger: this.log }, signal);
   }
 
   private enqueue(d: RoDeployment): void {
@@ -152,10 +150,6 @@ export class DeploymentController {
     if (dref?.kind !== "Deployment") return;
     const d = this.o.deploymentInformer.store.get(`${ns}/${dref.name}`);
     if (d && !isRollingUpdate(d as Deployment)) this.enqueue(d);
-  }
-
-  private timedSync(key: string): Promise<void> {
-    return this.o.metrics ? this.o.metrics.time(CONTROLLER, () => this.sync(key)) : this.sync(key);
   }
 
   async sync(key: string): Promise<void> {

@@ -15,7 +15,7 @@
 // finalizer of ours → act as its owner (orphan, or delete dependents first); else, with owners →
 // check them (Kubernetes' attemptToDelete). Pods of deleted nodes are the pod GC's (../podgc/).
 import { isKindName, KIND_NAMES, KINDS, type KindName, type ObjectMeta, type OwnerReference } from "@mk/proto";
-import type { Clientset } from "@mk/proto/client";
+import type { Clientset, EventRecorder } from "@mk/proto/client";
 import {
   type DeepReadonly,
   type HasMeta,
@@ -24,9 +24,8 @@ import {
   indexByOwnerUid,
   objectKey,
   OWNER_UID_INDEX,
-  runWorkers,
+  runController,
   WorkQueue,
-  waitForCacheSync,
 } from "@mk/proto/informer";
 import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
@@ -45,6 +44,8 @@ export interface GarbageCollectorOptions {
   informers: InformerFactory;
   logger: Logger;
   metrics?: ControllerMetrics | undefined;
+  /** For the Warning event on an object the collector gives up on. */
+  recorder?: EventRecorder | undefined;
   /** Kinds to watch; default every kind of the KINDS table, as Kubernetes' GC discovers every resource. */
   kinds?: readonly KindName[] | undefined;
   /** Kinds left out (kube-controller-manager leaves out Events: they own nothing and churn). */
@@ -84,24 +85,21 @@ export class GarbageCollector {
     return [...this.monitors.keys()];
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    if (!(await waitForCacheSync(signal, ...this.monitors.values()))) return;
-    this.synced = true;
-    this.log.info({ workers, kinds: this.kinds }, "garbage collector started");
+  run(workers: number, signal: AbortSignal): Promise<void> {
     // What changed while no collector ran (owners deleted meanwhile): look at each object once, now
     // that every cache is filled.
-    for (const [kind, inf] of this.monitors) for (const obj of inf.store.list()) this.changed(kind, undefined, obj);
-    const stop = () => this.queue.shutDown();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      await runWorkers(this.queue, workers, (item) => this.timedSync(item), signal, this.log);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
-  }
-
-  private timedSync(item: string): Promise<void> {
-    return this.o.metrics ? this.o.metrics.time(CONTROLLER, () => this.sync(item)) : this.sync(item);
+    const afterSync = () => {
+      this.synced = true;
+      for (const [kind, inf] of this.monitors) for (const obj of inf.store.list()) this.changed(kind, undefined, obj);
+    };
+    const informers = [...this.monitors.values()];
+    const { recorder, metrics } = this.o;
+    const objectFor = (item: string) => {
+      const found = this.cached(item);
+      return found?.obj && { kind: found.kind, apiVersion: KINDS[found.kind].apiVersion, metadata: found.obj.metadata };
+    };
+    const details = { kinds: this.kinds };
+    return runController({ name: CONTROLLER, queue: this.queue, informers, workers, sync: (item) => this.sync(item), objectFor, afterSync, recorder, metrics, logger: this.log, details }, signal);
   }
 
   // ---- Informer events: enqueue what may need the collector ----
@@ -161,14 +159,22 @@ export class GarbageCollector {
 
   // ---- sync: one object as it stands ----
 
-  async sync(item: string): Promise<void> {
+  /** The work item's kind and its object in the cache (undefined: gone), or undefined for an unknown kind. */
+  private cached(item: string): { kind: KindName; obj: Obj | undefined } | undefined {
     const colon = item.indexOf(":");
     const kind = item.slice(0, colon);
-    if (!isKindName(kind) || !this.monitors.has(kind)) {
+    if (!isKindName(kind) || !this.monitors.has(kind)) return undefined;
+    return { kind, obj: this.monitors.get(kind)?.store.get(item.slice(colon + 1)) };
+  }
+
+  async sync(item: string): Promise<void> {
+    const found = this.cached(item);
+    if (!found) {
       this.log.warn({ item }, "unknown work item dropped");
       return;
     }
-    const m = this.monitors.get(kind)?.store.get(item.slice(colon + 1))?.metadata;
+    const { kind } = found;
+    const m = found.obj?.metadata;
     if (!m) return; // gone: its delete event queued its dependents and owners
     if (m.deletionTimestamp) {
       if (m.finalizers.includes(ORPHAN_FINALIZER)) return this.orphanDependents(kind, m);

@@ -10,7 +10,7 @@
 //                                           its resourceVersion (a conflict re-reads and retries)
 import type { Lease, Node } from "@mk/proto";
 import { type Clientset, type EventRecorder, isConflict, isNotFound } from "@mk/proto/client";
-import { cloneCached, type DeepReadonly, type Informer, runWorkers, waitForCacheSync, WorkQueue } from "@mk/proto/informer";
+import { cloneCached, type DeepReadonly, type Informer, runController, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
 import { allocate, CidrExhaustedError } from "./allocate.js";
@@ -64,16 +64,10 @@ export class NodeIpamController {
     o.leaseInformer.addEventHandler({ add: claimSeen, update: (_old, l) => claimSeen(l), delete: claimGone });
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    if (!(await waitForCacheSync(signal, this.o.nodeInformer, this.o.leaseInformer))) return;
-    this.log.info({ workers, clusterCidr: this.o.clusterCidr, maskSize: this.o.nodeCidrMaskSize }, "node ipam controller started");
-    const stop = () => this.queue.shutDown();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      await runWorkers(this.queue, workers, (key) => (this.o.metrics ? this.o.metrics.time(CONTROLLER, () => this.sync(key)) : this.sync(key)), signal, this.log);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
+  run(workers: number, signal: AbortSignal): Promise<void> {
+    const { nodeInformer, leaseInformer, metrics } = this.o;
+    const details = { clusterCidr: this.o.clusterCidr, maskSize: this.o.nodeCidrMaskSize };
+    return runController({ name: CONTROLLER, queue: this.queue, informers: [nodeInformer, leaseInformer], workers, sync: (name) => this.sync(name), metrics, logger: this.log, details }, signal);
   }
 
   private claimsOf(node: string): { cidr: string; holder: Holder }[] {

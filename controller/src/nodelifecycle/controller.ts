@@ -13,7 +13,7 @@
 // as a safety net under the precise per-node timers.
 import type { Lease, Node, ObjectMeta, Pod, PodCondition } from "@mk/proto";
 import { type Clientset, ConflictError, type EventRecorder, isNotFound } from "@mk/proto/client";
-import { type Clock, cloneCached, type DeepReadonly, type Informer, realClock, runWorkers, waitForCacheSync, WorkQueue } from "@mk/proto/informer";
+import { type Clock, cloneCached, type DeepReadonly, type Informer, realClock, runController, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
 import type { RoPod } from "../types.js";
@@ -51,6 +51,8 @@ export interface NodeLifecycleControllerOptions {
   defaultUnreachableTolerationSeconds?: number;
   defaultNotReadyTolerationSeconds?: number;
   rates?: Partial<RateSettings>;
+  /** Retries of one node before it is dropped with a Warning event (default 15; the monitor pass brings it back). */
+  maxRetries?: number | undefined;
 }
 
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d+Z$/, "Z");
@@ -125,20 +127,15 @@ export class NodeLifecycleController {
   }
 
   /** Waits for the caches, then runs the monitor pass and `workers` sync loops until the signal aborts. */
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    const { nodeInformer, leaseInformer, podInformer } = this.o;
-    if (!(await waitForCacheSync(signal, nodeInformer, leaseInformer, podInformer))) return;
-    this.log.info(
-      { workers, gracePeriodMs: this.health.gracePeriodMs, monitorPeriodMs: this.monitorPeriodMs, defaultTolerations: this.defaults },
-      "node lifecycle controller started",
+  run(workers: number, signal: AbortSignal): Promise<void> {
+    const { nodeInformer, leaseInformer, podInformer, recorder, metrics, maxRetries } = this.o;
+    const details = { gracePeriodMs: this.health.gracePeriodMs, monitorPeriodMs: this.monitorPeriodMs, defaultTolerations: this.defaults };
+    const sync = (key: string) => this.sync(key);
+    const objectFor = (key: string) => nodeInformer.store.get(key);
+    return runController(
+      { name: CONTROLLER, queue: this.queue, informers: [nodeInformer, leaseInformer, podInformer], workers, sync, objectFor, recorder, metrics, maxRetries, logger: this.log, details, afterSync: (s) => this.monitor(s) },
+      signal,
     );
-    const stop = () => this.queue.shutDown();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      await Promise.all([this.monitor(signal), runWorkers(this.queue, workers, (key) => this.timedSync(key), signal, this.log)]);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
   }
 
   /** Every monitor period: the disruption mode, and every node looked at again. */
@@ -178,10 +175,6 @@ export class NodeLifecycleController {
     }
     this.limiter.setRate(evictionRate(mode, ready + notReady, this.rates));
     return mode;
-  }
-
-  private timedSync(key: string): Promise<void> {
-    return this.o.metrics ? this.o.metrics.time(CONTROLLER, () => this.sync(key)) : this.sync(key);
   }
 
   /** Idempotent: brings one node's conditions and taints in line with its health, evicts what is due. */

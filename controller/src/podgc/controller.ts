@@ -7,7 +7,7 @@
 // Work items are node names; the pods of one are found through a spec.nodeName index.
 import type { Node, Pod } from "@mk/proto";
 import { type Clientset, ConflictError, isNotFound } from "@mk/proto/client";
-import { type Clock, type DeepReadonly, ensureIndexer, type Informer, objectKey, runWorkers, WorkQueue, waitForCacheSync } from "@mk/proto/informer";
+import { type Clock, type DeepReadonly, ensureIndexer, type Informer, objectKey, runController, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
 
@@ -47,23 +47,15 @@ export class PodGCController {
     o.nodeInformer.addEventHandler({ delete: (n) => this.quarantine(n.metadata?.name ?? "") });
   }
 
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    const { podInformer, nodeInformer } = this.o;
-    if (!(await waitForCacheSync(signal, podInformer, nodeInformer))) return;
-    this.log.info({ workers, quarantineMs: this.quarantineMs }, "pod garbage collector started");
+  run(workers: number, signal: AbortSignal): Promise<void> {
+    const { podInformer, nodeInformer, metrics } = this.o;
     // Nodes deleted while no pod GC ran: every pod is looked at once, now that both caches are filled.
-    for (const p of podInformer.store.list()) this.podSeen(p);
-    const stop = () => this.queue.shutDown();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      await runWorkers(this.queue, workers, (node) => this.timedSync(node), signal, this.log);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
-  }
-
-  private timedSync(node: string): Promise<void> {
-    return this.o.metrics ? this.o.metrics.time(CONTROLLER, () => this.sync(node)) : this.sync(node);
+    const afterSync = () => {
+      for (const p of podInformer.store.list()) this.podSeen(p);
+    };
+    // Keys are names of nodes that are gone: no object to record a drop event on (the log and metric say it).
+    const details = { quarantineMs: this.quarantineMs };
+    return runController({ name: CONTROLLER, queue: this.queue, informers: [podInformer, nodeInformer], workers, sync: (node) => this.sync(node), afterSync, metrics, logger: this.log, details }, signal);
   }
 
   private podSeen(p: DeepReadonly<Pod>): void {

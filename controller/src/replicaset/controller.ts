@@ -4,7 +4,7 @@
 // from causing a second round of creates for the same shortfall.
 import { type LabelSelector, type ObjectMeta, type Pod, PodSpec, type ReplicaSet, type ReplicaSetStatus, selectorFromMessage } from "@mk/proto";
 import { type Clientset, ConflictError, type EventRecorder, isNotFound, NotFoundError } from "@mk/proto/client";
-import { cloneCached, type Informer, objectKey, runWorkers, waitForCacheSync, WorkQueue } from "@mk/proto/informer";
+import { cloneCached, type Informer, objectKey, runController, WorkQueue } from "@mk/proto/informer";
 import { Expectations } from "../expectations.js";
 import type { Logger } from "../log.js";
 import type { ControllerMetrics } from "../metrics.js";
@@ -24,6 +24,8 @@ export interface ReplicaSetControllerOptions {
   logger: Logger;
   metrics?: ControllerMetrics | undefined;
   burstReplicas?: number;
+  /** Retries of one ReplicaSet before it is dropped with a Warning event (default 15). */
+  maxRetries?: number | undefined;
   now?: () => Date;
 }
 
@@ -55,16 +57,11 @@ export class ReplicaSetController {
   }
 
   /** Waits for the caches, then runs `workers` sync loops until the signal aborts. */
-  async run(workers: number, signal: AbortSignal): Promise<void> {
-    if (!(await waitForCacheSync(signal, this.o.rsInformer, this.o.podInformer))) return;
-    this.log.info({ workers }, "replicaset controller started");
-    const stop = () => this.queue.shutDown();
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      await runWorkers(this.queue, workers, (key) => this.timedSync(key), signal, this.log);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
+  run(workers: number, signal: AbortSignal): Promise<void> {
+    const { rsInformer, podInformer, recorder, metrics, maxRetries } = this.o;
+    const sync = (key: string) => this.sync(key);
+    const objectFor = (key: string) => rsInformer.store.get(key);
+    return runController({ name: CONTROLLER, queue: this.queue, informers: [rsInformer, podInformer], workers, sync, objectFor, recorder, metrics, maxRetries, logger: this.log }, signal);
   }
 
   private enqueue(rs: RS): void {
@@ -139,10 +136,6 @@ export class ReplicaSetController {
     const key = objectKey(rs);
     this.expectations.deletionObserved(key, objectKey(p));
     this.enqueue(rs);
-  }
-
-  private timedSync(key: string): Promise<void> {
-    return this.o.metrics ? this.o.metrics.time(CONTROLLER, () => this.sync(key)) : this.sync(key);
   }
 
   /** Idempotent: reads the caches, converges one ReplicaSet a step, writes its status. */

@@ -2,17 +2,16 @@
 // last-applied annotation), and rejects a manifest naming every bad field at once: the client's
 // schema errors (unknown fields, wrong types) together with the server's validation, obtained from
 // a dry run so that nothing is written.
-import type { Command } from "commander";
 import { type AnyObject, Schema } from "@mk/proto/api";
 import { type Clientset, InvalidError, type FieldError, NotFoundError, retryOnConflict } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError, invalidLine, toCliError } from "../errors.js";
 import { identify, type Manifest, readManifests } from "../manifest.js";
 import { readLastApplied, threeWayMerge, withLastApplied } from "../merge.js";
 import { deepEqual, fromK8s, isObject, type JsonObject, toK8s } from "../objects.js";
 import { refName } from "../resources.js";
 
-interface ApplyFlags {
+export interface ApplyFlags {
   filename?: string[];
   recursive?: boolean;
   dryRun?: string;
@@ -105,7 +104,7 @@ export function parseDryRun(v: string | undefined): DryRun {
   throw new CliError(`Invalid dry-run value (${v}). Must be "none", "server", or "client".`);
 }
 
-async function apply(cli: Cli, f: ApplyFlags): Promise<void> {
+export async function apply(cli: Cli, f: ApplyFlags): Promise<void> {
   if (!f.filename || f.filename.length === 0) throw new CliError("must specify one of -f and -k");
   const dryRun = parseDryRun(f.dryRun);
   const docs = readManifests(f.filename, Boolean(f.recursive));
@@ -131,14 +130,4 @@ async function apply(cli: Cli, f: ApplyFlags): Promise<void> {
     }
   }
   if (failed) throw failed;
-}
-
-export function register(program: Command): void {
-  program
-    .command("apply")
-    .description("Apply a configuration to a resource by file name or stdin")
-    .option("-f, --filename <file>", "File, directory or - (stdin) with the manifests (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
-    .option("-R, --recursive", "Process the directory used in -f recursively")
-    .option("--dry-run [mode]", "none, server (validate and default on the server, write nothing) or client")
-    .action(action((cli, f: ApplyFlags) => apply(cli, f)));
 }

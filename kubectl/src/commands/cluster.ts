@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseCidr } from "@mk/proto";
 import { Command, Option } from "commander";
+import { durationOption } from "../argv.js";
 import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinCluster } from "../cluster/join.js";
@@ -23,18 +24,16 @@ import { registryAddress, registryBinary } from "../cluster/registry.js";
 import { portsFrom } from "../cluster/settings.js";
 import { supervise } from "../cluster/supervisor.js";
 import { normalizeServer, writeContext } from "../config.js";
+import { parseDurationFlag } from "../duration.js";
 
 export interface ClusterHooks {
   /** Called once the API server is ready, to point mkctl's config at it. */
   onReady(server: string, tls?: { ca: string; cert: string; key: string }): void | Promise<void>;
 }
 
-/** "24h", "30m", "90s", "3600" → seconds. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+)(h|m|s)?$/.exec(s.trim());
-  if (!m) throw new Error(`invalid duration "${s}": use e.g. 24h, 30m or 90s`);
-  const n = Number(m[1]);
-  return m[2] === "h" ? n * 3600 : m[2] === "m" ? n * 60 : n;
+/** A duration flag (checked as Go's syntax while parsing; a bare number is seconds) in whole seconds. */
+function seconds(value: string): number {
+  return Math.round(parseDurationFlag(value) / 1000);
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -66,7 +65,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--nodes <n>", "how many nodes (kubelets), each on its own 127.0.0.N (default 2)", (v) => Number.parseInt(v, 10))
     .option("--node-prefix <name>", "node names are NAME-1, NAME-2 … (default node)")
     .option("--etcd-port <port>", "etcd client port (its peer port is the next one)", (v) => Number.parseInt(v, 10))
-    .option("--timeout <seconds>", "how long to wait for Ready (default 60; a lab's first start loads images: 120)", (v) => Number.parseInt(v, 10))
+    .addOption(durationOption("--timeout <duration>", "how long to wait for Ready (default 60s; a lab's first start loads images: 120s; a bare number is seconds)"))
     .option("--tls", "mutual TLS everywhere (the default): init's certificates, kubelets joined with a bootstrap token; turns TLS back on after --insecure")
     .option("--insecure", "plaintext everywhere, no certificates and no authentication (kept for later ups until --tls)")
     .option("--cluster-cidr <cidr>", "the pods' range: each node gets a podCIDR from it (default 10.244.0.0/16; distinct per cluster on one host)")
@@ -75,7 +74,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       "--isolated",
       "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
     )
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: number; isolated?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string }) => {
       if (opts.tls && opts.insecure) throw new Error("--tls and --insecure contradict each other: give one");
       const paths = clusterPaths(opts.dir);
       const overrides = {
@@ -99,13 +98,13 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       if (settings.isolated && (settings.nodes < 1 || settings.nodes > MAX_LAB_NODES)) {
         throw new Error(`--nodes ${settings.nodes}: a lab has 1 to ${MAX_LAB_NODES} nodes`);
       }
-      await clusterUp(paths, settings, say, (opts.timeout ?? (settings.isolated ? 120 : 60)) * 1000);
+      await clusterUp(paths, settings, say, opts.timeout !== undefined ? parseDurationFlag(opts.timeout) : (settings.isolated ? 120 : 60) * 1000);
       const server = `${settings.host}:${settings.apiPort}`;
       const pki = pkiPaths(paths.pki);
       const tls = settings.tls ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined;
       // No kubelet binary built: no nodes to wait for.
       const nodeNames = resolveComponent("kubelet") ? clusterTopology(settings, paths).nodes.map((n) => n.name) : [];
-      const nodes = await waitNodesReady({ server, tls }, nodeNames, (opts.timeout ?? (settings.isolated ? 120 : 60)) * 1000);
+      const nodes = await waitNodesReady({ server, tls }, nodeNames, opts.timeout !== undefined ? parseDurationFlag(opts.timeout) : (settings.isolated ? 120 : 60) * 1000);
       say(`nodes ready: ${nodeNames.map((n) => `${n} ${nodes.get(n)?.spec?.podCidr}`).join(", ")}`);
       if (settings.isolated) {
         const routed = await labPodRoutes(labLayout(settings, paths), nodes);
@@ -123,7 +122,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--advertise-address <ip>", "the address nodes reach the API server at (in its certificate)", "127.0.0.1")
     .option("--api-port <port>", "the API server's port (for the join command)", (v) => Number.parseInt(v, 10), 6443)
     .option("--apiserver-cert-extra-sans <names>", "more IPs or DNS names for the API server's certificate, comma-separated", "")
-    .option("--token-ttl <duration>", "how long the bootstrap token is valid (24h, 30m, 90s)", "24h")
+    .addOption(durationOption("--token-ttl <duration>", "how long the bootstrap token is valid (24h, 1h30m, 90s)", "24h"))
     .option("--registry <host:port>", "the cluster's image registry, as nodes reach it (for the join command)")
     .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string; registry?: string }) => {
       const registry = opts.registry === undefined ? undefined : parseRegistry(opts.registry);
@@ -132,7 +131,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
         dir: paths.pki,
         advertiseAddress: opts.advertiseAddress,
         extraSans: opts.apiserverCertExtraSans.split(",").filter((s) => s !== ""),
-        tokenTtlSeconds: parseDuration(opts.tokenTtl),
+        tokenTtlSeconds: seconds(opts.tokenTtl),
       });
       const server = normalizeServer(`${opts.advertiseAddress.includes(":") ? `[${opts.advertiseAddress}]` : opts.advertiseAddress}:${opts.apiPort}`);
       writeContext(
@@ -235,11 +234,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
   return cluster;
 }
 
-/** Registers `mkctl cluster`; once the cluster is Ready, mkctl's config points at it (context mk-local). */
-export function register(program: Command): void {
-  program.addCommand(
-    clusterCommand({
-      onReady: (server, tls) => writeContext({ name: "mk-local", server, ...(tls ? { certificateAuthority: tls.ca, clientCertificate: tls.cert, clientKey: tls.key } : {}) }),
-    }),
-  );
+/** Once the local cluster is Ready, mkctl's config points at it (context mk-local). */
+export function onReadyWriteContext(server: string, tls?: { ca: string; cert: string; key: string }): void {
+  writeContext({ name: "mk-local", server, ...(tls ? { certificateAuthority: tls.ca, clientCertificate: tls.cert, clientKey: tls.key } : {}) });
 }

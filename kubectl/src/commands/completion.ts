@@ -1,14 +1,14 @@
 // mkctl completion bash|zsh: shell completion for commands, flags, resource types and, live from
 // the cluster, object names (`mkctl get TYPE -o name`). Load with `source <(mkctl completion bash)`.
 import type { Command } from "commander";
-import { KIND_NAMES, KINDS } from "@mk/proto/api";
-import { CliError } from "../errors.js";
+import { CliError } from "../cli-error.js";
+import { RESOURCE_NAMES } from "../resource-names.js";
 
 /** Commands whose first argument is a resource type and the following ones object names. */
 const RESOURCE_COMMANDS = ["get", "describe", "delete", "label", "annotate", "scale"];
 
 export function resourceTypes(): string[] {
-  return KIND_NAMES.flatMap((k) => [KINDS[k].plural, KINDS[k].singular, ...KINDS[k].shortNames]);
+  return RESOURCE_NAMES.flat();
 }
 
 interface CommandInfo {
@@ -134,14 +134,8 @@ if [[ "$funcstack[1]" == "_mkctl" ]]; then _mkctl "$@"; else compdef _mkctl mkct
 `;
 }
 
-export function register(program: Command): void {
-  program
-    .command("completion")
-    .description("Output shell completion code for bash or zsh")
-    .argument("<shell>", "bash or zsh")
-    .action((shell: string) => {
-      if (shell === "bash") process.stdout.write(bashCompletion(program));
-      else if (shell === "zsh") process.stdout.write(zshCompletion(program));
-      else throw new CliError(`Unsupported shell type "${shell}".`);
-    });
+export function completion(program: Command, shell: string): void {
+  if (shell === "bash") process.stdout.write(bashCompletion(program));
+  else if (shell === "zsh") process.stdout.write(zshCompletion(program));
+  else throw new CliError(`Unsupported shell type "${shell}".`);
 }

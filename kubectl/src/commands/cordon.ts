@@ -1,12 +1,11 @@
 // mkctl cordon|uncordon NODE…: marks nodes (un)schedulable through spec.unschedulable, with kubectl's
 // lines: `node/n1 cordoned`, `node/n1 already cordoned`, `node/n1 uncordoned`.
-import type { Command } from "commander";
 import type { Clientset } from "@mk/proto/client";
 import { NotFoundError, retryOnConflict } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError, serverError } from "../errors.js";
 
-interface CordonFlags {
+export interface CordonFlags {
   selector?: string;
 }
 
@@ -33,7 +32,7 @@ export async function nodeNames(cs: Clientset, args: readonly string[], selector
   return [...args];
 }
 
-async function cordon(cli: Cli, args: string[], f: CordonFlags, unschedulable: boolean): Promise<void> {
+export async function cordon(cli: Cli, args: string[], f: CordonFlags, unschedulable: boolean): Promise<void> {
   const cs = await cli.client();
   const verb = unschedulable ? "cordoned" : "uncordoned";
   for (const name of await nodeNames(cs, args, f.selector, unschedulable ? "cordon" : "uncordon")) {
@@ -46,19 +45,4 @@ async function cordon(cli: Cli, args: string[], f: CordonFlags, unschedulable: b
     }
     cli.out(changed ? `node/${name} ${verb}\n` : `node/${name} already ${verb}\n`);
   }
-}
-
-export function register(program: Command): void {
-  program
-    .command("cordon")
-    .description("Mark node as unschedulable")
-    .argument("[nodes...]", "NODE…")
-    .option("-l, --selector <selector>", "Selector (label query) to filter on")
-    .action(action((cli, args: string[], f: CordonFlags) => cordon(cli, args, f, true)));
-  program
-    .command("uncordon")
-    .description("Mark node as schedulable")
-    .argument("[nodes...]", "NODE…")
-    .option("-l, --selector <selector>", "Selector (label query) to filter on")
-    .action(action((cli, args: string[], f: CordonFlags) => cordon(cli, args, f, false)));
 }

@@ -1,9 +1,8 @@
 // mkctl create deployment NAME --image=IMG… [--replicas N] [--port P]; mkctl create namespace NAME.
-import type { Command } from "commander";
 import { Deployment, Namespace } from "@mk/proto";
 import { emptyMeta, type KindInfo, KINDS } from "@mk/proto/api";
 import { AlreadyExistsError } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError, serverError } from "../errors.js";
 import { withLastApplied } from "../merge.js";
 import { fromK8s, toK8s } from "../objects.js";
@@ -68,7 +67,7 @@ function intFlag(v: string | undefined, flag: string, min: number): number | und
   return n;
 }
 
-interface CreateFlags {
+export interface CreateFlags {
   image?: string[];
   replicas?: string;
   port?: string;
@@ -92,7 +91,7 @@ function printDryRun(cli: Cli, output: string | undefined, json: Parameters<type
   return true;
 }
 
-async function createDeployment(cli: Cli, name: string, f: CreateFlags): Promise<void> {
+export async function createDeployment(cli: Cli, name: string, f: CreateFlags): Promise<void> {
   if (!f.image || f.image.length === 0) throw new CliError("required flag(s) \"image\" not set");
   const dep = buildDeployment({
     name,
@@ -119,7 +118,7 @@ async function createDeployment(cli: Cli, name: string, f: CreateFlags): Promise
   if (!printDryRun(cli, f.output, toK8s(info, created), line)) cli.out(`${line}\n`);
 }
 
-async function createNamespace(cli: Cli, name: string, f: CreateFlags): Promise<void> {
+export async function createNamespace(cli: Cli, name: string, f: CreateFlags): Promise<void> {
   const info = KINDS.Namespace;
   const ns = saveConfig(info, Namespace.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) }), f.saveConfig);
   const dryRun = parseDryRun(f.dryRun);
@@ -136,29 +135,4 @@ async function createNamespace(cli: Cli, name: string, f: CreateFlags): Promise<
   const suffix = dryRun === "server" ? " (server dry run)" : dryRun === "client" ? " (dry run)" : "";
   const line = `${refName(info, name)} created${suffix}`;
   if (!printDryRun(cli, f.output, toK8s(info, created), line)) cli.out(`${line}\n`);
-}
-
-export function register(program: Command): void {
-  const create = program.command("create").description("Create a resource (deployment, namespace)");
-  create
-    .command("deployment")
-    .alias("deploy")
-    .description("Create a deployment with the specified name")
-    .argument("<name>", "name of the deployment")
-    .option("--image <image>", "Image name to run (repeatable: one container per image)", (v: string, prev: string[] = []) => [...prev, v])
-    .option("-r, --replicas <n>", "Number of replicas to create (default 1)")
-    .option("--port <port>", "The containerPort of the first container")
-    .option("--dry-run [mode]", "none, server or client")
-    .option("-o, --output <format>", "yaml, json or name")
-    .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
-    .action(action((cli, name: string, f: CreateFlags) => createDeployment(cli, name, f)));
-  create
-    .command("namespace")
-    .alias("ns")
-    .description("Create a namespace with the specified name")
-    .argument("<name>", "name of the namespace")
-    .option("--dry-run [mode]", "none, server or client")
-    .option("-o, --output <format>", "yaml, json or name")
-    .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
-    .action(action((cli, name: string, f: CreateFlags) => createNamespace(cli, name, f)));
 }

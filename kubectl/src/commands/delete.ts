@@ -1,14 +1,13 @@
 // mkctl delete TYPE NAME… | TYPE/NAME… | -f FILE | TYPE -l SEL | TYPE --all
 //   [--grace-period N] [--force] [--cascade=background|orphan|foreground] [--wait=false]
-import type { Command } from "commander";
 import type { KindInfo } from "@mk/proto/api";
 import { type Clientset, type PropagationPolicy, NotFoundError, sleep } from "@mk/proto/client";
-import { action, type Cli, parseDuration } from "../cli.js";
+import { type Cli, parseDuration } from "../cli.js";
 import { CliError, toCliError } from "../errors.js";
 import { identify, readManifests } from "../manifest.js";
 import { notFoundLine, parseResourceArgs, quotedRef } from "../resources.js";
 
-interface DeleteFlags {
+export interface DeleteFlags {
   filename?: string[];
   recursive?: boolean;
   selector?: string;
@@ -104,7 +103,7 @@ async function targetsOf(cli: Cli, cs: Clientset, args: string[], f: DeleteFlags
   return out;
 }
 
-async function del(cli: Cli, args: string[], f: DeleteFlags): Promise<void> {
+export async function del(cli: Cli, args: string[], f: DeleteFlags): Promise<void> {
   const propagationPolicy = parseCascade(f.cascade);
   const force = Boolean(f.force);
   let grace: number | undefined = f.gracePeriod === undefined ? undefined : Number(f.gracePeriod);
@@ -155,23 +154,4 @@ async function del(cli: Cli, args: string[], f: DeleteFlags): Promise<void> {
     for (const e of errors.slice(0, -1)) cli.err(`${e.line}\n`);
     throw errors[errors.length - 1]!;
   }
-}
-
-export function register(program: Command): void {
-  program
-    .command("delete")
-    .description("Delete resources by file names, stdin, resources and names, or by resources and label selector")
-    .argument("[resources...]", "TYPE NAME…, TYPE/NAME…, or TYPE with -l/--all")
-    .option("-f, --filename <file>", "File, directory or - with the resources to delete (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
-    .option("-R, --recursive", "Process the directory used in -f recursively")
-    .option("-l, --selector <selector>", "Label selector")
-    .option("--all", "Delete all resources of the type in the namespace")
-    .option("-A, --all-namespaces", "With -l or --all: across all namespaces")
-    .option("--grace-period <seconds>", "Seconds given to the resource to terminate gracefully (-1: the resource's default)")
-    .option("--force", "Remove at once, without waiting for the kubelet's confirmation (with --grace-period=0)")
-    .option("--cascade <policy>", "background, orphan or foreground", "background")
-    .option("--wait [bool]", "Wait until the resources are gone (default true; --wait=false returns at once)")
-    .option("--timeout <duration>", "How long to wait with --wait (0: forever)")
-    .option("--ignore-not-found", "Treat \"resource not found\" as a successful delete")
-    .action(action((cli, args: string[], f: DeleteFlags) => del(cli, args, f)));
 }

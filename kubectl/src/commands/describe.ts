@@ -1,10 +1,9 @@
 // mkctl describe TYPE [NAME_PREFIX…] | TYPE/NAME [-l SEL] [-A]: kubectl's describe, with the events
 // of each object (listed once per namespace, matched on the client by involvedObject uid or name).
-import type { Command } from "commander";
 import type { Event } from "@mk/proto";
 import type { AnyObject, KindInfo, KindName } from "@mk/proto/api";
 import { type Clientset, NotFoundError } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError } from "../errors.js";
 import {
   type DescribeContext,
@@ -30,7 +29,7 @@ const DESCRIBERS: { [K in KindName]: Describer } = {
   Lease: describeLease as Describer,
 };
 
-interface DescribeFlags {
+export interface DescribeFlags {
   selector?: string;
   allNamespaces?: boolean;
   showEvents: boolean;
@@ -60,7 +59,7 @@ async function find(cs: Clientset, info: KindInfo, name: string, ns: string): Pr
   return matches;
 }
 
-async function describe(cli: Cli, args: string[], f: DescribeFlags): Promise<void> {
+export async function describe(cli: Cli, args: string[], f: DescribeFlags): Promise<void> {
   if (args.length === 0) throw new CliError("You must specify the type of resource to describe.");
   const cs = await cli.client();
   const eventsByNs = new Map<string, Event[]>();
@@ -93,15 +92,4 @@ async function describe(cli: Cli, args: string[], f: DescribeFlags): Promise<voi
     return;
   }
   cli.out(outputs.join("\n\n"));
-}
-
-export function register(program: Command): void {
-  program
-    .command("describe")
-    .description("Show details of a specific resource or group of resources")
-    .argument("[resources...]", "TYPE [NAME_PREFIX…] or TYPE/NAME")
-    .option("-l, --selector <selector>", "Label selector")
-    .option("-A, --all-namespaces", "Across all namespaces")
-    .option("--no-show-events", "Leave out the events")
-    .action(action((cli, args: string[], f: DescribeFlags) => describe(cli, args, f)));
 }

@@ -6,14 +6,13 @@
 //   evicting pod default/web-1
 //   pod/web-1 evicted
 //   node/n1 drained
-import type { Command } from "commander";
 import type { Pod } from "@mk/proto";
 import { type Clientset, NotFoundError } from "@mk/proto/client";
-import { action, type Cli, parseDuration } from "../cli.js";
+import { type Cli, parseDuration } from "../cli.js";
 import { CliError } from "../errors.js";
 import { nodeNames, setUnschedulable } from "./cordon.js";
 
-interface DrainFlags {
+export interface DrainFlags {
   selector?: string;
   force?: boolean;
   ignoreErrors?: boolean;
@@ -110,7 +109,7 @@ async function drainNode(cli: Cli, cs: Clientset, node: string, f: DrainFlags, d
   cli.out(`node/${node} drained\n`);
 }
 
-async function drain(cli: Cli, args: string[], f: DrainFlags): Promise<void> {
+export async function drain(cli: Cli, args: string[], f: DrainFlags): Promise<void> {
   const timeoutMs = f.timeout ? parseDuration(f.timeout, "--timeout") : 0;
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
   const cs = await cli.client();
@@ -139,18 +138,4 @@ async function drain(cli: Cli, args: string[], f: DrainFlags): Promise<void> {
 function message(err: unknown): string {
   if (err instanceof CliError) return err.message.replace(/^error: /, "");
   return err instanceof Error ? err.message : String(err);
-}
-
-export function register(program: Command): void {
-  program
-    .command("drain")
-    .description("Drain node in preparation for maintenance")
-    .argument("[nodes...]", "NODE…")
-    .option("-l, --selector <selector>", "Selector (label query) to filter on")
-    .option("--force", "Continue even if there are pods that do not declare a controller", false)
-    .option("--ignore-errors", "Ignore errors occurred between drain nodes in group", false)
-    .option("--timeout <duration>", "The length of time to wait before giving up, zero means infinite", "0s")
-    .option("--grace-period <seconds>", "Period of time in seconds given to each pod to terminate gracefully. If negative, the pod's own value is used")
-    .option("--delete-emptydir-data", "Continue even if there are pods using emptyDir (local data that will be deleted when the node is drained)", false)
-    .action(action((cli, args: string[], f: DrainFlags) => drain(cli, args, f)));
 }

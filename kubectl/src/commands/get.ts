@@ -1,9 +1,8 @@
 // mkctl get TYPE[,TYPE…] [NAME…] | TYPE/NAME…  [-o wide|yaml|json|name|jsonpath=…] [-l] [-A] [-w]
-import type { Command } from "commander";
 import type { Event } from "@mk/proto";
 import { type AnyObject, KIND_NAMES, type KindInfo, type KindName, KINDS } from "@mk/proto/api";
 import { type Clientset, ExpiredError, NotFoundError } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError } from "../errors.js";
 import { toK8s } from "../objects.js";
 import { type OutputFormat, type Printed, parseOutput, printObjects } from "../printers/index.js";
@@ -15,7 +14,7 @@ import { tableHeader, tableRow } from "../printers/table.js";
 import { printYaml } from "../printers/yaml.js";
 import { notFoundLine, parseResourceArgs, type ResourceTarget } from "../resources.js";
 
-interface GetFlags {
+export interface GetFlags {
   output?: string;
   headers: boolean;
   showLabels?: boolean;
@@ -69,7 +68,7 @@ function noResources(cli: Cli, targets: ResourceTarget[], f: GetFlags): string {
   return f.allNamespaces || !namespaced ? "No resources found\n" : `No resources found in ${cli.namespace} namespace.\n`;
 }
 
-async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> {
+export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> {
   if (args.length === 0) {
     throw new CliError(
       `You must specify the type of resource to get. Valid resource types: ${RESOURCE_TYPES.join(", ")}`,
@@ -184,21 +183,4 @@ async function watch(cli: Cli, t: ResourceTarget, format: OutputFormat, f: GetFl
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
-}
-
-export function register(program: Command): void {
-  program
-    .command("get")
-    .description("Display one or many resources")
-    .argument("[resources...]", "TYPE[,TYPE…] [NAME…] or TYPE/NAME…")
-    .option("-o, --output <format>", "Output format: wide, yaml, json, name, jsonpath=TEMPLATE")
-    .option("--no-headers", "Don't print headers")
-    .option("--show-labels", "Show all labels as the last column")
-    .option("-l, --selector <selector>", "Label selector (e.g. app=web,tier!=db)")
-    .option("--field-selector <selector>", "Field selector (spec.nodeName, metadata.name, metadata.namespace)")
-    .option("-A, --all-namespaces", "List across all namespaces")
-    .option("-w, --watch", "After listing, watch for changes")
-    .option("--watch-only", "Watch for changes without listing first")
-    .option("--ignore-not-found", "Treat \"resource not found\" as a successful retrieval")
-    .action(action((cli, args: string[], f: GetFlags) => get(cli, args, f)));
 }

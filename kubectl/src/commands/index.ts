@@ -1,30 +1,310 @@
-// Every mkctl command registers itself here, in the order `mkctl --help` lists them. Another
-// module (e.g. `cluster`) adds itself with one import and one line in COMMANDS.
+// Every mkctl command, declared here as data for commander: name, arguments, flags, help. This file
+// is light on purpose: a command's module (and with it the gRPC client, the generated code, yaml)
+// is imported only when that command runs, so `mkctl --help`, completion and a mistyped flag
+// answer at Node's own start-up speed. The order is the order `mkctl --help` lists them.
 import type { Command } from "commander";
-import * as apply from "./apply.js";
-import * as cluster from "./cluster.js";
-import * as completion from "./completion.js";
-import * as cordon from "./cordon.js";
-import * as create from "./create.js";
-import * as del from "./delete.js";
-import * as describe from "./describe.js";
-import * as drain from "./drain.js";
-import * as exec from "./exec.js";
-import * as get from "./get.js";
-import * as label from "./label.js";
-import * as logs from "./logs.js";
-import * as rollout from "./rollout.js";
-import * as run from "./run.js";
-import * as scale from "./scale.js";
-import * as setImage from "./set-image.js";
-import * as version from "./version.js";
+import { durationOption } from "../argv.js";
+import type { Cli } from "../cli.js";
+import type { ApplyFlags } from "./apply.js";
+import type { CordonFlags } from "./cordon.js";
+import type { CreateFlags } from "./create.js";
+import type { DeleteFlags } from "./delete.js";
+import type { DescribeFlags } from "./describe.js";
+import type { DrainFlags } from "./drain.js";
+import type { ExecFlags } from "./exec.js";
+import type { GetFlags } from "./get.js";
+import type { LabelFlags } from "./label.js";
+import type { LogsFlags } from "./logs.js";
+import type { RunFlags } from "./run.js";
+import type { ScaleFlags } from "./scale.js";
+import type { VersionFlags } from "./version.js";
 
-export interface CommandModule {
-  register(program: Command): void;
+type Run<A extends unknown[]> = (cli: Cli, ...args: A) => Promise<void>;
+
+/** A commander action that imports the command's module, then runs it through cli.ts's `action`. */
+function lazy<A extends unknown[]>(load: () => Promise<Run<A>>): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const [{ action }, run] = await Promise.all([import("../cli.js"), load()]);
+    await action(run)(...args);
+  };
 }
 
-export const COMMANDS: CommandModule[] = [create, run, get, describe, logs, exec, del, apply, scale, rollout, setImage, label, cordon, drain, version, cluster, completion];
+const repeatable = (v: string, prev: string[] = []) => [...prev, v];
 
-export function registerCommands(program: Command, modules: readonly CommandModule[] = COMMANDS): void {
-  for (const m of modules) m.register(program);
+function registerWorkloads(program: Command): void {
+  const create = program.command("create").description("Create a resource (deployment, namespace)");
+  create
+    .command("deployment")
+    .alias("deploy")
+    .description("Create a deployment with the specified name")
+    .argument("<name>", "name of the deployment")
+    .option("--image <image>", "Image name to run (repeatable: one container per image)", repeatable)
+    .option("-r, --replicas <n>", "Number of replicas to create (default 1)")
+    .option("--port <port>", "The containerPort of the first container")
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
+    .action(lazy(async () => (await import("./create.js")).createDeployment as Run<[string, CreateFlags]>));
+  create
+    .command("namespace")
+    .alias("ns")
+    .description("Create a namespace with the specified name")
+    .argument("<name>", "name of the namespace")
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
+    .action(lazy(async () => (await import("./create.js")).createNamespace as Run<[string, CreateFlags]>));
+
+  program
+    .command("run")
+    .description("Run a particular image in a pod")
+    .argument("<name>", "the pod's name")
+    .argument("[args...]", "after --: the container's arguments (its command with --command)")
+    .option("--image <image>", "The image for the container to run")
+    .option("--env <K=V>", "Environment variables to set in the container", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--port <port>", "The port that this container exposes")
+    .option("-l, --labels <k=v,...>", "Labels to apply to the pod (default run=NAME)")
+    .option("--restart <policy>", "The restart policy for this Pod: Always, OnFailure or Never", "Always")
+    .option("--image-pull-policy <policy>", "The image pull policy for the container")
+    .option("--command", "Use the arguments after -- as the command instead of the image's arguments")
+    .action(lazy(async () => (await import("./run.js")).run as Run<[string, string[], RunFlags]>));
+}
+
+function registerReading(program: Command): void {
+  program
+    .command("get")
+    .description("Display one or many resources")
+    .argument("[resources...]", "TYPE[,TYPE…] [NAME…] or TYPE/NAME…")
+    .option("-o, --output <format>", "Output format: wide, yaml, json, name, jsonpath=TEMPLATE")
+    .option("--no-headers", "Don't print headers")
+    .option("--show-labels", "Show all labels as the last column")
+    .option("-l, --selector <selector>", "Label selector (e.g. app=web,tier!=db)")
+    .option("--field-selector <selector>", "Field selector (spec.nodeName, metadata.name, metadata.namespace)")
+    .option("-A, --all-namespaces", "List across all namespaces")
+    .option("-w, --watch", "After listing, watch for changes")
+    .option("--watch-only", "Watch for changes without listing first")
+    .option("--ignore-not-found", 'Treat "resource not found" as a successful retrieval')
+    .action(lazy(async () => (await import("./get.js")).get as Run<[string[], GetFlags]>));
+
+  program
+    .command("describe")
+    .description("Show details of a specific resource or group of resources")
+    .argument("[resources...]", "TYPE [NAME_PREFIX…] or TYPE/NAME")
+    .option("-l, --selector <selector>", "Label selector")
+    .option("-A, --all-namespaces", "Across all namespaces")
+    .option("--no-show-events", "Leave out the events")
+    .action(lazy(async () => (await import("./describe.js")).describe as Run<[string[], DescribeFlags]>));
+
+  program
+    .command("logs")
+    .description("Print the logs for a container in a pod")
+    .argument("<pod>", "POD or pod/POD")
+    .option("-c, --container <name>", "Print the logs of this container")
+    .option("-f, --follow", "Specify if the logs should be streamed")
+    .option("--tail <lines>", "Lines of recent log file to display (default -1: all)")
+    .option("-p, --previous", "Print the logs for the previous instance of the container")
+    .option("--timestamps", "Include timestamps on each line in the log output")
+    .addOption(durationOption("--since <duration>", "Only return logs newer than a relative duration like 5s, 2m, or 3h"))
+    .action(lazy(async () => (await import("./logs.js")).logs as Run<[string, LogsFlags]>));
+
+  program
+    .command("exec")
+    .description("Execute a command in a container")
+    .argument("<pod>", "POD or pod/POD")
+    .argument("[command...]", "the command and its arguments, after --")
+    .option("-c, --container <name>", "Container name (default: the pod's only container)")
+    .action(lazy(async () => (await import("./exec.js")).exec as Run<[string, string[], ExecFlags]>));
+}
+
+function registerChanging(program: Command): void {
+  program
+    .command("delete")
+    .description("Delete resources by file names, stdin, resources and names, or by resources and label selector")
+    .argument("[resources...]", "TYPE NAME…, TYPE/NAME…, or TYPE with -l/--all")
+    .option("-f, --filename <file>", "File, directory or - with the resources to delete (repeatable)", repeatable)
+    .option("-R, --recursive", "Process the directory used in -f recursively")
+    .option("-l, --selector <selector>", "Label selector")
+    .option("--all", "Delete all resources of the type in the namespace")
+    .option("-A, --all-namespaces", "With -l or --all: across all namespaces")
+    .option("--grace-period <seconds>", "Seconds given to the resource to terminate gracefully (-1: the resource's default)")
+    .option("--force", "Remove at once, without waiting for the kubelet's confirmation (with --grace-period=0)")
+    .option("--cascade <policy>", "background, orphan or foreground", "background")
+    .option("--wait [bool]", "Wait until the resources are gone (default true; --wait=false returns at once)")
+    .addOption(durationOption("--timeout <duration>", "How long to wait with --wait (0: forever)"))
+    .option("--ignore-not-found", 'Treat "resource not found" as a successful delete')
+    .action(lazy(async () => (await import("./delete.js")).del as Run<[string[], DeleteFlags]>));
+
+  program
+    .command("apply")
+    .description("Apply a configuration to a resource by file name or stdin")
+    .option("-f, --filename <file>", "File, directory or - (stdin) with the manifests (repeatable)", repeatable)
+    .option("-R, --recursive", "Process the directory used in -f recursively")
+    .option("--dry-run [mode]", "none, server (validate and default on the server, write nothing) or client")
+    .action(lazy(async () => (await import("./apply.js")).apply as Run<[ApplyFlags]>));
+
+  program
+    .command("scale")
+    .description("Set a new size for a deployment or replica set")
+    .argument("<resources...>", "TYPE NAME… or TYPE/NAME…")
+    .option("--replicas <count>", "The new desired number of replicas")
+    .option("--current-replicas <count>", "Precondition: the current size must be this")
+    .action(lazy(async () => (await import("./scale.js")).scale as Run<[string[], ScaleFlags]>));
+}
+
+function registerRollout(program: Command): void {
+  const rollout = program.command("rollout").description("Manage the rollout of a deployment");
+  const target = ["<resource...>", "deployment/NAME, deployment NAME or NAME"] as const;
+  rollout
+    .command("status")
+    .description("Show the status of the rollout")
+    .argument(...target)
+    .addOption(durationOption("--timeout <duration>", "Time to wait before giving up (0: forever)", "0"))
+    .option("-w, --watch", "Watch the rollout until it is done", true)
+    .option("--no-watch", "Print the status once")
+    .action(lazy(async () => (await import("./rollout.js")).status));
+  rollout
+    .command("history")
+    .description("View rollout history")
+    .argument(...target)
+    .option("--revision <n>", "Show the pod template of this revision")
+    .action(lazy(async () => (await import("./rollout.js")).history));
+  rollout
+    .command("undo")
+    .description("Undo a previous rollout")
+    .argument(...target)
+    .option("--to-revision <n>", "The revision to roll back to (0: the previous one)", "0")
+    .action(lazy(async () => (await import("./rollout.js")).undo));
+  for (const paused of [true, false]) {
+    rollout
+      .command(paused ? "pause" : "resume")
+      .description(paused ? "Mark the deployment as paused" : "Resume a paused deployment")
+      .argument(...target)
+      .action(
+        lazy(async () => {
+          const { setPaused } = await import("./rollout.js");
+          return (cli: Cli, args: string[]) => setPaused(cli, args, paused);
+        }),
+      );
+  }
+  rollout
+    .command("restart")
+    .description("Restart a deployment (a new rollout of the same template)")
+    .argument(...target)
+    .action(lazy(async () => (await import("./rollout.js")).restart));
+
+  const set = program.command("set").description("Set specific features on objects");
+  set
+    .command("image")
+    .description("Update the image of a deployment's pod template")
+    .argument("<args...>", "deployment/NAME (or deployment NAME, or NAME) then CONTAINER=IMAGE …")
+    .option("--record", "Record the command in the kubernetes.io/change-cause annotation")
+    .action(lazy(async () => (await import("./set-image.js")).setImage));
+}
+
+function registerMetadata(program: Command): void {
+  for (const field of ["labels", "annotations"] as const) {
+    program
+      .command(field === "labels" ? "label" : "annotate")
+      .description(field === "labels" ? "Update the labels on a resource" : "Update the annotations on a resource")
+      .argument("<args...>", "TYPE NAME… KEY=VALUE… KEY-…")
+      .option("--overwrite", "Replace values that exist already")
+      .option("-l, --selector <selector>", "Label selector of the objects to change")
+      .option("--all", "Every object of the type in the namespace")
+      .action(
+        lazy(async () => {
+          const { run } = await import("./label.js");
+          return (cli: Cli, args: string[], f: LabelFlags) => run(cli, field, args, f);
+        }),
+      );
+  }
+}
+
+function registerNodes(program: Command): void {
+  for (const unschedulable of [true, false]) {
+    program
+      .command(unschedulable ? "cordon" : "uncordon")
+      .description(unschedulable ? "Mark node as unschedulable" : "Mark node as schedulable")
+      .argument("[nodes...]", "NODE…")
+      .option("-l, --selector <selector>", "Selector (label query) to filter on")
+      .action(
+        lazy(async () => {
+          const { cordon } = await import("./cordon.js");
+          return (cli: Cli, args: string[], f: CordonFlags) => cordon(cli, args, f, unschedulable);
+        }),
+      );
+  }
+  program
+    .command("drain")
+    .description("Drain node in preparation for maintenance")
+    .argument("[nodes...]", "NODE…")
+    .option("-l, --selector <selector>", "Selector (label query) to filter on")
+    .option("--force", "Continue even if there are pods that do not declare a controller", false)
+    .option("--ignore-errors", "Ignore errors occurred between drain nodes in group", false)
+    .addOption(durationOption("--timeout <duration>", "The length of time to wait before giving up, zero means infinite", "0s"))
+    .option("--grace-period <seconds>", "Period of time in seconds given to each pod to terminate gracefully. If negative, the pod's own value is used")
+    .option("--delete-emptydir-data", "Continue even if there are pods using emptyDir (local data that will be deleted when the node is drained)", false)
+    .action(lazy(async () => (await import("./drain.js")).drain as Run<[string[], DrainFlags]>));
+}
+
+function registerInfo(program: Command): void {
+  program
+    .command("version")
+    .description("Print the client and server version information")
+    .option("--client", "If true, shows client version only (no server required)")
+    .option("-o, --output <format>", "yaml or json")
+    .action(lazy(async () => (await import("./version.js")).version as Run<[VersionFlags]>));
+  program
+    .command("cluster-info")
+    .description("Display the address of the control plane")
+    .action(lazy(async () => (await import("./cluster-info.js")).clusterInfo));
+}
+
+/** The names `mkctl cluster` has, for help and completion before its module is loaded. */
+const CLUSTER_SUBCOMMANDS = ["up", "init", "join", "down", "status", "node"];
+const CLUSTER_DESCRIPTION = "Run a local mk cluster: etcd, the control plane and the nodes";
+
+/**
+ * `cluster` is declared by its own module (it has many subcommands and flags of its own); until it
+ * runs, a stub with its name, description and subcommand names stands in for help and completion.
+ */
+const clusterStubs = new WeakSet<Command>();
+
+function registerClusterStub(program: Command): void {
+  const stub = program.command("cluster").description(CLUSTER_DESCRIPTION);
+  for (const name of CLUSTER_SUBCOMMANDS) stub.command(name);
+  clusterStubs.add(stub);
+}
+
+/** Replaces the `cluster` stub with the real command when the command line names it; other commands are returned as they are. */
+export async function expandCommand(program: Command, stub: Command): Promise<Command> {
+  if (!clusterStubs.has(stub)) return stub;
+  const { clusterCommand, onReadyWriteContext } = await import("./cluster.js");
+  const real = clusterCommand({ onReady: onReadyWriteContext });
+  // commander has no way to replace a command: swap it in its list, where help and parsing look.
+  (program.commands as Command[]).splice(program.commands.indexOf(stub), 1, real);
+  real.parent = program;
+  return real;
+}
+
+function registerCompletion(program: Command): void {
+  program
+    .command("completion")
+    .description("Output shell completion code for bash or zsh")
+    .argument("<shell>", "bash or zsh")
+    .action(async (shell: string) => {
+      const { completion } = await import("./completion.js");
+      completion(program, shell);
+    });
+}
+
+export function registerCommands(program: Command): void {
+  registerWorkloads(program);
+  registerReading(program);
+  registerChanging(program);
+  registerRollout(program);
+  registerMetadata(program);
+  registerNodes(program);
+  registerInfo(program);
+  registerClusterStub(program);
+  registerCompletion(program);
 }

@@ -1,8 +1,7 @@
 // mkctl label|annotate TYPE NAME… k=v k2- [--overwrite] [-l SEL | --all]
-import type { Command } from "commander";
 import type { AnyObject, KindInfo } from "@mk/proto/api";
 import { NotFoundError, retryOnConflict } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError } from "../errors.js";
 import { notFoundLine, parseResourceArgs, refName } from "../resources.js";
 
@@ -51,13 +50,13 @@ export function applyChanges(current: { [k: string]: string }, c: LabelChanges, 
   return changed;
 }
 
-interface LabelFlags {
+export interface LabelFlags {
   overwrite?: boolean;
   selector?: string;
   all?: boolean;
 }
 
-async function run(cli: Cli, field: Field, args: string[], f: LabelFlags): Promise<void> {
+export async function run(cli: Cli, field: Field, args: string[], f: LabelFlags): Promise<void> {
   const what = field === "labels" ? "label" : "annotation";
   const verb = field === "labels" ? "labeled" : "annotated";
   const { resources, changes } = splitChanges(args, what);
@@ -90,19 +89,5 @@ async function run(cli: Cli, field: Field, args: string[], f: LabelFlags): Promi
     });
     // kubectl says "not labeled" when nothing changed; annotate always says "annotated".
     cli.out(`${refName(t.info, t.name)} ${changed || field === "annotations" ? verb : `not ${verb}`}\n`);
-  }
-}
-
-export function register(program: Command): void {
-  for (const field of ["labels", "annotations"] as const) {
-    const verb = field === "labels" ? "label" : "annotate";
-    program
-      .command(verb)
-      .description(field === "labels" ? "Update the labels on a resource" : "Update the annotations on a resource")
-      .argument("<args...>", `TYPE NAME… KEY=VALUE… KEY-…`)
-      .option("--overwrite", "Replace values that exist already")
-      .option("-l, --selector <selector>", "Label selector of the objects to change")
-      .option("--all", "Every object of the type in the namespace")
-      .action(action((cli, args: string[], f: LabelFlags) => run(cli, field, args, f)));
   }
 }

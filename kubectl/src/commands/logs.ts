@@ -1,11 +1,10 @@
 // mkctl logs POD [-c CONTAINER] [-f] [--tail N] [--previous] [--timestamps] [--since DURATION]:
 // the API server proxies the request to the kubelet of the pod's node, which reads the runtime's log.
-import type { Command } from "commander";
 import { NotFoundError } from "@mk/proto/client";
-import { action, type Cli, parseDuration } from "../cli.js";
+import { type Cli, parseDuration } from "../cli.js";
 import { CliError, serverError } from "../errors.js";
 
-interface LogsFlags {
+export interface LogsFlags {
   container?: string;
   follow?: boolean;
   tail?: string;
@@ -14,7 +13,7 @@ interface LogsFlags {
   since?: string;
 }
 
-async function logs(cli: Cli, target: string, f: LogsFlags): Promise<void> {
+export async function logs(cli: Cli, target: string, f: LogsFlags): Promise<void> {
   const pod = target.replace(/^(pods?|po)\//, "");
   const tail = f.tail === undefined ? -1 : Number(f.tail);
   if (!Number.isInteger(tail) || tail < -1) throw new CliError(`invalid argument "${f.tail}" for "--tail" flag`);
@@ -44,18 +43,4 @@ async function logs(cli: Cli, target: string, f: LogsFlags): Promise<void> {
   } finally {
     process.off("SIGINT", onSig);
   }
-}
-
-export function register(program: Command): void {
-  program
-    .command("logs")
-    .description("Print the logs for a container in a pod")
-    .argument("<pod>", "POD or pod/POD")
-    .option("-c, --container <name>", "Print the logs of this container")
-    .option("-f, --follow", "Specify if the logs should be streamed")
-    .option("--tail <lines>", "Lines of recent log file to display (default -1: all)")
-    .option("-p, --previous", "Print the logs for the previous instance of the container")
-    .option("--timestamps", "Include timestamps on each line in the log output")
-    .option("--since <duration>", "Only return logs newer than a relative duration like 5s, 2m, or 3h")
-    .action(action((cli, pod: string, f: LogsFlags) => logs(cli, pod, f)));
 }

@@ -1,7 +1,6 @@
 // mkctl rollout status|history|undo|pause|resume|restart for Deployments, with kubectl's wording.
 // Undo works as kubectl's does: it finds the ReplicaSet of the revision and copies its template,
 // minus its hash label, back into the Deployment; the controller does the rest.
-import type { Command } from "commander";
 import {
   CHANGE_CAUSE_ANNOTATION,
   type Deployment,
@@ -16,7 +15,7 @@ import {
   templateWithoutHash,
 } from "@mk/proto";
 import { type Clientset, NotFoundError, retryOnConflict } from "@mk/proto/client";
-import { action, type Cli, parseDuration } from "../cli.js";
+import { type Cli, parseDuration } from "../cli.js";
 import { CliError } from "../errors.js";
 import { notFoundLine, refName, resolveKind } from "../resources.js";
 
@@ -81,7 +80,7 @@ export function statusLine(d: Deployment): { line: string; done: boolean } {
   return { line: "Waiting for deployment spec update to be observed...", done: false };
 }
 
-async function status(cli: Cli, args: string[], f: { timeout: string; watch: boolean }): Promise<void> {
+export async function status(cli: Cli, args: string[], f: { timeout: string; watch: boolean }): Promise<void> {
   const [name, ...rest] = deploymentNames(args);
   if (!name || rest.length > 0) throw new CliError("rollout status takes exactly one deployment");
   const timeoutMs = parseDuration(f.timeout, "--timeout");
@@ -136,7 +135,7 @@ export function describeTemplate(t: PodTemplateSpec | undefined): string {
   return `${out.join("\n")}\n`;
 }
 
-async function history(cli: Cli, args: string[], f: { revision?: string }): Promise<void> {
+export async function history(cli: Cli, args: string[], f: { revision?: string }): Promise<void> {
   const cs = await cli.client();
   for (const name of deploymentNames(args)) {
     const d = await getDeployment(cs, cli.namespace, name);
@@ -169,7 +168,7 @@ async function history(cli: Cli, args: string[], f: { revision?: string }): Prom
 
 // ---- undo ----
 
-async function undo(cli: Cli, args: string[], f: { toRevision: string }): Promise<void> {
+export async function undo(cli: Cli, args: string[], f: { toRevision: string }): Promise<void> {
   const toRevision = Number(f.toRevision);
   if (!Number.isInteger(toRevision)) throw new CliError(`invalid argument "${f.toRevision}" for "--to-revision" flag`);
   const cs = await cli.client();
@@ -196,7 +195,7 @@ async function undo(cli: Cli, args: string[], f: { toRevision: string }): Promis
 
 // ---- pause, resume, restart ----
 
-async function setPaused(cli: Cli, args: string[], paused: boolean): Promise<void> {
+export async function setPaused(cli: Cli, args: string[], paused: boolean): Promise<void> {
   const cs = await cli.client();
   for (const name of deploymentNames(args)) {
     await retryOnConflict(async () => {
@@ -211,7 +210,7 @@ async function setPaused(cli: Cli, args: string[], paused: boolean): Promise<voi
   }
 }
 
-async function restart(cli: Cli, args: string[]): Promise<void> {
+export async function restart(cli: Cli, args: string[]): Promise<void> {
   const cs = await cli.client();
   for (const name of deploymentNames(args)) {
     await retryOnConflict(async () => {
@@ -223,43 +222,4 @@ async function restart(cli: Cli, args: string[]): Promise<void> {
     });
     cli.out(`${refName(DEPLOYMENT, name)} restarted\n`);
   }
-}
-
-export function register(program: Command): void {
-  const rollout = program.command("rollout").description("Manage the rollout of a deployment");
-  rollout
-    .command("status")
-    .description("Show the status of the rollout")
-    .argument("<resource...>", "deployment/NAME, deployment NAME or NAME")
-    .option("--timeout <duration>", "Time to wait before giving up (0: forever)", "0")
-    .option("-w, --watch", "Watch the rollout until it is done", true)
-    .option("--no-watch", "Print the status once")
-    .action(action((cli, args: string[], f: { timeout: string; watch: boolean }) => status(cli, args, f)));
-  rollout
-    .command("history")
-    .description("View rollout history")
-    .argument("<resource...>", "deployment/NAME, deployment NAME or NAME")
-    .option("--revision <n>", "Show the pod template of this revision")
-    .action(action((cli, args: string[], f: { revision?: string }) => history(cli, args, f)));
-  rollout
-    .command("undo")
-    .description("Undo a previous rollout")
-    .argument("<resource...>", "deployment/NAME, deployment NAME or NAME")
-    .option("--to-revision <n>", "The revision to roll back to (0: the previous one)", "0")
-    .action(action((cli, args: string[], f: { toRevision: string }) => undo(cli, args, f)));
-  rollout
-    .command("pause")
-    .description("Mark the deployment as paused")
-    .argument("<resource...>", "deployment/NAME, deployment NAME or NAME")
-    .action(action((cli, args: string[]) => setPaused(cli, args, true)));
-  rollout
-    .command("resume")
-    .description("Resume a paused deployment")
-    .argument("<resource...>", "deployment/NAME, deployment NAME or NAME")
-    .action(action((cli, args: string[]) => setPaused(cli, args, false)));
-  rollout
-    .command("restart")
-    .description("Restart a deployment (a new rollout of the same template)")
-    .argument("<resource...>", "deployment/NAME, deployment NAME or NAME")
-    .action(action((cli, args: string[]) => restart(cli, args)));
 }

@@ -1,13 +1,12 @@
 // mkctl run NAME --image=IMG [--env K=V]… [--port P] [--labels k=v,…] [--restart Always|OnFailure|Never]
 // [--image-pull-policy P] [--command] [-- ARGS…]: one bare pod, labelled run=NAME as kubectl's.
-import type { Command } from "commander";
 import { Pod } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
 import { AlreadyExistsError } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError, serverError } from "../errors.js";
 
-interface RunFlags {
+export interface RunFlags {
   image?: string;
   env: string[];
   port?: string;
@@ -56,7 +55,7 @@ export function buildRunPod(name: string, namespace: string, rest: string[], f: 
   });
 }
 
-async function run(cli: Cli, name: string, rest: string[], f: RunFlags): Promise<void> {
+export async function run(cli: Cli, name: string, rest: string[], f: RunFlags): Promise<void> {
   const pod = buildRunPod(name, cli.namespace, rest, f);
   const cs = await cli.client();
   try {
@@ -66,20 +65,4 @@ async function run(cli: Cli, name: string, rest: string[], f: RunFlags): Promise
     throw err;
   }
   cli.out(`pod/${name} created\n`);
-}
-
-export function register(program: Command): void {
-  program
-    .command("run")
-    .description("Run a particular image in a pod")
-    .argument("<name>", "the pod's name")
-    .argument("[args...]", "after --: the container's arguments (its command with --command)")
-    .option("--image <image>", "The image for the container to run")
-    .option("--env <K=V>", "Environment variables to set in the container", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--port <port>", "The port that this container exposes")
-    .option("-l, --labels <k=v,...>", "Labels to apply to the pod (default run=NAME)")
-    .option("--restart <policy>", "The restart policy for this Pod: Always, OnFailure or Never", "Always")
-    .option("--image-pull-policy <policy>", "The image pull policy for the container")
-    .option("--command", "Use the arguments after -- as the command instead of the image's arguments")
-    .action(action((cli, name: string, rest: string[], f: RunFlags) => run(cli, name, rest, f)));
 }

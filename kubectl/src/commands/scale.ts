@@ -1,18 +1,17 @@
 // mkctl scale TYPE NAME --replicas=N [--current-replicas=M]: through the Scale subresource.
 // `deployment/NAME`, `deployment NAME`, `deploy NAME`, or a bare NAME (always a Deployment).
-import type { Command } from "commander";
 import { type KindInfo, KINDS } from "@mk/proto/api";
 import { ConflictError, NotFoundError } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError, serverError } from "../errors.js";
 import { notFoundLine, parseResourceArgs, refName } from "../resources.js";
 
-interface ScaleFlags {
+export interface ScaleFlags {
   replicas?: string;
   currentReplicas?: string;
 }
 
-async function scale(cli: Cli, args: string[], f: ScaleFlags): Promise<void> {
+export async function scale(cli: Cli, args: string[], f: ScaleFlags): Promise<void> {
   const replicas = Number(f.replicas);
   if (f.replicas === undefined || !Number.isInteger(replicas) || replicas < 0) {
     throw new CliError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
@@ -45,14 +44,4 @@ async function scale(cli: Cli, args: string[], f: ScaleFlags): Promise<void> {
       cli.out(`${refName(t.info, name)} scaled\n`);
     }
   }
-}
-
-export function register(program: Command): void {
-  program
-    .command("scale")
-    .description("Set a new size for a deployment or replica set")
-    .argument("<resources...>", "TYPE NAME… or TYPE/NAME…")
-    .option("--replicas <count>", "The new desired number of replicas")
-    .option("--current-replicas <count>", "Precondition: the current size must be this")
-    .action(action((cli, args: string[], f: ScaleFlags) => scale(cli, args, f)));
 }

@@ -1,9 +1,8 @@
 // mkctl set image deployment/NAME CONTAINER=IMAGE … (`*=IMAGE` for every container): changes the
 // template, which starts a rollout. kubectl's wording: `deployment.apps/web image updated`.
-import type { Command } from "commander";
 import { CHANGE_CAUSE_ANNOTATION, type Container, type Deployment, KINDS } from "@mk/proto";
 import { NotFoundError, retryOnConflict } from "@mk/proto/client";
-import { action, type Cli } from "../cli.js";
+import type { Cli } from "../cli.js";
 import { CliError } from "../errors.js";
 import { notFoundLine, refName } from "../resources.js";
 import { deploymentNames } from "./rollout.js";
@@ -45,7 +44,7 @@ export function applyImages(containers: Container[], initContainers: Container[]
   }
 }
 
-async function setImage(cli: Cli, args: string[], f: { record?: boolean }): Promise<void> {
+export async function setImage(cli: Cli, args: string[], f: { record?: boolean }): Promise<void> {
   const { resources, images } = splitImageArgs(args);
   const cs = await cli.client();
   for (const name of deploymentNames(resources)) {
@@ -67,14 +66,4 @@ async function setImage(cli: Cli, args: string[], f: { record?: boolean }): Prom
     });
     cli.out(`${refName(DEPLOYMENT, name)} image updated\n`);
   }
-}
-
-export function register(program: Command): void {
-  const set = program.command("set").description("Set specific features on objects");
-  set
-    .command("image")
-    .description("Update the image of a deployment's pod template")
-    .argument("<args...>", "deployment/NAME (or deployment NAME, or NAME) then CONTAINER=IMAGE …")
-    .option("--record", "Record the command in the kubernetes.io/change-cause annotation")
-    .action(action((cli, args: string[], f: { record?: boolean }) => setImage(cli, args, f)));
 }

@@ -14,12 +14,15 @@ export interface FieldError {
   value?: string;
 }
 
+/** Kubernetes' metav1.StatusReason of each error, which an HTTP edge sends in its metav1.Status. */
 export type ErrorReason =
   | "NotFound"
   | "AlreadyExists"
   | "Conflict"
   | "Invalid"
   | "Expired"
+  | "Gone"
+  | "TooManyRequests"
   | "Unavailable"
   | "Unauthorized"
   | "Forbidden"
@@ -27,8 +30,27 @@ export type ErrorReason =
   | "Timeout"
   | "Internal";
 
+/** The HTTP status Kubernetes answers with for each reason (metav1.Status.code). */
+export const HTTP_STATUS: { readonly [R in ErrorReason]: number } = {
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Invalid: 422,
+  Expired: 410,
+  Gone: 410,
+  TooManyRequests: 429,
+  Unavailable: 503,
+  Unauthorized: 401,
+  Forbidden: 403,
+  BadRequest: 400,
+  Timeout: 504,
+  Internal: 500,
+};
+
 const CAUSES_KEY = "mk-causes";
 const REASON_KEY = "mk-reason";
+/** The reason header of a PreconditionFailedError: a Conflict the client must not retry as it is. */
+const PRECONDITION_FAILED = "PreconditionFailed";
 
 export class ApiError extends Error {
   readonly reason: ErrorReason;
@@ -42,6 +64,11 @@ export class ApiError extends Error {
     this.reason = reason;
     this.code = code;
     this.retryable = options?.retryable ?? false;
+  }
+
+  /** The HTTP status of this error's reason, for an HTTP edge. */
+  get httpStatus(): number {
+    return HTTP_STATUS[this.reason];
   }
 }
 
@@ -57,10 +84,22 @@ export class AlreadyExistsError extends ApiError {
   }
 }
 
-/** A stale resourceVersion, a failed precondition on write: read again and retry. */
+/** A stale resourceVersion on write: read again and retry. */
 export class ConflictError extends ApiError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("Conflict", Code.ABORTED, message, options);
+  }
+}
+
+/**
+ * A precondition the client set (uid, or a delete's resourceVersion) does not hold. A Conflict to
+ * Kubernetes (409, and ABORTED here, as before), but the server never retries it: the object the
+ * client meant is not the one stored.
+ */
+export class PreconditionFailedError extends ConflictError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PreconditionFailedError";
   }
 }
 
@@ -76,6 +115,20 @@ export class InvalidError extends ApiError {
 export class ExpiredError extends ApiError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("Expired", Code.OUT_OF_RANGE, message, options);
+  }
+}
+
+/** The resource is gone for good (Kubernetes' 410 Gone); an expired watch is ExpiredError. */
+export class GoneError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("Gone", Code.OUT_OF_RANGE, message, options);
+  }
+}
+
+/** Too many requests (429): repeat later. */
+export class TooManyRequestsError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TooManyRequests", Code.RESOURCE_EXHAUSTED, message, { ...options, retryable: true });
   }
 }
 
@@ -154,7 +207,7 @@ export function formatFieldError(f: FieldError): string {
 export function toServiceError(err: unknown): Partial<ServiceError> & { code: Code; details: string } {
   const e = err instanceof ApiError ? err : new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
   const metadata = new Metadata();
-  metadata.set(REASON_KEY, e.reason);
+  metadata.set(REASON_KEY, e instanceof PreconditionFailedError ? PRECONDITION_FAILED : e.reason);
   if (e instanceof InvalidError) {
     metadata.set(CAUSES_KEY, JSON.stringify(e.fields));
   }
@@ -170,13 +223,14 @@ export function fromServiceError(err: unknown): unknown {
   if (err instanceof ApiError || !isServiceError(err)) return err;
   const msg = err.details || err.message;
   const opts = { cause: err };
+  const reason = err.metadata?.get(REASON_KEY)[0];
   switch (err.code) {
     case Code.NOT_FOUND:
       return new NotFoundError(msg, opts);
     case Code.ALREADY_EXISTS:
       return new AlreadyExistsError(msg, opts);
     case Code.ABORTED:
-      return new ConflictError(msg, opts);
+      return reason === PRECONDITION_FAILED ? new PreconditionFailedError(msg, opts) : new ConflictError(msg, opts);
     case Code.INVALID_ARGUMENT: {
       const raw = err.metadata?.get(CAUSES_KEY)[0];
       let fields: FieldError[] = [];
@@ -190,7 +244,10 @@ export function fromServiceError(err: unknown): unknown {
       return new InvalidError(msg, fields, opts);
     }
     case Code.OUT_OF_RANGE:
-      return new ExpiredError(msg, opts);
+      return reason === "Gone" ? new GoneError(msg, opts) : new ExpiredError(msg, opts);
+    case Code.RESOURCE_EXHAUSTED:
+      // gRPC itself says RESOURCE_EXHAUSTED of a message too large: only the server's reason means "later".
+      return reason === "TooManyRequests" ? new TooManyRequestsError(msg, opts) : new InternalError(msg, opts);
     case Code.UNAVAILABLE:
       return new UnavailableError(msg, opts);
     case Code.UNAUTHENTICATED:

@@ -48,7 +48,9 @@ export class EventRecorder {
       .update([kind, m.namespace, m.name, m.uid, type, reason, message, this.source.component, this.source.host ?? ""].join("\u0000"))
       .digest("hex")
       .slice(0, 16);
-    const name = `${m.name}.${hash}`;
+    // A name is at most 253 characters: the object's is cut to fit before ".<hash>" (the hash covers
+    // the whole name), or events about long-named objects could never be written.
+    const name = `${m.name.slice(0, 253 - 1 - hash.length)}.${hash}`;
     const now = this.now().toISOString().replace(/\.\d+Z$/, "Z");
     const ev = Event.fromPartial({
       apiVersion: "v1",

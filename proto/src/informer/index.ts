@@ -1,5 +1,5 @@
 // @mk/proto/informer: list+watch informers with a read-only store, the rate-limited work queue and
-// its worker loop, and leader election on a Lease.
+// its worker loop, the controller runner, and leader election on a Lease.
 export * from "./logger.js";
 export * from "./clock.js";
 export * from "./store.js";
@@ -12,3 +12,6 @@ export * from "./workqueue.js";
 export * from "./workers.js";
 export * from "./leader.js";
 export * from "./health-server.js";
+export * from "./leadership.js";
+export * from "./controller.js";
+export * from "./replica.js";

@@ -23,6 +23,9 @@ import { Lease, type LeaseSpec } from "../gen/mk/v1/coordination.js";
 import { type Clock, realClock } from "./clock.js";
 import { errField, type Logger, noopLogger } from "./logger.js";
 
+/** Where the control plane's components hold their Leases. */
+export const LEADER_ELECTION_NAMESPACE = "mk-system";
+
 /** The calls the elector makes: a Clientset's `leases` fits. */
 export interface LeaseClient {
   get(name: string, namespace?: string, opts?: CallOpts): Promise<Lease>;
@@ -104,7 +107,7 @@ export class LeaderElector {
       onStartedLeading: opts.onStartedLeading,
       onStoppedLeading: opts.onStoppedLeading,
       onNewLeader: opts.onNewLeader,
-      namespace: opts.namespace ?? "mk-system",
+      namespace: opts.namespace ?? LEADER_ELECTION_NAMESPACE,
       leaseDurationMs: opts.leaseDurationMs ?? 15_000,
       renewDeadlineMs: opts.renewDeadlineMs ?? 10_000,
       retryPeriodMs: opts.retryPeriodMs ?? 2_000,

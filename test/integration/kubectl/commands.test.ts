@@ -253,5 +253,5 @@ test("version, cluster-info, completion and an unreachable server", async () => 
   const res = await dead(["get", "pods"]);
   assert.deepEqual(res, { code: 1, stdout: "", stderr: "Unable to connect to the server: 127.0.0.1:1: connection refused\n" });
   const badFlag = await mkctl(["get", "pods", "--bogus"]);
-  assert.deepEqual(badFlag, { code: 1, stdout: "", stderr: "error: unknown flag: --bogus\n" });
+  assert.deepEqual(badFlag, { code: 1, stdout: "", stderr: "Error: unknown flag: --bogus\nSee 'mkctl get --help' for usage.\n" });
 });

@@ -5,8 +5,8 @@ import type { ServerUnaryCall, ServiceError, sendUnaryData } from "@grpc/grpc-js
 import type { BootstrapServer, ClusterInfo, JoinResponse } from "@mk/proto";
 import { toServiceError, UnauthorizedError } from "@mk/proto/client";
 import type { Logger } from "pino";
-import { type CaFiles, signNodeCertificate } from "../auth/signer.js";
-import { checkToken } from "../auth/tokens.js";
+import { type CaFiles, signNodeCertificate } from "../../auth/signer.js";
+import { checkToken } from "../../auth/tokens.js";
 
 export interface BootstrapDeps {
   caCertificate: string;

@@ -1,0 +1,177 @@
+// The API's operations, apart from any transport: each handler authorizes its request (once, for
+// every edge), then calls the registry, whose store applies the kind's strategy (defaults and
+// validation: admission) on every write. Edges (service/grpc today, an HTTP edge later) only decode
+// requests into these calls and map the typed errors they throw to their own statuses.
+import type { ClientReadableStream } from "@grpc/grpc-js";
+import {
+  type DeleteRequest,
+  type ExecOutput,
+  type ExecRequest,
+  isKindName,
+  type KindName,
+  type KindTypes,
+  KINDS,
+  type ListRequest,
+  type LogChunk,
+  type LogsRequest,
+  type BindRequest,
+  type Pod,
+  type Scale,
+  type ScaleRequest,
+  type Unwrapped,
+  type UpdateScaleRequest,
+  type VersionInfo,
+  type WatchRequest,
+} from "@mk/proto";
+import { BadRequestError, InvalidError } from "@mk/proto/client";
+import type { RequestAttributes, Verb } from "../auth/authorizer.js";
+import { bindPod } from "../registry/bind.js";
+import { type DeleteOutcome, deleteObject } from "../registry/deletion.js";
+import { getScale, scalableKind, updateScale } from "../registry/scale.js";
+import type { Store } from "../registry/store.js";
+import type { KubeletProxy } from "../service/proxy.js";
+import type { WatchHub } from "../watch/hub.js";
+import { startWatch, type WatchSink } from "../watch/session.js";
+import type { RequestAuthorizer } from "./authorization.js";
+import type { RequestContext } from "./context.js";
+
+export interface HandlerDeps {
+  store: Store;
+  hub: WatchHub;
+  proxy: KubeletProxy;
+  authorizer: RequestAuthorizer;
+  bookmarkIntervalMs: number;
+  version(): Promise<VersionInfo>;
+}
+
+/** A write of a whole object (Create, Update, UpdateStatus); `object` is undefined when none was sent. */
+export interface ObjectRequest {
+  object: Unwrapped | undefined;
+  dryRun: boolean;
+}
+
+export interface ListResult<K extends KindName = KindName> {
+  kind: K;
+  items: KindTypes[K][];
+  revision: string;
+  continue: string;
+}
+
+function kindOf(kind: string): KindName {
+  if (!isKindName(kind)) throw new BadRequestError(`the server doesn't have a resource type "${kind}"`);
+  return kind;
+}
+
+function objectOf(o: Unwrapped | undefined): Unwrapped {
+  if (!o) throw new InvalidError("object: Required value: the request carries no object", [{ field: "object", type: "Required", detail: "the request carries no object" }]);
+  return o;
+}
+
+/** What a whole-object request asks for: its object's kind, namespace (defaulted as the store will) and name. */
+function objectAttributes(verb: Verb, o: Unwrapped | undefined): RequestAttributes {
+  if (!o) return { verb, kind: "", namespace: "", name: "" };
+  const meta = o.object.metadata;
+  return { verb, kind: o.kind, namespace: meta?.namespace || (KINDS[o.kind].namespaced ? "default" : ""), name: meta?.name ?? "" };
+}
+
+export class Handlers {
+  private readonly store: Store;
+
+  constructor(private readonly deps: HandlerDeps) {
+    this.store = deps.store;
+  }
+
+  private authorize(ctx: RequestContext, attrs: RequestAttributes): Promise<void> {
+    return this.deps.authorizer.check(ctx, attrs);
+  }
+
+  async create(ctx: RequestContext, req: ObjectRequest): Promise<Unwrapped> {
+    await this.authorize(ctx, objectAttributes("create", req.object));
+    const { kind, object } = objectOf(req.object);
+    return { kind, object: await this.store.create(kind, object, req.dryRun) } as Unwrapped;
+  }
+
+  async get(ctx: RequestContext, req: { kind: string; namespace: string; name: string }): Promise<Unwrapped> {
+    await this.authorize(ctx, { verb: "get", kind: req.kind, namespace: req.namespace, name: req.name });
+    const kind = kindOf(req.kind);
+    return { kind, object: await this.store.get(kind, req.namespace, req.name) } as Unwrapped;
+  }
+
+  async list(ctx: RequestContext, req: ListRequest): Promise<ListResult> {
+    await this.authorize(ctx, { verb: "list", kind: req.kind, namespace: req.namespace, name: "" });
+    const kind = kindOf(req.kind);
+    const page = await this.store.list(kind, req);
+    return { kind, items: page.items, revision: page.revision, continue: page.continue };
+  }
+
+  async update(ctx: RequestContext, req: ObjectRequest): Promise<Unwrapped> {
+    await this.authorize(ctx, objectAttributes("update", req.object));
+    const { kind, object } = objectOf(req.object);
+    return { kind, object: await this.store.update(kind, object, { dryRun: req.dryRun, statusOnly: false }) } as Unwrapped;
+  }
+
+  async updateStatus(ctx: RequestContext, req: ObjectRequest): Promise<Unwrapped> {
+    await this.authorize(ctx, objectAttributes("updatestatus", req.object));
+    const { kind, object } = objectOf(req.object);
+    return { kind, object: await this.store.update(kind, object, { dryRun: req.dryRun, statusOnly: true }) } as Unwrapped;
+  }
+
+  async delete(ctx: RequestContext, req: DeleteRequest): Promise<{ kind: KindName } & DeleteOutcome<KindName>> {
+    await this.authorize(ctx, { verb: "delete", kind: req.kind, namespace: req.namespace, name: req.name });
+    const kind = kindOf(req.kind);
+    const out = await deleteObject(this.store, kind, req.namespace, req.name, {
+      gracePeriodSeconds: req.gracePeriodSeconds,
+      propagationPolicy: req.propagationPolicy,
+      preconditions: req.preconditions,
+      dryRun: req.dryRun,
+    });
+    return { kind, ...out };
+  }
+
+  /** Streams the watch's events to `sink` until `signal` aborts (resolves) or the watch fails (rejects). */
+  async watch(ctx: RequestContext, req: WatchRequest, sink: Pick<WatchSink, "write">, signal: AbortSignal): Promise<void> {
+    await this.authorize(ctx, { verb: "watch", kind: req.kind, namespace: req.namespace, name: "" });
+    await new Promise<void>((resolve, reject) => {
+      startWatch(
+        { store: this.store, hub: this.deps.hub, bookmarkIntervalMs: this.deps.bookmarkIntervalMs },
+        req,
+        { write: (ev) => sink.write(ev), end: (err) => (err ? reject(err) : resolve()) },
+        signal,
+      ).catch(reject);
+    });
+  }
+
+  async bind(ctx: RequestContext, req: BindRequest): Promise<Pod> {
+    await this.authorize(ctx, { verb: "bind", kind: "Pod", namespace: req.namespace || "default", name: req.name });
+    return await bindPod(this.store, req);
+  }
+
+  async getScale(ctx: RequestContext, req: ScaleRequest): Promise<Scale> {
+    await this.authorize(ctx, { verb: "get", kind: req.kind, namespace: req.namespace, name: req.name });
+    return await getScale(this.store, scalableKind(req.kind), req.namespace, req.name);
+  }
+
+  async updateScale(ctx: RequestContext, req: UpdateScaleRequest): Promise<Scale> {
+    await this.authorize(ctx, { verb: "scale", kind: req.kind, namespace: req.namespace, name: req.name });
+    return await updateScale(this.store, scalableKind(req.kind), req);
+  }
+
+  /** The kubelet's log stream of the pod's container, for the edge to relay. */
+  async logs(ctx: RequestContext, req: LogsRequest): Promise<ClientReadableStream<LogChunk>> {
+    await this.authorize(ctx, { verb: "logs", kind: "Pod", namespace: req.namespace || "default", name: req.pod });
+    const client = await this.deps.proxy.clientFor(req.namespace || "default", req.pod, req.container);
+    return client.logs(req);
+  }
+
+  /** The kubelet's output stream of a command run in the pod's container, for the edge to relay. */
+  async exec(ctx: RequestContext, req: ExecRequest): Promise<ClientReadableStream<ExecOutput>> {
+    await this.authorize(ctx, { verb: "exec", kind: "Pod", namespace: req.namespace || "default", name: req.pod });
+    const client = await this.deps.proxy.clientFor(req.namespace || "default", req.pod, req.container);
+    return client.exec(req);
+  }
+
+  async version(ctx: RequestContext): Promise<VersionInfo> {
+    await this.authorize(ctx, { verb: "version", kind: "", namespace: "", name: "" });
+    return await this.deps.version();
+  }
+}

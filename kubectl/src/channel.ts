@@ -1,0 +1,26 @@
+// The first step of every command that talks to the server, after the TCP dial: a gRPC channel
+// that is READY, or one line saying why not. A module of its own, imported when a command connects:
+// grpc-js is CommonJS, and a named import of it from a bundle chunk needs a static import.
+import { connectivityState } from "@grpc/grpc-js";
+import type { Clientset } from "@mk/proto/client";
+import { notAnApiServer, unreachable } from "./cli-error.js";
+
+/**
+ * Waits until the gRPC channel is READY. The TCP dial has succeeded already, so a channel that fails
+ * now failed its TLS or HTTP/2 handshake: whatever listens there is not an mk API server (or wants
+ * the other transport). One that neither succeeds nor fails in time is silent. Either way mkctl
+ * prints one line, instead of the first call's grpc-js diagnostics.
+ */
+export function channelReady(cs: Clientset, server: string, tls: boolean, timeoutMs: number): Promise<void> {
+  const channel = cs.raw.getChannel();
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const state = channel.getConnectivityState(true);
+      if (state === connectivityState.READY) resolve();
+      else if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) reject(notAnApiServer(server, tls));
+      else channel.watchConnectivityState(state, deadline, (err) => (err ? reject(unreachable(server, "i/o timeout")) : check()));
+    };
+    check();
+  });
+}
