@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { credentials } from "@grpc/grpc-js";
+import { parseCidr } from "@mk/proto";
 import { pino } from "pino";
 import { startApiServer } from "./server.js";
 
@@ -17,6 +18,8 @@ const USAGE = `usage: mk-apiserver [flags]
   --bootstrap-token-file FILE   hashed bootstrap tokens (\`mkctl cluster init\` writes them)
   --kubelet-client-certificate/--kubelet-client-key FILE   mutual TLS to kubelets (CA: --client-ca)
   --event-ttl DURATION     how long events are kept (default 1h; 90s, 30m, 2h)
+  --service-cluster-ip-range CIDR   Services' ClusterIPs come from here (default 10.96.0.0/12;
+                           validated now, used once Services exist)
   --log-level LEVEL        trace, debug, info (default), warn, error`;
 
 /** "1h", "30m", "90s", "3600" → seconds. */
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
       "kubelet-client-certificate": { type: "string" },
       "kubelet-client-key": { type: "string" },
       "event-ttl": { type: "string", default: "1h" },
+      "service-cluster-ip-range": { type: "string", default: "10.96.0.0/12" },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h" },
     },
@@ -53,6 +57,11 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
+  }
+  try {
+    parseCidr(values["service-cluster-ip-range"]);
+  } catch (err) {
+    throw new Error(`--service-cluster-ip-range: ${err instanceof Error ? err.message : String(err)}`);
   }
   const log = pino({ name: "mk-apiserver", level: values["log-level"] });
   const read = (f: string | undefined) => (f ? readFileSync(f) : undefined);

@@ -9,6 +9,8 @@ import { DeploymentController } from "./deployment/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
 import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
+import { CLAIM_NAMESPACE } from "./nodeipam/claims.js";
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, NodeIpamController } from "./nodeipam/controller.js";
 import { NODE_LEASE_NAMESPACE, NodeLifecycleController, type NodeLifecycleControllerOptions } from "./nodelifecycle/controller.js";
 import { PodGCController } from "./podgc/controller.js";
 import { ReplicaSetController } from "./replicaset/controller.js";
@@ -20,15 +22,18 @@ export interface Concurrency {
   gc: number;
   nodelifecycle: number;
   podgc: number;
+  nodeipam: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1 };
 
 /** The controllers' flags. */
 export interface ControllerSettings {
   concurrency: Concurrency;
   /** --node-monitor-grace-period, --node-monitor-period, --default-unreachable-toleration-seconds. */
   nodeLifecycle?: Pick<NodeLifecycleControllerOptions, "nodeMonitorGracePeriodMs" | "nodeMonitorPeriodMs" | "defaultUnreachableTolerationSeconds"> | undefined;
+  /** --cluster-cidr and --node-cidr-mask-size (defaults 10.244.0.0/16 and 24). */
+  nodeIpam?: { clusterCidr: string; nodeCidrMaskSize: number } | undefined;
 }
 
 /** What every controller is built from: one of each per controller manager term. */
@@ -81,6 +86,17 @@ export const CONTROLLERS = {
       podInformer: ctx.informers.informerFor("Pod"),
     });
     return { run: (signal) => c.run(ctx.settings.concurrency.nodelifecycle, signal) };
+  },
+  nodeipam: (ctx) => {
+    const c = new NodeIpamController({
+      ...common(ctx),
+      nodeInformer: ctx.informers.informerFor("Node"),
+      // The podCIDR claims are Leases in mk-system (nodeipam/claims.ts).
+      leaseInformer: ctx.informers.informerFor("Lease", { namespace: CLAIM_NAMESPACE }),
+      clusterCidr: ctx.settings.nodeIpam?.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+      nodeCidrMaskSize: ctx.settings.nodeIpam?.nodeCidrMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE,
+    });
+    return { run: (signal) => c.run(ctx.settings.concurrency.nodeipam, signal) };
   },
 } satisfies Record<string, ControllerFactory>;
 

@@ -7,6 +7,8 @@ import { CONTROLLERS, DEFAULT_CONCURRENCY, enabledControllers } from "./controll
 import { newLogger } from "./log.js";
 import { LEASE_NAME, runControllerManager } from "./manager.js";
 import { ControllerMetrics } from "./metrics.js";
+import { CidrSet } from "./nodeipam/cidr-set.js";
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE } from "./nodeipam/controller.js";
 
 const REPLICA = { leaderElect: true, lease: LEASE_NAME, httpListen: "127.0.0.1:10252" };
 
@@ -22,7 +24,9 @@ ${replicaUsage(REPLICA)}
   --node-monitor-grace-period    a node whose Lease has not changed this long is Ready=Unknown (default 40s)
   --node-monitor-period          how often the node lifecycle controller checks every node (default 5s)
   --default-unreachable-toleration-seconds
-                                 how long pods without their own toleration stay on an unreachable node (default 300)`;
+                                 how long pods without their own toleration stay on an unreachable node (default 300)
+  --cluster-cidr                 the pods' range, cut into one podCIDR per Node (default ${DEFAULT_CLUSTER_CIDR})
+  --node-cidr-mask-size          prefix length of each Node's podCIDR (default ${DEFAULT_NODE_CIDR_MASK_SIZE})`;
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
@@ -47,6 +51,8 @@ async function main(): Promise<number> {
     "node-monitor-grace-period": { type: "string", default: "40s" },
     "node-monitor-period": { type: "string", default: "5s" },
     "default-unreachable-toleration-seconds": { type: "string", default: "300" },
+    "cluster-cidr": { type: "string", default: DEFAULT_CLUSTER_CIDR },
+    "node-cidr-mask-size": { type: "string", default: String(DEFAULT_NODE_CIDR_MASK_SIZE) },
   } as const);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -54,6 +60,12 @@ async function main(): Promise<number> {
   }
   // Flags first: a bad one is an error before anything starts.
   const controllers = enabledControllers(values.controllers);
+  const nodeIpam = { clusterCidr: values["cluster-cidr"], nodeCidrMaskSize: positiveInt("node-cidr-mask-size", values["node-cidr-mask-size"]) };
+  try {
+    new CidrSet(nodeIpam.clusterCidr, nodeIpam.nodeCidrMaskSize);
+  } catch (err) {
+    throw new Error(`--cluster-cidr/--node-cidr-mask-size: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const log = newLogger(values["log-level"]);
   const metrics = new ControllerMetrics();
   collectDefaultMetrics({ register: metrics.registry });
@@ -74,7 +86,7 @@ async function main(): Promise<number> {
     registry: metrics.registry,
     logger: log,
     work: ({ client, signal, leaderElection, onLeading }) =>
-      runControllerManager(signal, { client, logger: log, metrics, controllers, concurrency, nodeLifecycle, identity: values.identity, leaderElection, onLeading }),
+      runControllerManager(signal, { client, logger: log, metrics, controllers, concurrency, nodeLifecycle, nodeIpam, identity: values.identity, leaderElection, onLeading }),
   });
   // Leadership lost (not asked to stop): exit non-zero so a supervisor restarts a fresh candidate.
   return stopped ? 0 : 1;

@@ -24,6 +24,7 @@ export interface ManagerOptions {
   onLeading?: (leading: boolean) => void;
   identity?: string;
   nodeLifecycle?: ControllerSettings["nodeLifecycle"];
+  nodeIpam?: ControllerSettings["nodeIpam"];
 }
 
 /** Runs the controllers until the signal aborts; with leader election only while leading. */
@@ -37,7 +38,7 @@ export async function runControllerManager(signal: AbortSignal, o: ManagerOption
 /** Informers, then the controllers on them; returns once the signal aborted and all of it stopped. */
 export async function runControllers(signal: AbortSignal, o: ManagerOptions): Promise<void> {
   const log = o.logger;
-  const settings: ControllerSettings = { concurrency: { ...DEFAULT_CONCURRENCY, ...o.concurrency }, nodeLifecycle: o.nodeLifecycle };
+  const settings: ControllerSettings = { concurrency: { ...DEFAULT_CONCURRENCY, ...o.concurrency }, nodeLifecycle: o.nodeLifecycle, nodeIpam: o.nodeIpam };
   const recorder = new EventRecorder(
     o.client,
     { component: "mk-controller-manager", host: o.identity ?? o.leaderElection?.identity ?? "" },

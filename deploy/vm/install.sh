@@ -26,9 +26,9 @@ REGISTRY_PORT=5000
 
 usage() {
   cat >&2 <<'USAGE'
-usage: install.sh control-plane --advertise-address IP [--join-file PATH] [--source DIR]
+usage: install.sh control-plane --advertise-address IP [--join-file PATH] [--cluster-cidr CIDR] [--source DIR]
        install.sh worker --server HOST:PORT --token TOKEN --ca-cert-hash sha256:HASH --node-ip IP
-                         [--node-name NAME] [--source DIR]
+                         [--node-name NAME] [--cluster-cidr CIDR] [--source DIR]
 
   --advertise-address IP  the control plane's address, as the nodes reach it (one of this host's)
   --join-file PATH        also write MK_SERVER, MK_TOKEN, MK_CA_CERT_HASH there (0600) for the workers
@@ -37,6 +37,9 @@ usage: install.sh control-plane --advertise-address IP [--join-file PATH] [--sou
   --ca-cert-hash HASH     the hash of the cluster CA's public key `mkctl cluster init` printed
   --node-ip IP            this node's address, as the control plane reaches it (one of this host's)
   --node-name NAME        this node's name (default: the hostname)
+  --cluster-cidr CIDR     the pods' range, the same on every machine (default 10.244.0.0/16): the
+                          controller manager gives each node a /24 of it, each kubelet routes the
+                          others' (host-gw)
   --source DIR            the mk checkout to install (default: the one this script is in)
 USAGE
 }
@@ -67,7 +70,7 @@ control-plane | worker) ROLE="$1" ;;
 esac
 shift
 
-ADVERTISE_ADDRESS="" JOIN_FILE="" SERVER="" TOKEN="" CA_CERT_HASH="" NODE_IP="" NODE_NAME=""
+ADVERTISE_ADDRESS="" JOIN_FILE="" SERVER="" TOKEN="" CA_CERT_HASH="" NODE_IP="" NODE_NAME="" CLUSTER_CIDR="10.244.0.0/16"
 SOURCE="$(cd "$HERE/../.." && pwd)"
 while [ $# -gt 0 ]; do
   if [[ "$1" == --*=* ]]; then set -- "${1%%=*}" "${1#*=}" "${@:2}"; fi
@@ -77,7 +80,7 @@ while [ $# -gt 0 ]; do
     usage
     exit 0
     ;;
-  --advertise-address | --join-file | --server | --token | --ca-cert-hash | --node-ip | --node-name | --source)
+  --advertise-address | --join-file | --server | --token | --ca-cert-hash | --node-ip | --node-name | --cluster-cidr | --source)
     [ $# -ge 2 ] && [ -n "$2" ] && [ "${2#--}" = "$2" ] || die_usage "$flag needs a value"
     value="$2"
     shift 2
@@ -92,6 +95,7 @@ while [ $# -gt 0 ]; do
   worker:--ca-cert-hash) CA_CERT_HASH="$value" ;;
   worker:--node-ip) NODE_IP="$value" ;;
   worker:--node-name) NODE_NAME="$value" ;;
+  *:--cluster-cidr) CLUSTER_CIDR="$value" ;;
   *:--source) SOURCE="$value" ;;
   *) die_usage "$flag is not an option of $ROLE" ;;
   esac
@@ -116,6 +120,7 @@ else
     die_usage "--node-name \"$NODE_NAME\": want lowercase letters, digits, '-' and '.'"
   OWN_IP="$NODE_IP" OWN_FLAG="--node-ip"
 fi
+[[ "$CLUSTER_CIDR" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]] || die_usage "--cluster-cidr \"$CLUSTER_CIDR\": want an IPv4 CIDR, e.g. 10.244.0.0/16"
 [ -f "$SOURCE/deploy/setup.sh" ] || die_usage "--source \"$SOURCE\" is not an mk checkout (no deploy/setup.sh in it)"
 
 # 2. The address must be this host's, and reachable by the others ---------------------------------
@@ -220,10 +225,11 @@ if [ "$ROLE" = control-plane ]; then
   write_env mk-etcd "MK_PKI=$PKI"
   write_env mk-apiserver "MK_PKI=$PKI" "MK_ADVERTISE_ADDRESS=$ADVERTISE_ADDRESS"
   write_env mk-scheduler "MK_PKI=$PKI"
-  write_env mk-controller-manager "MK_PKI=$PKI"
+  write_env mk-controller-manager "MK_PKI=$PKI" "MK_NETWORK_ARGS=--cluster-cidr $CLUSTER_CIDR"
   write_env mk-registry "# docker-registry reads REGISTRY_* variables over /etc/mk/registry.yml, e.g. REGISTRY_HTTP_ADDR=:5000"
 else
   units=(mk-kubelet)
+  write_env mk-network "MK_NETWORK_ARGS=--cluster-cidr $CLUSTER_CIDR"
 fi
 for u in "${units[@]}"; do install -m 644 "$MK_PREFIX/deploy/vm/systemd/$u.service" "$MK_UNIT_DIR/$u.service"; done
 systemctl daemon-reload

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { isQuantity } from "@mk/proto";
+import { isQuantity, parseCidr } from "@mk/proto";
 import type { KubeletOptions } from "./kubelet.js";
 import { resolveNodeIp } from "./node/host.js";
 import { clusterIdOf } from "./runtime/names.js";
@@ -16,6 +16,10 @@ export const USAGE = `usage: mk-kubelet [flags]
   --node-ip IP                  this node's address; required when the host has several
   --port N                      the node's gRPC server for logs and exec (default 10250; 0 picks one)
   --healthz-port N              /healthz and /metrics on the node IP (default 10248; -1: off)
+  --cluster-cidr CIDR           the cluster's pod range (default 10.244.0.0/16): traffic inside it keeps
+                                its source address, traffic leaving it is masqueraded
+  --pod-cidr CIDR               this node's pod range when its Node has no podCIDR (standalone mode;
+                                normally the controller manager's node IPAM assigns one)
   --pod-infra-image IMAGE       the pause image holding each pod's network (default mk/pause:1)
   --lease-renew SECONDS         node lease renewal period (default 10)
   --node-labels k=v,...         extra labels of the Node
@@ -35,6 +39,17 @@ export interface KubeletFlags {
   help: boolean;
   /** Mutual TLS to the API server (and for the node's own server, in options.tls). */
   tls: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
+  /** --cluster-cidr, validated. */
+  clusterCidr: string;
+}
+
+function cidrFlag(name: string, s: string): string {
+  try {
+    parseCidr(s);
+  } catch (err) {
+    throw new Error(`--${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return s;
 }
 
 function int(name: string, s: string, min: number): number {
@@ -53,6 +68,8 @@ export function parseFlags(args: string[]): KubeletFlags {
       port: { type: "string", default: "10250" },
       "healthz-port": { type: "string", default: "10248" },
       "pod-infra-image": { type: "string", default: "mk/pause:1" },
+      "cluster-cidr": { type: "string", default: "10.244.0.0/16" },
+      "pod-cidr": { type: "string" },
       "lease-renew": { type: "string", default: "10" },
       "node-labels": { type: "string", default: "" },
       "register-with-taints": { type: "string", default: "" },
@@ -86,6 +103,7 @@ export function parseFlags(args: string[]): KubeletFlags {
   const tls = v["tls-ca"] && v["tls-cert"] && v["tls-key"] ? { ca: readFileSync(v["tls-ca"]), cert: readFileSync(v["tls-cert"]), key: readFileSync(v["tls-key"]) } : undefined;
   return {
     tls,
+    clusterCidr: cidrFlag("cluster-cidr", v["cluster-cidr"]),
     server: v.server,
     dockerSocket: v["docker-socket"],
     logLevel: v["log-level"],
@@ -103,6 +121,7 @@ export function parseFlags(args: string[]): KubeletFlags {
       labels: parseLabels(v["node-labels"]),
       taints: parseTaints(v["register-with-taints"]),
       tls,
+      podCidr: v["pod-cidr"] === undefined ? undefined : cidrFlag("pod-cidr", v["pod-cidr"]),
     },
   };
 }

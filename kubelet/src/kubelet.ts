@@ -7,7 +7,10 @@ import type { Logger } from "pino";
 import { type Capacity, hostCapacity } from "./node/host.js";
 import { NodeLease } from "./node/lease.js";
 import { NodeRegistration } from "./node/registration.js";
+import { NetworkManager } from "./network/manager.js";
+import type { PodNetwork } from "./network/pod-network.js";
 import { PodSide } from "./pods.js";
+import type { NodeSettings } from "./runtime/pod-spec.js";
 import { KubeletHttpServer, kubeletRegistry } from "./server/http.js";
 import { KubeletGrpcServer, type ServerTlsFiles } from "./server/kubelet-service.js";
 import type { ContainerRuntime } from "./runtime/runtime.js";
@@ -33,6 +36,8 @@ export interface KubeletOptions {
   /** Node status is posted on change, and at least this often. */
   nodeStatusReportMs?: number;
   resyncMs?: number;
+  /** --pod-cidr: the pod range when the Node has no podCIDR (a cluster without node IPAM). */
+  podCidr?: string | undefined;
   /** Mutual TLS for the node's gRPC server (the same certificate the kubelet presents to the API). */
   tls?: ServerTlsFiles | undefined;
 }
@@ -48,12 +53,23 @@ export class Kubelet {
   private lease: NodeLease | undefined;
   private abort: AbortController | undefined;
   private leaseDone: Promise<void> | undefined;
+  private netDone: Promise<void> | undefined;
+  private readonly net: PodNetwork | undefined;
+  private readonly netManager: NetworkManager | undefined;
+  private readonly node: NodeSettings;
   /** Ports actually bound (after start). */
   port = 0;
   healthzPort = 0;
 
-  constructor(cs: Clientset, rt: ContainerRuntime, o: KubeletOptions, log: Logger) {
+  /**
+   * With `net`, pods start only once the Node's podCIDR is known and the pod network is set up, and
+   * their sandboxes join it; without it (tests of the pod loop) they use the engine's default bridge.
+   */
+  constructor(cs: Clientset, rt: ContainerRuntime, o: KubeletOptions, log: Logger, net?: PodNetwork) {
     this.cs = cs;
+    this.net = net;
+    this.netManager = net ? new NetworkManager(cs, net, { nodeName: o.nodeName, podCidr: o.podCidr }, log) : undefined;
+    this.node = { nodeName: o.nodeName, clusterId: o.clusterId, nodeIp: o.nodeIp, podInfraImage: o.podInfraImage, allowPrivileged: o.allowPrivileged };
     this.rt = rt;
     this.o = o;
     this.log = log;
@@ -63,7 +79,7 @@ export class Kubelet {
       rt,
       api: clientPodApi(cs, o.nodeName),
       events,
-      node: { nodeName: o.nodeName, clusterId: o.clusterId, nodeIp: o.nodeIp, podInfraImage: o.podInfraImage, allowPrivileged: o.allowPrivileged },
+      node: this.node,
       log,
       ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
     });
@@ -81,7 +97,7 @@ export class Kubelet {
     const registration = new NodeRegistration(
       this.cs,
       this.rt,
-      { nodeName: this.o.nodeName, nodeIp: this.o.nodeIp, port: this.port, capacity: hostCapacity(this.o.capacity), labels: this.o.labels, taints: this.o.taints },
+      { nodeName: this.o.nodeName, nodeIp: this.o.nodeIp, port: this.port, capacity: hostCapacity(this.o.capacity), labels: this.o.labels, taints: this.o.taints, ...(this.netManager ? { network: () => this.netManager?.status() ?? { ready: false, reason: "", message: "" } } : {}) },
       this.log,
     );
     // The API server may not be up yet: keep trying (1 s → 10 s) until it is, or until stopped.
@@ -113,7 +129,20 @@ export class Kubelet {
     this.leaseDone = lease.run(signal, async () => {
       await registration.postStatus(false, signal, this.o.nodeStatusReportMs ?? 60_000);
     });
-    this.pods.start();
+    const netManager = this.netManager;
+    const net = this.net;
+    if (netManager && net) {
+      // No pod starts before the pod network is there (Kubernetes: NetworkUnavailable, Ready=False).
+      this.netDone = netManager
+        .run(signal, async () => {
+          this.node.podNetwork = net.sandboxNetwork;
+          await registration.postStatus(true, signal).catch((err: unknown) => this.log.warn({ err }, "node status not posted"));
+          this.pods.start();
+        })
+        .catch((err: unknown) => this.log.error({ err }, "pod network loop failed"));
+    } else {
+      this.pods.start();
+    }
     if (this.o.healthzPort >= 0) {
       const registry = kubeletRegistry({
         runningPods: () => this.pods.manager.pods().length,
@@ -141,6 +170,7 @@ export class Kubelet {
     this.abort.abort();
     await this.http?.stop();
     await this.pods.stop();
+    await this.netDone;
     await this.leaseDone;
     await this.grpc.stop();
     this.log.info({ node: this.o.nodeName }, "kubelet stopped");

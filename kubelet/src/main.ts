@@ -4,6 +4,7 @@ import { connect } from "@mk/proto/client";
 import { pino } from "pino";
 import { parseFlags, USAGE } from "./flags.js";
 import { Kubelet } from "./kubelet.js";
+import { DockerPodNetwork } from "./network/docker-network.js";
 import { DockerRuntime } from "./runtime/docker.js";
 
 async function main(): Promise<void> {
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
   const log = pino({ name: "mk-kubelet", level: flags.logLevel }).child({ node: flags.options.nodeName });
   const cs = connect({ server: flags.server, userAgent: `mk-kubelet/${flags.options.nodeName}`, tls: flags.tls });
   const rt = new DockerRuntime(flags.dockerSocket ? { socketPath: flags.dockerSocket } : {});
-  const kubelet = new Kubelet(cs, rt, flags.options, log);
+  const net = new DockerPodNetwork({ nodeName: flags.options.nodeName, clusterId: flags.options.clusterId, clusterCidr: flags.clusterCidr, socketPath: flags.dockerSocket }, log);
+  const kubelet = new Kubelet(cs, rt, flags.options, log, net);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

@@ -11,6 +11,7 @@ import { test } from "node:test";
 import type { Deployment, Pod } from "@mk/proto";
 import { type Clientset, connect } from "@mk/proto/client";
 import { parse } from "yaml";
+import { freeClusterCidr } from "../harness/cluster-cidr.js";
 import { containersByLabel, DockerError, docker, imageExists, removeContainers } from "../harness/docker.js";
 import { freePort } from "../harness/etcd.js";
 import { eventually, sleep } from "../harness/wait.js";
@@ -54,7 +55,8 @@ export class LocalCluster {
     const prefix = `${opts.name}${process.pid}`;
     const n = opts.nodes ?? 2;
     const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
-    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n)];
+    // Its own pod range: two test clusters at once must not put two pod networks on one range.
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr()];
     return new LocalCluster(home, env, prefix, nodes, upArgs);
   }
 
@@ -115,6 +117,8 @@ export class LocalCluster {
     this.cs = undefined;
     await this.mkctl(["cluster", "down"]);
     for (const node of this.nodes) await removeContainers(await containersByLabel(LABEL_NODE_NAME, node));
+    // Again, now that no pod uses them: the pod networks go too.
+    await this.mkctl(["cluster", "down"]);
     if (process.env.MK_E2E_KEEP === "1") console.error(`e2e: kept ${this.home}`);
     else await rm(this.home, { recursive: true, force: true });
   }

@@ -1,6 +1,8 @@
 // The lab, end to end through the mkctl binary (issue 6): three isolated nodes, each a network
 // namespace with its own dockerd and kubelet; a deployment of 6 spreads over them, each pod in its
-// node's own engine with an IP of its node's --bip subnet, reachable from the host. Cut one node's
+// node's own engine with an IP of the podCIDR node IPAM gave its Node out of a non-default
+// --cluster-cidr (issue 10); each node routes the other nodes' podCIDRs via their InternalIPs, a pod
+// on node 1 reaches a pod on node 3 by pod IP, and the host reaches pods too. Cut one node's
 // link: within 30 s (lab settings: grace 10 s, toleration 10 s) its pods run on the other two. Heal
 // it: it is Ready again and its kubelet removes the stale containers of the pods that moved.
 // `cluster down` removes the namespaces, veths and bridge. Needs root (ip netns, nsenter, dockerd).
@@ -11,6 +13,7 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { freeClusterCidr } from "../harness/cluster-cidr.js";
 import { freePort } from "../harness/etcd.js";
 import { eventually } from "../harness/wait.js";
 import { MKCTL, REPO, mkctl } from "./mkctl.js";
@@ -29,7 +32,8 @@ interface Pod {
 }
 interface Node {
   metadata: { name: string };
-  status: { conditions?: { type: string; status: string }[] };
+  spec: { podCIDR?: string; podCIDRs?: string[] };
+  status: { conditions?: { type: string; status: string }[]; addresses?: { type: string; address: string }[] };
 }
 
 function sh(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -155,23 +159,40 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
   while (api > 65000 - 8) api = await freePort();
   let etcd = await freePort();
   while (etcd > 65000 || Math.abs(etcd - api) < 8) etcd = await freePort();
-  const up = await mkctl(env, ["cluster", "up", "--isolated", "--nodes", "3", "--node-prefix", prefix, "--api-port", String(api), "--etcd-port", String(etcd), "--timeout", "180"]);
+  const clusterCidr = freeClusterCidr();
+  const up = await mkctl(env, ["cluster", "up", "--isolated", "--nodes", "3", "--node-prefix", prefix, "--api-port", String(api), "--etcd-port", String(etcd), "--timeout", "180", "--cluster-cidr", clusterCidr]);
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stderr, /lab network ready: bridge mkl-\w+ 10\.213\.\d+\.1\/24/);
   process.stderr.write(`${up.stderr}`);
   const settings = JSON.parse(readFileSync(join(home, "cluster", "cluster.json"), "utf8")) as { host: string; labNet: number };
   assert.equal(settings.host, `10.213.${settings.labNet}.1`, "the control plane listens on the bridge");
 
-  // Each node: its own engine, with its own --bip subnet.
+  // Each node: its own engine, and a podCIDR of the cluster's range, on which its engine has the pod network.
   const sockets = await dockerSockets();
   assert.deepEqual([...sockets.keys()].sort(), nodes);
+  const nodeObjects = await list<Node>("nodes");
   const subnets = new Map<string, string>();
-  for (const [node, socket] of sockets) {
-    const r = await sh("docker", ["-H", `unix://${socket}`, "network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Subnet}}"]);
-    assert.equal(r.code, 0, r.stderr);
-    subnets.set(node, r.stdout.trim());
+  const internalIps = new Map<string, string>();
+  for (const n of nodeObjects) {
+    subnets.set(n.metadata.name, n.spec.podCIDR ?? "");
+    internalIps.set(n.metadata.name, n.status.addresses?.find((a) => a.type === "InternalIP")?.address ?? "");
   }
-  assert.equal(new Set(subnets.values()).size, 3, `distinct pod subnets: ${[...subnets.values()].join(", ")}`);
+  assert.equal(new Set(subnets.values()).size, 3, `distinct podCIDRs: ${[...subnets.values()].join(", ")}`);
+  for (const [node, socket] of sockets) {
+    const cidr = subnets.get(node) ?? "";
+    assert.ok(/\/24$/.test(cidr) && inSubnet(cidr.split("/")[0] ?? "", clusterCidr), `${node}'s podCIDR ${cidr} is a /24 of ${clusterCidr}`);
+    const r = await sh("docker", ["-H", `unix://${socket}`, "network", "ls", "--filter", "label=io.mk.network=pods", "--format", "{{.Name}}"]);
+    assert.equal(r.code, 0, r.stderr);
+    const net = r.stdout.trim();
+    const inspect = await sh("docker", ["-H", `unix://${socket}`, "network", "inspect", net, "--format", "{{(index .IPAM.Config 0).Subnet}}"]);
+    assert.equal(inspect.stdout.trim(), cidr, `${node}'s pod network ${net} is on its podCIDR`);
+    // host-gw: the other nodes' podCIDRs via their InternalIPs, in this node's own namespace.
+    const routes = await sh("ip", ["-n", `mk-${node}`, "route", "show"]);
+    for (const other of nodes.filter((o) => o !== node)) {
+      const want = `${subnets.get(other)} via ${internalIps.get(other)}`;
+      assert.ok(routes.stdout.includes(want), `ip -n mk-${node} route: ${want}\n${routes.stdout}`);
+    }
+  }
 
   const created = await mkctl(env, ["create", "deployment", "web", "--image=mk/web:v1", "--replicas=6"]);
   assert.equal(created.code, 0, created.stderr);
@@ -204,10 +225,16 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
       for (const p of pods) assert.ok(!theirs.has(p.metadata.uid), `${p.metadata.name} not in ${other}'s dockerd`);
     }
   }
-  // The host reaches a pod through the node's address (mk's route to the node's pod subnet).
+  // The host reaches a pod through the node's address (mk's route to the node's podCIDR).
   const probe = running[0];
   const res = await fetch(`http://${probe?.status.podIP}:8080/`, { signal: AbortSignal.timeout(5000) });
   assert.match(await res.text(), /mk web v1/);
+  // A pod on node 1 reaches a pod on node 3 by pod IP (node 1 → its route → the bridge → node 3).
+  const from = byNode.get(nodes[0] ?? "")?.[0];
+  const to = byNode.get(nodes[2] ?? "")?.[0];
+  const hop = await mkctl(env, ["exec", from?.metadata.name ?? "", "--", "timeout", "10", "wget", "-qO-", `http://${to?.status.podIP}:8080/`]);
+  assert.equal(hop.code, 0, hop.stderr);
+  assert.equal(hop.stdout.trim(), `mk web v1 ${to?.metadata.name}`, `${from?.metadata.name} on ${nodes[0]} → ${to?.metadata.name} at ${to?.status.podIP} on ${nodes[2]}`);
 
   // Cut a node.
   const victim = nodes[1] ?? "";
@@ -295,5 +322,7 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
   assert.ok(bridge && !links.stdout.includes(bridge), `${bridge} and its veths removed`);
   const routes = await sh("ip", ["route", "show"]);
   for (const s of subnets.values()) assert.ok(!routes.stdout.includes(s), `route to ${s} removed`);
+  const rules = await sh("iptables", ["-S"]);
+  assert.ok(!rules.stdout.includes(`MK-LAB-${bridge.slice("mkl-".length)}`), "the lab's host rule and its jump removed");
   passed = true;
 });

@@ -1,5 +1,6 @@
 // The lab's names and addresses (no root, no processes): interface names fit Linux's 15 bytes, two
-// cluster directories never share a bridge or veth, and pod subnets differ across nodes and labs.
+// cluster directories never share a bridge or veth; pod addresses are the cluster's (--cluster-cidr
+// on the controller manager and every kubelet), not the lab's: no dockerd gets a --bip.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { clusterComponents } from "@mk/kubectl/cluster/components.js";
@@ -14,34 +15,31 @@ test("lab layout: the first lab's addresses", () => {
   const l = lab("/tmp/a/cluster", 0);
   assert.equal(l.hostIp, "10.213.0.1");
   assert.deepEqual(
-    l.nodes.map((n) => [n.name, n.netns, n.ip, n.bip, n.podSubnet]),
+    l.nodes.map((n) => [n.name, n.netns, n.ip]),
     [
-      ["lab-1", "mk-lab-1", "10.213.0.11", "10.214.1.1/24", "10.214.1.0/24"],
-      ["lab-2", "mk-lab-2", "10.213.0.12", "10.214.2.1/24", "10.214.2.0/24"],
-      ["lab-3", "mk-lab-3", "10.213.0.13", "10.214.3.1/24", "10.214.3.0/24"],
+      ["lab-1", "mk-lab-1", "10.213.0.11"],
+      ["lab-2", "mk-lab-2", "10.213.0.12"],
+      ["lab-3", "mk-lab-3", "10.213.0.13"],
     ],
   );
   assert.equal(labNode(l, "lab-2").hostVeth, `${l.bridge}-2`);
   assert.throws(() => labNode(l, "lab-9"), /not in this lab \(its nodes: lab-1, lab-2, lab-3\)/);
 });
 
-test("lab layout: interface names fit 15 bytes; labs and nodes never share names or subnets", () => {
+test("lab layout: interface names fit 15 bytes; labs and nodes never share names", () => {
   const a = lab("/tmp/a/cluster", MAX_LABS - 1, MAX_LAB_NODES);
   const b = lab("/tmp/b/cluster", 0, MAX_LAB_NODES);
   assert.notEqual(a.bridge, b.bridge);
   const names = [a, b].flatMap((l) => [l.bridge, ...l.nodes.flatMap((n) => [n.hostVeth, n.peerVeth])]);
   for (const n of names) assert.ok(n.length <= 15, `${n} is ${n.length} bytes`);
   assert.equal(new Set(names).size, names.length);
-  const subnets = [a, b].flatMap((l) => l.nodes.map((n) => n.podSubnet));
-  assert.equal(new Set(subnets).size, subnets.length);
-  assert.ok(subnets.every((s) => /^10\.214\.(\d+)\.0\/24$/.test(s) && Number(s.split(".")[2]) <= 255));
   // Sockets live under /run: a unix socket path has at most 107 bytes.
   for (const n of a.nodes) assert.ok(n.dockerSocket.length < 100, n.dockerSocket);
 });
 
 test("lab components: etcd on loopback, the rest on the bridge, each node's dockerd and kubelet inside its namespace", () => {
   const paths = clusterPaths("/tmp/a/cluster");
-  const specs = clusterComponents({ ...DEFAULT_SETTINGS, isolated: true, labNet: 2, nodes: 2, nodePrefix: "lab", host: "10.213.2.1" }, paths);
+  const specs = clusterComponents({ ...DEFAULT_SETTINGS, isolated: true, labNet: 2, nodes: 2, nodePrefix: "lab", host: "10.213.2.1", clusterCidr: "10.123.0.0/16" }, paths);
   // Every component a lab runs is in the list (the workspace build provides each entry point).
   assert.deepEqual(
     specs.map((s) => s.name),
@@ -57,18 +55,18 @@ test("lab components: etcd on loopback, the rest on the bridge, each node's dock
   assert.match(spec("apiserver").address, /^10\.213\.2\.1:/);
   // The lab's nodes go silent on purpose: the controller notices in seconds, not minutes.
   const cm = spec("controller-manager").args.join(" ");
-  assert.ok(cm.includes(LAB_CONTROLLER_ARGS.join(" ")), cm);
+  assert.ok(cm.includes(LAB_CONTROLLER_ARGS.join(" ")) && cm.includes("--cluster-cidr 10.123.0.0/16"), cm);
   const dockerd = spec("lab-2/dockerd");
   assert.equal(dockerd.command, "nsenter");
   assert.equal(dockerd.netns, "mk-lab-2");
   assert.deepEqual(dockerd.args.slice(0, 2), ["--net=/var/run/netns/mk-lab-2", "dockerd"]);
-  assert.ok(dockerd.args.join(" ").includes("--bip 10.214.34.1/24"), "lab 2's node 2: 10.214.(16·2+2).1");
+  assert.ok(!dockerd.args.includes("--bip") && dockerd.args.includes("--bridge=none"), `no default bridge, no --bip: ${dockerd.args.join(" ")}`);
   const kubelet = spec("lab-2");
   assert.equal(kubelet.command, "nsenter");
   assert.equal(kubelet.netns, "mk-lab-2");
   assert.equal(kubelet.args[0], "--net=/var/run/netns/mk-lab-2");
   const args = kubelet.args.join(" ");
-  for (const want of ["--node-ip 10.213.2.12", "--lease-renew 2", "--server 10.213.2.1:", "--docker-socket /run/mk-lab/", "--tls-cert /tmp/a/cluster/pki/kubelets/lab-2/kubelet.crt"]) {
+  for (const want of ["--node-ip 10.213.2.12", "--lease-renew 2", "--server 10.213.2.1:", "--docker-socket /run/mk-lab/", "--cluster-cidr 10.123.0.0/16", "--tls-cert /tmp/a/cluster/pki/kubelets/lab-2/kubelet.crt"]) {
     assert.ok(args.includes(want), `${want} in ${args}`);
   }
   assert.equal(typeof kubelet.prepare, "function", "the kubelet joins (token + CA hash) before it starts");

@@ -73,7 +73,7 @@ function node(name: string, ready = "True"): Node {
     apiVersion: "v1",
     kind: "Node",
     metadata: emptyMeta({ name }),
-    spec: { unschedulable: false, taints: [], podCidr: "", providerId: "" },
+    spec: { unschedulable: false, taints: [], podCidr: "", podCidrs: [], providerId: "" },
     status: {
       capacity: {},
       allocatable: {},

@@ -11,7 +11,7 @@ export const nodeStrategy: Strategy<"Node"> = {
   nameRule: "subdomain",
   hasStatus: true,
   defaults(node: Node) {
-    node.spec ??= { unschedulable: false, taints: [], podCidr: "", providerId: "" };
+    node.spec ??= { unschedulable: false, taints: [], podCidr: "", podCidrs: [], providerId: "" };
   },
   prepareForCreate() {
     // A kubelet registers its node with its status: kept, as Kubernetes does.

@@ -9,7 +9,8 @@ import { labLayout } from "./lab/layout.js";
 import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from "./lab/network.js";
 import type { ClusterPaths } from "./paths.js";
 import { initLocalPki } from "./secure.js";
-import { type ClusterSettings, DEFAULT_SETTINGS } from "./settings.js";
+import { podNetworkDown } from "./podnet-cleanup.js";
+import { type ClusterSettings, clusterIdOf, DEFAULT_SETTINGS } from "./settings.js";
 import { clusterTopology } from "./topology.js";
 import { isAlive, isHealthy, readState } from "./state.js";
 
@@ -139,6 +140,7 @@ export async function clusterDown(paths: ClusterPaths, progress: Progress, timeo
   const settings = savedSettings(paths);
   if (!state || !isAlive(state.supervisorPid)) {
     if (settings?.isolated) await labLeftovers(paths, settings, progress);
+    else if (settings) await localPodNetworkDown(settings, progress);
     progress("local cluster is not running");
     return;
   }
@@ -153,8 +155,18 @@ export async function clusterDown(paths: ClusterPaths, progress: Progress, timeo
     const lab = labLayout(settings, paths);
     await labNetworkDown(lab);
     progress(`lab network removed: ${lab.bridge}, ${lab.nodes.map((n) => n.netns).join(", ")}`);
+  } else if (settings) {
+    await localPodNetworkDown(settings, progress);
   }
   progress(`local cluster stopped (data kept in ${paths.data})`);
+}
+
+/** The local cluster's pod network rules, and its pod networks no container uses any more. */
+async function localPodNetworkDown(settings: ClusterSettings, progress: Progress): Promise<void> {
+  const r = await podNetworkDown(clusterIdOf(settings));
+  if (r.rules) progress("pod network rules removed");
+  if (r.networksRemoved.length > 0) progress(`pod networks removed: ${r.networksRemoved.join(", ")}`);
+  if (r.networksInUse.length > 0) progress(`pod networks kept (the pods left running still use them): ${r.networksInUse.join(", ")}`);
 }
 
 /**

@@ -26,6 +26,10 @@ export interface ClusterSettings {
   labNet?: number;
   /** Images copied from the host engine into every lab node (default lab/layout.ts LAB_IMAGES). */
   labImages?: string[];
+  /** The pods' range (controller manager and kubelets' --cluster-cidr): a podCIDR per node comes from it. */
+  clusterCidr?: string;
+  /** The API server's --service-cluster-ip-range (for Services' ClusterIPs). */
+  serviceClusterIpRange?: string;
   /** Mutual TLS everywhere, local cluster and lab alike (the default; `up --insecure` turns it off): see secure.ts. */
   tls?: boolean;
 }
@@ -43,8 +47,18 @@ export const DEFAULT_SETTINGS: ClusterSettings = {
   host: "127.0.0.1",
   nodes: 2,
   nodePrefix: "node",
+  clusterCidr: "10.244.0.0/16",
+  serviceClusterIpRange: "10.96.0.0/12",
   tls: true,
 };
+
+export const DEFAULT_CLUSTER_CIDR = "10.244.0.0/16";
+export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12";
+
+/** The cluster id the kubelets label with and name their pod network after: their --server (kubelet's default --cluster-id). */
+export function clusterIdOf(s: ClusterSettings): string {
+  return `${s.host}:${s.apiPort}`.toLowerCase();
+}
 
 /** Every port of a cluster derived from its API port, so that several clusters fit on one host. */
 export function portsFrom(apiPort: number): Partial<ClusterSettings> {

@@ -11,7 +11,7 @@
 import { LAB_CONTROLLER_ARGS, LAB_IMAGES, LAB_LEASE_RENEW_SECONDS, type LabNode, labLayout } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
 import { registryAddress } from "./registry.js";
-import type { ClusterSettings } from "./settings.js";
+import { type ClusterSettings, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CLUSTER_IP_RANGE } from "./settings.js";
 
 export interface EtcdMember {
   /** The supervisor's name for it (`cluster status`, logs/<component>.log). */
@@ -75,16 +75,18 @@ export interface Topology {
 export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topology {
   const lab = s.isolated ? labLayout(s, paths) : undefined;
   const kubelet = { kubeletPort: s.kubeletPort, kubeletHealthzPort: s.kubeletHealthzPort };
+  // Every range is a flag: the pods' (controller manager and kubelets) and the Services' (API server).
+  const clusterCidr = ["--cluster-cidr", s.clusterCidr ?? DEFAULT_CLUSTER_CIDR];
   // Node i (from 1) stands for a host of its own: its own loopback address, or its lab namespace.
   const nodes: NodeMember[] = lab
     ? lab.nodes.map((node) => ({
         name: node.name,
         ip: node.ip,
         ...kubelet,
-        kubeletArgs: ["--lease-renew", String(LAB_LEASE_RENEW_SECONDS), "--docker-socket", node.dockerSocket],
+        kubeletArgs: ["--lease-renew", String(LAB_LEASE_RENEW_SECONDS), "--docker-socket", node.dockerSocket, ...clusterCidr],
         lab: { node, images: s.labImages ?? LAB_IMAGES },
       }))
-    : Array.from({ length: s.nodes }, (_, i) => ({ name: `${s.nodePrefix}-${i + 1}`, ip: `127.0.0.${i + 2}`, ...kubelet, kubeletArgs: [] }));
+    : Array.from({ length: s.nodes }, (_, i) => ({ name: `${s.nodePrefix}-${i + 1}`, ip: `127.0.0.${i + 2}`, ...kubelet, kubeletArgs: [...clusterCidr] }));
   return {
     flavour: lab ? "lab" : "local",
     etcd: [
@@ -98,10 +100,10 @@ export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topolo
         dataDir: "etcd",
       },
     ],
-    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: [] }],
+    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: ["--service-cluster-ip-range", s.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE] }],
     server: `${s.host}:${s.apiPort}`,
     schedulers: [{ component: "scheduler", listen: `${s.host}:${s.schedulerHttpPort}`, args: [] }],
-    controllerManagers: [{ component: "controller-manager", listen: `${s.host}:${s.controllerHttpPort}`, args: lab ? [...LAB_CONTROLLER_ARGS] : [] }],
+    controllerManagers: [{ component: "controller-manager", listen: `${s.host}:${s.controllerHttpPort}`, args: [...clusterCidr, ...(lab ? LAB_CONTROLLER_ARGS : [])] }],
     registry: registryAddress(s),
     nodes,
   };

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { parseCidr } from "@mk/proto";
 import { Command, Option } from "commander";
 import { durationOption } from "../argv.js";
 import { resolveComponent } from "../cluster/binaries.js";
@@ -10,7 +11,10 @@ import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/d
 import { joinCluster } from "../cluster/join.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
-import { MAX_LAB_NODES } from "../cluster/lab/layout.js";
+import { labLayout, MAX_LAB_NODES } from "../cluster/lab/layout.js";
+import { labPodRoutes } from "../cluster/lab/pod-routes.js";
+import { waitNodesReady } from "../cluster/nodes-ready.js";
+import { clusterTopology } from "../cluster/topology.js";
 import { NODE_ACTIONS, isNodeAction, nodeAction } from "../cluster/lab/node.js";
 import { prepareNodeEngine } from "../cluster/node-engine.js";
 import { clusterPaths, mkHome } from "../cluster/paths.js";
@@ -39,6 +43,16 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join("")).join("\n");
 }
 
+/** A CIDR flag's value, or an error naming the flag. */
+function cidrOption(flag: string, value: string): string {
+  try {
+    parseCidr(value);
+  } catch (err) {
+    throw new Error(`${flag}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return value;
+}
+
 export function clusterCommand(hooks: ClusterHooks): Command {
   const cluster = new Command("cluster").description("Run a local mk cluster: etcd, the control plane and the nodes");
   const dirOption = () => new Option("--dir <path>", "state directory (default $MK_HOME/cluster, MK_HOME defaults to ~/.mk)");
@@ -54,11 +68,13 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .addOption(durationOption("--timeout <duration>", "how long to wait for Ready (default 60s; a lab's first start loads images: 120s; a bare number is seconds)"))
     .option("--tls", "mutual TLS everywhere (the default): init's certificates, kubelets joined with a bootstrap token; turns TLS back on after --insecure")
     .option("--insecure", "plaintext everywhere, no certificates and no authentication (kept for later ups until --tls)")
+    .option("--cluster-cidr <cidr>", "the pods' range: each node gets a podCIDR from it (default 10.244.0.0/16; distinct per cluster on one host)")
+    .option("--service-cluster-ip-range <cidr>", "the Services' range (default 10.96.0.0/12)")
     .option(
       "--isolated",
       "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
     )
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; tls?: boolean; insecure?: boolean }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string }) => {
       if (opts.tls && opts.insecure) throw new Error("--tls and --insecure contradict each other: give one");
       const paths = clusterPaths(opts.dir);
       const overrides = {
@@ -67,6 +83,8 @@ export function clusterCommand(hooks: ClusterHooks): Command {
         ...(opts.nodePrefix ? { nodePrefix: opts.nodePrefix } : {}),
         ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
         ...(opts.insecure ? { tls: false } : opts.tls ? { tls: true } : {}),
+        ...(opts.clusterCidr !== undefined ? { clusterCidr: cidrOption("--cluster-cidr", opts.clusterCidr) } : {}),
+        ...(opts.serviceClusterIpRange !== undefined ? { serviceClusterIpRange: cidrOption("--service-cluster-ip-range", opts.serviceClusterIpRange) } : {}),
       };
       // A running cluster keeps the transport it started with: switching needs its processes restarted.
       const before = savedSettings(paths);
@@ -83,7 +101,16 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       await clusterUp(paths, settings, say, opts.timeout !== undefined ? parseDurationFlag(opts.timeout) : (settings.isolated ? 120 : 60) * 1000);
       const server = `${settings.host}:${settings.apiPort}`;
       const pki = pkiPaths(paths.pki);
-      await hooks.onReady(server, settings.tls ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined);
+      const tls = settings.tls ? { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key } : undefined;
+      // No kubelet binary built: no nodes to wait for.
+      const nodeNames = resolveComponent("kubelet") ? clusterTopology(settings, paths).nodes.map((n) => n.name) : [];
+      const nodes = await waitNodesReady({ server, tls }, nodeNames, opts.timeout !== undefined ? parseDurationFlag(opts.timeout) : (settings.isolated ? 120 : 60) * 1000);
+      say(`nodes ready: ${nodeNames.map((n) => `${n} ${nodes.get(n)?.spec?.podCidr}`).join(", ")}`);
+      if (settings.isolated) {
+        const routed = await labPodRoutes(labLayout(settings, paths), nodes);
+        say(`pod routes on the host: ${[...routed].map(([node, cidr]) => `${cidr} via ${node}`).join(", ")}`);
+      }
+      await hooks.onReady(server, tls);
       if (registryBinary()) say(`images: docker push ${registryAddress(settings)}/NAME:TAG, then --image=${registryAddress(settings)}/NAME:TAG`);
       say(`mkctl now talks to ${server} (try: mkctl get nodes)`);
     });

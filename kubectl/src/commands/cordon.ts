@@ -14,7 +14,7 @@ export async function setUnschedulable(cs: Clientset, node: string, unschedulabl
   return await retryOnConflict(async () => {
     const n = await cs.nodes.get(node);
     if ((n.spec?.unschedulable ?? false) === unschedulable) return false;
-    n.spec = { taints: [], podCidr: "", providerId: "", ...n.spec, unschedulable };
+    n.spec = { taints: [], podCidr: "", podCidrs: [], providerId: "", ...n.spec, unschedulable };
     await cs.nodes.update(n);
     return true;
   });

@@ -18,6 +18,15 @@ export interface NodeConfig {
   reserved?: Partial<Capacity>;
   labels: Record<string, string>;
   taints: Taint[];
+  /** The pod network's state (NetworkUnavailable, and Ready only once it is set up); unset: not managed. */
+  network?: () => NetworkStatus;
+}
+
+export interface NetworkStatus {
+  ready: boolean;
+  /** Why not (e.g. NoPodCIDR, NetworkSetupFailed) or RouteCreated once it is. */
+  reason: string;
+  message: string;
 }
 
 /** "key=value:Effect,key:Effect" as --register-with-taints. */
@@ -58,12 +67,18 @@ function cond(prev: NodeCondition[], type: string, status: string, reason: strin
   };
 }
 
-export function nodeConditions(prev: NodeCondition[], p: Pressure, now: string): NodeCondition[] {
+export function nodeConditions(prev: NodeCondition[], p: Pressure, now: string, net?: NetworkStatus): NodeCondition[] {
+  // Kubernetes' kubelet is not Ready while its network is not ("network is not ready"): the scheduler
+  // sends no pod to a node that could not start it.
+  const ready = !net || net.ready;
   return [
+    ...(net ? [cond(prev, "NetworkUnavailable", net.ready ? "False" : "True", net.reason, net.message, now)] : []),
     cond(prev, "MemoryPressure", p.memory ? "True" : "False", p.memory ? "KubeletHasInsufficientMemory" : "KubeletHasSufficientMemory", p.memory ? "kubelet has insufficient memory available" : "kubelet has sufficient memory available", now),
     cond(prev, "DiskPressure", p.disk ? "True" : "False", p.disk ? "KubeletHasDiskPressure" : "KubeletHasNoDiskPressure", p.disk ? "kubelet has disk pressure" : "kubelet has no disk pressure", now),
     cond(prev, "PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", now),
-    cond(prev, "Ready", "True", "KubeletReady", "kubelet is posting ready status", now),
+    ready
+      ? cond(prev, "Ready", "True", "KubeletReady", "kubelet is posting ready status", now)
+      : cond(prev, "Ready", "False", "KubeletNotReady", `network is not ready: ${net?.message ?? ""}`, now),
   ];
 }
 
@@ -105,7 +120,7 @@ export class NodeRegistration {
     return {
       capacity: { ...this.cfg.capacity },
       allocatable: allocatable(this.cfg.capacity, this.cfg.reserved),
-      conditions: nodeConditions(prev?.conditions ?? [], pressure, rfc3339(new Date())),
+      conditions: nodeConditions(prev?.conditions ?? [], pressure, rfc3339(new Date()), this.cfg.network?.()),
       addresses: [
         { type: "InternalIP", address: this.cfg.nodeIp },
         { type: "Hostname", address: this.cfg.nodeName },
@@ -130,7 +145,7 @@ export class NodeRegistration {
       apiVersion: "v1",
       kind: "Node",
       metadata: emptyMeta({ name: this.cfg.nodeName, labels: this.labels() }),
-      spec: { unschedulable: false, taints: this.cfg.taints, podCidr: "", providerId: "" },
+      spec: { unschedulable: false, taints: this.cfg.taints, podCidr: "", podCidrs: [], providerId: "" },
       status: await this.status(undefined),
     });
     try {

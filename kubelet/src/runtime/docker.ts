@@ -167,7 +167,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (c.network.mode === "container") {
       networkMode = `container:${c.network.containerId}`;
     } else {
-      networkMode = c.network.mode === "host" ? "host" : "bridge";
+      networkMode = c.network.mode === "host" ? "host" : (c.network.network ?? "bridge");
       for (const p of c.network.portBindings) {
         const key = `${p.containerPort}/${p.protocol}`;
         exposed[key] = {};

@@ -24,6 +24,8 @@ export interface NodeSettings extends NodeScope {
   podInfraImage: string;
   /** Whether privileged containers may run on this node (--allow-privileged). */
   allowPrivileged: boolean;
+  /** The Docker network sandboxes join (the node's pod network); unset: the engine's default bridge. */
+  podNetwork?: string | undefined;
 }
 
 /**
@@ -92,7 +94,7 @@ export function sandboxConfig(pod: Pod, node: NodeSettings, attempt: number): Co
     },
     env: [],
     hostname: (pod.spec?.hostname || id.name).slice(0, 63),
-    network: hostNetwork ? { mode: "host", portBindings: ports } : { mode: "bridge", portBindings: ports },
+    network: hostNetwork ? { mode: "host", portBindings: ports } : { mode: "bridge", network: node.podNetwork, portBindings: ports },
     nanoCpus: 0,
     memoryBytes: 0,
     mounts: [],

@@ -35,8 +35,8 @@ export interface PortBinding {
 }
 
 export type NetworkConfig =
-  /** A pod's sandbox on the default bridge: its address is the pod's IP. */
-  | { mode: "bridge"; portBindings: PortBinding[] }
+  /** A pod's sandbox on a bridge network (the node's pod network; the engine's default bridge when unset): its address is the pod's IP. */
+  | { mode: "bridge"; network?: string | undefined; portBindings: PortBinding[] }
   /** Joins another container's network namespace (an app container joins its pause container). */
   | { mode: "container"; containerId: string }
   /** The node's own network namespace (hostNetwork pods). */

@@ -6,6 +6,8 @@
 // init`'s PKI, `mkctl cluster join --no-start --kubelet-env-file` against that API server, and the kubelet
 // started the way mk-kubelet.service starts it, until `mkctl get nodes -o wide` shows it Ready.
 import assert from "node:assert/strict";
+import { podNetworkDown } from "@mk/kubectl/cluster/podnet-cleanup.js";
+import { freeClusterCidr } from "../../harness/cluster-cidr.js";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -98,7 +100,7 @@ describe("deploy/vm, static", () => {
     }
     assert.ok(checked > 30, `checked ${checked} flags`);
     // The kubelet's flags come from `mkctl cluster join --kubelet-env-file` (the live test below runs them).
-    assert.deepEqual(readUnit(unitPath("mk-kubelet")).execStart.slice(1), ["$MK_KUBELET_ARGS", "$MK_KUBELET_EXTRA_ARGS"]);
+    assert.deepEqual(readUnit(unitPath("mk-kubelet")).execStart.slice(1), ["$MK_KUBELET_ARGS", "$MK_NETWORK_ARGS", "$MK_KUBELET_EXTRA_ARGS"]);
   });
 });
 
@@ -211,6 +213,8 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
   let etc = "";
   const nodeName = `vmtest-${process.pid}`;
   const children: ChildProcess[] = [];
+  // install.sh --cluster-cidr: a range of this run's own (the kubelet's pod network is on the host's engine).
+  const clusterCidr = freeClusterCidr();
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "mk-vm-live-"));
@@ -225,6 +229,8 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
       await exited;
       clearTimeout(timer);
     }
+    // The kubelet's pod network (its rules went with the namespace; the Docker network is the engine's).
+    await podNetworkDown(`${CP_IP}:6443`);
     spawnSync("ip", ["netns", "del", ns]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -277,7 +283,7 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
       .split("\n")
       .filter((l) => /^\s*write_env mk-/.test(l))
       .join("\n");
-    execFileSync("bash", ["-euc", `MK_ETC='${etc}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${CP_IP}'\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`]);
+    execFileSync("bash", ["-euc", `MK_ETC='${etc}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${CP_IP}'; CLUSTER_CIDR='${clusterCidr}'\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`]);
     assert.equal(readEnvFile(join(etc, "mk-apiserver.env")).MK_ADVERTISE_ADDRESS, CP_IP);
     copyFileSync(join(VM, "registry.yml"), join(etc, "registry.yml"));
 
@@ -307,8 +313,8 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     assert.ok(printed, joined.stdout);
     assert.equal(readEnvFile(envFile).MK_KUBELET_ARGS, printed);
     const kubeletArgs = startUnit("mk-kubelet");
-    assert.deepEqual(kubeletArgs, printed.split(" "));
-    assert.deepEqual(flagsOf(kubeletArgs), ["--server", "--node-name", "--node-ip", "--tls-ca", "--tls-cert", "--tls-key"]);
+    assert.deepEqual(kubeletArgs, [...printed.split(" "), "--cluster-cidr", clusterCidr]);
+    assert.deepEqual(flagsOf(kubeletArgs), ["--server", "--node-name", "--node-ip", "--tls-ca", "--tls-cert", "--tls-key", "--cluster-cidr"]);
     waitHttp(`http://${CP_IP}:10248/healthz`, "mk-kubelet");
 
     // What the README tells you to run on the control plane.

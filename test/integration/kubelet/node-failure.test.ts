@@ -5,6 +5,8 @@
 // the pods that were taken away from it.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { podNetworkDown } from "@mk/kubectl/cluster/podnet-cleanup.js";
+import { freeClusterCidr } from "../../harness/cluster-cidr.js";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { type Clientset, connect } from "@mk/proto/client";
@@ -24,6 +26,9 @@ let api: TestApiServer;
 let cs: Clientset;
 const procs: ChildProcess[] = [];
 
+// The pods' range of this run: node IPAM (the controller manager) gives each kubelet a podCIDR of it.
+const clusterCidr = freeClusterCidr();
+
 function run(main: string, args: string[]): ChildProcess {
   const p = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "inherit", "inherit"] });
   procs.push(p);
@@ -31,7 +36,7 @@ function run(main: string, args: string[]): ChildProcess {
 }
 
 const startKubelet = (name = nodeName, ip = "127.0.0.1") =>
-  run(KUBELET, ["--server", api.address, "--node-name", name, "--node-ip", ip, "--port", "0", "--healthz-port=-1", "--lease-renew", "2", "--pod-infra-image", PAUSE, "--log-level", LOG]);
+  run(KUBELET, ["--server", api.address, "--node-name", name, "--node-ip", ip, "--port", "0", "--healthz-port=-1", "--lease-renew", "2", "--pod-infra-image", PAUSE, "--cluster-cidr", clusterCidr, "--log-level", LOG]);
 
 async function kill(p: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
@@ -49,6 +54,7 @@ after(async () => {
   for (const p of procs) await kill(p, "SIGKILL");
   await cleanupNode(nodeName);
   await cleanupNode(healthyNode);
+  if (api) await podNetworkDown(api.address);
   cs?.close();
   await api?.stop();
 });
@@ -59,6 +65,8 @@ test("a SIGKILLed kubelet's node goes Unknown and tainted, its pods are evicted;
   run(CONTROLLER, [
     "--server",
     api.address,
+    "--cluster-cidr",
+    clusterCidr,
     "--no-leader-elect",
     "--http-listen",
     "",

@@ -8,13 +8,17 @@ import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { type Clientset, connect } from "@mk/proto/client";
 import { LABEL_NODE_NAME } from "@mk/kubelet/runtime/names.js";
+import { podNetworkDown } from "@mk/kubectl/cluster/podnet-cleanup.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
+import { firstPodCidr, freeClusterCidr } from "../../harness/cluster-cidr.js";
 import { containersByLabel, docker } from "../../harness/docker.js";
 import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
 import { eventually } from "../../harness/wait.js";
 
 const MAIN = fileURLToPath(new URL("../../../../kubelet/dist/main.js", import.meta.url));
 const nodeName = uniqueNode("rs");
+// No controller manager here: the kubelet's pods go on --pod-cidr, a range of this run's own.
+const clusterCidr = freeClusterCidr();
 let api: TestApiServer;
 let cs: Clientset;
 const procs: ChildProcess[] = [];
@@ -22,7 +26,7 @@ const procs: ChildProcess[] = [];
 function startKubelet(): ChildProcess {
   const p = spawn(
     process.execPath,
-    [MAIN, "--server", api.address, "--node-name", nodeName, "--node-ip", "127.0.0.1", "--port", "0", "--healthz-port=-1", "--lease-renew", "1", "--pod-infra-image", PAUSE, "--log-level", process.env.MK_TEST_LOG ?? "warn"],
+    [MAIN, "--server", api.address, "--node-name", nodeName, "--node-ip", "127.0.0.1", "--port", "0", "--healthz-port=-1", "--lease-renew", "1", "--pod-infra-image", PAUSE, "--cluster-cidr", clusterCidr, "--pod-cidr", firstPodCidr(clusterCidr), "--log-level", process.env.MK_TEST_LOG ?? "warn"],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
   procs.push(p);
@@ -44,6 +48,7 @@ before(async () => {
 after(async () => {
   for (const p of procs) await killed(p, "SIGKILL");
   await cleanupNode(nodeName);
+  if (api) await podNetworkDown(api.address);
   cs?.close();
   await api?.stop();
 });

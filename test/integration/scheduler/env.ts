@@ -81,7 +81,7 @@ export async function eventsFor(cs: Clientset, name: string, namespace = "defaul
 /** Sets spec.unschedulable as `mkctl cordon` does. */
 export async function setUnschedulable(cs: Clientset, node: string, value: boolean): Promise<void> {
   const n = await cs.nodes.get(node);
-  n.spec = { ...(n.spec ?? { taints: [], podCidr: "", providerId: "" }), unschedulable: value };
+  n.spec = { ...(n.spec ?? { taints: [], podCidr: "", podCidrs: [], providerId: "" }), unschedulable: value };
   await cs.nodes.update(n);
 }
 

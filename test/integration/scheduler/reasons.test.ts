@@ -12,7 +12,7 @@ before(async () => {
   ]);
   // fake-2 is dedicated to gpu work.
   const n = await env.cs.nodes.get("fake-2");
-  n.spec = { unschedulable: false, podCidr: "", providerId: "", taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule", timeAdded: "" }] };
+  n.spec = { unschedulable: false, podCidr: "", podCidrs: [], providerId: "", taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule", timeAdded: "" }] };
   await env.cs.nodes.update(n);
 });
 

@@ -39,10 +39,9 @@ export function dockerdArgs(node: LabNode): string[] {
     node.dockerPidfile,
     "-H",
     `unix://${node.dockerSocket}`,
-    "--bip",
-    node.bip,
-    // Rules in the node's own namespace would be harmless, but nothing needs them: the host routes
-    // to the pods, and pods have no way out of the lab on purpose.
+    // No default bridge: pods join the node's pod network (the kubelet makes it on its podCIDR).
+    "--bridge=none",
+    // The kubelet writes the node's pod rules itself (in mk's chains); Docker's own are not needed.
     "--iptables=false",
     // Its own config (prepareDockerd writes it), not the host's /etc/docker/daemon.json.
     "--config-file",

@@ -4,17 +4,17 @@
 // Lab L (0…15, the first one free on this host, kept in cluster.json) uses:
 //   bridge   mkl-<hash6>            10.213.L.1/24 (the control plane listens here)
 //   node i   netns mk-<node>        eth0 10.213.L.(10+i)/24, a veth whose host end is mkl-<hash6>-i
-//            dockerd --bip          10.214.(16L+i).1/24, so pod IPs are unique across nodes and labs
-// e.g. the first lab's node 2 is 10.213.0.12 and its pods are 10.214.2.x.
+// e.g. the first lab's node 2 is 10.213.0.12. Pod addresses are the cluster's, not the lab's: each
+// node's pods are on the podCIDR node IPAM gave its Node (from --cluster-cidr), routed host-gw.
 // Interface names are at most 15 bytes: "mkl-" + 6 hex + "-" + up to 2 digits + "p" is 14.
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { ClusterPaths } from "../paths.js";
 import type { ClusterSettings } from "../settings.js";
 
-/** Nodes per lab: the pod subnets 10.214.(16L+1…16L+15) stay inside the lab's block of 16. */
+/** Nodes per lab. */
 export const MAX_LAB_NODES = 15;
-/** Labs per host: 10.213.0…15 and 10.214.0…255. */
+/** Labs per host: 10.213.0…15. */
 export const MAX_LABS = 16;
 
 /** The offline images every lab node gets from the host engine (those the host has). */
@@ -36,10 +36,6 @@ export interface LabNode {
   /** The other end's name until it is moved into the namespace and renamed eth0. */
   peerVeth: string;
   ip: string;
-  /** dockerd's --bip: the docker0 address inside the node, with its prefix. */
-  bip: string;
-  /** The pods' subnet, routed from the host via the node's address. */
-  podSubnet: string;
   dockerSocket: string;
   dockerPidfile: string;
   dockerDataRoot: string;
@@ -74,7 +70,6 @@ export function labLayout(s: ClusterSettings, paths: ClusterPaths): LabLayout {
   const nodes: LabNode[] = [];
   for (let i = 1; i <= s.nodes; i++) {
     const name = `${s.nodePrefix}-${i}`;
-    const third = 16 * net + i;
     nodes.push({
       index: i,
       name,
@@ -83,8 +78,6 @@ export function labLayout(s: ClusterSettings, paths: ClusterPaths): LabLayout {
       hostVeth: `mkl-${tag}-${i}`,
       peerVeth: `mkl-${tag}-${i}p`,
       ip: `10.213.${net}.${10 + i}`,
-      bip: `10.214.${third}.1/24`,
-      podSubnet: `10.214.${third}.0/24`,
       dockerSocket: join(runDir, name, "docker.sock"),
       dockerPidfile: join(runDir, name, "docker.pid"),
       dockerExecRoot: join(runDir, name, "exec"),

@@ -1,10 +1,14 @@
 // The lab's network, made with `ip`: a bridge on the host, and per node a network namespace joined
-// to it by a veth pair, plus a host route to each node's pod subnet via the node's address. Nothing
-// here has a default route: a node reaches the bridge (so the API server) and nothing else.
+// to it by a veth pair. Nothing here has a default route: a node reaches the bridge (so the API
+// server and the other nodes) and nothing else. Pod traffic between nodes crosses the bridge, and
+// with br_netfilter the host's FORWARD chain sees it (Docker's drops it): an accept for traffic
+// within the bridge goes into mk's own chain (host-rules.ts). The host's routes to the pods come
+// from the cluster (pod-routes.ts), once the nodes have their podCIDRs.
 // Setup is idempotent (a second `up` keeps what exists); teardown removes exactly these names.
 import { existsSync, rmSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { CommandError, must, run } from "./exec.js";
+import { labHostRulesDown, labHostRulesUp } from "./host-rules.js";
 import { type LabLayout, type LabNode, MAX_LABS } from "./layout.js";
 
 const linkExists = async (name: string, netns?: string) =>
@@ -25,7 +29,6 @@ export async function pickLabNet(ownBridge: string, prefer?: number): Promise<nu
   const seen = lines.filter((l) => !new RegExp(`\\b${ownBridge}\\b`).test(l)).join("\n");
   const free = (net: number) => {
     if (seen.includes(`10.213.${net}.`)) return false;
-    for (let i = 0; i < 16; i++) if (seen.includes(`10.214.${16 * net + i}.`)) return false;
     return true;
   };
   if (prefer !== undefined && free(prefer)) return prefer;
@@ -52,8 +55,6 @@ async function nodeUp(layout: LabLayout, node: LabNode): Promise<void> {
   await must("ip", ["link", "set", node.hostVeth, "master", layout.bridge]);
   // Up even if the last run left it cut: a fresh `up` starts with every link healed.
   await must("ip", ["link", "set", node.hostVeth, "up"]);
-  // The host reaches this node's pods (GET podIP:8080) through the node, which forwards to its docker0.
-  await must("ip", ["route", "replace", node.podSubnet, "via", node.ip, "dev", layout.bridge]);
 }
 
 /** Deletes a link; one that went away meanwhile is as good as deleted. */
@@ -68,6 +69,7 @@ export async function labNetworkUp(layout: LabLayout): Promise<void> {
   if (!(await linkExists(layout.bridge))) await must("ip", ["link", "add", layout.bridge, "type", "bridge"]);
   await must("ip", ["addr", "replace", `${layout.hostIp}/24`, "dev", layout.bridge]);
   await must("ip", ["link", "set", layout.bridge, "up"]);
+  await labHostRulesUp(layout);
   for (const node of layout.nodes) await nodeUp(layout, node);
 }
 
@@ -94,6 +96,7 @@ export async function labNetworkDown(layout: LabLayout): Promise<boolean> {
     await delLink(layout.bridge);
     removed = true;
   }
+  if (await labHostRulesDown(layout)) removed = true;
   rmSync(layout.runDir, { recursive: true, force: true });
   try {
     rmdirSync(dirname(layout.runDir));
