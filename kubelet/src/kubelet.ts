@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { type Capacity, hostCapacity } from "./node/host.js";
 import { NodeLease } from "./node/lease.js";
 import { NodeRegistration } from "./node/registration.js";
+import { clientConfigApi } from "./config/api.js";
 import { PodSide } from "./pods.js";
 import { KubeletHttpServer, kubeletRegistry } from "./server/http.js";
 import { KubeletGrpcServer, type ServerTlsFiles } from "./server/kubelet-service.js";
@@ -33,6 +34,8 @@ export interface KubeletOptions {
   /** Node status is posted on change, and at least this often. */
   nodeStatusReportMs?: number;
   resyncMs?: number;
+  /** The kubelet's directory for pod files (--root-dir); defaultRootDir(cluster, node) when unset. */
+  rootDir?: string | undefined;
   /** Mutual TLS for the node's gRPC server (the same certificate the kubelet presents to the API). */
   tls?: ServerTlsFiles | undefined;
 }
@@ -62,8 +65,16 @@ export class Kubelet {
     this.pods = new PodSide({
       rt,
       api: clientPodApi(cs, o.nodeName),
+      config: clientConfigApi(cs),
       events,
-      node: { nodeName: o.nodeName, clusterId: o.clusterId, nodeIp: o.nodeIp, podInfraImage: o.podInfraImage, allowPrivileged: o.allowPrivileged },
+      node: {
+        nodeName: o.nodeName,
+        clusterId: o.clusterId,
+        nodeIp: o.nodeIp,
+        podInfraImage: o.podInfraImage,
+        allowPrivileged: o.allowPrivileged,
+        ...(o.rootDir ? { rootDir: o.rootDir } : {}),
+      },
       log,
       ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
     });
