@@ -30,7 +30,9 @@ function validateValueFrom(f: string, e: EnvVar, errs: Errors): void {
 
 /** env[].valueFrom and envFrom of a container at path `cf`. */
 export function validateEnvSources(cf: string, c: Container, errs: Errors): void {
-  c.env.forEach((e, j) => validateValueFrom(`${cf}.env[${j}]`, e, errs));
+  c.env.forEach((e, j) => {
+    validateValueFrom(`${cf}.env[${j}]`, e, errs);
+  });
   c.envFrom.forEach((s, j) => {
     const f = `${cf}.envFrom[${j}]`;
     if (s.prefix && !isEnvVarName(s.prefix)) errs.push(invalid(`${f}.prefix`, s.prefix, ENV_NAME_MSG));

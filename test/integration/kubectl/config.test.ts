@@ -92,7 +92,7 @@ test("create secret generic, tls and docker-registry; get, describe and -o yaml"
   const table = await mkctl(["get", "secret"]);
   assert.match(table.stdout, /^NAME +TYPE +DATA +AGE\ndb +Opaque +2 +\d+s\npull +kubernetes.io\/dockerconfigjson +1 +\d+s\nweb-tls +kubernetes.io\/tls +2 +\d+s\n$/);
   const both = await mkctl(["get", "cm,secret", "-o", "name"]);
-  assert.match(both.stdout, /configmap\/lit\n[^]*secret\/db\n/);
+  assert.match(both.stdout, /configmap\/lit\n[\s\S]*secret\/db\n/);
 
   const yaml = await mkctl(["get", "secret", "db", "-o", "yaml"]);
   assert.match(yaml.stdout, new RegExp(`password: ${Buffer.from(value).toString("base64")}\n`));
