@@ -20,7 +20,8 @@ import { pino } from "pino";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { docker } from "../../harness/docker.js";
 import { mkctlFor, tempDir } from "../kubectl/mkctl.js";
-import { BUSYBOX, cleanupNode, eventually, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { eventually } from "../../harness/wait.js";
+import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
 
 const nodeName = uniqueNode("cfg");
 /** Every log line of the API server and the kubelet, both at trace level. */
@@ -88,7 +89,7 @@ async function waitRunning(name: string): Promise<Pod> {
       return p.status?.phase === "Running" && p.status.containerStatuses.every((s) => s.state?.running) ? p : undefined;
     },
     90_000,
-    250,
+    { everyMs: 250 },
   );
 }
 
@@ -136,7 +137,7 @@ test("a ConfigMap as env and as a volume: the file follows a change, the env doe
 
   const changedAt = Date.now();
   await updateConfigMap("settings", { color: "green", size: "L" });
-  await eventually("the file in the running pod changed", async () => ((await execIn(id, "cat /etc/cfg/color")) === "green" ? true : undefined), 120_000, 250);
+  await eventually("the file in the running pod changed", async () => ((await execIn(id, "cat /etc/cfg/color")) === "green" ? true : undefined), 120_000, { everyMs: 250 });
   const seconds = (Date.now() - changedAt) / 1000;
   assert.equal(await execIn(id, 'echo "$COLOR $CFG_color"'), "blue blue", "env does not change (as in Kubernetes)");
   assert.equal(await containerId(pod), id, "the container was not restarted");
@@ -172,7 +173,7 @@ test("a reader of two keys in a loop never sees one old and one new during 20 ch
   const id = await containerId(pod);
   for (let i = 1; i <= 20; i++) {
     await updateConfigMap("pair", { a: String(i), b: String(i) });
-    await eventually(`change ${i} seen in the pod`, async () => ((await execIn(id, "cat /etc/pair/a")) === String(i) ? true : undefined), 120_000, 200);
+    await eventually(`change ${i} seen in the pod`, async () => ((await execIn(id, "cat /etc/pair/a")) === String(i) ? true : undefined), 120_000, { everyMs: 200 });
   }
   await sleep(500);
   const out = await docker(["logs", id]);
@@ -204,7 +205,7 @@ test("a pod referring to a missing ConfigMap waits with CreateContainerConfigErr
       return w?.reason === "CreateContainerConfigError" ? w : undefined;
     },
     90_000,
-    250,
+    { everyMs: 250 },
   );
   assert.match(waiting.message, /configmap "late-config" not found/);
   await cs.resource("ConfigMap").create(configMap("late-config", { k: "here" }));
@@ -258,7 +259,7 @@ test("a Secret as env and as a 0400 volume; its value is in no log line, event, 
       `${name} waits`,
       async () => ((await cs.pods.get(name, "default")).status?.containerStatuses[0]?.state?.waiting?.reason === "CreateContainerConfigError" ? true : undefined),
       90_000,
-      250,
+      { everyMs: 250 },
     );
   }
   const cur = await cs.resource("Secret").get("creds", "default");
