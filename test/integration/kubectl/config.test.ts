@@ -172,3 +172,45 @@ test("bad input is refused naming the field, and nothing is written", async () =
     ["type"],
   );
 });
+
+test("apply -f takes Kubernetes' ConfigMap and Secret YAML (stringData, base64 data) and refuses bad base64", async () => {
+  const manifest = writeTemp(
+    dir,
+    "config.yaml",
+    `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: applied
+data:
+  app.conf: |
+    mode=fast
+binaryData:
+  raw: AQID
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: applied
+type: kubernetes.io/basic-auth
+stringData:
+  username: admin
+data:
+  password: cGFzcw==
+`,
+  );
+  const r = await mkctl(["apply", "-f", manifest]);
+  assert.equal(r.stdout, "configmap/applied created\nsecret/applied created\n", r.stderr);
+  const cm = await cs.resource("ConfigMap").get("applied", "default");
+  assert.deepEqual(cm.data, { "app.conf": "mode=fast\n" });
+  assert.deepEqual([...(cm.binaryData.raw ?? [])], [1, 2, 3]);
+  const s = await cs.resource("Secret").get("applied", "default");
+  assert.equal(s.data.username?.toString(), "admin");
+  assert.equal(s.data.password?.toString(), "pass");
+
+  const bad = writeTemp(dir, "bad.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: bad64\ndata:\n  k: not*base64\n");
+  const refused = await mkctl(["apply", "-f", bad]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /data\[k\]/);
+  assert.doesNotMatch(refused.stderr, /not\*base64/);
+  assert.ok(await absent("Secret", "bad64"));
+});
