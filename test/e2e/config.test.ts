@@ -4,7 +4,7 @@
 // ConfigMap until mkctl creates it, and the Secret's value in none of the components' log files nor
 // in mkctl's describe and events output.
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { eventually, LocalCluster, steps } from "./cluster.js";
@@ -18,8 +18,12 @@ before(async () => {
 });
 
 after(async () => {
-  await cluster.mkctl(["delete", "pod", "--all", "--grace-period=0", "--force"]);
+  // Graceful: each kubelet removes its pod's directory (configMap and secret volumes) as it finishes.
+  await cluster.mkctl(["delete", "pod", "--all", "--timeout=60s"]);
   await cluster.stop();
+  // Whatever a kubelet left (the kubelet's default --root-dir is per cluster address and node).
+  const apiPort = cluster.upArgs[cluster.upArgs.indexOf("--api-port") + 1];
+  await rm(`/var/lib/mk/kubelet/127.0.0.1_${apiPort}`, { recursive: true, force: true });
 });
 
 const POD = `apiVersion: v1
