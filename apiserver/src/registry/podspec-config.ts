@@ -78,18 +78,15 @@ function validateItems(f: string, items: readonly KeyToPath[], errs: Errors): vo
 
 /** A configMap or secret volume source at path `vf` (the volume). */
 export function validateConfigVolume(vf: string, v: Volume, errs: Errors): void {
-  if (v.configMap) {
-    const f = `${vf}.configMap`;
-    if (!v.configMap.name) errs.push(required(`${f}.name`));
-    else validateDnsSubdomain(`${f}.name`, v.configMap.name, errs);
-    validateItems(f, v.configMap.items, errs);
-    validateMode(`${f}.defaultMode`, v.configMap.defaultMode, errs);
-  }
-  if (v.secret) {
-    const f = `${vf}.secret`;
-    if (!v.secret.secretName) errs.push(required(`${f}.secretName`));
-    else validateDnsSubdomain(`${f}.secretName`, v.secret.secretName, errs);
-    validateItems(f, v.secret.items, errs);
-    validateMode(`${f}.defaultMode`, v.secret.defaultMode, errs);
+  const sources = [
+    v.configMap && { f: `${vf}.configMap.name`, base: `${vf}.configMap`, name: v.configMap.name, items: v.configMap.items, mode: v.configMap.defaultMode },
+    v.secret && { f: `${vf}.secret.secretName`, base: `${vf}.secret`, name: v.secret.secretName, items: v.secret.items, mode: v.secret.defaultMode },
+  ];
+  for (const src of sources) {
+    if (!src) continue;
+    if (!src.name) errs.push(required(src.f));
+    else validateDnsSubdomain(src.f, src.name, errs);
+    validateItems(src.base, src.items, errs);
+    validateMode(`${src.base}.defaultMode`, src.mode, errs);
   }
 }

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ConfigMap, Secret } from "@mk/proto";
+import { ConfigMap, Pod, Secret } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
 import { type Clientset, connect, InvalidError, isNotFound } from "@mk/proto/client";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
@@ -213,4 +213,40 @@ data:
   assert.match(refused.stderr, /data\[k\]/);
   assert.doesNotMatch(refused.stderr, /not\*base64/);
   assert.ok(await absent("Secret", "bad64"));
+});
+
+test("a pod's references to ConfigMaps and Secrets are validated, naming each field", async () => {
+  const pod = Pod.fromPartial({
+    metadata: emptyMeta({ name: "refs", namespace: "default" }),
+    spec: {
+      containers: [
+        {
+          name: "app",
+          image: "mk/busybox:1",
+          env: [
+            { name: "A", value: "x", valueFrom: { configMapKeyRef: { name: "cm", key: "k" } } },
+            { name: "B", valueFrom: { secretKeyRef: { name: "s", key: "a/b" } } },
+          ],
+          envFrom: [{ prefix: "1BAD", configMapRef: { name: "cm" }, secretRef: { name: "s" } }],
+          volumeMounts: [{ name: "cfg", mountPath: "/cfg" }],
+        },
+      ],
+      volumes: [
+        { name: "cfg", configMap: { name: "cm", items: [{ key: "k", path: "../escape", mode: 0o1000 }], defaultMode: -1 } },
+        { name: "sec", secret: { secretName: "" } },
+      ],
+    },
+  });
+  const err = await invalid(cs.pods.create(pod));
+  const want = [
+    "spec.containers[0].env[0].valueFrom",
+    "spec.containers[0].env[1].valueFrom.secretKeyRef.key",
+    "spec.containers[0].envFrom[0]",
+    "spec.containers[0].envFrom[0].prefix",
+    "spec.volumes[0].configMap.defaultMode",
+    "spec.volumes[0].configMap.items[0].mode",
+    "spec.volumes[0].configMap.items[0].path",
+    "spec.volumes[1].secret.secretName",
+  ];
+  assert.deepEqual(err.fields.map((f) => f.field).sort(), want.sort());
 });
