@@ -206,6 +206,10 @@ data:
   const s = await cs.resource("Secret").get("applied", "default");
   assert.equal(s.data.username?.toString(), "admin");
   assert.equal(s.data.password?.toString(), "pass");
+  assert.match(s.metadata?.annotations["kubectl.kubernetes.io/last-applied-configuration"] ?? "", /cGFzcw==/, "apply recorded the data, as kubectl does");
+  const described = await mkctl(["describe", "secret", "applied"]);
+  assert.match(described.stdout, /password: +4 bytes/);
+  assert.doesNotMatch(described.stdout, /cGFzcw==|last-applied/, "describe leaves the last-applied data out, as kubectl does");
 
   const bad = writeTemp(dir, "bad.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: bad64\ndata:\n  k: not*base64\n");
   const refused = await mkctl(["apply", "-f", bad]);
