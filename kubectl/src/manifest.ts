@@ -46,10 +46,23 @@ function filesOf(path: string, recursive: boolean): string[] {
   return out;
 }
 
+/**
+ * YAML 1.1's octal integers (`0400`), which kubectl's YAML reader keeps: a manifest's
+ * `defaultMode: 0400` means 0o400 (256) there, where YAML 1.2 would read four hundred.
+ */
+const YAML11_OCTAL = {
+  identify: (v: unknown) => typeof v === "number",
+  default: true,
+  tag: "tag:yaml.org,2002:int",
+  format: "OCT",
+  test: /^0[0-7]+$/,
+  resolve: (s: string) => Number.parseInt(s, 8),
+};
+
 /** Parses one file's text into its documents (empty documents skipped, Lists expanded). */
 export function parseManifestText(text: string, source: string): ManifestDoc[] {
   const out: ManifestDoc[] = [];
-  for (const d of parseAllDocuments(text)) {
+  for (const d of parseAllDocuments(text, { customTags: (tags) => [YAML11_OCTAL, ...tags] })) {
     if (d.errors.length > 0) {
       const e = d.errors[0]!;
       throw new CliError(`error parsing ${source}: ${e.message.split("\n")[0]}`);

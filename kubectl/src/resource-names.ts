@@ -9,4 +9,6 @@ export const RESOURCE_NAMES: readonly (readonly string[])[] = [
   ["deployments", "deployment", "deploy"],
   ["leases", "lease"],
   ["events", "event", "ev"],
+  ["configmaps", "configmap", "cm"],
+  ["secrets", "secret"],
 ];

@@ -26,6 +26,8 @@ export const USAGE = `usage: mk-kubelet [flags]
   --register-with-taints k=v:Effect,...   taints the Node is created with
   --cpu Q / --memory Q / --pods N         capacity instead of the host's
   --allow-privileged            allow privileged containers on this node
+  --root-dir DIR                the kubelet's files: pods' configMap and secret volumes
+                                (default /var/lib/mk/kubelet/<cluster-id>/<node-name>)
   --docker-socket PATH          Docker's socket (default: DOCKER_HOST or /var/run/docker.sock)
   --tls-ca/--tls-cert/--tls-key FILE   mutual TLS: to the API server, and for the node's gRPC server
                                 (the certificate \`mkctl cluster join\` obtained)
@@ -78,6 +80,7 @@ export function parseFlags(args: string[]): KubeletFlags {
       pods: { type: "string" },
       "allow-privileged": { type: "boolean", default: false },
       "docker-socket": { type: "string" },
+      "root-dir": { type: "string" },
       "log-level": { type: "string", default: "info" },
       "tls-ca": { type: "string" },
       "tls-cert": { type: "string" },
@@ -120,6 +123,7 @@ export function parseFlags(args: string[]): KubeletFlags {
       capacity,
       labels: parseLabels(v["node-labels"]),
       taints: parseTaints(v["register-with-taints"]),
+      rootDir: v["root-dir"],
       tls,
       podCidr: v["pod-cidr"] === undefined ? undefined : cidrFlag("pod-cidr", v["pod-cidr"]),
     },

@@ -9,6 +9,7 @@ import { NodeLease } from "./node/lease.js";
 import { NodeRegistration } from "./node/registration.js";
 import { NetworkManager } from "./network/manager.js";
 import type { PodNetwork } from "./network/pod-network.js";
+import { clientConfigApi } from "./config/api.js";
 import { PodSide } from "./pods.js";
 import type { NodeSettings } from "./runtime/pod-spec.js";
 import { KubeletHttpServer, kubeletRegistry } from "./server/http.js";
@@ -38,6 +39,8 @@ export interface KubeletOptions {
   resyncMs?: number;
   /** --pod-cidr: the pod range when the Node has no podCIDR (a cluster without node IPAM). */
   podCidr?: string | undefined;
+  /** The kubelet's directory for pod files (--root-dir); defaultRootDir(cluster, node) when unset. */
+  rootDir?: string | undefined;
   /** Mutual TLS for the node's gRPC server (the same certificate the kubelet presents to the API). */
   tls?: ServerTlsFiles | undefined;
 }
@@ -69,7 +72,14 @@ export class Kubelet {
     this.cs = cs;
     this.net = net;
     this.netManager = net ? new NetworkManager(cs, net, { nodeName: o.nodeName, podCidr: o.podCidr }, log) : undefined;
-    this.node = { nodeName: o.nodeName, clusterId: o.clusterId, nodeIp: o.nodeIp, podInfraImage: o.podInfraImage, allowPrivileged: o.allowPrivileged };
+    this.node = {
+      nodeName: o.nodeName,
+      clusterId: o.clusterId,
+      nodeIp: o.nodeIp,
+      podInfraImage: o.podInfraImage,
+      allowPrivileged: o.allowPrivileged,
+      ...(o.rootDir ? { rootDir: o.rootDir } : {}),
+    };
     this.rt = rt;
     this.o = o;
     this.log = log;
@@ -78,6 +88,7 @@ export class Kubelet {
     this.pods = new PodSide({
       rt,
       api: clientPodApi(cs, o.nodeName),
+      config: clientConfigApi(cs),
       events,
       node: this.node,
       log,

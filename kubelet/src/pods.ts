@@ -2,8 +2,9 @@
 // the pipeline; main.ts (and tests) give it a runtime, the API seam, an event sink and a logger.
 import type { Pod } from "@mk/proto";
 import type { Logger } from "pino";
+import { type ConfigApi, NO_CONFIG_API } from "./config/api.js";
 import { type ProbeKind, ProbeManager } from "./probes/manager.js";
-import type { NodeSettings } from "./runtime/pod-spec.js";
+import { type NodeSettings, rootDirOf } from "./runtime/pod-spec.js";
 import type { ContainerRuntime } from "./runtime/runtime.js";
 import type { PodApi } from "./sync/api.js";
 import type { Backoff } from "./sync/backoff.js";
@@ -14,6 +15,8 @@ import { StatusManager } from "./sync/status-manager.js";
 export interface PodSideOptions {
   rt: ContainerRuntime;
   api: PodApi;
+  /** The ConfigMaps and Secrets pods refer to; none without it (a test's scripted pod API). */
+  config?: ConfigApi;
   events: PodEvents;
   node: NodeSettings;
   log: Logger;
@@ -49,6 +52,7 @@ export class PodSide {
     const syncerDeps = {
       rt: o.rt,
       api: o.api,
+      config: o.config ?? NO_CONFIG_API,
       node: o.node,
       events: o.events,
       status: this.status,
@@ -64,6 +68,7 @@ export class PodSide {
       rt: o.rt,
       syncer: this.syncer,
       scope: { nodeName: o.node.nodeName, clusterId: o.node.clusterId },
+      rootDir: rootDirOf(o.node),
       log,
       ...(o.workers ? { workers: o.workers } : {}),
       ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),

@@ -14,6 +14,7 @@ import {
   quantityValue,
   RESTART_POLICIES,
 } from "@mk/proto";
+import { validateConfigVolume, validateEnvSources } from "./podspec-config.js";
 import {
   duplicate,
   type Errors,
@@ -148,6 +149,7 @@ function validateContainers(f: string, containers: Container[], volumes: Set<str
         errs.push(invalid(`${cf}.env[${j}].name`, e.name, "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit"));
       }
     });
+    validateEnvSources(cf, c, errs);
     c.volumeMounts.forEach((m, j) => {
       const mf = `${cf}.volumeMounts[${j}]`;
       if (!m.name) errs.push(required(`${mf}.name`));
@@ -176,11 +178,12 @@ export function validatePodSpec(f: string, spec: PodSpec | undefined, errs: Erro
       if (volumes.has(v.name)) errs.push(duplicate(`${vf}.name`, v.name));
       volumes.add(v.name);
     }
-    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim].filter((s) => s !== undefined).length;
+    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim, v.configMap, v.secret].filter((s) => s !== undefined).length;
     if (sources === 0) errs.push(required(vf, "must specify a volume type"));
     if (sources > 1) errs.push({ field: vf, type: "Forbidden", detail: "may not specify more than 1 volume type" });
     if (v.hostPath && !v.hostPath.path) errs.push(required(`${vf}.hostPath.path`));
     if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${vf}.persistentVolumeClaim.claimName`));
+    validateConfigVolume(vf, v, errs);
     if (v.emptyDir?.sizeLimit && !isQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${vf}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, QUANTITY_FORMAT_ERROR));
   });
   validateContainers(`${f}.containers`, spec.containers, volumes, errs, false);

@@ -1,4 +1,5 @@
 // The strategy of every kind, in one table.
+import { configMapStrategy, secretStrategy } from "./config.js";
 import { deploymentStrategy } from "./deployment.js";
 import { eventStrategy } from "./event.js";
 import { leaseStrategy } from "./lease.js";
@@ -16,5 +17,7 @@ export const STRATEGIES: StrategyTable = {
   Deployment: deploymentStrategy,
   Lease: leaseStrategy,
   Event: eventStrategy,
+  ConfigMap: configMapStrategy,
+  Secret: secretStrategy,
 };
 

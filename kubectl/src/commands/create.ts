@@ -1,6 +1,7 @@
-// mkctl create deployment NAME --image=IMG… [--replicas N] [--port P]; mkctl create namespace NAME.
-import { Deployment, Namespace } from "@mk/proto";
-import { emptyMeta, type KindInfo, KINDS } from "@mk/proto/api";
+// mkctl create deployment NAME --image=IMG… [--replicas N] [--port P]; mkctl create namespace NAME;
+// mkctl create configmap NAME and create secret generic|tls|docker-registry NAME (create-config.ts).
+import { type ConfigMap, Deployment, Namespace, type Secret } from "@mk/proto";
+import { type AnyObject, emptyMeta, type KindInfo, KINDS } from "@mk/proto/api";
 import { AlreadyExistsError } from "@mk/proto/client";
 import type { Cli } from "../cli.js";
 import { CliError, serverError } from "../errors.js";
@@ -10,6 +11,7 @@ import { printJson } from "../printers/json.js";
 import { printYaml } from "../printers/yaml.js";
 import { pluralRef, refName } from "../resources.js";
 import { parseDryRun } from "./apply.js";
+import { buildConfigMap, buildDockerRegistrySecret, buildGenericSecret, buildTlsSecret, type DataSources } from "./create-config.js";
 
 /**
  * The container name kubectl derives from an image: the last path element without tag or digest,
@@ -74,10 +76,20 @@ export interface CreateFlags {
   dryRun?: string;
   output?: string;
   saveConfig?: boolean;
+  fromLiteral?: string[];
+  fromFile?: string[];
+  fromEnvFile?: string[];
+  type?: string;
+  cert?: string;
+  key?: string;
+  dockerServer?: string;
+  dockerUsername?: string;
+  dockerPassword?: string;
+  dockerEmail?: string;
 }
 
 /** --save-config: record the object as its last-applied configuration, so a later apply merges with it. */
-function saveConfig<T extends Deployment | Namespace>(info: KindInfo, obj: T, save: boolean | undefined): T {
+function saveConfig<T extends Deployment | Namespace | ConfigMap | Secret>(info: KindInfo, obj: T, save: boolean | undefined): T {
   if (!save) return obj;
   return fromK8s(info, withLastApplied(toK8s(info, obj))) as T;
 }
@@ -119,20 +131,45 @@ export async function createDeployment(cli: Cli, name: string, f: CreateFlags): 
 }
 
 export async function createNamespace(cli: Cli, name: string, f: CreateFlags): Promise<void> {
-  const info = KINDS.Namespace;
-  const ns = saveConfig(info, Namespace.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) }), f.saveConfig);
+  await submit(cli, KINDS.Namespace, name, Namespace.fromPartial({ apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) }), f);
+}
+
+/** Creates a built object (or only prints it, with --dry-run=client) and says so as kubectl does. */
+async function submit<T extends Namespace | ConfigMap | Secret>(cli: Cli, info: KindInfo, name: string, built: T, f: CreateFlags): Promise<void> {
+  const obj = saveConfig(info, built, f.saveConfig);
   const dryRun = parseDryRun(f.dryRun);
-  let created = ns;
+  let created: AnyObject = obj;
   if (dryRun !== "client") {
     const cs = await cli.client();
     try {
-      created = await cs.namespaces.create(ns, { dryRun: dryRun === "server" });
+      created = await cs.resource(info.kind).create(obj, { dryRun: dryRun === "server" });
     } catch (err) {
-      if (err instanceof AlreadyExistsError) throw serverError("AlreadyExists", `namespaces "${name}" already exists`, err);
+      if (err instanceof AlreadyExistsError) throw serverError("AlreadyExists", `${pluralRef(info)} "${name}" already exists`, err);
       throw err;
     }
   }
   const suffix = dryRun === "server" ? " (server dry run)" : dryRun === "client" ? " (dry run)" : "";
   const line = `${refName(info, name)} created${suffix}`;
   if (!printDryRun(cli, f.output, toK8s(info, created), line)) cli.out(`${line}\n`);
+}
+
+function sources(f: CreateFlags): DataSources {
+  return { literals: f.fromLiteral ?? [], files: f.fromFile ?? [], envFiles: f.fromEnvFile ?? [] };
+}
+
+export async function createConfigMap(cli: Cli, name: string, f: CreateFlags): Promise<void> {
+  await submit(cli, KINDS.ConfigMap, name, buildConfigMap(name, cli.namespace, sources(f)), f);
+}
+
+export async function createSecretGeneric(cli: Cli, name: string, f: CreateFlags): Promise<void> {
+  await submit(cli, KINDS.Secret, name, buildGenericSecret(name, cli.namespace, sources(f), f.type), f);
+}
+
+export async function createSecretTls(cli: Cli, name: string, f: CreateFlags): Promise<void> {
+  await submit(cli, KINDS.Secret, name, buildTlsSecret(name, cli.namespace, f.cert, f.key), f);
+}
+
+export async function createSecretDockerRegistry(cli: Cli, name: string, f: CreateFlags): Promise<void> {
+  const o = { server: f.dockerServer ?? "", username: f.dockerUsername, password: f.dockerPassword, email: f.dockerEmail, files: f.fromFile ?? [] };
+  await submit(cli, KINDS.Secret, name, buildDockerRegistrySecret(name, cli.namespace, o), f);
 }

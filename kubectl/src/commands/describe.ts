@@ -15,6 +15,7 @@ import {
   describePod,
   describeReplicaSet,
 } from "../describe/kinds.js";
+import { describeConfigMap, describeSecret } from "../describe/config.js";
 import { notFoundLine, parseResourceArgs } from "../resources.js";
 
 type Describer = (obj: AnyObject, c: DescribeContext) => Promise<string>;
@@ -27,6 +28,8 @@ const DESCRIBERS: { [K in KindName]: Describer } = {
   Namespace: describeNamespace as Describer,
   Event: describeEvent as Describer,
   Lease: describeLease as Describer,
+  ConfigMap: describeConfigMap as Describer,
+  Secret: describeSecret as Describer,
 };
 
 export interface DescribeFlags {

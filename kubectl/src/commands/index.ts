@@ -32,7 +32,7 @@ function lazy<A extends unknown[]>(load: () => Promise<Run<A>>): (...args: unkno
 const repeatable = (v: string, prev: string[] = []) => [...prev, v];
 
 function registerWorkloads(program: Command): void {
-  const create = program.command("create").description("Create a resource (deployment, namespace)");
+  const create = program.command("create").description("Create a resource (deployment, namespace, configmap, secret)");
   create
     .command("deployment")
     .alias("deploy")
@@ -54,6 +54,7 @@ function registerWorkloads(program: Command): void {
     .option("-o, --output <format>", "yaml, json or name")
     .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
     .action(lazy(async () => (await import("./create.js")).createNamespace as Run<[string, CreateFlags]>));
+  registerCreateConfig(create);
 
   program
     .command("run")
@@ -68,6 +69,45 @@ function registerWorkloads(program: Command): void {
     .option("--image-pull-policy <policy>", "The image pull policy for the container")
     .option("--command", "Use the arguments after -- as the command instead of the image's arguments")
     .action(lazy(async () => (await import("./run.js")).run as Run<[string, string[], RunFlags]>));
+}
+
+/** The flags of create configmap and create secret generic: where the keys come from. */
+function withSources(c: Command, what: string): Command {
+  return c
+    .option("--from-literal <key=value>", `A key and literal value to insert in the ${what} (repeatable)`, repeatable)
+    .option("--from-file <[key=]source>", "A file (key: its name, or the given key) or a directory (one key per file) (repeatable)", repeatable)
+    .option("--from-env-file <file>", "A file of KEY=VALUE lines (repeatable)", repeatable);
+}
+
+function createOutput(c: Command): Command {
+  return c
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .option("--save-config", "Record the object as its last-applied configuration, for a later apply");
+}
+
+function registerCreateConfig(create: Command): void {
+  createOutput(withSources(create.command("configmap").alias("cm").description("Create a configmap from files, directories, literal values or env files"), "configmap"))
+    .argument("<name>", "name of the configmap")
+    .action(lazy(async () => (await import("./create.js")).createConfigMap as Run<[string, CreateFlags]>));
+  const secret = create.command("secret").description("Create a secret (generic, tls or docker-registry)");
+  createOutput(withSources(secret.command("generic").description("Create a secret from files, directories, literal values or env files"), "secret"))
+    .argument("<name>", "name of the secret")
+    .option("--type <type>", "The type of secret to create (default Opaque)")
+    .action(lazy(async () => (await import("./create.js")).createSecretGeneric as Run<[string, CreateFlags]>));
+  createOutput(secret.command("tls").description("Create a TLS secret from a certificate and its key"))
+    .argument("<name>", "name of the secret")
+    .option("--cert <path>", "PEM certificate file")
+    .option("--key <path>", "PEM private key file")
+    .action(lazy(async () => (await import("./create.js")).createSecretTls as Run<[string, CreateFlags]>));
+  createOutput(secret.command("docker-registry").description("Create a secret for a container registry"))
+    .argument("<name>", "name of the secret")
+    .option("--docker-server <server>", "Server location for the registry", "https://index.docker.io/v1/")
+    .option("--docker-username <user>", "Username for registry authentication")
+    .option("--docker-password <password>", "Password for registry authentication")
+    .option("--docker-email <email>", "Email for the registry")
+    .option("--from-file <[key=]source>", "A ready .dockerconfigjson file, as .dockerconfigjson=PATH", repeatable)
+    .action(lazy(async () => (await import("./create.js")).createSecretDockerRegistry as Run<[string, CreateFlags]>));
 }
 
 function registerReading(program: Command): void {

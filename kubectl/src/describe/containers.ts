@@ -1,5 +1,5 @@
 // The container and pod template sections shared by the Pod, ReplicaSet and Deployment describers.
-import type { Container, ContainerState, ContainerStatus, PodTemplateSpec, Probe, Volume } from "@mk/proto";
+import type { Container, ContainerState, ContainerStatus, EnvVar, PodTemplateSpec, Probe, Volume } from "@mk/proto";
 import { describeTime, labelsMultiline, type PrefixWriter } from "./writer.js";
 
 function portsOf(c: Container): { port: string; hostPort: string; many: boolean } {
@@ -37,6 +37,15 @@ function describeState(w: PrefixWriter, level: number, title: string, s: Contain
   } else {
     w.line(level, `${title}:`, "Waiting");
   }
+}
+
+/** A variable's value, or where it comes from (a Secret's value is never read here). */
+function envValue(e: EnvVar): string {
+  const cm = e.valueFrom?.configMapKeyRef;
+  if (cm) return `<set to the key '${cm.key}' of config map '${cm.name}'>\tOptional: ${cm.optional === true}`;
+  const sk = e.valueFrom?.secretKeyRef;
+  if (sk) return `<set to the key '${sk.key}' in secret '${sk.name}'>\tOptional: ${sk.optional === true}`;
+  return e.value;
 }
 
 /**
@@ -92,7 +101,14 @@ export function describeContainers(
     if (c.env.length === 0) w.line(l + 1, "Environment:", "<none>");
     else {
       w.line(l + 1, "Environment:");
-      for (const e of c.env) w.line(l + 2, `${e.name}:`, e.value);
+      for (const e of c.env) w.line(l + 2, `${e.name}:`, envValue(e));
+    }
+    if (c.envFrom.length > 0) {
+      w.line(l + 1, "Environment Variables from:");
+      for (const f of c.envFrom) {
+        const [name, kind, optional] = f.configMapRef ? [f.configMapRef.name, "ConfigMap", f.configMapRef.optional] : [f.secretRef?.name ?? "", "Secret", f.secretRef?.optional];
+        w.line(l + 2, name, `${kind}${f.prefix ? ` with prefix '${f.prefix}'` : ""}`, `Optional: ${optional === true}`);
+      }
     }
     if (c.volumeMounts.length === 0) w.line(l + 1, "Mounts:", "<none>");
     else {
@@ -123,6 +139,14 @@ export function describeVolumes(w: PrefixWriter, level: number, volumes: readonl
       w.line(l, "Type:", "PersistentVolumeClaim (a named volume that outlives the pod)");
       w.line(l, "ClaimName:", v.persistentVolumeClaim.claimName);
       w.line(l, "ReadOnly:", v.persistentVolumeClaim.readOnly ? "true" : "false");
+    } else if (v.configMap) {
+      w.line(l, "Type:", "ConfigMap (a volume populated by a ConfigMap)");
+      w.line(l, "Name:", v.configMap.name);
+      w.line(l, "Optional:", v.configMap.optional === true ? "true" : "false");
+    } else if (v.secret) {
+      w.line(l, "Type:", "Secret (a volume populated by a Secret)");
+      w.line(l, "SecretName:", v.secret.secretName);
+      w.line(l, "Optional:", v.secret.optional === true ? "true" : "false");
     } else {
       w.line(l, "Type:", "<unknown>");
     }

@@ -77,3 +77,21 @@ export function emptyDirVolumeName(podUid: string, volume: string): string {
 export function claimVolumeName(namespace: string, claim: string): string {
   return `mk-pv_${namespace}_${claim}`;
 }
+
+/**
+ * The kubelet's own directory on the host (Kubernetes' --root-dir), one per cluster and node: several
+ * node agents of several clusters may share a host, and each removes only its own pods' directories.
+ */
+export function defaultRootDir(scope: NodeScope): string {
+  return `/var/lib/mk/kubelet/${scope.clusterId.replace(/[^a-zA-Z0-9._-]/g, "_")}/${scope.nodeName}`;
+}
+
+/** The directory of a pod's files on the host (its configMap and secret volumes). */
+export function podDir(rootDir: string, podUid: string): string {
+  return `${rootDir}/pods/${podUid}`;
+}
+
+/** Where a configMap or secret volume's files live on the host, as Kubernetes lays them out. */
+export function configVolumeDir(rootDir: string, podUid: string, kind: "configMap" | "secret", volume: string): string {
+  return `${podDir(rootDir, podUid)}/volumes/kubernetes.io~${kind.toLowerCase()}/${volume}`;
+}

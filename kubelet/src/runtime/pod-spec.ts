@@ -5,7 +5,9 @@ import { createHash } from "node:crypto";
 import { type Container, cpuMillis, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, memoryBytes, type Pod, type Volume } from "@mk/proto";
 import {
   claimVolumeName,
+  configVolumeDir,
   containerName,
+  defaultRootDir,
   emptyDirVolumeName,
   LABEL_ATTEMPT,
   LABEL_CONTAINER_NAME,
@@ -26,6 +28,12 @@ export interface NodeSettings extends NodeScope {
   allowPrivileged: boolean;
   /** The Docker network sandboxes join (the node's pod network); unset: the engine's default bridge. */
   podNetwork?: string | undefined;
+  /** The kubelet's directory for pod files (--root-dir); defaultRootDir when unset. */
+  rootDir?: string;
+}
+
+export function rootDirOf(node: NodeSettings): string {
+  return node.rootDir ?? defaultRootDir(node);
 }
 
 /**
@@ -58,6 +66,8 @@ export function containerHash(c: Container): string {
     args: c.args,
     workingDir: c.workingDir,
     env: c.env,
+    // Only when set, so that the hash of a container without envFrom stays what it was before envFrom existed.
+    ...(c.envFrom.length > 0 ? { envFrom: c.envFrom } : {}),
     ports: c.ports,
     resources: c.resources,
     volumeMounts: c.volumeMounts,
@@ -105,8 +115,8 @@ export function sandboxConfig(pod: Pod, node: NodeSettings, attempt: number): Co
 
 export interface VolumePlan {
   name: string;
-  kind: "emptyDir" | "hostPath" | "claim";
-  /** Docker volume name (emptyDir, claim) or host path (hostPath). */
+  kind: "emptyDir" | "hostPath" | "claim" | "configMap" | "secret";
+  /** Docker volume name (emptyDir, claim) or host path (hostPath, configMap, secret). */
   source: string;
   /** emptyDir medium Memory: a tmpfs-backed volume shared by the pod's containers. */
   memory: boolean;
@@ -115,8 +125,13 @@ export interface VolumePlan {
   readOnly: boolean;
 }
 
-export function planVolume(pod: Pod, v: Volume): VolumePlan {
+export function planVolume(pod: Pod, v: Volume, node: NodeSettings): VolumePlan {
   const id = podIdentity(pod);
+  // configMap and secret volumes are directories the kubelet writes (config/volumes.ts), bound
+  // read-only: a container never changes what the API holds.
+  for (const kind of ["configMap", "secret"] as const) {
+    if (v[kind]) return { name: v.name, kind, source: configVolumeDir(rootDirOf(node), id.uid, kind, v.name), memory: false, hostPathType: "", readOnly: true };
+  }
   if (v.hostPath) {
     return { name: v.name, kind: "hostPath", source: v.hostPath.path, memory: false, hostPathType: v.hostPath.type, readOnly: false };
   }
@@ -133,21 +148,21 @@ export function planVolume(pod: Pod, v: Volume): VolumePlan {
   if (v.emptyDir) {
     return { name: v.name, kind: "emptyDir", source: emptyDirVolumeName(id.uid, v.name), memory: v.emptyDir.medium === "Memory", hostPathType: "", readOnly: false };
   }
-  throw new PodConfigError(`volume "${v.name}" has no supported source (emptyDir, hostPath, persistentVolumeClaim)`);
+  throw new PodConfigError(`volume "${v.name}" has no supported source (emptyDir, hostPath, persistentVolumeClaim, configMap, secret)`);
 }
 
-function mounts(pod: Pod, c: Container): Mount[] {
+function mounts(pod: Pod, c: Container, node: NodeSettings): Mount[] {
   const plans = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
   return c.volumeMounts.map((vm) => {
     const v = plans.get(vm.name);
     if (!v) throw new PodConfigError(`container "${c.name}": volume mount "${vm.name}" names no volume of the pod`);
-    const plan = planVolume(pod, v);
+    const plan = planVolume(pod, v, node);
     const readOnly = vm.readOnly || plan.readOnly;
-    if (plan.kind === "hostPath") {
+    if (plan.kind === "hostPath" || plan.kind === "configMap" || plan.kind === "secret") {
       const source = vm.subPath ? `${plan.source.replace(/\/$/, "")}/${vm.subPath}` : plan.source;
       return { type: "bind", source, target: vm.mountPath, readOnly };
     }
-    if (vm.subPath) throw new PodConfigError(`container "${c.name}": subPath is supported on hostPath volumes only`);
+    if (vm.subPath) throw new PodConfigError(`container "${c.name}": subPath is supported on hostPath, configMap and secret volumes only`);
     return { type: "volume", source: plan.source, target: vm.mountPath, readOnly };
   });
 }
@@ -186,7 +201,20 @@ function limit(c: Container, resource: string, parse: (q: string) => number): nu
   }
 }
 
-export function appContainerConfig(pod: Pod, c: Container, node: NodeSettings, sandboxId: string, attempt: number): ContainerConfig {
+/** The environment of a container whose variables are all literal values. */
+export function literalEnv(c: Container): string[] {
+  if (c.envFrom.length > 0 || c.env.some((e) => e.valueFrom)) {
+    throw new Error(`container "${c.name}": its environment refers to ConfigMaps or Secrets and must be resolved first`);
+  }
+  return c.env.map((e) => `${e.name}=${e.value}`);
+}
+
+/**
+ * The container's runtime config. `env` is the resolved environment (config/env.ts: literal values,
+ * ConfigMap and Secret keys); the container hash covers the spec, not the values, so a changed
+ * ConfigMap never restarts a container (as in Kubernetes).
+ */
+export function appContainerConfig(pod: Pod, c: Container, node: NodeSettings, sandboxId: string, attempt: number, env = literalEnv(c)): ContainerConfig {
   const id = podIdentity(pod);
   const hostNetwork = pod.spec?.hostNetwork ?? false;
   const cfg: ContainerConfig = {
@@ -200,12 +228,12 @@ export function appContainerConfig(pod: Pod, c: Container, node: NodeSettings, s
       [LABEL_HASH]: containerHash(c),
       [LABEL_GRACE]: String(graceSeconds(pod)),
     },
-    env: c.env.map((e) => `${e.name}=${e.value}`),
+    env,
     network: hostNetwork ? { mode: "host", portBindings: [] } : { mode: "container", containerId: sandboxId },
     // 500m → 500 millicores → 500_000_000 NanoCpus (billionths of a CPU).
     nanoCpus: limit(c, "cpu", (q) => cpuMillis(q) * 1_000_000),
     memoryBytes: limit(c, "memory", memoryBytes),
-    mounts: mounts(pod, c),
+    mounts: mounts(pod, c, node),
     security: security(c, node),
     init: true,
   };

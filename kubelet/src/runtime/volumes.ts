@@ -4,13 +4,13 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import type { Pod } from "@mk/proto";
 import { LABEL_CLAIM, LABEL_CLUSTER, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND, type NodeScope, scopeLabels } from "./names.js";
-import { PodConfigError, planVolume, podIdentity } from "./pod-spec.js";
+import { type NodeSettings, PodConfigError, planVolume, podIdentity } from "./pod-spec.js";
 import type { ContainerRuntime } from "./runtime.js";
 
-export async function prepareVolumes(rt: ContainerRuntime, pod: Pod, scope: NodeScope): Promise<void> {
+export async function prepareVolumes(rt: ContainerRuntime, pod: Pod, scope: NodeSettings): Promise<void> {
   const id = podIdentity(pod);
   for (const v of pod.spec?.volumes ?? []) {
-    const plan = planVolume(pod, v);
+    const plan = planVolume(pod, v, scope);
     switch (plan.kind) {
       case "emptyDir":
         await rt.ensureVolume(
@@ -30,6 +30,10 @@ export async function prepareVolumes(rt: ContainerRuntime, pod: Pod, scope: Node
         break;
       case "hostPath":
         await prepareHostPath(plan.name, plan.source, plan.hostPathType);
+        break;
+      case "configMap":
+      case "secret":
+        // Written by the pod sync from the API (config/volumes.ts), before this.
         break;
     }
   }

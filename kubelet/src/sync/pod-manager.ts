@@ -5,10 +5,11 @@
 // cut off, or from before a restart). All of it is confined to containers labelled with this node
 // and this cluster: another cluster on the same engine may have a node of the same name.
 import { setMaxListeners } from "node:events";
+import { readdir, rm } from "node:fs/promises";
 import { objectKey, type Pod, splitKey } from "@mk/proto";
 import { cloneCached, type DeepReadonly, Informer, runWorkers, WorkQueue } from "@mk/proto/informer";
 import type { Logger } from "pino";
-import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND, type NodeScope, scopeLabels } from "../runtime/names.js";
+import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_VOLUME_KIND, type NodeScope, podDir, scopeLabels } from "../runtime/names.js";
 import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
 import type { PodApi } from "./api.js";
 import type { PodSyncer } from "./pod-sync.js";
@@ -20,6 +21,8 @@ export interface PodManagerOptions {
   syncer: PodSyncer;
   /** This node of this cluster: everything listed, removed or watched carries its labels. */
   scope: NodeScope;
+  /** The kubelet's directory: pods/<uid> of pods no longer here are removed by housekeeping. */
+  rootDir: string;
   log: Logger;
   /** Pods synced in parallel; default 16. */
   workers?: number;
@@ -129,6 +132,12 @@ export class PodManager {
       const uid = v.labels[LABEL_POD_UID] ?? "";
       if (!uids.has(uid) && !orphans.has(uid)) await this.o.rt.removeVolume(v.name);
     }
+    // Pod directories (configMap and secret volumes) of pods no longer here: their containers are gone.
+    // The cache is read after the listing: a directory is only written by the sync of a pod already
+    // in the cache, so a pod added meanwhile is in `current` and keeps its directory.
+    const dirs = await readdir(`${this.o.rootDir}/pods`).catch(() => [] as string[]); // none yet
+    const current = new Set(this.pods().map((p) => p.metadata?.uid ?? ""));
+    for (const uid of dirs) if (!current.has(uid)) await rm(podDir(this.o.rootDir, uid), { recursive: true, force: true });
   }
 
   private async housekeepingLoop(signal: AbortSignal): Promise<void> {

@@ -12,6 +12,9 @@
 //   status              → computed from the runtime, posted when changed
 import { type Container, objectKey, type Pod, pullPolicyOf, restartPolicyOf } from "@mk/proto";
 import type { Logger } from "pino";
+import { type ConfigApi, ConfigReader } from "../config/api.js";
+import { resolveEnv } from "../config/env.js";
+import { hasConfigVolumes, removePodDir, writeConfigVolumes } from "../config/volumes.js";
 import type { ProbeManager } from "../probes/manager.js";
 import { LABEL_HASH } from "../runtime/names.js";
 import { appContainerConfig, containerHash, graceSeconds, type NodeSettings, PodConfigError, sandboxConfig } from "../runtime/pod-spec.js";
@@ -33,6 +36,8 @@ export interface PodEvents {
 export interface PodSyncerDeps {
   rt: ContainerRuntime;
   api: PodApi;
+  /** Reads the ConfigMaps and Secrets of env references and volumes. */
+  config: ConfigApi;
   node: NodeSettings;
   events: PodEvents;
   status: StatusManager;
@@ -81,13 +86,16 @@ export class PodSyncer {
       return;
     }
 
+    // Each ConfigMap and Secret this sync needs is read once, now (see config/api.ts).
+    const reader = new ConfigReader(this.d.config, pod.metadata?.namespace || "default", signal);
     let sandbox = liveSandbox(observed);
+    if (sandbox) await this.refreshConfigVolumes(pod, reader);
     let sandboxChanged = false;
     /** App containers created beside a fresh sandbox: container name → id, started below. */
     let precreated = new Map<string, string>();
     if (!sandbox && !this.completed(pod, observed)) {
       const fresh = observed.sandboxes.length === 0 && observed.containers.size === 0 && (pod.spec?.initContainers ?? []).length === 0;
-      const made = await this.newSandbox(pod, observed, waiting, fresh);
+      const made = await this.newSandbox(pod, observed, waiting, fresh, reader);
       if (!made) {
         await this.report(pod, await observePod(this.d.rt, this.d.node, uid), waiting, signal);
         return;
@@ -107,12 +115,12 @@ export class PodSyncer {
       const latest = observed.containers.get(c.name)?.[0];
       if (latest && !latest.running && latest.state !== "created" && latest.exitCode === 0) continue;
       initialized = false;
-      if (!signal.aborted && (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, true))) changed = true;
+      if (!signal.aborted && (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, reader, true))) changed = true;
       break;
     }
     for (const c of initialized ? (pod.spec?.containers ?? []) : []) {
       if (signal.aborted) return;
-      if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, false, precreated.get(c.name))) changed = true;
+      if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, reader, false, precreated.get(c.name))) changed = true;
     }
     if (changed) observed = await observePod(this.d.rt, this.d.node, uid);
 
@@ -145,6 +153,7 @@ export class PodSyncer {
     observed: ObservedPod,
     waiting: Map<string, Waiting>,
     fresh: boolean,
+    reader: ConfigReader,
   ): Promise<{ sandbox: ContainerDetails; precreated: Map<string, string> } | undefined> {
     const uid = pod.metadata?.uid ?? "";
     const old = observed.sandboxes[0];
@@ -155,11 +164,12 @@ export class PodSyncer {
     }
     let precreating: Promise<Map<string, string>> = Promise.resolve(new Map());
     try {
+      await writeConfigVolumes(pod, this.d.node, reader);
       await prepareVolumes(this.d.rt, pod, this.d.node);
       await this.d.rt.ensureImage(this.d.node.podInfraImage, "IfNotPresent");
       const attempt = old ? attemptOf(old) + 1 : 0;
       const id = await this.d.rt.createContainer(sandboxConfig(pod, this.d.node, attempt));
-      if (fresh) precreating = this.precreate(pod, id);
+      if (fresh) precreating = this.precreate(pod, id, reader);
       await this.d.rt.startContainer(id);
       for (const s of observed.sandboxes) await this.d.rt.removeContainer(s.id);
       const sandbox = await this.d.rt.inspectContainer(id);
@@ -184,14 +194,15 @@ export class PodSyncer {
    * image is already on the node and the pull policy does not ask for a pull; the others (and any
    * create that fails) are left to syncContainer, which pulls, reports and retries as usual.
    */
-  private async precreate(pod: Pod, sandboxId: string): Promise<Map<string, string>> {
+  private async precreate(pod: Pod, sandboxId: string, reader: ConfigReader): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     await Promise.all(
       (pod.spec?.containers ?? []).map(async (c) => {
         if (pullPolicyOf(c) === "Always") return;
         try {
           await this.d.rt.ensureImage(c.image, "Never");
-          const id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandboxId, 0));
+          const env = await this.containerEnv(pod, c, reader);
+          const id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandboxId, 0, env));
           this.d.events.event(pod, "Normal", "Pulled", `Container image "${c.image}" already present on machine`);
           this.d.events.event(pod, "Normal", "Created", `Created container ${c.name}`);
           out.set(c.name, id);
@@ -202,6 +213,31 @@ export class PodSyncer {
       }),
     );
     return out;
+  }
+
+  /** The container's environment with its ConfigMap and Secret keys; invalid envFrom names are reported. */
+  private async containerEnv(pod: Pod, c: Container, reader: ConfigReader): Promise<string[]> {
+    const { env, invalidNames } = await resolveEnv(c, reader);
+    if (invalidNames.length > 0) {
+      this.d.events.event(pod, "Warning", "InvalidEnvironmentVariableNames", `Keys [${invalidNames.join(", ")}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);
+    }
+    return env;
+  }
+
+  /**
+   * Rewrites the configMap and secret volumes of a running pod from the objects as they are now.
+   * Kubernetes keeps the last files when an object goes away or the API cannot be read: so here.
+   */
+  private async refreshConfigVolumes(pod: Pod, reader: ConfigReader): Promise<void> {
+    if (!hasConfigVolumes(pod)) return;
+    try {
+      const changed = await writeConfigVolumes(pod, this.d.node, reader);
+      if (changed.length > 0) this.d.log.debug({ pod: objectKey(pod), volumes: changed }, "config volumes updated");
+    } catch (err) {
+      if (err instanceof PodConfigError) this.d.events.event(pod, "Warning", "FailedMount", err.message);
+      // The error names objects and keys only (config/volumes.ts), never their values.
+      this.d.log.warn({ pod: objectKey(pod), err }, "config volumes not updated");
+    }
   }
 
   private killing(pod: Pod, name: string, why: string): void {
@@ -216,6 +252,7 @@ export class PodSyncer {
     sandbox: ContainerDetails | undefined,
     sandboxChanged: boolean,
     waiting: Map<string, Waiting>,
+    reader: ConfigReader,
     init = false,
     precreatedId?: string,
   ): Promise<boolean> {
@@ -273,7 +310,8 @@ export class PodSyncer {
       if (!(await this.ensureImage(pod, c, waiting))) return killed;
       const attempt = latest ? attemptOf(latest) + 1 : 0;
       try {
-        id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandbox.id, attempt));
+        const env = await this.containerEnv(pod, c, reader);
+        id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandbox.id, attempt, env));
       } catch (err) {
         const reason = err instanceof PodConfigError ? err.reason : "CreateContainerError";
         const message = err instanceof Error ? err.message : String(err);
@@ -360,6 +398,7 @@ export class PodSyncer {
     const uid = pod.metadata?.uid ?? "";
     this.d.probes.removePod(objectKey(pod));
     await killAndRemovePod(this.d.rt, this.d.node, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
+    await removePodDir(this.d.node, uid);
     this.forget(uid);
     await this.d.api.deleteNow(pod.metadata?.namespace || "default", pod.metadata?.name ?? "", uid);
   }

@@ -3,7 +3,7 @@
 import type { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Deployment, ReplicaSet } from "../gen/mk/v1/apps.js";
 import { Lease } from "../gen/mk/v1/coordination.js";
-import { Event, Namespace, Node, Pod } from "../gen/mk/v1/core.js";
+import { ConfigMap, Event, Namespace, Node, Pod, Secret } from "../gen/mk/v1/core.js";
 import type { Object as ApiObject } from "../gen/mk/v1/api.js";
 import type { ObjectMeta } from "../gen/mk/v1/meta.js";
 
@@ -15,6 +15,8 @@ export interface KindTypes {
   Deployment: Deployment;
   Lease: Lease;
   Event: Event;
+  ConfigMap: ConfigMap;
+  Secret: Secret;
 }
 
 export type KindName = keyof KindTypes;
@@ -122,6 +124,28 @@ export const KINDS: { readonly [K in KindName]: KindInfo<K> } = {
     apiVersion: "v1",
     group: "",
     codec: Event,
+  },
+  ConfigMap: {
+    kind: "ConfigMap",
+    oneof: "configMap",
+    plural: "configmaps",
+    singular: "configmap",
+    shortNames: ["cm"],
+    namespaced: true,
+    apiVersion: "v1",
+    group: "",
+    codec: ConfigMap,
+  },
+  Secret: {
+    kind: "Secret",
+    oneof: "secret",
+    plural: "secrets",
+    singular: "secret",
+    shortNames: [],
+    namespaced: true,
+    apiVersion: "v1",
+    group: "",
+    codec: Secret,
   },
 };
 

@@ -196,7 +196,13 @@ export class Schema {
       case "TYPE_FLOAT":
         return typeof v === "number" ? v : bad("number");
       case "TYPE_BYTES":
-        return typeof v === "string" ? v : bad("string");
+        // Base64, as Kubernetes' JSON: a decoder would silently skip what is not.
+        if (typeof v !== "string") return bad("string");
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) {
+          errors.push({ field: path, type: "Invalid", value: "<redacted>", detail: "illegal base64 data" });
+          return undefined;
+        }
+        return v;
       default:
         if (typeof v !== "number" || !Number.isInteger(v)) return bad("integer");
         if (INT32.has(f.type) && (v < -(2 ** 31) || v >= 2 ** 31)) return bad("int32");

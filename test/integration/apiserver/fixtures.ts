@@ -40,6 +40,7 @@ export function podSpec(image: string) {
         volumeMounts: [],
         tty: false,
         stdin: false,
+        envFrom: [],
       },
     ],
     volumes: [],

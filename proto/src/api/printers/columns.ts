@@ -4,7 +4,7 @@
 // API server's HTTP edge can serve the same definitions and cells as a meta.k8s.io Table.
 import type { Deployment, ReplicaSet } from "../../gen/mk/v1/apps.js";
 import type { Lease } from "../../gen/mk/v1/coordination.js";
-import type { Container, Event, Namespace, Node, Pod } from "../../gen/mk/v1/core.js";
+import type { ConfigMap, Container, Event, Namespace, Node, Pod, Secret } from "../../gen/mk/v1/core.js";
 import type { AnyObject, KindName } from "../kinds.js";
 import { since } from "./age.js";
 import { eventLastSeen, formatSelector, nodeRoles, nodeStatus } from "./format.js";
@@ -144,6 +144,20 @@ const LEASE: TableColumn<Lease>[] = [
   AGE,
 ];
 
+// DATA counts keys, as kubectl does: a ConfigMap's data and binaryData together, a Secret's data.
+const CONFIGMAP: TableColumn<ConfigMap>[] = [
+  NAME,
+  { name: "DATA", type: "integer", priority: 0, description: "Number of keys (data and binaryData).", cell: (c) => String(Object.keys(c.data).length + Object.keys(c.binaryData).length) },
+  AGE,
+];
+
+const SECRET: TableColumn<Secret>[] = [
+  NAME,
+  { name: "TYPE", type: "string", priority: 0, description: "The secret's type (Opaque, kubernetes.io/tls …).", cell: (s) => s.type },
+  { name: "DATA", type: "integer", priority: 0, description: "Number of keys.", cell: (s) => String(Object.keys(s.data).length) },
+  AGE,
+];
+
 /** Every kind's columns, in display order. */
 export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<AnyObject>[] } = {
   Deployment: DEPLOYMENT as TableColumn<AnyObject>[],
@@ -153,6 +167,8 @@ export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<Any
   Namespace: NAMESPACE as TableColumn<AnyObject>[],
   Event: EVENT as TableColumn<AnyObject>[],
   Lease: LEASE as TableColumn<AnyObject>[],
+  ConfigMap: CONFIGMAP as TableColumn<AnyObject>[],
+  Secret: SECRET as TableColumn<AnyObject>[],
 };
 
 /** The columns shown: priority 0 always, the others only with -o wide. */
