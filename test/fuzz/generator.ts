@@ -17,7 +17,7 @@ import {
 import { type Category as SemanticCategory, MUTATORS, type ObjectMethod, type Tree } from "./mutations.js";
 import { FUZZ_NAMESPACE, SEEDED_KINDS, seedName, tree, valid } from "./objects.js";
 import { Rng } from "./rng.js";
-import { concat, serialize, varint, WIRE, type WireNode, WireSchema, walk } from "./wire.js";
+import { concat, faultField, serialize, varint, WIRE, type WireNode, WireSchema, walk } from "./wire.js";
 
 export type Request =
   | { method: "Create"; message: CreateRequest }
@@ -37,6 +37,8 @@ export interface FuzzCase {
   category: Category;
   /** The field the refusal must name, in the API's spelling (`spec.containers[0].image`). */
   field: string;
+  /** Other words that name the same field in Kubernetes' messages (`label selector` for `labelSelector`). */
+  aliases?: readonly string[];
   request: Request;
   /** The request as gRPC bytes when they differ from encoding `request` (a wire fault). */
   protobuf?: Uint8Array;
@@ -121,7 +123,7 @@ function semantic(rng: Rng, id: number): FuzzCase {
   return { id, category: m.category, field, request: objectRequest(method, kind, t) };
 }
 
-const BAD_LABEL_SELECTORS = ["a=b=c", "!!", "a in (", "=x", "a notin b", "a,,b", "a in (x,", "Bad Key=1", "a=b c", "x=" + "y".repeat(64), "(a)"];
+const BAD_LABEL_SELECTORS = ["a=b=c", "!!", "a in (", "=x", "a notin b", "a,,b", "a in (x,", "Bad Key=1", "a=b c", `x=${"y".repeat(64)}`, "(a)"];
 const BAD_FIELD_SELECTORS = ["foo.bar=baz", "metadata.name", "spec.nodeName=a=b", "=x", "metadata.name~x", "status.phase!", "a==b==c"];
 
 function query(rng: Rng, id: number): FuzzCase {
@@ -130,23 +132,24 @@ function query(rng: Rng, id: number): FuzzCase {
   const list: ListRequest = { kind, namespace: ns, labelSelector: "", fieldSelector: "", limit: 0, continue: "" };
   const watch: WatchRequest = { kind, namespace: ns, labelSelector: "", fieldSelector: "", resourceVersion: "", allowBookmarks: false };
   let field: string;
+  let aliases: string[] = [];
   switch (rng.int(6)) {
     case 0:
       list.labelSelector = watch.labelSelector = rng.pick(BAD_LABEL_SELECTORS);
       field = "labelSelector";
+      aliases = ["label selector"];
       break;
     case 1:
       list.fieldSelector = watch.fieldSelector = rng.pick(BAD_FIELD_SELECTORS);
       field = "fieldSelector";
+      aliases = ["field selector"];
       break;
     case 2:
       list.kind = watch.kind = rng.pick(["Nope", "pod", "", "Pods", "Deployment.apps"]);
       field = "kind";
+      aliases = ["resource type"];
       break;
     case 3:
-      list.limit = rng.pick([-1, -(2 ** 31)]);
-      field = "limit";
-      return { id, category: "selector-query", field, request: { method: "List", message: list } };
     case 4:
       list.continue = rng.pick(["garbage", "%%%", "eyJ4IjoxfQ==", "-1"]);
       field = "continue";
@@ -156,7 +159,9 @@ function query(rng: Rng, id: number): FuzzCase {
       field = "resourceVersion";
       return { id, category: "selector-query", field, request: { method: "Watch", message: watch } };
   }
-  return rng.next() < 0.5 ? { id, category: "selector-query", field, request: { method: "List", message: list } } : { id, category: "selector-query", field, request: { method: "Watch", message: watch } };
+  return rng.next() < 0.5
+    ? { id, category: "selector-query", field, aliases, request: { method: "List", message: list } }
+    : { id, category: "selector-query", field, aliases, request: { method: "Watch", message: watch } };
 }
 
 function subresource(rng: Rng, id: number): FuzzCase {
@@ -166,7 +171,7 @@ function subresource(rng: Rng, id: number): FuzzCase {
     if (rng.next() < 0.3) {
       msg.kind = rng.pick(["Pod", "Lease", "Nope", ""]);
       msg.replicas = 1;
-      return { id, category: "subresource", field: "kind", request: { method: "UpdateScale", message: msg } };
+      return { id, category: "subresource", field: "kind", aliases: ["resource type", "scale subresource"], request: { method: "UpdateScale", message: msg } };
     }
     return { id, category: "subresource", field: "spec.replicas", request: { method: "UpdateScale", message: msg } };
   }
@@ -183,10 +188,10 @@ function deleteOptions(rng: Rng, id: number): FuzzCase {
       return { id, category: "delete-options", field: "propagationPolicy", request: { method: "Delete", message: msg } };
     case 1:
       msg.preconditions = { uid: rng.pick(["not-the-uid", "00000000-0000-0000-0000-000000000000"]) };
-      return { id, category: "delete-options", field: "preconditions.uid", request: { method: "Delete", message: msg } };
+      return { id, category: "delete-options", field: "preconditions.uid", aliases: ["UID in precondition"], request: { method: "Delete", message: msg } };
     default:
       msg.preconditions = { resourceVersion: rng.pick(["1", "abc", "-1"]) };
-      return { id, category: "delete-options", field: "preconditions.resourceVersion", request: { method: "Delete", message: msg } };
+      return { id, category: "delete-options", field: "preconditions.resourceVersion", aliases: ["ResourceVersion in precondition"], request: { method: "Delete", message: msg } };
   }
 }
 
@@ -200,12 +205,13 @@ const BROKEN_UTF8 = [
   [0x80],
 ];
 
-function messageParent(all: readonly WireNode[], rng: Rng): { path: string; children: WireNode[] } {
+function messageParent(all: readonly WireNode[], rng: Rng): WireNode & { children: WireNode[] } {
   const withChildren = all.filter((n) => n.children !== undefined);
-  return rng.pick(withChildren) as { path: string; children: WireNode[] };
+  return rng.pick(withChildren) as WireNode & { children: WireNode[] };
 }
 
-const unknownName = (path: string, no: number) => `${path ? `${path}.` : ""}#${no}`;
+/** An unknown field's name: its number in its message (`spec.#99`); in a map entry, the map. */
+const unknownName = (parent: WireNode, no: number) => (parent.inMap ? faultField(parent) : `${parent.path ? `${parent.path}.` : ""}#${no}`);
 
 /** One wire fault in a valid request; undefined when the request has no node the fault fits. */
 function wireFault(rng: Rng, schema: WireSchema, id: number): FuzzCase | undefined {
@@ -225,7 +231,7 @@ function wireFault(rng: Rng, schema: WireSchema, id: number): FuzzCase | undefin
       const wireType = rng.pick([WIRE.VARINT, WIRE.LEN, WIRE.I32, WIRE.I64]);
       const payload = wireType === WIRE.VARINT ? varint(7n) : wireType === WIRE.I32 ? new Uint8Array(4) : wireType === WIRE.I64 ? new Uint8Array(8) : new TextEncoder().encode("surprise");
       parent.children.splice(rng.int(parent.children.length + 1), 0, { no, wireType, payload, path: "" });
-      field = unknownName(parent.path, no);
+      field = unknownName(parent, no);
       break;
     }
     case "wrong-wire-type": {
@@ -238,7 +244,7 @@ function wireFault(rng: Rng, schema: WireSchema, id: number): FuzzCase | undefin
         n.wireType = WIRE.LEN;
         n.payload = new TextEncoder().encode("text");
       }
-      field = n.path;
+      field = faultField(n);
       break;
     }
     case "broken-utf8": {
@@ -247,8 +253,7 @@ function wireFault(rng: Rng, schema: WireSchema, id: number): FuzzCase | undefin
       const bad = Uint8Array.from(rng.pick(BROKEN_UTF8));
       const at = rng.int(n.payload.length + 1);
       n.payload = concat([n.payload.subarray(0, at), bad, n.payload.subarray(at)]);
-      // A map key or value: the refusal names the map (the key itself may be what is broken).
-      field = n.path.includes("[") ? n.path.slice(0, n.path.indexOf("[")) : n.path;
+      field = faultField(n);
       break;
     }
     case "out-of-range": {
@@ -257,7 +262,7 @@ function wireFault(rng: Rng, schema: WireSchema, id: number): FuzzCase | undefin
       const n = rng.pick(candidates);
       const type = n.desc?.type;
       n.payload = varint(type === "TYPE_BOOL" ? rng.pick([2n, 255n]) : type === "TYPE_INT32" ? rng.pick([2n ** 31n, 2n ** 40n, 2n ** 63n]) : rng.pick([2n ** 53n + 1n, 2n ** 62n]));
-      field = n.path;
+      field = faultField(n);
       break;
     }
     case "duplicate-field": {
@@ -266,15 +271,18 @@ function wireFault(rng: Rng, schema: WireSchema, id: number): FuzzCase | undefin
       const parent = all.find((p) => p.children?.includes(n));
       if (!parent?.children) return undefined;
       parent.children.splice(parent.children.indexOf(n) + 1, 0, structuredClone(n));
-      field = n.path;
+      field = faultField(n);
       break;
     }
     case "short-length": {
-      const lens = fields.filter((n) => n.wireType === WIRE.LEN);
-      if (lens.length === 0) return undefined;
-      const n = rng.pick(lens);
+      // The last field of its message: a length running past it runs past the message's end. (An
+      // earlier field's would swallow the next field's tag and read on from a wrong place.)
+      const lens = all.filter((p) => p.children !== undefined && p.children.length > 0).map((p) => p.children?.[p.children.length - 1] as WireNode);
+      const last = lens.filter((n) => n.wireType === WIRE.LEN && n.desc !== undefined);
+      if (last.length === 0) return undefined;
+      const n = rng.pick(last);
       n.lengthSkew = rng.pick([1, 7, 1000, 2 ** 31]);
-      field = n.path;
+      field = faultField(n);
       break;
     }
     case "deep-nesting": {
@@ -295,7 +303,7 @@ function wireFault(rng: Rng, schema: WireSchema, id: number): FuzzCase | undefin
         for (let i = 0; i < Math.min(depth, 2000); i++) payload = concat([varint(BigInt(no) * 8n + 2n), varint(BigInt(payload.length)), payload]);
       }
       parent.children.splice(rng.int(parent.children.length + 1), 0, { no, wireType, payload, path: "" });
-      field = unknownName(parent.path, no);
+      field = unknownName(parent, no);
       break;
     }
     case "two-kinds": {

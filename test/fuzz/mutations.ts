@@ -209,17 +209,18 @@ export const MUTATORS: readonly Mutator[] = [
           setAt(t, "spec.selector", { matchLabels: { app: "other" }, matchExpressions: [] });
           return "spec.template.metadata.labels";
         case 2:
+          // mk names the selector for a fault in one of its expressions (the expression follows in the message)
           setAt(t, "spec.selector.matchExpressions", [{ key: "tier", operator: rng.pick(["Like", "", "in", "Equals"]), values: ["web"] }]);
-          return "spec.selector.matchExpressions[0].operator";
+          return "spec.selector";
         case 3:
           setAt(t, "spec.selector.matchExpressions", [{ key: "tier", operator: "In", values: [] }]);
-          return "spec.selector.matchExpressions[0].values";
+          return "spec.selector";
         case 4:
           setAt(t, "spec.selector.matchExpressions", [{ key: "tier", operator: rng.pick(["Exists", "DoesNotExist"]), values: ["web"] }]);
-          return "spec.selector.matchExpressions[0].values";
+          return "spec.selector";
         default:
           setAt(t, "spec.selector.matchExpressions", [{ key: rng.pick(BAD_LABEL_KEYS), operator: "Exists", values: [] }]);
-          return "spec.selector.matchExpressions[0].key";
+          return "spec.selector";
       }
     },
   },
@@ -288,13 +289,13 @@ export const MUTATORS: readonly Mutator[] = [
           ["spec.revisionHistoryLimit", -1],
           ["spec.progressDeadlineSeconds", rng.pick([-1, 0])],
           ["spec.strategy.rollingUpdate.maxSurge", rng.pick(["-1", "101%", "abc", "1.5", "-5%"])],
-          ["spec.strategy.rollingUpdate.maxUnavailable", rng.pick(["-1", "101%", "abc", ""])],
+          ["spec.strategy.rollingUpdate.maxUnavailable", rng.pick(["-1", "101%", "abc", "0%"])],
         );
       }
       const [at, value] = rng.pick(cases);
       setAt(t, at, value);
-      if (at === "spec.strategy.rollingUpdate.maxUnavailable" && value === "") {
-        // "" reads as 0: with a maxSurge of 0 too, the rollout could never progress
+      if (at === "spec.strategy.rollingUpdate.maxUnavailable" && value === "0%") {
+        // 0 is fine alone; with a maxSurge of 0 too, the rollout could never progress
         setAt(t, "spec.strategy.rollingUpdate.maxSurge", "0");
       }
       return at;

@@ -29,14 +29,14 @@ export interface RunReport {
   unnamed: number;
   byCategory: Record<string, { sent: number; failed: number }>;
   byCode: Record<string, number>;
-  /** Up to `sample` failures. */
+  /** Up to `sample` failures of each category. */
   failures: Failure[];
   seconds: number;
 }
 
 export function judge(c: FuzzCase, o: Outcome): Verdict {
   if (o.accepted) return "accepted";
-  return o.message.includes(c.field) ? "refused" : "unnamed";
+  return [c.field, ...(c.aliases ?? [])].some((f) => o.message.includes(f)) ? "refused" : "unnamed";
 }
 
 /** Creates the seed object of every kind (Update, Delete, Bind and Scale cases target them). */
@@ -85,12 +85,13 @@ export async function runFuzz(opts: RunOptions): Promise<RunReport> {
       const verdict = judge(c, o);
       report.requests++;
       report[verdict]++;
-      const cat = (report.byCategory[c.category] ??= { sent: 0, failed: 0 });
+      const cat = report.byCategory[c.category] ?? { sent: 0, failed: 0 };
+      report.byCategory[c.category] = cat;
       cat.sent++;
       report.byCode[o.code] = (report.byCode[o.code] ?? 0) + 1;
       if (verdict !== "refused") {
         cat.failed++;
-        if (report.failures.length < (opts.sample ?? 50)) {
+        if (report.failures.filter((f) => f.category === c.category).length < (opts.sample ?? 5)) {
           report.failures.push({ id: c.id, category: c.category, method: c.request.method, field: c.field, verdict, code: o.code, message: o.message.slice(0, 300) });
         }
       }

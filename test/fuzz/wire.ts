@@ -36,6 +36,8 @@ export interface WireNode {
   desc?: FieldDesc;
   /** The field's path: `metadata.labels[app]`, `spec.containers[0].image`. */
   path: string;
+  /** A map entry or a field of one: the API names its faults by the map (`metadata.labels`). */
+  inMap?: boolean;
 }
 
 export class WireSchema {
@@ -79,7 +81,11 @@ export class WireSchema {
           const childPath = entry.options?.mapEntry ? `${path ? `${path}.` : ""}${f.jsonName ?? f.name}` : fieldPath;
           const children = this.parse(f.typeName, body, childPath);
           const node: WireNode = { no, wireType, payload: body, children, desc: f, path: fieldPath };
-          if (entry.options?.mapEntry) node.path = mapEntryPath(childPath, children);
+          if (entry.options?.mapEntry) {
+            node.path = mapEntryPath(childPath, children);
+            node.inMap = true;
+            for (const c of children) c.inMap = true;
+          }
           nodes.push(node);
         } else {
           nodes.push({ no, wireType, payload: body, desc: f, path: fieldPath });
@@ -144,6 +150,11 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** The field a fault of the node must be refused naming: a map's own path for its entries. */
+export function faultField(n: WireNode): string {
+  return n.inMap ? n.path.slice(0, n.path.lastIndexOf("[")) : n.path;
 }
 
 /** Every node of the tree, depth first. */

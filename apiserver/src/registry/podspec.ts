@@ -10,7 +10,6 @@ import {
   PULL_POLICIES,
   type PodSpec,
   type Probe,
-  QUANTITY_FORMAT_ERROR,
   quantityValue,
   RESTART_POLICIES,
 } from "@mk/proto";
@@ -23,6 +22,7 @@ import {
   positive,
   required,
   unsupported,
+  validateQuantity,
   validateDnsLabel,
   validateDnsSubdomain,
   validateLabels,
@@ -100,8 +100,7 @@ function validateResources(f: string, c: Container, errs: Errors): void {
     for (const [name, q] of Object.entries(list)) {
       const qf = `${f}.resources.${group}[${name}]`;
       if (!RESOURCE_NAMES.includes(name)) errs.push(unsupported(`${f}.resources.${group}`, name, RESOURCE_NAMES));
-      else if (!isQuantity(q)) errs.push(invalid(qf, q, QUANTITY_FORMAT_ERROR));
-      else if (quantityValue(name, q) < 0) errs.push(invalid(qf, q, "must be greater than or equal to 0"));
+      else validateQuantity(qf, q, errs);
     }
   }
   for (const [name, req] of Object.entries(requests)) {
@@ -181,7 +180,7 @@ export function validatePodSpec(f: string, spec: PodSpec | undefined, errs: Erro
     if (sources > 1) errs.push({ field: vf, type: "Forbidden", detail: "may not specify more than 1 volume type" });
     if (v.hostPath && !v.hostPath.path) errs.push(required(`${vf}.hostPath.path`));
     if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${vf}.persistentVolumeClaim.claimName`));
-    if (v.emptyDir?.sizeLimit && !isQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${vf}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, QUANTITY_FORMAT_ERROR));
+    if (v.emptyDir?.sizeLimit) validateQuantity(`${vf}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, errs);
   });
   validateContainers(`${f}.containers`, spec.containers, volumes, errs, false);
   validateContainers(`${f}.initContainers`, spec.initContainers, volumes, errs, true);

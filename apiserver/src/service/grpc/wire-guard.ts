@@ -69,8 +69,6 @@ export class WireRejection {
   ) {}
 }
 
-class Malformed extends Error {}
-
 interface DescriptorSet {
   file: { package?: string; messageType?: MessageDesc[]; service?: { name: string; method?: { name: string; inputType: string }[] }[] }[];
 }
@@ -160,11 +158,16 @@ export class WireChecker {
         if (packed) this.packed(f, buf, pos, bodyEnd, fieldPath, errors);
         else if (f.type === "TYPE_STRING") this.string(buf, pos, bodyEnd, fieldPath, errors);
         else if (f.type === "TYPE_MESSAGE" && f.typeName) {
-          if (f.typeName === ".mk.v1.Object" && bodyEnd - pos > MAX_OBJECT_BYTES) {
-            errors.push({ field: fieldPath || "object", type: "TooLong", detail: `must have at most ${MAX_OBJECT_BYTES} bytes` });
+          if (f.typeName === ".mk.v1.Object") {
+            // Its fields first: a 2 MiB string is named as that field, not as a large object.
+            const before = errors.length;
+            this.message(f.typeName, buf, pos, bodyEnd, fieldPath, errors);
+            if (errors.length === before && bodyEnd - pos > MAX_OBJECT_BYTES) {
+              errors.push({ field: "object", type: "TooLong", detail: `must have at most ${MAX_OBJECT_BYTES} bytes` });
+            }
           } else if (isMap) {
-            let keys = mapKeys.get(no);
-            if (!keys) mapKeys.set(no, (keys = new Set()));
+            const keys = mapKeys.get(no) ?? new Set<string>();
+            mapKeys.set(no, keys);
             this.mapEntry(f.typeName, buf, pos, bodyEnd, fieldPath, keys, errors);
           }
           else this.message(f.typeName, buf, pos, bodyEnd, fieldPath, errors);
