@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       rss.push(target.rss());
       console.log(`run ${run}: ${formatReport(report)}`);
       console.log(`run ${run}: API server RSS ${(rss[rss.length - 1]! / MB).toFixed(1)} MB`);
-      if (report.accepted > 0 || report.unnamed > 0) ok = false;
+      if (report.accepted > 0 || report.unnamed > 0 || report.failed > 0) ok = false;
     }
     const after = await target.revision();
     const exits = target.exits();

@@ -6,7 +6,7 @@ import { type Category, type FuzzCase, generate } from "./generator.js";
 import { SEEDED_KINDS, seedName, valid } from "./objects.js";
 import type { Outcome, Transport } from "./transport.js";
 
-export type Verdict = "refused" | "accepted" | "unnamed";
+export type Verdict = "refused" | "accepted" | "unnamed" | "failed";
 
 export interface Failure {
   id: number;
@@ -27,6 +27,8 @@ export interface RunReport {
   accepted: number;
   /** Refused with a message that does not name the field. */
   unnamed: number;
+  /** Answered with a status that is no refusal (INTERNAL …). */
+  failed: number;
   byCategory: Record<string, { sent: number; failed: number }>;
   byCode: Record<string, number>;
   /** Up to `sample` failures of each category. */
@@ -34,8 +36,18 @@ export interface RunReport {
   seconds: number;
 }
 
+/**
+ * The statuses a refusal may carry: INVALID_ARGUMENT (a field error, a wire fault, a bad selector),
+ * FAILED_PRECONDITION (Kubernetes' BadRequest: an unknown kind, no scale subresource), ABORTED (a
+ * delete's precondition failed) and OUT_OF_RANGE (Kubernetes' Expired: a continue token that is
+ * not one). Anything else (INTERNAL, UNKNOWN, UNAVAILABLE, a deadline) is the server failing, not
+ * refusing, and counts as a failure whatever its message says.
+ */
+export const REFUSAL_CODES: ReadonlySet<string> = new Set(["INVALID_ARGUMENT", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE"]);
+
 export function judge(c: FuzzCase, o: Outcome): Verdict {
   if (o.accepted) return "accepted";
+  if (!REFUSAL_CODES.has(o.code)) return "failed";
   return [c.field, ...(c.aliases ?? [])].some((f) => o.message.includes(f)) ? "refused" : "unnamed";
 }
 
@@ -71,6 +83,7 @@ export async function runFuzz(opts: RunOptions): Promise<RunReport> {
     refused: 0,
     accepted: 0,
     unnamed: 0,
+    failed: 0,
     byCategory: {},
     byCode: {},
     failures: [],
@@ -104,7 +117,7 @@ export async function runFuzz(opts: RunOptions): Promise<RunReport> {
 
 export function formatReport(r: RunReport): string {
   const lines = [
-    `seed ${r.seed} over ${r.transport}: ${r.requests} requests in ${r.seconds.toFixed(1)} s: ${r.refused} refused naming the field, ${r.accepted} accepted, ${r.unnamed} refused without naming it`,
+    `seed ${r.seed} over ${r.transport}: ${r.requests} requests in ${r.seconds.toFixed(1)} s: ${r.refused} refused naming the field, ${r.accepted} accepted, ${r.unnamed} refused without naming it, ${r.failed} failed otherwise`,
     `codes: ${Object.entries(r.byCode)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
