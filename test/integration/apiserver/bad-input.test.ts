@@ -69,12 +69,19 @@ test("wire: an unknown field number is refused, named by its message and number"
 });
 
 test("wire: broken UTF-8 in a string is refused, not replaced with U+FFFD", async () => {
-  const body = damagedCreate(pod("wire-utf8", { labels: { app: "web" } }), (_, all) => {
-    const value = node(all, "metadata.labels[app]").children?.find((c) => c.no === 2);
-    assert.ok(value);
-    value.payload = concat([value.payload, Uint8Array.of(0xc3, 0x28)]);
+  // The image: no rule of its own would catch a U+FFFD in it.
+  const body = damagedCreate(pod("wire-utf8"), (_, all) => {
+    const image = node(all, "spec.containers[0].image");
+    image.payload = concat([image.payload, Uint8Array.of(0xc3, 0x28)]);
   });
-  await refusedNaming(body, "metadata.labels");
+  await refusedNaming(body, "spec.containers[0].image");
+  // In a map the key names the entry; a broken key, the map.
+  const label = damagedCreate(pod("wire-utf8-key", { labels: { app: "web" } }), (_, all) => {
+    const key = node(all, "metadata.labels[app]").children?.find((c) => c.no === 1);
+    assert.ok(key);
+    key.payload = Uint8Array.of(0xff);
+  });
+  await refusedNaming(label, "metadata.labels");
 });
 
 test("wire: a wrong wire type, an int32 past 32 bits, a repeated singular field, two kinds", async () => {
