@@ -209,7 +209,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       "grpc.keepalive_timeout_ms": 10_000,
       "grpc.max_concurrent_streams": 10_000,
     });
-    server.addService(strictService(ResourcesService, WireChecker.load()), resourcesService({ handlers, metrics, log, streams }));
+    server.addService(strictService(ResourcesService, new WireChecker()), resourcesService({ handlers, metrics, log, streams }));
     if (clientCa) {
       const signer = options.tls?.signer;
       server.addService(

@@ -2,25 +2,7 @@
 // the API's descriptors (@mk/proto/descriptor.json), one node is damaged (wrong wire type, unknown
 // field number, broken UTF-8, an out-of-range varint, a duplicate, a short length), and the tree is
 // written back. Each node knows its field path in Kubernetes' spelling, which the refusal must name.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
-export interface FieldDesc {
-  name: string;
-  number: number;
-  type: string;
-  typeName?: string;
-  label?: string;
-  jsonName?: string;
-  oneofIndex?: number;
-  proto3Optional?: boolean;
-}
-export interface MessageDesc {
-  name: string;
-  field?: FieldDesc[];
-  nestedType?: MessageDesc[];
-  options?: { mapEntry?: boolean };
-}
+import { type Descriptors, type FieldDescriptorJson, loadDescriptors, type MessageDescriptorJson } from "@mk/proto";
 
 export const WIRE = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const;
 
@@ -33,7 +15,7 @@ export interface WireNode {
   children?: WireNode[];
   /** Extra bytes claimed by the length prefix (a "short" field): 0 for a well-formed one. */
   lengthSkew?: number;
-  desc?: FieldDesc;
+  desc?: FieldDescriptorJson;
   /** The field's path: `metadata.labels[app]`, `spec.containers[0].image`. */
   path: string;
   /** A map entry or a field of one: the API names its faults by the map (`metadata.labels`). */
@@ -41,21 +23,10 @@ export interface WireNode {
 }
 
 export class WireSchema {
-  private readonly messages = new Map<string, MessageDesc>();
+  constructor(private readonly descriptors: Descriptors = loadDescriptors()) {}
 
-  constructor() {
-    const path = fileURLToPath(import.meta.resolve("@mk/proto/descriptor.json"));
-    const set = JSON.parse(readFileSync(path, "utf8")) as { file: { package?: string; messageType?: MessageDesc[] }[] };
-    const add = (prefix: string, m: MessageDesc) => {
-      const full = `${prefix}.${m.name}`;
-      this.messages.set(full, m);
-      for (const n of m.nestedType ?? []) add(full, n);
-    };
-    for (const f of set.file) for (const m of f.messageType ?? []) add(`.${f.package ?? ""}`, m);
-  }
-
-  message(typeName: string): MessageDesc {
-    const m = this.messages.get(typeName);
+  message(typeName: string): MessageDescriptorJson {
+    const m = this.descriptors.messages.get(typeName);
     if (!m) throw new Error(`no message ${typeName} in the descriptors`);
     return m;
   }
@@ -97,14 +68,14 @@ export class WireSchema {
     return nodes;
   }
 
-  private childPath(typeName: string, path: string, f: FieldDesc | undefined, index: number): string {
+  private childPath(typeName: string, path: string, f: FieldDescriptorJson | undefined, index: number): string {
     if (!f) return path;
     // The Object envelope and its kind are transport, not fields: `object.pod.metadata.name` is
     // `metadata.name`, as the API names it.
     if (typeName === ".mk.v1.Object") return "";
     if (f.name === "object" && f.typeName === ".mk.v1.Object") return "";
     const name = `${path ? `${path}.` : ""}${f.jsonName ?? f.name}`;
-    return f.label === "LABEL_REPEATED" && !this.messages.get(f.typeName ?? "")?.options?.mapEntry ? `${name}[${index}]` : name;
+    return f.label === "LABEL_REPEATED" && !this.descriptors.messages.get(f.typeName ?? "")?.options?.mapEntry ? `${name}[${index}]` : name;
   }
 }
 

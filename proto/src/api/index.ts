@@ -10,3 +10,4 @@ export * from "./apps/index.js";
 export * from "./printers/index.js";
 export * from "./json.js";
 export * from "./schema.js";
+export * from "./descriptors.js";

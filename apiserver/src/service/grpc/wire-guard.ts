@@ -5,28 +5,9 @@
 // checked against the API's descriptors here and refused with the field named
 // (`metadata.labels[app]: Invalid value: must be valid UTF-8`), as Kubernetes' strict field
 // validation refuses unknown and duplicate JSON fields.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type ServerInterceptor, ServerInterceptingCall, ServerListenerBuilder, type ServiceDefinition } from "@grpc/grpc-js";
+import { type Descriptors, type FieldDescriptorJson as FieldDesc, loadDescriptors } from "@mk/proto";
 import { type FieldError, InvalidError, toServiceError } from "@mk/proto/client";
-
-interface FieldDesc {
-  name: string;
-  number: number;
-  type: string;
-  typeName?: string;
-  label?: string;
-  jsonName?: string;
-  oneofIndex?: number;
-  proto3Optional?: boolean;
-}
-interface MessageDesc {
-  name: string;
-  field?: FieldDesc[];
-  nestedType?: MessageDesc[];
-  oneofDecl?: { name: string }[];
-  options?: { mapEntry?: boolean };
-}
 
 /** No string of the API needs more (annotations together are limited to 256 KiB). */
 export const MAX_STRING_BYTES = 256 * 1024;
@@ -69,34 +50,12 @@ export class WireRejection {
   ) {}
 }
 
-interface DescriptorSet {
-  file: { package?: string; messageType?: MessageDesc[]; service?: { name: string; method?: { name: string; inputType: string }[] }[] }[];
-}
-
 export class WireChecker {
-  private readonly messages = new Map<string, MessageDesc>();
-  private readonly inputs = new Map<string, string>();
-
-  constructor(set: DescriptorSet) {
-    const add = (prefix: string, m: MessageDesc) => {
-      const full = `${prefix}.${m.name}`;
-      this.messages.set(full, m);
-      for (const n of m.nestedType ?? []) add(full, n);
-    };
-    for (const f of set.file) {
-      for (const m of f.messageType ?? []) add(`.${f.package ?? ""}`, m);
-      for (const svc of f.service ?? []) for (const m of svc.method ?? []) this.inputs.set(`/${f.package ?? ""}.${svc.name}/${m.name}`, m.inputType);
-    }
-  }
+  constructor(private readonly descriptors: Descriptors = loadDescriptors()) {}
 
   /** The request type of a method (`/mk.v1.Resources/Create` → `.mk.v1.CreateRequest`). */
   inputType(path: string): string | undefined {
-    return this.inputs.get(path);
-  }
-
-  static load(): WireChecker {
-    const path = fileURLToPath(import.meta.resolve("@mk/proto/descriptor.json"));
-    return new WireChecker(JSON.parse(readFileSync(path, "utf8")) as DescriptorSet);
+    return this.descriptors.inputs.get(path);
   }
 
   /** Every fault of a request of the type (`.mk.v1.CreateRequest`); empty when it is well formed. */
@@ -107,7 +66,7 @@ export class WireChecker {
   }
 
   private message(typeName: string, buf: Uint8Array, start: number, end: number, path: string, errors: FieldError[]): void {
-    const desc = this.messages.get(typeName);
+    const desc = this.descriptors.messages.get(typeName);
     if (!desc) return;
     const seen = new Map<number, number>();
     const oneofSet = new Map<number, string>();
@@ -126,7 +85,7 @@ export class WireChecker {
       }
       const index = seen.get(no) ?? 0;
       seen.set(no, index + 1);
-      const entry = f.typeName ? this.messages.get(f.typeName) : undefined;
+      const entry = f.typeName ? this.descriptors.messages.get(f.typeName) : undefined;
       const isMap = entry?.options?.mapEntry === true;
       const repeated = f.label === "LABEL_REPEATED";
       const fieldPath = this.childPath(typeName, path, f, repeated && !isMap ? index : undefined);
