@@ -51,7 +51,19 @@ export class WireRejection {
 }
 
 export class WireChecker {
+  /** Each message's fields by number, built on first use. */
+  private readonly fieldIndex = new Map<string, Map<number, FieldDesc>>();
+
   constructor(private readonly descriptors: Descriptors = loadDescriptors()) {}
+
+  private fieldOf(typeName: string, desc: { field?: FieldDesc[] }, no: number): FieldDesc | undefined {
+    let index = this.fieldIndex.get(typeName);
+    if (!index) {
+      index = new Map((desc.field ?? []).map((f) => [f.number, f]));
+      this.fieldIndex.set(typeName, index);
+    }
+    return index.get(no);
+  }
 
   /** The request type of a method (`/mk.v1.Resources/Create` → `.mk.v1.CreateRequest`). */
   inputType(path: string): string | undefined {
@@ -73,12 +85,12 @@ export class WireChecker {
     const mapKeys = new Map<number, Set<string>>();
     let pos = start;
     while (pos < end && errors.length < MAX_ERRORS) {
-      let tag: bigint;
-      [tag, pos] = readVarint(buf, pos, end, path, errors);
+      let tag: number;
+      [tag, pos] = readNumber(buf, pos, end, path, errors);
       if (pos < 0) return;
-      const no = Number(tag >> 3n);
-      const wireType = Number(tag & 7n);
-      const f = desc.field?.find((x) => x.number === no);
+      const no = Math.floor(tag / 8);
+      const wireType = tag % 8;
+      const f = this.fieldOf(typeName, desc, no);
       if (!f) {
         errors.push({ field: `${path ? `${path}.` : ""}#${no}`, type: "Unknown", detail: `field number ${no} is not part of ${typeName.slice(1)}` });
         return; // the rest of this message cannot be trusted to be what the client meant
@@ -106,14 +118,14 @@ export class WireChecker {
         oneofSet.set(f.oneofIndex, f.jsonName ?? f.name);
       }
       if (wireType === LEN) {
-        let len: bigint;
-        [len, pos] = readVarint(buf, pos, end, fieldPath, errors);
+        let len: number;
+        [len, pos] = readNumber(buf, pos, end, fieldPath, errors);
         if (pos < 0) return;
-        if (BigInt(pos) + len > BigInt(end)) {
+        if (pos + len > end) {
           errors.push({ field: fieldPath, type: "Invalid", detail: `length ${len} runs past the end of the message` });
           return;
         }
-        const bodyEnd = pos + Number(len);
+        const bodyEnd = pos + len;
         if (packed) this.packed(f, buf, pos, bodyEnd, fieldPath, errors);
         else if (f.type === "TYPE_STRING") this.string(buf, pos, bodyEnd, fieldPath, errors);
         else if (f.type === "TYPE_MESSAGE" && f.typeName) {
@@ -182,14 +194,14 @@ export class WireChecker {
     let pos = start;
     const scratch: FieldError[] = [];
     while (pos < end) {
-      let tag: bigint;
-      [tag, pos] = readVarint(buf, pos, end, "", scratch);
-      if (pos < 0 || (tag & 7n) !== BigInt(LEN)) return "";
-      let len: bigint;
-      [len, pos] = readVarint(buf, pos, end, "", scratch);
+      let tag: number;
+      [tag, pos] = readNumber(buf, pos, end, "", scratch);
+      if (pos < 0 || tag % 8 !== LEN) return "";
+      let len: number;
+      [len, pos] = readNumber(buf, pos, end, "", scratch);
       if (pos < 0) return "";
-      if (tag >> 3n === 1n) return utf8.decode(buf.subarray(pos, pos + Number(len)));
-      pos += Number(len);
+      if (Math.floor(tag / 8) === 1) return utf8.decode(buf.subarray(pos, pos + len));
+      pos += len;
     }
     return "";
   }
@@ -219,7 +231,20 @@ export class WireChecker {
   }
 }
 
-/** [value, next position], or position -1 after recording a malformed varint. */
+/** A tag or a length as a number (past 2^53 it is imprecise, and past any buffer's end anyway). */
+function readNumber(buf: Uint8Array, pos: number, end: number, path: string, errors: FieldError[]): [number, number] {
+  let result = 0;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) break;
+    const b = buf[pos++] ?? 0;
+    result += (b & 0x7f) * 2 ** (7 * i);
+    if (!(b & 0x80)) return [result, pos];
+  }
+  errors.push({ field: path || "request", type: "Invalid", detail: "malformed varint" });
+  return [0, -1];
+}
+
+/** A varint field's value, exactly: [value, next position], or position -1 after recording a malformed varint. */
 function readVarint(buf: Uint8Array, pos: number, end: number, path: string, errors: FieldError[]): [bigint, number] {
   let result = 0n;
   for (let i = 0; i < 10; i++) {
