@@ -227,7 +227,9 @@ function wireFault(rng: Rng, schema: WireSchema, id: number): FuzzCase | undefin
   switch (category) {
     case "unknown-field": {
       const parent = messageParent(all, rng);
-      const no = rng.pick([99, 1000, 536_870_911, 15, 16]);
+      // A number the message does not have (the root is the request, whose type the schema knows).
+      const known = new Set((parent.desc?.typeName ? schema.message(parent.desc.typeName) : schema.message(REQUEST_TYPES[request.method])).field?.map((f) => f.number));
+      const no = rng.pick([99, 1000, 536_870_911, 15, 16, 17].filter((n) => !known.has(n)));
       const wireType = rng.pick([WIRE.VARINT, WIRE.LEN, WIRE.I32, WIRE.I64]);
       const payload = wireType === WIRE.VARINT ? varint(7n) : wireType === WIRE.I32 ? new Uint8Array(4) : wireType === WIRE.I64 ? new Uint8Array(8) : new TextEncoder().encode("surprise");
       parent.children.splice(rng.int(parent.children.length + 1), 0, { no, wireType, payload, path: "" });

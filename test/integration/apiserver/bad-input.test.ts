@@ -164,6 +164,17 @@ test("quantities: 1e400 is out of range, an emptyDir's sizeLimit and a node's al
   assert.match(e3.message, /status\.allocatable\[pods\]: Invalid value: "-1": must be greater than or equal to 0/);
 });
 
+test("a probe's port is a number from 1 to 65535 or a port name", async () => {
+  for (const port of ["-1", "Bad_Port_Name_Too_Long"]) {
+    const p = pod("probe-port");
+    const c = p.spec?.containers[0];
+    assert.ok(c);
+    c.livenessProbe = { httpGet: { path: "/", port, host: "", scheme: "", httpHeaders: [] }, initialDelaySeconds: 0 };
+    const err = await failure(() => cs.pods.create(p));
+    assert.match(err.message, /spec\.containers\[0\]\.livenessProbe\.httpGet\.port: Invalid value/, port);
+  }
+});
+
 test("a ReplicaSet's status counts may not be negative", async () => {
   const rs = await cs.replicaSets.create(
     ReplicaSet.fromPartial({
