@@ -175,6 +175,13 @@ test("a probe's port is a number from 1 to 65535 or a port name", async () => {
   }
 });
 
+test("a field selector with an unescaped = in its value is refused (it matched nothing, silently)", async () => {
+  const err = await failure(() => cs.pods.list({ namespace: "default", fieldSelector: "spec.nodeName=a=b" }));
+  assert.ok(err instanceof InvalidError, String(err));
+  assert.match(err.message, /invalid field selector "spec\.nodeName=a=b": .*unescaped = in the value/);
+  assert.equal(err.fields[0]?.field, "fieldSelector");
+});
+
 test("a ReplicaSet's status counts may not be negative", async () => {
   const rs = await cs.replicaSets.create(
     ReplicaSet.fromPartial({
