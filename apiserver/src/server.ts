@@ -21,6 +21,8 @@ import { Handlers } from "./handlers/handlers.js";
 import { type KubeletCredentialsFactory, KubeletProxy } from "./service/proxy.js";
 import { bootstrapService } from "./service/grpc/bootstrap.js";
 import { resourcesService } from "./service/grpc/resources.js";
+import { statusLimitInterceptor } from "./service/grpc/status-limit.js";
+import { strictService, WireChecker, wireGuardInterceptor } from "./service/grpc/wire-guard.js";
 import { type EtcdTls, EtcdStorage } from "./storage/etcd.js";
 import { WatchHub } from "./watch/hub.js";
 
@@ -199,13 +201,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const handlers = new Handlers({ store, hub, proxy, authorizer, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, version });
     const interceptors = clientCa ? [authInterceptor()] : [];
     const server = new Server({
-      interceptors,
+      // The first sees every status on its way out (and cuts it to fit the trailers); requests pass
+      // them in order: authorization, then the refusal of faulty requests.
+      interceptors: [statusLimitInterceptor(), ...interceptors, wireGuardInterceptor()],
       // Pings on idle connections so that a cut link under a long watch is noticed in ~30 s.
       "grpc.keepalive_time_ms": 20_000,
       "grpc.keepalive_timeout_ms": 10_000,
       "grpc.max_concurrent_streams": 10_000,
     });
-    server.addService(ResourcesService, resourcesService({ handlers, metrics, log, streams }));
+    server.addService(strictService(ResourcesService, new WireChecker()), resourcesService({ handlers, metrics, log, streams }));
     if (clientCa) {
       const signer = options.tls?.signer;
       server.addService(

@@ -32,3 +32,10 @@ test("bad quantities", () => {
   }
   assert.throws(() => parseQuantity("12x"), /quantities must match/);
 });
+
+test("a quantity beyond a double's range is out of range, not Infinity (found by the fuzzer)", () => {
+  assert.throws(() => parseQuantity("1e400"), /out of range/);
+  assert.throws(() => parseQuantity("1e309Ki"), /./);
+  assert.equal(isQuantity("1e400"), false);
+  assert.equal(parseQuantity("1e300"), 1e300);
+});

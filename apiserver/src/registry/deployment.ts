@@ -2,7 +2,7 @@
 import type { Deployment } from "@mk/proto";
 import type { Strategy } from "./strategy.js";
 import { type Errors, forbidden, invalid, isZeroIntOrPercent, nonNegative, unsupported, validateIntOrPercent } from "./validation.js";
-import { defaultTemplate, validateSelectorUnchanged, validateWorkload } from "./workload.js";
+import { defaultTemplate, validateSelectorUnchanged, validateWorkload, validateWorkloadStatus } from "./workload.js";
 
 const STRATEGY_TYPES = ["RollingUpdate", "Recreate"];
 
@@ -42,6 +42,7 @@ export const deploymentStrategy: Strategy<"Deployment"> = {
     const spec = d.spec;
     if (!spec) return [{ field: "spec", type: "Required", detail: "" }];
     validateWorkload(spec, "deployment", errs);
+    validateWorkloadStatus(d.status, errs);
     const st = spec.strategy;
     if (st) {
       if (!STRATEGY_TYPES.includes(st.type)) errs.push(unsupported("spec.strategy.type", st.type, STRATEGY_TYPES));

@@ -55,6 +55,8 @@ export function parseFieldSelector(kind: KindName, selector: string): FieldSelec
       if (!get) {
         throw badSelector(selector, `"${field}" is not a known field selector: only ${Object.keys(getters).map((k) => `"${k}"`).join(", ")}`);
       }
+      // Kubernetes refuses an unescaped '=' in a value ("spec.nodeName=a=b"): the client meant something else.
+      if (/(^|[^\\])=/.test(value)) throw badSelector(selector, `invalid selector term "${term}": unescaped = in the value`);
       reqs.push({ field, equal: op !== "!=", value: value.trim(), get });
     }
   }

@@ -1,8 +1,8 @@
 // Node: registered by its kubelet; spec (taints, unschedulable) by people and the node controller.
-import { isQuantity, type Node, QUANTITY_FORMAT_ERROR } from "@mk/proto";
+import type { Node } from "@mk/proto";
 import { TAINT_EFFECTS } from "./podspec.js";
 import type { Strategy } from "./strategy.js";
-import { type Errors, invalid, required, unsupported } from "./validation.js";
+import { type Errors, required, unsupported, validateQuantity } from "./validation.js";
 
 const ADDRESS_TYPES = ["InternalIP", "ExternalIP", "Hostname", "InternalDNS", "ExternalDNS"];
 
@@ -25,7 +25,7 @@ export const nodeStrategy: Strategy<"Node"> = {
     });
     for (const group of ["capacity", "allocatable"] as const) {
       for (const [name, q] of Object.entries(node.status?.[group] ?? {})) {
-        if (!isQuantity(q)) errs.push(invalid(`status.${group}[${name}]`, q, QUANTITY_FORMAT_ERROR));
+        validateQuantity(`status.${group}[${name}]`, q, errs);
       }
     }
     node.status?.addresses.forEach((a, i) => {

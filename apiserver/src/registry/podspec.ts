@@ -10,7 +10,6 @@ import {
   PULL_POLICIES,
   type PodSpec,
   type Probe,
-  QUANTITY_FORMAT_ERROR,
   quantityValue,
   RESTART_POLICIES,
 } from "@mk/proto";
@@ -24,6 +23,7 @@ import {
   positive,
   required,
   unsupported,
+  validateQuantity,
   validateDnsLabel,
   validateDnsSubdomain,
   validateLabels,
@@ -58,6 +58,13 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
 }
 
 /** Fills Kubernetes' pod spec defaults in place. */
+const PORT_NAME_RULE = "must be no more than 15 characters and contain only lower case alphanumeric characters or '-', with at least one letter";
+
+/** Kubernetes' IANA_SVC_NAME: a container port's name, and a probe's port when not a number. */
+function isPortName(s: string): boolean {
+  return s.length <= 15 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) && /[a-z]/.test(s);
+}
+
 export function defaultPodSpec(spec: PodSpec): void {
   spec.restartPolicy ||= DEFAULT_RESTART_POLICY;
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
@@ -80,8 +87,10 @@ function validateProbe(f: string, p: Probe | undefined, errs: Errors): void {
     [p.httpGet?.port, `${f}.httpGet.port`],
     [p.tcpSocket?.port, `${f}.tcpSocket.port`],
   ] as const) {
-    if (port && /^\d+$/.test(port) && (Number(port) < 1 || Number(port) > 65535)) {
-      errs.push(invalid(pf, Number(port), "must be between 1 and 65535, inclusive"));
+    if (port && /^\d+$/.test(port)) {
+      if (Number(port) < 1 || Number(port) > 65535) errs.push(invalid(pf, Number(port), "must be between 1 and 65535, inclusive"));
+    } else if (port && !isPortName(port)) {
+      errs.push(invalid(pf, port, PORT_NAME_RULE));
     }
   }
   nonNegative(`${f}.initialDelaySeconds`, p.initialDelaySeconds, errs);
@@ -101,8 +110,7 @@ function validateResources(f: string, c: Container, errs: Errors): void {
     for (const [name, q] of Object.entries(list)) {
       const qf = `${f}.resources.${group}[${name}]`;
       if (!RESOURCE_NAMES.includes(name)) errs.push(unsupported(`${f}.resources.${group}`, name, RESOURCE_NAMES));
-      else if (!isQuantity(q)) errs.push(invalid(qf, q, QUANTITY_FORMAT_ERROR));
-      else if (quantityValue(name, q) < 0) errs.push(invalid(qf, q, "must be greater than or equal to 0"));
+      else validateQuantity(qf, q, errs);
     }
   }
   for (const [name, req] of Object.entries(requests)) {
@@ -136,9 +144,7 @@ function validateContainers(f: string, containers: Container[], volumes: Set<str
       if (p.hostPort < 0 || p.hostPort > 65535) errs.push(invalid(`${pf}.hostPort`, p.hostPort, "must be between 1 and 65535, inclusive"));
       if (p.protocol && !(PROTOCOLS as readonly string[]).includes(p.protocol)) errs.push(unsupported(`${pf}.protocol`, p.protocol, PROTOCOLS));
       if (p.name) {
-        if (p.name.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p.name) || !/[a-z]/.test(p.name)) {
-          errs.push(invalid(`${pf}.name`, p.name, "must be no more than 15 characters and contain only lower case alphanumeric characters or '-', with at least one letter"));
-        }
+        if (!isPortName(p.name)) errs.push(invalid(`${pf}.name`, p.name, PORT_NAME_RULE));
         if (portNames.has(p.name)) errs.push(duplicate(`${pf}.name`, p.name));
         portNames.add(p.name);
       }
@@ -184,7 +190,7 @@ export function validatePodSpec(f: string, spec: PodSpec | undefined, errs: Erro
     if (v.hostPath && !v.hostPath.path) errs.push(required(`${vf}.hostPath.path`));
     if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${vf}.persistentVolumeClaim.claimName`));
     validateConfigVolume(vf, v, errs);
-    if (v.emptyDir?.sizeLimit && !isQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${vf}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, QUANTITY_FORMAT_ERROR));
+    if (v.emptyDir?.sizeLimit) validateQuantity(`${vf}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, errs);
   });
   validateContainers(`${f}.containers`, spec.containers, volumes, errs, false);
   validateContainers(`${f}.initContainers`, spec.initContainers, volumes, errs, true);

@@ -2,7 +2,7 @@
 import type { ReplicaSet } from "@mk/proto";
 import type { Strategy } from "./strategy.js";
 import type { Errors } from "./validation.js";
-import { defaultTemplate, validateSelectorUnchanged, validateWorkload } from "./workload.js";
+import { defaultTemplate, validateSelectorUnchanged, validateWorkload, validateWorkloadStatus } from "./workload.js";
 
 export const replicaSetStrategy: Strategy<"ReplicaSet"> = {
   kind: "ReplicaSet",
@@ -28,6 +28,7 @@ export const replicaSetStrategy: Strategy<"ReplicaSet"> = {
     const errs: Errors = [];
     if (!rs.spec) return [{ field: "spec", type: "Required", detail: "" }];
     validateWorkload(rs.spec, "replicaset", errs);
+    validateWorkloadStatus(rs.status, errs);
     return errs;
   },
   validateUpdate(rs: ReplicaSet, old: ReplicaSet) {

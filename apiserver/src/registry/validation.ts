@@ -1,7 +1,7 @@
 // Shared validation: field errors worded as Kubernetes words them, names, metadata, labels.
 // Every validator returns all the errors it finds, so one answer names every failing field.
 import { type FieldError, InvalidError, invalidMessage } from "@mk/proto/client";
-import { type KindName, KINDS, labelKeyError, labelValueError, type ObjectMeta } from "@mk/proto";
+import { isQuantity, type KindName, KINDS, labelKeyError, labelValueError, type ObjectMeta, parseQuantity, QUANTITY_FORMAT_ERROR } from "@mk/proto";
 import { groupKind } from "../storage/keys.js";
 
 export type Errors = FieldError[];
@@ -81,6 +81,15 @@ export type NameRule = "label" | "subdomain";
 
 /** Metadata rules common to every kind: name, namespace scope, labels, annotations, owners, finalizers. */
 export function validateObjectMeta(kind: KindName, meta: ObjectMeta, nameRule: NameRule, errs: Errors): void {
+  if (meta.generateName) {
+    // Kubernetes checks the prefix itself, without the '-' it usually ends in, so the refusal
+    // names what the client sent rather than the name generated from it.
+    const prefix = meta.generateName.replace(/-$/, "");
+    const prefixErrs: Errors = [];
+    if (nameRule === "label") validateDnsLabel("metadata.generateName", prefix, prefixErrs);
+    else validateDnsSubdomain("metadata.generateName", prefix, prefixErrs);
+    errs.push(...prefixErrs.map((e) => ({ ...e, value: show(meta.generateName) })));
+  }
   if (!meta.name) {
     errs.push(required("metadata.name", "name or generateName is required"));
   } else if (nameRule === "label") {
@@ -118,6 +127,12 @@ export function nonNegative(field: string, value: number | undefined, errs: Erro
 
 export function positive(field: string, value: number | undefined, errs: Errors): void {
   if (value !== undefined && value <= 0) errs.push(invalid(field, value, "must be greater than 0"));
+}
+
+/** A quantity that parses and is not negative: requests, limits, capacity, an emptyDir's sizeLimit. */
+export function validateQuantity(field: string, q: string, errs: Errors): void {
+  if (!isQuantity(q)) errs.push(invalid(field, q, QUANTITY_FORMAT_ERROR));
+  else if (parseQuantity(q) < 0) errs.push(invalid(field, q, "must be greater than or equal to 0"));
 }
 
 /** "25%" or "1": Kubernetes' IntOrString for maxSurge and maxUnavailable. */

@@ -43,6 +43,16 @@ export function validateWorkload(
   if (t.spec?.nodeName) errs.push(invalid("spec.template.spec.nodeName", t.spec.nodeName, "must be empty in a template: the scheduler chooses"));
 }
 
+/**
+ * Status counts are never negative (Kubernetes' ValidateReplicaSetStatus and ValidateDeploymentStatus);
+ * the controllers write them through UpdateStatus, which validates the object as any write does.
+ */
+export function validateWorkloadStatus(status: object | undefined, errs: Errors): void {
+  for (const [key, value] of Object.entries(status ?? {})) {
+    if (typeof value === "number") nonNegative(`status.${key}`, value, errs);
+  }
+}
+
 export function validateSelectorUnchanged(sel: LabelSelector | undefined, old: LabelSelector | undefined, errs: Errors): void {
   if (deepEqual(sel, old)) return;
   const shown = sel ? { matchLabels: sel.matchLabels, ...(sel.matchExpressions.length > 0 ? { matchExpressions: sel.matchExpressions } : {}) } : null;

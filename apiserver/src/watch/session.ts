@@ -82,6 +82,14 @@ export async function startWatch(ctx: WatchContext, req: WatchRequest, sink: Wat
   } else {
     if (!/^\d+$/.test(req.resourceVersion)) throw new BadRequestError(`invalid resourceVersion "${req.resourceVersion}"`);
     from = Number(req.resourceVersion);
+    // A start in the future would wait, silently, until etcd got there: refuse it (Kubernetes
+    // answers "Too large resource version"). The hub may lag a just-made write, so ask etcd.
+    if (from > ctx.hub.lastRevision) {
+      const current = Number(await ctx.store.storage.currentRevision());
+      if (!Number.isSafeInteger(from) || from > current) {
+        throw new BadRequestError(`Too large resource version: resourceVersion "${req.resourceVersion}" is newer than the current revision ${current}`);
+      }
+    }
     // A start in compacted history is "expired" (the client relists), even when the hub's
     // window still holds those events: the answer must not depend on this server's memory.
     if (from + 1 <= ctx.hub.lastRevision) await ctx.store.storage.assertNotCompacted(String(from + 1));

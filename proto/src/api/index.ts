@@ -12,3 +12,4 @@ export * from "./apps/index.js";
 export * from "./printers/index.js";
 export * from "./json.js";
 export * from "./schema.js";
+export * from "./descriptors.js";

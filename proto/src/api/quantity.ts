@@ -20,11 +20,16 @@ export function parseQuantity(s: string): number {
   const [, num = "", suffix, exp] = m;
   const n = Number(num);
   if (!Number.isFinite(n)) throw new QuantityParseError(`quantity "${s}" is out of range`);
-  if (exp !== undefined) return n * 10 ** Number(exp);
-  if (suffix === undefined) return n;
-  const mult = BINARY[suffix] ?? DECIMAL[suffix];
-  if (mult === undefined) throw new QuantityParseError(`unknown quantity suffix "${suffix}"`);
-  return n * mult;
+  let value = n;
+  if (exp !== undefined) value = n * 10 ** Number(exp);
+  else if (suffix !== undefined) {
+    const mult = BINARY[suffix] ?? DECIMAL[suffix];
+    if (mult === undefined) throw new QuantityParseError(`unknown quantity suffix "${suffix}"`);
+    value = n * mult;
+  }
+  // "1e400" matches the syntax but is Infinity as a number: no resource is that large.
+  if (!Number.isFinite(value)) throw new QuantityParseError(`quantity "${s}" is out of range`);
+  return value;
 }
 
 /** Whether s parses as a quantity. */

@@ -209,7 +209,9 @@ export function toServiceError(err: unknown): Partial<ServiceError> & { code: Co
   const metadata = new Metadata();
   metadata.set(REASON_KEY, e instanceof PreconditionFailedError ? PRECONDITION_FAILED : e.reason);
   if (e instanceof InvalidError) {
-    metadata.set(CAUSES_KEY, JSON.stringify(e.fields));
+    // Metadata values must be printable ASCII (grpc-js throws otherwise): escape the rest as JSON
+    // \u escapes, which parse back to the same text. Fields quote rejected values, e.g. a label key "é".
+    metadata.set(CAUSES_KEY, JSON.stringify(e.fields).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`));
   }
   return { code: e.code, details: e.message, message: e.message, metadata, name: e.name };
 }
