@@ -11,7 +11,7 @@ import type { RequestContext } from "../handlers/context.js";
 import type { Handlers } from "../handlers/handlers.js";
 import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.js";
 import { parsePath, type ResourcePath } from "./paths.js";
-import { statusOf } from "./status.js";
+import { type StatusTarget, statusOf } from "./status.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
 import { kubernetesVersion } from "./version.js";
 
@@ -89,9 +89,11 @@ function objectOfBody(info: KindInfo, path: ResourcePath, body: JsonObject): Any
 export function restHandler(deps: RestDeps, mutualTls: boolean) {
   const { handlers } = deps;
 
-  async function resource(ctx: RequestContext, req: Request, path: ResourcePath, query: URLSearchParams): Promise<{ code: number; body: JsonObject }> {
+  async function resource(ctx: RequestContext, req: Request, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<{ code: number; body: JsonObject }> {
     const info = kindAt(path.group, path.version, path.plural);
     if (!info) throw new NotFoundError(`the server could not find the requested resource (${path.plural})`);
+    target.kind = info.kind;
+    target.name = path.name;
     if (path.subresource) throw new NotFoundError(`the server does not serve ${path.plural}/${path.subresource} over HTTP yet`);
     const namespace = info.namespaced ? path.namespace : "";
     const method = req.method ?? "GET";
@@ -124,6 +126,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     const dryRun = query.get("dryRun") === "All";
     if (method === "POST" && !path.name) {
       const obj = objectOfBody(info, path, await readBody(req));
+      target.name = obj.metadata?.name;
       const out = await handlers.create(ctx, { object: { kind: info.kind, object: obj } as never, dryRun });
       return { code: 201, body: toK8s(info, out.object) };
     }
@@ -148,7 +151,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     throw new MethodNotAllowed(method, path);
   }
 
-  async function route(req: Request): Promise<{ code: number; body: JsonObject }> {
+  async function route(req: Request, target: StatusTarget): Promise<{ code: number; body: JsonObject }> {
     const url = new URL(req.url ?? "/", "https://mk");
     const parsed = parsePath(url.pathname);
     const ctx = contextOf(req, mutualTls);
@@ -165,16 +168,18 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
         return { code: 200, body: list };
       }
       case "resource":
-        return await resource(ctx, req, parsed.path, url.searchParams);
+        return await resource(ctx, req, parsed.path, url.searchParams, target);
       case "unknown":
         throw new NotFoundError(`the server could not find the requested resource (${url.pathname})`);
     }
   }
 
   return (req: Request, res: Response): void => {
-    route(req)
+    // What the request is about, filled in as it is parsed, for the details of an error's Status.
+    const target: StatusTarget = {};
+    route(req, target)
       .catch((err: unknown) => {
-        const reply = statusOf(err, { kind: err instanceof MethodNotAllowed ? undefined : kindOfUrl(req.url) });
+        const reply = statusOf(err, target);
         if (reply.code >= 500) deps.log.error({ err, method: req.method, url: req.url }, "http request failed");
         return reply;
       })
@@ -184,12 +189,6 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
       })
       .catch((err: unknown) => deps.log.warn({ err, url: req.url }, "http reply failed"));
   };
-}
-
-/** The kind a URL names, for a Status's details. */
-function kindOfUrl(url: string | undefined): string | undefined {
-  const parsed = parsePath(new URL(url ?? "/", "https://mk").pathname);
-  return parsed.type === "resource" ? kindAt(parsed.path.group, parsed.path.version, parsed.path.plural)?.kind : undefined;
 }
 
 class MethodNotAllowed extends BadRequestError {
