@@ -14,6 +14,7 @@ import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
 import { kubernetesVersion } from "./version.js";
+import { type StreamResponse, streamWatch } from "./watch.js";
 
 export interface RestTls {
   cert: Buffer;
@@ -25,6 +26,8 @@ export interface RestTls {
 export interface RestDeps {
   handlers: Handlers;
   log: Logger;
+  /** Streams in progress (watches), so that shutdown can end them. */
+  streams: Set<AbortController>;
   /** The address clients reach this server at, for /api's serverAddressByClientCIDRs. */
   address(): string;
 }
@@ -39,10 +42,11 @@ interface Request extends AsyncIterable<Buffer | string> {
   headers: { [name: string]: string | string[] | undefined };
   socket: unknown;
 }
-interface Response {
-  writeHead(code: number, headers: { [name: string]: string }): unknown;
-  end(body: string): unknown;
-}
+type Response = StreamResponse;
+
+/** A request answered already (a watch streams its own reply). */
+const STREAMED = Symbol("streamed");
+type Reply = { code: number; body: JsonObject } | typeof STREAMED;
 
 function contextOf(req: Request, mutualTls: boolean): RequestContext {
   const socket = req.socket as TLSSocket;
@@ -89,7 +93,7 @@ function objectOfBody(info: KindInfo, path: ResourcePath, body: JsonObject): Any
 export function restHandler(deps: RestDeps, mutualTls: boolean) {
   const { handlers } = deps;
 
-  async function resource(ctx: RequestContext, req: Request, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<{ code: number; body: JsonObject }> {
+  async function resource(ctx: RequestContext, req: Request, res: Response, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<Reply> {
     const info = kindAt(path.group, path.version, path.plural);
     if (!info) throw new NotFoundError(`the server could not find the requested resource (${path.plural})`);
     target.kind = info.kind;
@@ -103,6 +107,19 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
       const out = await handlers.get(ctx, { kind: info.kind, namespace: namespace || (info.namespaced ? "default" : ""), name: path.name });
       const body = table ? tableOf(info, [out.object], { resourceVersion: "", include, now: Date.now() }) : toK8s(info, out.object);
       return { code: 200, body };
+    }
+    const watch = query.get("watch");
+    if (method === "GET" && (watch === "true" || watch === "1")) {
+      const watchRequest = {
+        kind: info.kind,
+        namespace,
+        labelSelector: query.get("labelSelector") ?? "",
+        fieldSelector: query.get("fieldSelector") ?? "",
+        resourceVersion: query.get("resourceVersion") ?? "",
+        allowBookmarks: query.get("allowWatchBookmarks") === "true",
+      };
+      await streamWatch(deps, ctx, info, watchRequest, res, { table, include });
+      return STREAMED;
     }
     if (method === "GET") {
       const page = await handlers.list(ctx, {
@@ -151,7 +168,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     throw new MethodNotAllowed(method, path);
   }
 
-  async function route(req: Request, target: StatusTarget): Promise<{ code: number; body: JsonObject }> {
+  async function route(req: Request, res: Response, target: StatusTarget): Promise<Reply> {
     const url = new URL(req.url ?? "/", "https://mk");
     const parsed = parsePath(url.pathname);
     const ctx = contextOf(req, mutualTls);
@@ -168,7 +185,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
         return { code: 200, body: list };
       }
       case "resource":
-        return await resource(ctx, req, parsed.path, url.searchParams, target);
+        return await resource(ctx, req, res, parsed.path, url.searchParams, target);
       case "unknown":
         throw new NotFoundError(`the server could not find the requested resource (${url.pathname})`);
     }
@@ -177,15 +194,16 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
   return (req: Request, res: Response): void => {
     // What the request is about, filled in as it is parsed, for the details of an error's Status.
     const target: StatusTarget = {};
-    route(req, target)
+    route(req, res, target)
       .catch((err: unknown) => {
         const reply = statusOf(err, target);
         if (reply.code >= 500) deps.log.error({ err, method: req.method, url: req.url }, "http request failed");
         return reply;
       })
-      .then(({ code, body }) => {
-        res.writeHead(code, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
+      .then((reply) => {
+        if (reply === STREAMED) return;
+        res.writeHead(reply.code, { "content-type": "application/json" });
+        res.end(JSON.stringify(reply.body));
       })
       .catch((err: unknown) => deps.log.warn({ err, url: req.url }, "http reply failed"));
   };

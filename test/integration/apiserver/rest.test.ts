@@ -26,11 +26,11 @@ interface Reply {
   body: Record<string, unknown>;
 }
 
-/** One request over HTTP/2, offering ALPN h2 and http/1.1 as kubectl's Go client does. */
-async function request(files: CertFiles | undefined, method: string, path: string, opts: { body?: unknown; accept?: string } = {}): Promise<Reply> {
+/** An HTTP/2 session to the API server, offering ALPN h2 and http/1.1 as kubectl's Go client does. */
+function session(files: CertFiles | undefined) {
   const [host = "", port = ""] = api.address.split(":");
   // node:http2's connect offers only "h2" (gRPC's offer); dial TLS ourselves to offer what kubectl does.
-  const session = http2Connect(`https://${api.address}`, {
+  return http2Connect(`https://${api.address}`, {
     createConnection: () =>
       tlsConnect({
         host,
@@ -41,12 +41,17 @@ async function request(files: CertFiles | undefined, method: string, path: strin
         ...(files ? { cert: readFileSync(files.cert), key: readFileSync(files.key) } : {}),
       }),
   });
+}
+
+/** One request over HTTP/2, offering ALPN h2 and http/1.1 as kubectl's Go client does. */
+async function request(files: CertFiles | undefined, method: string, path: string, opts: { body?: unknown; accept?: string } = {}): Promise<Reply> {
+  const conn = session(files);
   try {
     return await new Promise<Reply>((resolve, reject) => {
-      session.on("error", reject);
+      conn.on("error", reject);
       const headers: Record<string, string> = { ":method": method, ":path": path, accept: opts.accept ?? "application/json" };
       if (opts.body !== undefined) headers["content-type"] = "application/json";
-      const stream = session.request(headers);
+      const stream = conn.request(headers);
       let status = 0;
       let contentType = "";
       stream.on("response", (h) => {
@@ -60,7 +65,7 @@ async function request(files: CertFiles | undefined, method: string, path: strin
       stream.end(opts.body === undefined ? undefined : JSON.stringify(opts.body));
     });
   } finally {
-    session.close();
+    conn.close();
   }
 }
 
@@ -177,4 +182,32 @@ test("node restriction over HTTP as over gRPC: a node's certificate is refused o
   assert.equal(other.body.reason, "Forbidden");
   const still = await request(pki.admin, "GET", "/api/v1/namespaces/default/pods/web-b");
   assert.equal(still.status, 200);
+});
+
+test("WATCH streams one JSON event a line: a pod created after the list's resourceVersion comes ADDED", async () => {
+  const list = await request(pki.admin, "GET", "/api/v1/namespaces/default/pods");
+  const rv = (list.body.metadata as { resourceVersion: string }).resourceVersion;
+  const conn = session(pki.admin);
+  try {
+    const stream = conn.request({ ":method": "GET", ":path": `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`, accept: "application/json" });
+    let buffered = "";
+    const added = new Promise<{ type: string; object: { kind: string; metadata: { name: string } } }>((resolve, reject) => {
+      stream.on("data", (c: Buffer) => {
+        buffered += c.toString("utf8");
+        for (const line of buffered.split("\n").slice(0, -1)) {
+          const ev = JSON.parse(line) as { type: string; object: { kind: string; metadata: { name: string } } };
+          if (ev.object.metadata?.name === "web-c") resolve(ev);
+        }
+      });
+      stream.on("error", reject);
+      setTimeout(() => reject(new Error(`no event for web-c within 30 s; got: ${buffered}`)), 30_000).unref();
+    });
+    await admin.pods.create(pod("web-c", { nodeName: "a" }));
+    const ev = await added;
+    assert.equal(ev.type, "ADDED");
+    assert.equal(ev.object.kind, "Pod");
+  } finally {
+    conn.close();
+    conn.destroy();
+  }
 });
