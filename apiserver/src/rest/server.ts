@@ -3,8 +3,8 @@
 // certificate, verified against the cluster CA), each failure mapped once to a metav1.Status.
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { type AnyObject, fromK8s, isJsonObject, type JsonObject, type KindInfo, toK8s } from "@mk/proto/api";
-import { BadRequestError, NotFoundError, UnauthorizedError } from "@mk/proto/client";
+import { type AnyObject, fromK8s, isJsonObject, type JsonObject, type KindInfo, Schema, toK8s } from "@mk/proto/api";
+import { BadRequestError, InvalidError, invalidMessage, NotFoundError, UnauthorizedError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import { UNAUTHENTICATED_MESSAGE, userFromCertificate } from "../auth/identity.js";
 import type { RequestContext } from "../handlers/context.js";
@@ -74,8 +74,18 @@ async function readBody(req: Request): Promise<JsonObject> {
   return json;
 }
 
-/** The object a POST or PUT carries, checked against the path it was sent to. */
-function objectOfBody(info: KindInfo, path: ResourcePath, body: JsonObject): AnyObject {
+/**
+ * The object a POST or PUT carries, checked against the path it was sent to and against the schema:
+ * unknown fields and values of the wrong type are refused by name (Kubernetes' strict field
+ * validation, which kubectl asks for), never dropped by the decoder.
+ */
+function objectOfBody(schema: Schema, info: KindInfo, path: ResourcePath, body: JsonObject): AnyObject {
+  const { errors } = schema.check(info.kind, body);
+  if (errors.length > 0) {
+    const meta = isJsonObject(body.metadata) ? body.metadata : {};
+    const name = typeof meta.name === "string" ? meta.name : path.name;
+    throw new InvalidError(invalidMessage(info.group ? `${info.kind}.${info.group}` : info.kind, name, errors), errors);
+  }
   if (body.kind !== undefined && body.kind !== info.kind) throw new BadRequestError(`the object's kind "${String(body.kind)}" does not match the path's resource "${path.plural}" (kind ${info.kind})`);
   if (body.apiVersion !== undefined && body.apiVersion !== info.apiVersion) throw new BadRequestError(`the object's apiVersion "${String(body.apiVersion)}" does not match the path's ${info.apiVersion}`);
   const obj = fromK8s(info, body);
@@ -92,6 +102,7 @@ function objectOfBody(info: KindInfo, path: ResourcePath, body: JsonObject): Any
 
 export function restHandler(deps: RestDeps, mutualTls: boolean) {
   const { handlers } = deps;
+  const schema = Schema.load();
 
   async function resource(ctx: RequestContext, req: Request, res: Response, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<Reply> {
     const info = kindAt(path.group, path.version, path.plural);
@@ -142,13 +153,13 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     }
     const dryRun = query.get("dryRun") === "All";
     if (method === "POST" && !path.name) {
-      const obj = objectOfBody(info, path, await readBody(req));
+      const obj = objectOfBody(schema, info, path, await readBody(req));
       target.name = obj.metadata?.name;
       const out = await handlers.create(ctx, { object: { kind: info.kind, object: obj } as never, dryRun });
       return { code: 201, body: toK8s(info, out.object) };
     }
     if (method === "PUT" && path.name) {
-      const obj = objectOfBody(info, path, await readBody(req));
+      const obj = objectOfBody(schema, info, path, await readBody(req));
       const out = await handlers.update(ctx, { object: { kind: info.kind, object: obj } as never, dryRun });
       return { code: 200, body: toK8s(info, out.object) };
     }
