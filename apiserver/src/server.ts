@@ -70,6 +70,8 @@ export interface ApiServerOptions {
 }
 
 export { STRATEGIES } from "./registry/strategies.js";
+/** How the one address tells gRPC from HTTP clients, for tests. */
+export { offeredProtocols, protocolOf } from "./rest/frontdoor.js";
 export type { Strategy, StrategyTable, UpdateOperation } from "./registry/strategy.js";
 
 export interface ApiServer {
