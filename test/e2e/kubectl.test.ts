@@ -2,7 +2,7 @@
 // (KUBECONFIG) and a fresh discovery cache: the HTTP API on the gRPC address answers version,
 // discovery and `get` with Tables. It fails, never skips, when kubectl 1.32 is missing.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -82,4 +82,24 @@ test("kubectl get pods: the Deployment's pods with mk's columns, -A with their n
   assert.match(out, /^web-[a-z0-9]+-[a-z0-9]+\s+\d\/\d\s+/m);
   const all = await kubectl(["get", "pods", "-A", "--show-labels"]);
   assert.match(all, /^default\s+web-\S+\s+.*app=web/m);
+});
+
+test("kubectl get pods -w: the watch streams Table rows; a scale-up's new pod appears", async () => {
+  const env = { PATH: process.env.PATH ?? "", HOME: cacheDir, KUBECONFIG: cluster.env.MK_CONFIG ?? "" };
+  const before = new Set((await kubectl(["get", "pods", "-o", "name"])).trim().split("\n"));
+  const child = spawn(binary, ["get", "pods", "-w", "--cache-dir", cacheDir], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr.on("data", (c: Buffer) => (err += c.toString("utf8")));
+  try {
+    await eventually("the watch's first rows", () => /^web-/m.test(out), 60_000);
+    await cluster.ok(["scale", "deploy", "web", "--replicas", String(before.size + 1)]);
+    const fresh = await eventually("a new pod in the watch", () => out.split("\n").map((l) => l.split(/\s+/)[0] ?? "").find((n) => n.startsWith("web-") && !before.has(`pod/${n}`)), 120_000);
+    assert.ok(fresh);
+    assert.equal(out.match(/^NAME\s+READY/gm)?.length, 1, `one header, then rows: ${out}`);
+  } finally {
+    child.kill();
+  }
+  assert.doesNotMatch(err, /error/i, err);
 });
