@@ -21,6 +21,8 @@ import { Handlers } from "./handlers/handlers.js";
 import { type KubeletCredentialsFactory, KubeletProxy } from "./service/proxy.js";
 import { bootstrapService } from "./service/grpc/bootstrap.js";
 import { resourcesService } from "./service/grpc/resources.js";
+import { startFrontDoor } from "./rest/frontdoor.js";
+import { createRestServer } from "./rest/server.js";
 import { statusLimitInterceptor } from "./service/grpc/status-limit.js";
 import { strictService, WireChecker, wireGuardInterceptor } from "./service/grpc/wire-guard.js";
 import { type EtcdTls, EtcdStorage } from "./storage/etcd.js";
@@ -70,6 +72,8 @@ export interface ApiServerOptions {
 }
 
 export { STRATEGIES } from "./registry/strategies.js";
+/** How the one address tells gRPC from HTTP clients, for tests. */
+export { offeredProtocols, protocolOf } from "./rest/frontdoor.js";
 export type { Strategy, StrategyTable, UpdateOperation } from "./registry/strategy.js";
 
 export interface ApiServer {
@@ -222,10 +226,31 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         ? mutualTlsCredentials({ cert: options.tls.cert, key: options.tls.key, clientCa })
         : ServerCredentials.createSsl(null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], false)
       : ServerCredentials.createInsecure();
-    const bindHost = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${bindHost}:${listen.port}`, creds, (err, p) => (err ? reject(err) : resolve(p)));
-    });
+    let port: number;
+    if (options.tls) {
+      // One address for both APIs: the front door routes each TLS connection, by the ALPN protocols
+      // its ClientHello offers, to grpc-js or to the Kubernetes HTTP edge (rest/frontdoor.ts).
+      const grpcDoor = server.createConnectionInjector(creds);
+      const rest = createRestServer({ handlers, log, streams, address: () => advertiseHostPort(advertise, port) || address }, options.tls);
+      const door = await startFrontDoor(listen.host, listen.port, {
+        grpc: (socket) => grpcDoor.injectConnection(socket),
+        http: (socket) => rest.emit("connection", socket),
+      });
+      port = door.port;
+      stops.push(async () => {
+        await new Promise<void>((resolve) => {
+          rest.close(() => resolve());
+          door.server.close();
+          setTimeout(resolve, 5_000).unref();
+        });
+        grpcDoor.destroy();
+      });
+    } else {
+      const bindHost = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+      port = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(`${bindHost}:${listen.port}`, creds, (err, p) => (err ? reject(err) : resolve(p)));
+      });
+    }
     const address = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${port}`;
     stops.push(async () => {
       // Stop accepting, end the watches (clients re-watch elsewhere), then wait for the rest.

@@ -94,7 +94,10 @@ function upsert<T extends { name: string }>(list: T[], entry: T): T[] {
 
 /** Adds or replaces a context (and its cluster and user) in a config, leaving the others alone. */
 export function mergeContext(config: MkConfig, spec: ContextSpec): MkConfig {
-  const cluster: ClusterEntry["cluster"] = { server: spec.server };
+  // With TLS the server is written as an https:// URL, so Kubernetes' kubectl can use the same file
+  // (mk serves its HTTP API on the gRPC address); mkctl reads it without the scheme (normalizeServer).
+  const server = spec.certificateAuthority && !/^[a-z]+:\/\//.test(spec.server) ? `https://${spec.server}` : spec.server;
+  const cluster: ClusterEntry["cluster"] = { server };
   if (spec.certificateAuthority) cluster["certificate-authority"] = spec.certificateAuthority;
   const user: UserEntry["user"] = {};
   if (spec.clientCertificate) user["client-certificate"] = spec.clientCertificate;

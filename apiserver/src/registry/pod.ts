@@ -39,7 +39,11 @@ export const podStrategy: Strategy<"Pod"> = {
   nameRule: "subdomain",
   hasStatus: true,
   defaults(pod: Pod) {
-    if (pod.spec) defaultPodSpec(pod.spec);
+    if (pod.spec) {
+      defaultPodSpec(pod.spec);
+      // Kubernetes' Priority admission sets it on pods only; templates return without it.
+      pod.spec.priority ??= 0;
+    }
   },
   prepareForCreate(pod: Pod) {
     pod.status = {

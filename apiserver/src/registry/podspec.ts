@@ -69,7 +69,6 @@ export function defaultPodSpec(spec: PodSpec): void {
   spec.restartPolicy ||= DEFAULT_RESTART_POLICY;
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   spec.schedulerName ||= DEFAULT_SCHEDULER_NAME;
-  spec.priority ??= 0;
   for (const c of spec.containers) defaultContainer(c, spec.hostNetwork);
   for (const c of spec.initContainers) defaultContainer(c, spec.hostNetwork);
 }

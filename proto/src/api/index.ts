@@ -11,5 +11,6 @@ export * from "./core/index.js";
 export * from "./apps/index.js";
 export * from "./printers/index.js";
 export * from "./json.js";
+export * from "./encoding.js";
 export * from "./schema.js";
 export * from "./descriptors.js";

@@ -1,0 +1,247 @@
+// The Kubernetes HTTP/JSON edge of the API server: the same handlers as the gRPC edge
+// (handlers/handlers.ts authorizes, the registry admits), with the same identities (the TLS client
+// certificate, verified against the cluster CA), each failure mapped once to a metav1.Status.
+import { createSecureServer, type Http2SecureServer } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { type AnyObject, fromK8s, isJsonObject, type JsonObject, type KindInfo, Schema, toK8s } from "@mk/proto/api";
+import { BadRequestError, InvalidError, invalidMessage, NotFoundError, UnauthorizedError } from "@mk/proto/client";
+import type { Logger } from "pino";
+import { UNAUTHENTICATED_MESSAGE, userFromCertificate } from "../auth/identity.js";
+import type { RequestContext } from "../handlers/context.js";
+import type { Handlers } from "../handlers/handlers.js";
+import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.js";
+import { parsePath, type ResourcePath } from "./paths.js";
+import { type StatusTarget, statusOf } from "./status.js";
+import { includeObjectOf, tableOf, wantsTable } from "./table.js";
+import { kubernetesVersion } from "./version.js";
+import { type StreamResponse, streamWatch } from "./watch.js";
+
+export interface RestTls {
+  cert: Buffer;
+  key: Buffer;
+  /** When given, requests need a client certificate signed by this CA (else 401). */
+  clientCa?: Buffer | undefined;
+}
+
+export interface RestDeps {
+  handlers: Handlers;
+  log: Logger;
+  /** Streams in progress (watches), so that shutdown can end them. */
+  streams: Set<AbortController>;
+  /** The address clients reach this server at, for /api's serverAddressByClientCIDRs. */
+  address(): string;
+}
+
+/** Kubernetes' limit on a request body (3 MiB). */
+const MAX_BODY = 3 * 1024 * 1024;
+
+/** The parts of node's HTTP/1 and HTTP/2 compatibility request and response this edge uses. */
+interface Request extends AsyncIterable<Buffer | string> {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: { [name: string]: string | string[] | undefined };
+  socket: unknown;
+}
+type Response = StreamResponse;
+
+/** A request answered already (a watch streams its own reply). */
+const STREAMED = Symbol("streamed");
+type Reply = { code: number; body: JsonObject } | typeof STREAMED;
+
+function contextOf(req: Request, mutualTls: boolean): RequestContext {
+  const socket = req.socket as TLSSocket;
+  const user = socket.authorized ? userFromCertificate(socket.getPeerCertificate()) : undefined;
+  if (mutualTls && !user) throw new UnauthorizedError(UNAUTHENTICATED_MESSAGE);
+  return { user };
+}
+
+async function readBody(req: Request): Promise<JsonObject> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    if (size > MAX_BODY) throw new BadRequestError(`the request body is larger than ${MAX_BODY} bytes`);
+    chunks.push(b);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (err) {
+    throw new BadRequestError(`the request body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!isJsonObject(json)) throw new BadRequestError("the request body is not a JSON object");
+  return json;
+}
+
+/**
+ * The object a POST or PUT carries, checked against the path it was sent to and against the schema:
+ * unknown fields and values of the wrong type are refused by name (Kubernetes' strict field
+ * validation, which kubectl asks for), never dropped by the decoder.
+ */
+function objectOfBody(schema: Schema, info: KindInfo, path: ResourcePath, body: JsonObject): AnyObject {
+  const { errors } = schema.check(info.kind, body);
+  if (errors.length > 0) {
+    const meta = isJsonObject(body.metadata) ? body.metadata : {};
+    const name = typeof meta.name === "string" ? meta.name : path.name;
+    throw new InvalidError(invalidMessage(info.group ? `${info.kind}.${info.group}` : info.kind, name, errors), errors);
+  }
+  if (body.kind !== undefined && body.kind !== info.kind) throw new BadRequestError(`the object's kind "${String(body.kind)}" does not match the path's resource "${path.plural}" (kind ${info.kind})`);
+  if (body.apiVersion !== undefined && body.apiVersion !== info.apiVersion) throw new BadRequestError(`the object's apiVersion "${String(body.apiVersion)}" does not match the path's ${info.apiVersion}`);
+  const obj = fromK8s(info, body);
+  const meta = obj.metadata;
+  if (meta && info.namespaced) {
+    if (meta.namespace && path.namespace && meta.namespace !== path.namespace) {
+      throw new BadRequestError("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    meta.namespace = path.namespace || meta.namespace;
+  }
+  if (meta && path.name && meta.name !== path.name) throw new BadRequestError("the name of the object does not match the name on the URL");
+  return obj;
+}
+
+export function restHandler(deps: RestDeps, mutualTls: boolean) {
+  const { handlers } = deps;
+  const schema = Schema.load();
+
+  async function resource(ctx: RequestContext, req: Request, res: Response, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<Reply> {
+    const info = kindAt(path.group, path.version, path.plural);
+    if (!info) throw new NotFoundError(`the server could not find the requested resource (${path.plural})`);
+    target.kind = info.kind;
+    target.name = path.name;
+    if (path.subresource) throw new NotFoundError(`the server does not serve ${path.plural}/${path.subresource} over HTTP yet`);
+    const namespace = info.namespaced ? path.namespace : "";
+    const method = req.method ?? "GET";
+    const table = wantsTable(typeof req.headers.accept === "string" ? req.headers.accept : undefined);
+    const include = includeObjectOf(query.get("includeObject"));
+    if (method === "GET" && path.name) {
+      const out = await handlers.get(ctx, { kind: info.kind, namespace: namespace || (info.namespaced ? "default" : ""), name: path.name });
+      const body = table ? tableOf(info, [out.object], { resourceVersion: "", include, now: Date.now() }) : toK8s(info, out.object);
+      return { code: 200, body };
+    }
+    const watch = query.get("watch");
+    if (method === "GET" && (watch === "true" || watch === "1")) {
+      const watchRequest = {
+        kind: info.kind,
+        namespace,
+        labelSelector: query.get("labelSelector") ?? "",
+        fieldSelector: query.get("fieldSelector") ?? "",
+        resourceVersion: query.get("resourceVersion") ?? "",
+        allowBookmarks: query.get("allowWatchBookmarks") === "true",
+      };
+      await streamWatch(deps, ctx, info, watchRequest, res, { table, include });
+      return STREAMED;
+    }
+    if (method === "GET") {
+      const page = await handlers.list(ctx, {
+        kind: info.kind,
+        namespace,
+        labelSelector: query.get("labelSelector") ?? "",
+        fieldSelector: query.get("fieldSelector") ?? "",
+        limit: Number(query.get("limit") ?? 0) || 0,
+        continue: query.get("continue") ?? "",
+      });
+      if (table) return { code: 200, body: tableOf(info, page.items, { resourceVersion: page.revision, continue: page.continue, include, now: Date.now() }) };
+      const metadata: JsonObject = { resourceVersion: page.revision };
+      if (page.continue) metadata.continue = page.continue;
+      const items = page.items.map((o) => {
+        // Kubernetes' list items carry no apiVersion and kind of their own.
+        const { apiVersion: _v, kind: _k, ...rest } = toK8s(info, o);
+        return rest;
+      });
+      return { code: 200, body: { kind: `${info.kind}List`, apiVersion: info.apiVersion, metadata, items } };
+    }
+    const dryRun = query.get("dryRun") === "All";
+    if (method === "POST" && !path.name) {
+      const obj = objectOfBody(schema, info, path, await readBody(req));
+      target.name = obj.metadata?.name;
+      const out = await handlers.create(ctx, { object: { kind: info.kind, object: obj } as never, dryRun });
+      return { code: 201, body: toK8s(info, out.object) };
+    }
+    if (method === "PUT" && path.name) {
+      const obj = objectOfBody(schema, info, path, await readBody(req));
+      const out = await handlers.update(ctx, { object: { kind: info.kind, object: obj } as never, dryRun });
+      return { code: 200, body: toK8s(info, out.object) };
+    }
+    if (method === "DELETE" && path.name) {
+      const grace = query.get("gracePeriodSeconds");
+      const out = await handlers.delete(ctx, {
+        kind: info.kind,
+        namespace: namespace || (info.namespaced ? "default" : ""),
+        name: path.name,
+        gracePeriodSeconds: grace === null ? undefined : Number(grace),
+        propagationPolicy: query.get("propagationPolicy") ?? "",
+        preconditions: undefined,
+        dryRun,
+      });
+      return { code: out.pending ? 202 : 200, body: toK8s(info, out.object) };
+    }
+    throw new MethodNotAllowed(method, path);
+  }
+
+  async function route(req: Request, res: Response, target: StatusTarget): Promise<Reply> {
+    const url = new URL(req.url ?? "/", "https://mk");
+    const parsed = parsePath(url.pathname);
+    const ctx = contextOf(req, mutualTls);
+    switch (parsed.type) {
+      case "version":
+        return { code: 200, body: kubernetesVersion(await handlers.version(ctx)) };
+      case "api":
+        return { code: 200, body: apiVersions(deps.address()) };
+      case "apis":
+        return { code: 200, body: apiGroupList() };
+      case "groupVersion": {
+        const list = apiResourceList(parsed.group, parsed.version);
+        if (!list) throw new NotFoundError(`the server could not find the requested resource (${url.pathname})`);
+        return { code: 200, body: list };
+      }
+      case "resource":
+        return await resource(ctx, req, res, parsed.path, url.searchParams, target);
+      case "unknown":
+        throw new NotFoundError(`the server could not find the requested resource (${url.pathname})`);
+    }
+  }
+
+  return (req: Request, res: Response): void => {
+    // What the request is about, filled in as it is parsed, for the details of an error's Status.
+    const target: StatusTarget = {};
+    route(req, res, target)
+      .catch((err: unknown) => {
+        const reply = statusOf(err, target);
+        if (reply.code >= 500) deps.log.error({ err, method: req.method, url: req.url }, "http request failed");
+        return reply;
+      })
+      .then((reply) => {
+        if (reply === STREAMED) return;
+        res.writeHead(reply.code, { "content-type": "application/json" });
+        res.end(JSON.stringify(reply.body));
+      })
+      .catch((err: unknown) => deps.log.warn({ err, url: req.url }, "http reply failed"));
+  };
+}
+
+class MethodNotAllowed extends BadRequestError {
+  constructor(method: string, path: ResourcePath) {
+    super(`the server does not allow ${method} on ${path.plural}${path.name ? `/${path.name}` : ""} (yet)`);
+  }
+  override get httpStatus(): number {
+    return 405;
+  }
+}
+
+/** The HTTP/2 (and HTTP/1.1) TLS server; the front door hands it its connections. */
+export function createRestServer(deps: RestDeps, tls: RestTls): Http2SecureServer {
+  const server = createSecureServer({
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.clientCa,
+    // Ask for a certificate but let the handshake finish without one: the request then gets a 401
+    // Status (as Kubernetes answers) instead of a bare TLS failure.
+    requestCert: !!tls.clientCa,
+    rejectUnauthorized: false,
+    allowHTTP1: true,
+  });
+  server.on("request", restHandler(deps, !!tls.clientCa));
+  server.on("secureConnection", (socket: TLSSocket) => socket.on("error", (err) => deps.log.debug({ err: err.message }, "http connection error")));
+  return server;
+}

@@ -1,0 +1,74 @@
+// WATCH over HTTP, as Kubernetes streams it: one JSON object a line, `{"type": …, "object": …}`, the
+// object in Kubernetes' JSON, or a one-row Table when the client asked `get -w` for Tables. A failure
+// before the first event is a plain Status reply with its HTTP code; after it, an ERROR event.
+import type { WatchEvent, WatchRequest } from "@mk/proto";
+import { type JsonObject, type KindInfo, toK8s, unwrap } from "@mk/proto/api";
+import type { RequestContext } from "../handlers/context.js";
+import type { Handlers } from "../handlers/handlers.js";
+import { statusOf } from "./status.js";
+import { type IncludeObject, tableOf } from "./table.js";
+
+export interface StreamResponse {
+  writeHead(code: number, headers: { [name: string]: string }): unknown;
+  write(chunk: string): unknown;
+  end(body?: string): unknown;
+  once(event: "close", listener: () => void): unknown;
+}
+
+export interface WatchOptions {
+  table: boolean;
+  include: IncludeObject;
+}
+
+function eventJson(info: KindInfo, ev: WatchEvent, opts: WatchOptions): JsonObject {
+  const u = unwrap(ev.object);
+  if (!u) return { type: ev.type, object: {} };
+  if (ev.type === "BOOKMARK") {
+    return { type: ev.type, object: { kind: info.kind, apiVersion: info.apiVersion, metadata: { resourceVersion: u.object.metadata?.resourceVersion ?? "" } } };
+  }
+  const rv = u.object.metadata?.resourceVersion ?? "";
+  const object = opts.table ? tableOf(info, [u.object], { resourceVersion: rv, include: opts.include, now: Date.now() }) : toK8s(info, u.object);
+  return { type: ev.type, object };
+}
+
+/** Streams the watch to `res` until the client goes away or the watch fails. */
+export async function streamWatch(
+  deps: { handlers: Handlers; streams: Set<AbortController> },
+  ctx: RequestContext,
+  info: KindInfo,
+  req: WatchRequest,
+  res: StreamResponse,
+  opts: WatchOptions,
+): Promise<void> {
+  // Registered with the server's streams, so that shutdown ends this watch as it ends gRPC ones.
+  const ac = new AbortController();
+  deps.streams.add(ac);
+  res.once("close", () => ac.abort());
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { "content-type": "application/json" });
+  };
+  try {
+    const sink = {
+      write: (ev: WatchEvent) => {
+        start();
+        res.write(`${JSON.stringify(eventJson(info, ev, opts))}\n`);
+      },
+    };
+    await deps.handlers.watch(ctx, req, sink, ac.signal);
+    start();
+    res.end();
+  } catch (err) {
+    const status = statusOf(err, { kind: info.kind });
+    if (started) {
+      res.end(`${JSON.stringify({ type: "ERROR", object: status.body })}\n`);
+    } else {
+      res.writeHead(status.code, { "content-type": "application/json" });
+      res.end(JSON.stringify(status.body));
+    }
+  } finally {
+    deps.streams.delete(ac);
+  }
+}
