@@ -25,7 +25,8 @@ export interface AuthorizerLookup {
 export const CONTROL_PLANE_USERS: readonly string[] = ["system:kube-scheduler", "system:kube-controller-manager", "kube-apiserver-kubelet-client"];
 export const NODE_LEASE_NAMESPACE = "mk-node-lease";
 
-const NODE_READS = new Set(["Node", "Pod", "Namespace", "Lease"]);
+// Services and EndpointSlices: the node proxy turns them into the node's rules.
+const NODE_READS = new Set(["Node", "Pod", "Namespace", "Lease", "Service", "EndpointSlice"]);
 const READ_VERBS = new Set<Verb>(["get", "list", "watch"]);
 
 const allow: Decision = { allowed: true };
@@ -40,7 +41,7 @@ export async function authorize(user: UserInfo, a: RequestAttributes, lookup: Au
   const node = nodeNameOf(user);
   if (!node) return deny(user, a, "no rule allows it");
   if (a.verb === "version") return allow;
-  if (READ_VERBS.has(a.verb)) return NODE_READS.has(a.kind) ? allow : deny(user, a, "a node reads only nodes, pods, namespaces and leases");
+  if (READ_VERBS.has(a.verb)) return NODE_READS.has(a.kind) ? allow : deny(user, a, "a node reads only nodes, pods, namespaces, leases, services and endpointslices");
   switch (a.kind) {
     case "Event":
       return a.verb === "create" || a.verb === "update" ? allow : deny(user, a, "a node may only create and update events");

@@ -1,11 +1,13 @@
 // The strategy of every kind, in one table.
 import { deploymentStrategy } from "./deployment.js";
+import { endpointSliceStrategy, endpointsStrategy } from "./endpoints.js";
 import { eventStrategy } from "./event.js";
 import { leaseStrategy } from "./lease.js";
 import { namespaceStrategy } from "./namespace.js";
 import { nodeStrategy } from "./node.js";
 import { podStrategy } from "./pod.js";
 import { replicaSetStrategy } from "./replicaset.js";
+import { serviceStrategy } from "./service.js";
 import type { StrategyTable } from "./strategy.js";
 
 export const STRATEGIES: StrategyTable = {
@@ -16,5 +18,8 @@ export const STRATEGIES: StrategyTable = {
   Deployment: deploymentStrategy,
   Lease: leaseStrategy,
   Event: eventStrategy,
+  Service: serviceStrategy,
+  Endpoints: endpointsStrategy,
+  EndpointSlice: endpointSliceStrategy,
 };
 

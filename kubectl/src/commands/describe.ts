@@ -15,6 +15,7 @@ import {
   describePod,
   describeReplicaSet,
 } from "../describe/kinds.js";
+import { describeEndpointSlice, describeEndpoints, describeService } from "../describe/service.js";
 import { notFoundLine, parseResourceArgs } from "../resources.js";
 
 type Describer = (obj: AnyObject, c: DescribeContext) => Promise<string>;
@@ -27,6 +28,9 @@ const DESCRIBERS: { [K in KindName]: Describer } = {
   Namespace: describeNamespace as Describer,
   Event: describeEvent as Describer,
   Lease: describeLease as Describer,
+  Service: describeService as Describer,
+  Endpoints: describeEndpoints as Describer,
+  EndpointSlice: describeEndpointSlice as Describer,
 };
 
 export interface DescribeFlags {

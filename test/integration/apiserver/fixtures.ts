@@ -50,6 +50,8 @@ export function podSpec(image: string) {
     priorityClassName: "",
     hostNetwork: false,
     hostname: "",
+    subdomain: "",
+    dnsPolicy: "",
     schedulerName: "",
     initContainers: [],
   };

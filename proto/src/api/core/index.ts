@@ -1,2 +1,3 @@
 // The core group (v1): Kubernetes semantics of Pods and their containers shared by components.
 export * from "./defaults.js";
+export * from "./service.js";
