@@ -39,6 +39,14 @@ function service(clusterIp: string): Service {
 }
 
 async function createIfAbsent<K extends KindName>(store: Store, kind: K, obj: KindTypes[K]): Promise<void> {
+  const meta = obj.metadata;
+  try {
+    // Read first: a create of a Service that exists would try to take its address, held by itself.
+    await store.get(kind, meta?.namespace ?? "", meta?.name ?? "");
+    return;
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
   try {
     await store.create(kind, obj, false);
   } catch (err) {

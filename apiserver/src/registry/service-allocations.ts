@@ -77,13 +77,13 @@ export class ServiceAllocations implements Allocations {
         if (ip) {
           const index = this.ipRange.indexOf(ip);
           if (index === undefined) {
-            errs.push(invalid("spec.clusterIp", ip, `provided IP is not in the valid range. The range of valid IPs is ${this.ipRange.cidr}`));
+            errs.push(invalid("spec.clusterIP", ip, `provided IP is not in the valid range. The range of valid IPs is ${this.ipRange.cidr}`));
           } else if (!dryRun && (await take(this.ips, index)) === undefined) {
-            errs.push(invalid("spec.clusterIp", ip, "provided IP is already allocated"));
+            errs.push(invalid("spec.clusterIP", ip, "provided IP is already allocated"));
           }
         } else if (!dryRun) {
           const index = await take(this.ips, undefined);
-          if (index === undefined) errs.push(invalid("spec.clusterIp", ip, `failed to allocate a serviceIP: range ${this.ipRange.cidr} is full`));
+          if (index === undefined) errs.push(invalid("spec.clusterIP", ip, `failed to allocate a serviceIP: range ${this.ipRange.cidr} is full`));
           else spec.clusterIp = this.ipRange.ipAt(index);
         }
         if (spec.clusterIp) spec.clusterIps = [spec.clusterIp];

@@ -84,13 +84,13 @@ export const serviceStrategy: Strategy<"Service"> = {
     if (!(SERVICE_TYPES as readonly string[]).includes(spec.type)) errs.push(unsupported("spec.type", spec.type, SERVICE_TYPES));
     if (!(SESSION_AFFINITIES as readonly string[]).includes(spec.sessionAffinity)) errs.push(unsupported("spec.sessionAffinity", spec.sessionAffinity, SESSION_AFFINITIES));
     if (spec.clusterIp && spec.clusterIp !== CLUSTER_IP_NONE && !IPV4.test(spec.clusterIp)) {
-      errs.push(invalid("spec.clusterIp", spec.clusterIp, "must be a valid IP address, (e.g. 10.9.8.7)"));
+      errs.push(invalid("spec.clusterIP", spec.clusterIp, "must be a valid IP address, (e.g. 10.9.8.7)"));
     }
-    if (spec.clusterIps.length > 1) errs.push(invalid("spec.clusterIps", spec.clusterIps, "may have at most 1 address (mk is IPv4 only)"));
+    if (spec.clusterIps.length > 1) errs.push(invalid("spec.clusterIPs", spec.clusterIps, "may have at most 1 address (mk is IPv4 only)"));
     if (spec.clusterIps[0] !== undefined && spec.clusterIps[0] !== spec.clusterIp) {
-      errs.push(invalid("spec.clusterIps[0]", spec.clusterIps[0], "must be the same as spec.clusterIp"));
+      errs.push(invalid("spec.clusterIPs[0]", spec.clusterIps[0], "must be the same as spec.clusterIP"));
     }
-    if (spec.clusterIp === CLUSTER_IP_NONE && spec.type === "NodePort") errs.push(invalid("spec.clusterIp", spec.clusterIp, "may not be set to 'None' for NodePort services"));
+    if (spec.clusterIp === CLUSTER_IP_NONE && spec.type === "NodePort") errs.push(invalid("spec.clusterIP", spec.clusterIp, "may not be set to 'None' for NodePort services"));
     validatePorts(svc, errs);
     validateLabels("spec.selector", spec.selector, errs);
     return errs;
@@ -99,7 +99,7 @@ export const serviceStrategy: Strategy<"Service"> = {
     const was = old.spec?.clusterIp ?? "";
     const now = svc.spec?.clusterIp ?? "";
     // The address is the Service's identity for its clients: it never changes once given.
-    if (was && now !== was) return [invalid("spec.clusterIp", now, "field is immutable")];
+    if (was && now !== was) return [invalid("spec.clusterIP", now, "field is immutable")];
     return [];
   },
 };
