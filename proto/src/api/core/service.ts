@@ -2,6 +2,7 @@
 // endpoint controller resolves ports with them, node proxies and DNS read the same answers.
 import type { Pod } from "../../gen/mk/v1/core.js";
 import type { ServicePort } from "../../gen/mk/v1/service.js";
+import type { DeepReadonly } from "../readonly.js";
 
 export const SERVICE_TYPES = ["ClusterIP", "NodePort"] as const;
 export const SERVICE_PROTOCOLS = ["TCP", "UDP"] as const;
@@ -34,7 +35,7 @@ export function targetPortError(targetPort: string): string | undefined {
  * pod's container port of that name and protocol. Undefined when no container has the name (the
  * pod is then left out of that port's endpoints, as in Kubernetes).
  */
-export function resolveTargetPort(port: ServicePort, pod: Pod): number | undefined {
+export function resolveTargetPort(port: DeepReadonly<ServicePort>, pod: DeepReadonly<Pod>): number | undefined {
   const target = port.targetPort || String(port.port);
   if (/^\d+$/.test(target)) return Number(target);
   const protocol = port.protocol || "TCP";
