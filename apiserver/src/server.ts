@@ -75,6 +75,8 @@ export interface ApiServerOptions {
 }
 
 export { STRATEGIES } from "./registry/strategies.js";
+export { Bitmap } from "./allocator/bitmap.js";
+export { IpRange, PortRange } from "./allocator/range.js";
 export type { Strategy, StrategyTable, UpdateOperation } from "./registry/strategy.js";
 
 export interface ApiServer {
