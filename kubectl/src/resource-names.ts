@@ -9,4 +9,7 @@ export const RESOURCE_NAMES: readonly (readonly string[])[] = [
   ["deployments", "deployment", "deploy"],
   ["leases", "lease"],
   ["events", "event", "ev"],
+  ["services", "service", "svc"],
+  ["endpoints", "endpoints", "ep"],
+  ["endpointslices", "endpointslice"],
 ];

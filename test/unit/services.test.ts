@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Bitmap, IpRange, PortRange, STRATEGIES } from "@mk/apiserver";
 import { desiredGroups, subsetsOf } from "@mk/controller/endpointslice/desired.js";
-import { emptyMeta, type Pod, PodSpec, PodStatus, resolveTargetPort, type Service, servicePorts, targetPortError } from "@mk/proto";
+import { emptyMeta, type Pod, PodSpec, PodStatus, resolveTargetPort, type Service, type ServicePort, type ServiceSpec, servicePorts, targetPortError } from "@mk/proto";
+import { serviceObject } from "../harness/service.js";
 
 test("bitmap: set, clear, count, and the first free index from a start, wrapping around", () => {
   const m = new Bitmap(10);
@@ -53,25 +54,8 @@ function pod(ports: { name: string; containerPort: number; protocol?: string }[]
   };
 }
 
-function service(ports: Partial<Service["spec"] & object>["ports"] = [], more: Partial<Service["spec"] & object> = {}): Service {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: emptyMeta({ name: "web", namespace: "default" }),
-    spec: {
-      ports: ports ?? [],
-      selector: { app: "web" },
-      clusterIp: "",
-      clusterIps: [],
-      type: "",
-      sessionAffinity: "",
-      publishNotReadyAddresses: false,
-      externalTrafficPolicy: "",
-      internalTrafficPolicy: "",
-      ...more,
-    },
-    status: undefined,
-  };
+function service(ports: ServicePort[] = [], more: Partial<ServiceSpec> = {}): Service {
+  return serviceObject("web", { ports, selector: { app: "web" }, ...more });
 }
 
 test("targetPort resolution: a number as is, a name through the pod's container ports and protocol", () => {

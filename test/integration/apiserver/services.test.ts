@@ -5,10 +5,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type ApiServer, startApiServer } from "@mk/apiserver";
-import { emptyMeta, type Service, type ServicePort } from "@mk/proto";
+import type { Service, ServicePort } from "@mk/proto";
 import { type Clientset, connect, InvalidError, NotFoundError } from "@mk/proto/client";
 import { pino } from "pino";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
+import { serviceObject, servicePort } from "../../harness/service.js";
 import { failure } from "./fixtures.js";
 
 /** A /28 holds 14 addresses (16 less network and broadcast); the `kubernetes` Service has the first. */
@@ -40,28 +41,10 @@ after(async () => {
   await api?.stop();
 });
 
-function port(p: Partial<ServicePort> & { port: number }): ServicePort {
-  return { name: "", protocol: "", targetPort: "", nodePort: 0, ...p };
-}
+const port = servicePort;
 
 function service(name: string, opts: { type?: string; clusterIp?: string; ports?: ServicePort[] } = {}): Service {
-  return {
-    apiVersion: "",
-    kind: "",
-    metadata: emptyMeta({ name, namespace: "default" }),
-    spec: {
-      ports: opts.ports ?? [port({ port: 80, targetPort: "8080" })],
-      selector: { app: name },
-      clusterIp: opts.clusterIp ?? "",
-      clusterIps: [],
-      type: opts.type ?? "",
-      sessionAffinity: "",
-      publishNotReadyAddresses: false,
-      externalTrafficPolicy: "",
-      internalTrafficPolicy: "",
-    },
-    status: undefined,
-  };
+  return serviceObject(name, { type: opts.type ?? "", clusterIp: opts.clusterIp ?? "", ...(opts.ports ? { ports: opts.ports } : {}) });
 }
 
 async function refusedOn(field: string, svc: Service): Promise<void> {

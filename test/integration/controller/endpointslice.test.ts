@@ -9,6 +9,7 @@ import { silentLogger } from "@mk/controller/log.js";
 import { emptyMeta, type EndpointSlice, type Pod, PodSpec, type Service } from "@mk/proto";
 import { NotFoundError } from "@mk/proto/client";
 import { InformerFactory } from "@mk/proto/informer";
+import { serviceObject, servicePort } from "../../harness/service.js";
 import { eventually } from "../../harness/wait.js";
 import { type ControllerEnv, startEnv } from "./env.js";
 
@@ -57,23 +58,7 @@ function pod(name: string, opts: { port: number; finalizers?: string[]; hostname
 }
 
 function service(): Service {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: emptyMeta({ name: "web", namespace: "default" }),
-    spec: {
-      ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: "http", nodePort: 0 }],
-      selector: { app: "web" },
-      clusterIp: "",
-      clusterIps: [],
-      type: "",
-      sessionAffinity: "",
-      publishNotReadyAddresses: false,
-      externalTrafficPolicy: "",
-      internalTrafficPolicy: "",
-    },
-    status: undefined,
-  };
+  return serviceObject("web", { ports: [servicePort({ name: "http", protocol: "TCP", port: 80, targetPort: "http" })], selector: { app: "web" } });
 }
 
 async function slices(): Promise<EndpointSlice[]> {
