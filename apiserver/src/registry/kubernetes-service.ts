@@ -3,7 +3,7 @@
 // no selector; each API server adds itself to its Endpoints and EndpointSlice (kube-apiserver's
 // endpoint reconciler does the same), so pods reach whichever answers.
 import { type EndpointSlice, type Endpoints, emptyMeta, type KindName, type KindTypes, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type Service } from "@mk/proto";
-import { AlreadyExistsError, ConflictError, NotFoundError } from "@mk/proto/client";
+import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import type { Store } from "./store.js";
 
@@ -38,19 +38,34 @@ function service(clusterIp: string): Service {
   };
 }
 
-async function createIfAbsent<K extends KindName>(store: Store, kind: K, obj: KindTypes[K]): Promise<void> {
-  const meta = obj.metadata;
+async function exists<K extends KindName>(store: Store, kind: K, namespace: string, name: string): Promise<boolean> {
   try {
-    // Read first: a create of a Service that exists would try to take its address, held by itself.
-    await store.get(kind, meta?.namespace ?? "", meta?.name ?? "");
-    return;
+    await store.get(kind, namespace, name);
+    return true;
   } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
+    if (err instanceof NotFoundError) return false;
+    throw err;
   }
-  try {
-    await store.create(kind, obj, false);
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
+}
+
+/** Tries of createIfAbsent: another API server's create may hold the address for a moment before its object lands. */
+const CREATE_ATTEMPTS = 10;
+
+async function createIfAbsent<K extends KindName>(store: Store, kind: K, obj: KindTypes[K]): Promise<void> {
+  const namespace = obj.metadata?.namespace ?? "";
+  const name = obj.metadata?.name ?? "";
+  for (let attempt = 1; ; attempt++) {
+    // Read first: a create of a Service that exists would try to take its address, held by itself.
+    if (await exists(store, kind, namespace, name)) return;
+    try {
+      await store.create(kind, store.copyOf(kind, obj), false);
+      return;
+    } catch (err) {
+      // Two API servers starting together: the other one's create won (AlreadyExists, or for the
+      // Service its address "already allocated" while its object is on its way).
+      if (!(err instanceof AlreadyExistsError || err instanceof InvalidError) || attempt >= CREATE_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 

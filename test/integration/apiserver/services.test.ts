@@ -9,6 +9,7 @@ import type { Service, ServicePort } from "@mk/proto";
 import { type Clientset, connect, InvalidError, NotFoundError } from "@mk/proto/client";
 import { pino } from "pino";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
+import { startEtcd } from "../../harness/etcd.js";
 import { serviceObject, servicePort } from "../../harness/service.js";
 import { failure } from "./fixtures.js";
 
@@ -164,4 +165,26 @@ test("a headless Service gets no ClusterIP", async () => {
   const svc = await cs.services.create(service("headless", { clusterIp: "None" }));
   assert.equal(svc.spec?.clusterIp, "None");
   await cs.services.delete("headless", "default");
+});
+
+test("two API servers starting together on a fresh etcd both come up, with one kubernetes Service", async () => {
+  const etcd = await startEtcd();
+  const start = () => startApiServer({ httpListen: "", logger: pino({ level: "silent" }), etcdServers: [etcd.endpoint], listen: "127.0.0.1:0", serviceClusterIpRange: RANGE });
+  try {
+    const started = await Promise.allSettled([start(), start()]);
+    const up = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+    const services = up[0] ? (await up[0].storage.list("Service", "default")).items : [];
+    for (const server of up) await server.stop();
+    assert.deepEqual(
+      services.map((s) => `${s.metadata?.name} ${s.spec?.clusterIp}`),
+      ["kubernetes 10.100.0.1"],
+    );
+    assert.deepEqual(
+      started.map((s) => s.status),
+      ["fulfilled", "fulfilled"],
+      started.map((s) => (s.status === "rejected" ? String(s.reason) : "")).join(" "),
+    );
+  } finally {
+    await etcd.stop();
+  }
 });
