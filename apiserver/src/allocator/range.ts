@@ -77,3 +77,7 @@ export function parseIPv4(s: string): number | undefined {
 export function formatIPv4(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
 }
+
+export function isIPv4(s: string): boolean {
+  return parseIPv4(s) !== undefined;
+}

@@ -1,10 +1,10 @@
 // Endpoints and EndpointSlice: written by the endpoint controller (and by the API server for the
 // `kubernetes` Service); validation keeps what node proxies and DNS read well-formed.
 import type { EndpointSlice, Endpoints } from "@mk/proto";
+import { isIPv4 } from "../allocator/range.js";
 import type { Strategy } from "./strategy.js";
 import { type Errors, invalid, required, unsupported } from "./validation.js";
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const ADDRESS_TYPES = ["IPv4"] as const;
 const PROTOCOLS = ["TCP", "UDP"] as const;
 
@@ -30,7 +30,7 @@ export const endpointsStrategy: Strategy<"Endpoints"> = {
         [s.notReadyAddresses, "notReadyAddresses"],
       ] as const) {
         list.forEach((a, j) => {
-          if (!IPV4.test(a.ip)) errs.push(invalid(`${f}.${name}[${j}].ip`, a.ip, "must be a valid IP address"));
+          if (!isIPv4(a.ip)) errs.push(invalid(`${f}.${name}[${j}].ip`, a.ip, "must be a valid IP address"));
         });
       }
       s.ports.forEach((p, j) => {
@@ -60,7 +60,7 @@ export const endpointSliceStrategy: Strategy<"EndpointSlice"> = {
       const f = `endpoints[${i}]`;
       if (e.addresses.length !== 1) errs.push(invalid(`${f}.addresses`, e.addresses, "must contain exactly 1 address"));
       e.addresses.forEach((a, j) => {
-        if (!IPV4.test(a)) errs.push(invalid(`${f}.addresses[${j}]`, a, "must be a valid IPv4 address"));
+        if (!isIPv4(a)) errs.push(invalid(`${f}.addresses[${j}]`, a, "must be a valid IPv4 address"));
       });
     });
     slice.ports.forEach((p, j) => {

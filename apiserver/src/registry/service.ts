@@ -1,10 +1,10 @@
 // Service: defaults and validation of its own fields. The ClusterIP and node ports themselves are
 // taken from the allocators by ServiceAllocations when the Service is written (the ranges are flags).
 import { CLUSTER_IP_NONE, type Service, SERVICE_PROTOCOLS, SERVICE_TYPES, SESSION_AFFINITIES, targetPortError } from "@mk/proto";
+import { isIPv4 } from "../allocator/range.js";
 import type { Strategy } from "./strategy.js";
 import { duplicate, type Errors, forbidden, invalid, required, unsupported, validateDnsLabel, validateLabels } from "./validation.js";
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 function validatePorts(svc: Service, errs: Errors): void {
   const spec = svc.spec;
@@ -83,7 +83,7 @@ export const serviceStrategy: Strategy<"Service"> = {
     if (!spec) return [required("spec")];
     if (!(SERVICE_TYPES as readonly string[]).includes(spec.type)) errs.push(unsupported("spec.type", spec.type, SERVICE_TYPES));
     if (!(SESSION_AFFINITIES as readonly string[]).includes(spec.sessionAffinity)) errs.push(unsupported("spec.sessionAffinity", spec.sessionAffinity, SESSION_AFFINITIES));
-    if (spec.clusterIp && spec.clusterIp !== CLUSTER_IP_NONE && !IPV4.test(spec.clusterIp)) {
+    if (spec.clusterIp && spec.clusterIp !== CLUSTER_IP_NONE && !isIPv4(spec.clusterIp)) {
       errs.push(invalid("spec.clusterIP", spec.clusterIp, "must be a valid IP address, (e.g. 10.9.8.7)"));
     }
     if (spec.clusterIps.length > 1) errs.push(invalid("spec.clusterIPs", spec.clusterIps, "may have at most 1 address (mk is IPv4 only)"));
