@@ -17,9 +17,9 @@ const USAGE = `usage: mk-apiserver [flags]
   --ca-key FILE            the client CA's key: sign node certificates for \`mkctl cluster join\`
   --bootstrap-token-file FILE   hashed bootstrap tokens (\`mkctl cluster init\` writes them)
   --kubelet-client-certificate/--kubelet-client-key FILE   mutual TLS to kubelets (CA: --client-ca)
+  --service-cluster-ip-range CIDR   ClusterIPs come from here (default 10.96.0.0/12)
+  --service-node-port-range MIN-MAX NodePorts come from here (default 30000-32767)
   --event-ttl DURATION     how long events are kept (default 1h; 90s, 30m, 2h)
-  --service-cluster-ip-range CIDR   Services' ClusterIPs come from here (default 10.96.0.0/12;
-                           validated now, used once Services exist)
   --log-level LEVEL        trace, debug, info (default), warn, error`;
 
 /** "1h", "30m", "90s", "3600" → seconds. */
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       "kubelet-client-key": { type: "string" },
       "event-ttl": { type: "string", default: "1h" },
       "service-cluster-ip-range": { type: "string", default: "10.96.0.0/12" },
+      "service-node-port-range": { type: "string", default: "30000-32767" },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h" },
     },
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
     // Kubelets serve certificates from the cluster CA naming their IP; the API server presents its own.
     kubeletCredentials: clientCa && kubeletCert && kubeletKey ? () => credentials.createSsl(clientCa, kubeletKey, kubeletCert) : undefined,
     eventTtlSeconds: parseDuration(values["event-ttl"]),
+    serviceClusterIpRange: values["service-cluster-ip-range"],
+    serviceNodePortRange: values["service-node-port-range"],
     logger: log,
   });
   let signals = 0;

@@ -1,5 +1,8 @@
 // startApiServer: etcd storage, the watch hub, the registry, the gRPC API and the HTTP endpoints,
 // started in order and stopped in reverse. Used by main.ts and, in-process, by the tests.
+import { IpRange, PortRange, parseIPv4 } from "./allocator/range.js";
+import { ensureKubernetesService } from "./registry/kubernetes-service.js";
+import { ServiceAllocations } from "./registry/service-allocations.js";
 import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
@@ -69,11 +72,17 @@ export interface ApiServerOptions {
    * which start a server whose strategy for a kind rejects; production never sets it.
    */
   strategies?: StrategyTable | undefined;
+  /** ClusterIPs come from this IPv4 CIDR (--service-cluster-ip-range); default 10.96.0.0/12. */
+  serviceClusterIpRange?: string | undefined;
+  /** NodePorts come from this range (--service-node-port-range); default 30000-32767. */
+  serviceNodePortRange?: string | undefined;
 }
 
 export { STRATEGIES } from "./registry/strategies.js";
 /** How the one address tells gRPC from HTTP clients, for tests. */
 export { offeredProtocols, protocolOf } from "./rest/frontdoor.js";
+export { Bitmap } from "./allocator/bitmap.js";
+export { IpRange, PortRange } from "./allocator/range.js";
 export type { Strategy, StrategyTable, UpdateOperation } from "./registry/strategy.js";
 
 export interface ApiServer {
@@ -85,6 +94,8 @@ export interface ApiServer {
   storage: EtcdStorage;
   hub: WatchHub;
   compactor: Compactor;
+  /** The ClusterIP and NodePort allocators (tests count what is held). */
+  allocations: ServiceAllocations;
   stop(): Promise<void>;
 }
 
@@ -109,6 +120,17 @@ function packageVersion(): string {
   }
 }
 
+/**
+ * The address the `kubernetes` Service sends pods to: --advertise-address when it is an IP, else the
+ * listen host (a wildcard listen is reached on loopback, which suits only host-network pods).
+ */
+function serviceEndpointIp(advertise: string, listenHost: string): string {
+  const host = advertise.replace(/:\d+$/, "");
+  if (parseIPv4(host) !== undefined) return host;
+  if (parseIPv4(listenHost) !== undefined && listenHost !== "0.0.0.0") return listenHost;
+  return "127.0.0.1";
+}
+
 /** Waits for etcd to answer, up to `timeoutMs` (a cluster starting up brings etcd and us together). */
 async function waitForEtcd(storage: EtcdStorage, timeoutMs: number, log: Logger): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -127,6 +149,9 @@ async function waitForEtcd(storage: EtcdStorage, timeoutMs: number, log: Logger)
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const log = options.logger ?? pino({ name: "mk-apiserver", level: options.logLevel ?? "info" });
   const metrics = new ApiMetrics();
+  // Bad ranges fail here, before anything starts.
+  const ipRange = new IpRange(options.serviceClusterIpRange ?? "10.96.0.0/12");
+  const portRange = PortRange.parse(options.serviceNodePortRange ?? "30000-32767");
   const storage = new EtcdStorage({
     endpoints: options.etcdServers,
     tls: options.etcdTls,
@@ -152,7 +177,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const namespaces = new NamespaceCache(storage, hub);
     await namespaces.start();
     stops.push(() => namespaces.stop());
-    const store = new Store({ storage, namespaces, eventTtlSeconds: options.eventTtlSeconds ?? 3600, strategies: options.strategies });
+    const allocations = new ServiceAllocations(storage, ipRange, portRange);
+    const store = new Store({ storage, namespaces, eventTtlSeconds: options.eventTtlSeconds ?? 3600, strategies: options.strategies, allocations });
 
     for (const name of SYSTEM_NAMESPACES) {
       try {
@@ -281,6 +307,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       stops.push(() => new Promise<void>((resolve) => http.server.close(() => resolve())));
       stops.push(() => http.server.closeAllConnections());
     }
+    await ensureKubernetesService(store, ipRange.ipAt(0), { ip: serviceEndpointIp(advertise, listen.host), port }, log);
     log.info({ address, httpPort, etcd: options.etcdServers, tls: !!options.tls, mtls: !!options.tls?.clientCa }, "mk-apiserver serving");
 
     let stopping: Promise<void> | undefined;
@@ -291,6 +318,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       storage,
       hub,
       compactor,
+      allocations,
       stop: () => {
         stopping ??= stopAll().then(() => log.info("mk-apiserver stopped"));
         return stopping;

@@ -6,6 +6,7 @@
 import type { Clientset, EventRecorder } from "@mk/proto/client";
 import type { InformerFactory } from "@mk/proto/informer";
 import { DeploymentController } from "./deployment/controller.js";
+import { EndpointSliceController } from "./endpointslice/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
 import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
@@ -23,9 +24,10 @@ export interface Concurrency {
   nodelifecycle: number;
   podgc: number;
   nodeipam: number;
+  endpointslice: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1, endpointslice: 5 };
 
 /** The controllers' flags. */
 export interface ControllerSettings {
@@ -75,6 +77,16 @@ export const CONTROLLERS = {
   podgc: (ctx) => {
     const c = new PodGCController({ ...common(ctx), podInformer: ctx.informers.informerFor("Pod"), nodeInformer: ctx.informers.informerFor("Node") });
     return { run: (signal) => c.run(ctx.settings.concurrency.podgc, signal) };
+  },
+  endpointslice: (ctx) => {
+    const c = new EndpointSliceController({
+      ...common(ctx),
+      serviceInformer: ctx.informers.informerFor("Service"),
+      podInformer: ctx.informers.informerFor("Pod"),
+      sliceInformer: ctx.informers.informerFor("EndpointSlice"),
+      endpointsInformer: ctx.informers.informerFor("Endpoints"),
+    });
+    return { run: (signal) => c.run(ctx.settings.concurrency.endpointslice, signal) };
   },
   nodelifecycle: (ctx) => {
     const c = new NodeLifecycleController({

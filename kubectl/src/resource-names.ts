@@ -11,4 +11,7 @@ export const RESOURCE_NAMES: readonly (readonly string[])[] = [
   ["events", "event", "ev"],
   ["configmaps", "configmap", "cm"],
   ["secrets", "secret"],
+  ["services", "service", "svc"],
+  ["endpoints", "endpoints", "ep"],
+  ["endpointslices", "endpointslice"],
 ];

@@ -1,6 +1,6 @@
 // One valid object of every kind: the fuzzer's seeds. Each is created once before the run (proving
 // it valid) and then mutated one fault at a time, so a refusal can only come from the fault.
-import { type AnyObject, ConfigMap, Deployment, Event, emptyMeta, type KindName, type KindTypes, Lease, Namespace, Node, Pod, ReplicaSet, Secret } from "@mk/proto";
+import { type AnyObject, ConfigMap, Deployment, EndpointSlice, Endpoints, Event, emptyMeta, type KindName, type KindTypes, Lease, Namespace, Node, Pod, ReplicaSet, Secret, Service } from "@mk/proto";
 
 export const FUZZ_NAMESPACE = "default";
 
@@ -89,6 +89,29 @@ const SEEDS: { [K in KindName]: (name: string) => KindTypes[K] } = {
       metadata: emptyMeta({ name, namespace: FUZZ_NAMESPACE, labels }),
       type: "Opaque",
       data: { password: Buffer.from("fuzz-not-a-secret") },
+    }),
+  Service: (name) =>
+    Service.fromPartial({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: emptyMeta({ name, namespace: FUZZ_NAMESPACE, labels }),
+      spec: { type: "ClusterIP", selector: { app: "fuzz" }, ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: "http" }] },
+    }),
+  Endpoints: (name) =>
+    Endpoints.fromPartial({
+      apiVersion: "v1",
+      kind: "Endpoints",
+      metadata: emptyMeta({ name, namespace: FUZZ_NAMESPACE, labels }),
+      subsets: [{ addresses: [{ ip: "10.244.1.5", hostname: "" }], notReadyAddresses: [], ports: [{ name: "http", port: 8080, protocol: "TCP" }] }],
+    }),
+  EndpointSlice: (name) =>
+    EndpointSlice.fromPartial({
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: emptyMeta({ name, namespace: FUZZ_NAMESPACE, labels: { ...labels, "kubernetes.io/service-name": "fuzz" } }),
+      addressType: "IPv4",
+      endpoints: [{ addresses: ["10.244.1.5"], conditions: { ready: true, serving: true, terminating: false } }],
+      ports: [{ name: "http", protocol: "TCP", port: 8080 }],
     }),
   Lease: (name) =>
     Lease.fromPartial({

@@ -50,6 +50,7 @@ const KUBERNETES_SHAPE: JsonObject = {
       metadata: { labels: { app: "nginx" } },
       spec: {
         containers: [{ image: "nginx:1.14.2", imagePullPolicy: "IfNotPresent", name: "nginx", ports: [{ containerPort: 80, protocol: "TCP" }] }],
+        dnsPolicy: "ClusterFirst",
         restartPolicy: "Always",
         schedulerName: "default-scheduler",
         terminationGracePeriodSeconds: 30,

@@ -35,7 +35,7 @@ test("local topology: one member per control-plane role on the host, node i on 1
       ["w-3", "127.0.0.4", true],
     ],
   );
-  assert.deepEqual(t.controllerManagers[0]?.args, []);
+  assert.deepEqual(t.controllerManagers[0]?.args, ["--cluster-cidr", "10.244.0.0/16"]);
 });
 
 test("lab topology: etcd stays on loopback, the rest on the bridge; the lab's flags are data", () => {
@@ -43,7 +43,7 @@ test("lab topology: etcd stays on loopback, the rest on the bridge; the lab's fl
   assert.equal(t.flavour, "lab");
   assert.equal(t.etcd[0]?.host, "127.0.0.1");
   assert.equal(t.server, "10.213.1.1:6443");
-  assert.deepEqual(t.controllerManagers[0]?.args, LAB_CONTROLLER_ARGS);
+  assert.deepEqual(t.controllerManagers[0]?.args, ["--cluster-cidr", "10.244.0.0/16", ...LAB_CONTROLLER_ARGS]);
   assert.deepEqual(
     t.nodes.map((n) => [n.name, n.ip, n.lab?.node.netns, flag(n.kubeletArgs, "--lease-renew")]),
     [

@@ -25,8 +25,9 @@ export interface AuthorizerLookup {
 export const CONTROL_PLANE_USERS: readonly string[] = ["system:kube-scheduler", "system:kube-controller-manager", "kube-apiserver-kubelet-client"];
 export const NODE_LEASE_NAMESPACE = "mk-node-lease";
 
-// ConfigMap and Secret: any of them for now; reads limited to the pods' own references come later.
-const NODE_READS = new Set(["Node", "Pod", "Namespace", "Lease", "ConfigMap", "Secret"]);
+// ConfigMap and Secret: any of them for now (reads limited to the pods' own references come later);
+// Services and EndpointSlices: the node proxy turns them into the node's rules.
+const NODE_READS = new Set(["Node", "Pod", "Namespace", "Lease", "ConfigMap", "Secret", "Service", "EndpointSlice"]);
 const READ_VERBS = new Set<Verb>(["get", "list", "watch"]);
 
 const allow: Decision = { allowed: true };
@@ -41,7 +42,7 @@ export async function authorize(user: UserInfo, a: RequestAttributes, lookup: Au
   const node = nodeNameOf(user);
   if (!node) return deny(user, a, "no rule allows it");
   if (a.verb === "version") return allow;
-  if (READ_VERBS.has(a.verb)) return NODE_READS.has(a.kind) ? allow : deny(user, a, "a node reads only nodes, pods, namespaces, leases, configmaps and secrets");
+  if (READ_VERBS.has(a.verb)) return NODE_READS.has(a.kind) ? allow : deny(user, a, "a node reads only nodes, pods, namespaces, leases, configmaps, secrets, services and endpointslices");
   switch (a.kind) {
     case "Event":
       return a.verb === "create" || a.verb === "update" ? allow : deny(user, a, "a node may only create and update events");

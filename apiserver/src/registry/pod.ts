@@ -43,6 +43,8 @@ export const podStrategy: Strategy<"Pod"> = {
       defaultPodSpec(pod.spec);
       // Kubernetes' Priority admission sets it on pods only; templates return without it.
       pod.spec.priority ??= 0;
+      // SetDefaults_Pod, not SetDefaults_PodSpec: a Deployment's template returns without it.
+      pod.spec.enableServiceLinks ??= true;
     }
   },
   prepareForCreate(pod: Pod) {

@@ -28,6 +28,7 @@ import {
   validateDnsSubdomain,
   validateLabels,
 } from "./validation.js";
+import { defaultPodDns, validatePodDns } from "./poddns.js";
 
 const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
@@ -69,6 +70,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   spec.restartPolicy ||= DEFAULT_RESTART_POLICY;
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   spec.schedulerName ||= DEFAULT_SCHEDULER_NAME;
+  defaultPodDns(spec);
   for (const c of spec.containers) defaultContainer(c, spec.hostNetwork);
   for (const c of spec.initContainers) defaultContainer(c, spec.hostNetwork);
 }
@@ -204,6 +206,7 @@ export function validatePodSpec(f: string, spec: PodSpec | undefined, errs: Erro
   nonNegative(`${f}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, errs);
   positive(`${f}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, errs);
   if (spec.nodeName) validateDnsSubdomain(`${f}.nodeName`, spec.nodeName, errs);
+  validatePodDns(f, spec, errs);
   validateLabels(`${f}.nodeSelector`, spec.nodeSelector, errs);
   spec.tolerations.forEach((t, i) => {
     const tf = `${f}.tolerations[${i}]`;

@@ -4,7 +4,7 @@
 // server owns in metadata (uid, creationTimestamp, generation, deletionTimestamp) is set here,
 // whatever the client sent.
 import { randomUUID } from "node:crypto";
-import { type KindName, type KindTypes, KINDS, metaOf, type ObjectMeta, parseSelector, SelectorParseError, type Selector } from "@mk/proto";
+import { type AnyObject, type KindName, type KindTypes, KINDS, metaOf, type ObjectMeta, parseSelector, SelectorParseError, type Selector } from "@mk/proto";
 import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, PreconditionFailedError } from "@mk/proto/client";
 import type { EtcdStorage } from "../storage/etcd.js";
 import { resourceName } from "../storage/keys.js";
@@ -22,7 +22,29 @@ export interface StoreOptions {
   now?: () => Date;
   /** Defaults and validation of each kind; tests swap in a strategy that rejects. Default STRATEGIES. */
   strategies?: StrategyTable | undefined;
+  /** What objects hold beyond themselves (a Service's ClusterIP and node ports). Default: nothing. */
+  allocations?: Allocations | undefined;
 }
+
+/** What one write took from the allocators: kept once the object is written, given back if not. */
+export interface Reservation {
+  /** The write succeeded: give back what the old object held and the new one does not. */
+  commit(): Promise<void>;
+  /** The write failed: give back what was taken for it. */
+  abort(): Promise<void>;
+}
+
+/** The allocators a kind's objects hold: taken (and filled in) before a write, released when the object goes. */
+export interface Allocations {
+  /** Takes what `next` needs that `old` (undefined on create) did not hold; InvalidError naming the field. */
+  reserve(kind: KindName, next: AnyObject, old: AnyObject | undefined, dryRun: boolean): Promise<Reservation>;
+  release(kind: KindName, obj: AnyObject): Promise<void>;
+}
+
+const NO_ALLOCATIONS: Allocations = {
+  reserve: async () => ({ commit: async () => {}, abort: async () => {} }),
+  release: async () => {},
+};
 
 /** How often guaranteedUpdate tries before a lost race is the answer. */
 const MAX_UPDATE_ATTEMPTS = 20;
@@ -95,9 +117,11 @@ export class Store {
   readonly eventTtlSeconds: number;
   readonly now: () => Date;
   private readonly strategies: StrategyTable;
+  private readonly allocations: Allocations;
 
   constructor(options: StoreOptions) {
     this.strategies = options.strategies ?? STRATEGIES;
+    this.allocations = options.allocations ?? NO_ALLOCATIONS;
     this.storage = options.storage;
     this.namespaces = options.namespaces;
     this.eventTtlSeconds = options.eventTtlSeconds;
@@ -156,6 +180,7 @@ export class Store {
     errs.push(...strategy.validate(obj));
     throwIfInvalid(kind, meta.name || meta.generateName, errs);
     if (info.namespaced) await this.namespaces.assertWritable(meta.namespace, resourceName(kind), meta.name);
+    const reservation = await this.allocations.reserve(kind, obj, undefined, dryRun);
     if (dryRun) return obj;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -164,8 +189,12 @@ export class Store {
         return created;
       } catch (err) {
         // A generated name that is taken: draw another, as Kubernetes does a few times.
-        if (!(err instanceof AlreadyExistsError) || !generated || attempt >= 5) throw err;
-        meta.name = meta.generateName + randomSuffix();
+        if (err instanceof AlreadyExistsError && generated && attempt < 5) {
+          meta.name = meta.generateName + randomSuffix();
+          continue;
+        }
+        await reservation.abort();
+        throw err;
       }
     }
   }
@@ -246,7 +275,10 @@ export class Store {
     if (change instanceof Removal) {
       // Deleting is always allowed, whatever the object holds: no validation.
       const gone = change.object;
-      if (!opts.dryRun) await this.storage.remove(kind, oldMeta.namespace, oldMeta.name, oldMeta.resourceVersion);
+      if (!opts.dryRun) {
+        await this.storage.remove(kind, oldMeta.namespace, oldMeta.name, oldMeta.resourceVersion);
+        await this.allocations.release(kind, old);
+      }
       return { object: gone, removed: true };
     }
     const next = change;
@@ -257,6 +289,7 @@ export class Store {
     partsOf(next).apiVersion = info.apiVersion;
     partsOf(next).kind = info.kind;
     strategy.defaults(next);
+    strategy.prepareForUpdate?.(next, old);
     const errs: Errors = [];
     validateObjectMeta(kind, nextMeta, strategy.nameRule, errs);
     errs.push(...strategy.validate(next));
@@ -278,9 +311,18 @@ export class Store {
       // The last finalizer of an object being deleted is gone: the object goes. (Delete itself
       // decides when an object goes, with a Removal; a namespace stays Terminating until emptied.)
       await this.storage.remove(kind, nextMeta.namespace, nextMeta.name, oldMeta.resourceVersion);
+      await this.allocations.release(kind, old);
       return { object: next, removed: true };
     }
-    const written = await this.storage.update(kind, next, oldMeta.resourceVersion, { ttlSeconds: this.ttlOf(kind) });
+    const reservation = await this.allocations.reserve(kind, next, old, false);
+    let written: KindTypes[K];
+    try {
+      written = await this.storage.update(kind, next, oldMeta.resourceVersion, { ttlSeconds: this.ttlOf(kind) });
+    } catch (err) {
+      await reservation.abort();
+      throw err;
+    }
+    await reservation.commit();
     if (kind === "Namespace") this.namespaces.observe(written as KindTypes["Namespace"]);
     return { object: written, removed: false };
   }

@@ -1,12 +1,14 @@
 // The strategy of every kind, in one table.
 import { configMapStrategy, secretStrategy } from "./config.js";
 import { deploymentStrategy } from "./deployment.js";
+import { endpointSliceStrategy, endpointsStrategy } from "./endpoints.js";
 import { eventStrategy } from "./event.js";
 import { leaseStrategy } from "./lease.js";
 import { namespaceStrategy } from "./namespace.js";
 import { nodeStrategy } from "./node.js";
 import { podStrategy } from "./pod.js";
 import { replicaSetStrategy } from "./replicaset.js";
+import { serviceStrategy } from "./service.js";
 import type { StrategyTable } from "./strategy.js";
 
 export const STRATEGIES: StrategyTable = {
@@ -19,5 +21,8 @@ export const STRATEGIES: StrategyTable = {
   Event: eventStrategy,
   ConfigMap: configMapStrategy,
   Secret: secretStrategy,
+  Service: serviceStrategy,
+  Endpoints: endpointsStrategy,
+  EndpointSlice: endpointSliceStrategy,
 };
 

@@ -19,6 +19,8 @@ export interface Strategy<K extends KindName = KindName> {
   defaults(obj: KindTypes[K]): void;
   /** What the server sets on create, whatever the client sent (e.g. a new pod's phase Pending). */
   prepareForCreate(obj: KindTypes[K]): void;
+  /** Carries into an update what the client may leave out and the server owns (a Service's ClusterIP). */
+  prepareForUpdate?(obj: KindTypes[K], old: KindTypes[K]): void;
   /** Every error of the kind's own fields (metadata is checked by the store). */
   validate(obj: KindTypes[K]): Errors;
   /** Further errors of an update: fields that may not change (through this operation). */

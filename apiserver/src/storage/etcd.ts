@@ -259,6 +259,24 @@ export class EtcdStorage {
     return { items, revision, continue: cont };
   }
 
+  /**
+   * A key outside the objects' tree (an allocator's bitmap): its value and mod revision ("0" when
+   * absent), for a compare-and-swap with putIfUnchanged.
+   */
+  async readRaw(key: string): Promise<{ value: Buffer | undefined; modRevision: string }> {
+    const res = await this.timed("get", () => this.client.get(key).options(this.callOptions()).exec());
+    const kv = res.kvs[0];
+    return kv ? { value: kv.value, modRevision: kv.mod_revision } : { value: undefined, modRevision: "0" };
+  }
+
+  /** Writes `value` when the key's mod revision is still `expectedRevision` ("0": still absent); false when it changed. */
+  async putIfUnchanged(key: string, value: Buffer, expectedRevision: string): Promise<boolean> {
+    const res = await this.timed("cas", () =>
+      this.client.if(key, "Mod", "==", expectedRevision).then(this.client.put(key).value(value)).options(this.callOptions()).commit(),
+    );
+    return res.succeeded;
+  }
+
   /** The store's current revision. */
   async currentRevision(): Promise<string> {
     const res = await this.timed("revision", () => this.client.get("/registry/\0revision").options(this.callOptions()).exec());

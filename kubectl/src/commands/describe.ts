@@ -16,6 +16,7 @@ import {
   describeReplicaSet,
 } from "../describe/kinds.js";
 import { describeConfigMap, describeSecret } from "../describe/config.js";
+import { describeEndpointSlice, describeEndpoints, describeService } from "../describe/service.js";
 import { notFoundLine, parseResourceArgs } from "../resources.js";
 
 type Describer = (obj: AnyObject, c: DescribeContext) => Promise<string>;
@@ -30,6 +31,9 @@ const DESCRIBERS: { [K in KindName]: Describer } = {
   Lease: describeLease as Describer,
   ConfigMap: describeConfigMap as Describer,
   Secret: describeSecret as Describer,
+  Service: describeService as Describer,
+  Endpoints: describeEndpoints as Describer,
+  EndpointSlice: describeEndpointSlice as Describer,
 };
 
 export interface DescribeFlags {

@@ -8,6 +8,7 @@ import type { Cli } from "../cli.js";
 import type { ApplyFlags } from "./apply.js";
 import type { CordonFlags } from "./cordon.js";
 import type { CreateFlags } from "./create.js";
+import type { CreateServiceFlags } from "./create-service.js";
 import type { DeleteFlags } from "./delete.js";
 import type { DescribeFlags } from "./describe.js";
 import type { DrainFlags } from "./drain.js";
@@ -32,7 +33,26 @@ function lazy<A extends unknown[]>(load: () => Promise<Run<A>>): (...args: unkno
 const repeatable = (v: string, prev: string[] = []) => [...prev, v];
 
 function registerWorkloads(program: Command): void {
-  const create = program.command("create").description("Create a resource (deployment, namespace, configmap, secret)");
+  const create = program.command("create").description("Create a resource (deployment, namespace, configmap, secret, service)");
+  const service = create.command("service").alias("svc").description("Create a service (clusterip, nodeport)");
+  service
+    .command("clusterip")
+    .description("Create a ClusterIP service")
+    .argument("<name>", "name of the service")
+    .option("--tcp <port:targetPort>", "Port pairs (repeatable)", repeatable)
+    .option("--clusterip <ip>", 'Assign your own ClusterIP or set to "None" for a headless service')
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .action(lazy(async () => (await import("./create-service.js")).createClusterIp as Run<[string, CreateServiceFlags]>));
+  service
+    .command("nodeport")
+    .description("Create a NodePort service")
+    .argument("<name>", "name of the service")
+    .option("--tcp <port:targetPort>", "Port pairs (repeatable)", repeatable)
+    .option("--node-port <port>", "Port used to expose the service on each node in a cluster")
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .action(lazy(async () => (await import("./create-service.js")).createNodePort as Run<[string, CreateServiceFlags]>));
   create
     .command("deployment")
     .alias("deploy")

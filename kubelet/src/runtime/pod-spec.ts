@@ -104,7 +104,7 @@ export function sandboxConfig(pod: Pod, node: NodeSettings, attempt: number): Co
     },
     env: [],
     hostname: (pod.spec?.hostname || id.name).slice(0, 63),
-    network: hostNetwork ? { mode: "host", portBindings: ports } : { mode: "bridge", network: node.podNetwork, portBindings: ports },
+    network: hostNetwork ? { mode: "host", portBindings: ports } : { mode: "bridge", ...(node.podNetwork ? { network: node.podNetwork } : {}), portBindings: ports },
     nanoCpus: 0,
     memoryBytes: 0,
     mounts: [],

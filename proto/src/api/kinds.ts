@@ -4,6 +4,8 @@ import type { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Deployment, ReplicaSet } from "../gen/mk/v1/apps.js";
 import { Lease } from "../gen/mk/v1/coordination.js";
 import { ConfigMap, Event, Namespace, Node, Pod, Secret } from "../gen/mk/v1/core.js";
+import { EndpointSlice } from "../gen/mk/v1/discovery.js";
+import { Endpoints, Service } from "../gen/mk/v1/service.js";
 import type { Object as ApiObject } from "../gen/mk/v1/api.js";
 import type { ObjectMeta } from "../gen/mk/v1/meta.js";
 
@@ -17,6 +19,9 @@ export interface KindTypes {
   Event: Event;
   ConfigMap: ConfigMap;
   Secret: Secret;
+  Service: Service;
+  Endpoints: Endpoints;
+  EndpointSlice: EndpointSlice;
 }
 
 export type KindName = keyof KindTypes;
@@ -147,6 +152,39 @@ export const KINDS: { readonly [K in KindName]: KindInfo<K> } = {
     group: "",
     codec: Secret,
   },
+  Service: {
+    kind: "Service",
+    oneof: "service",
+    plural: "services",
+    singular: "service",
+    shortNames: ["svc"],
+    namespaced: true,
+    apiVersion: "v1",
+    group: "",
+    codec: Service,
+  },
+  Endpoints: {
+    kind: "Endpoints",
+    oneof: "endpoints",
+    plural: "endpoints",
+    singular: "endpoints",
+    shortNames: ["ep"],
+    namespaced: true,
+    apiVersion: "v1",
+    group: "",
+    codec: Endpoints,
+  },
+  EndpointSlice: {
+    kind: "EndpointSlice",
+    oneof: "endpointSlice",
+    plural: "endpointslices",
+    singular: "endpointslice",
+    shortNames: [],
+    namespaced: true,
+    apiVersion: "discovery.k8s.io/v1",
+    group: "discovery.k8s.io",
+    codec: EndpointSlice,
+  },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
@@ -159,7 +197,7 @@ export function isKindName(s: string): s is KindName {
 
 /** Finds a kind by any of the names a kubectl user types: pods, pod, po, Pod, deployment.apps … */
 export function lookupKind(name: string): KindInfo | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|coordination\.k8s\.io)$/, "");
+  const n = name.toLowerCase().replace(/\.(apps|coordination\.k8s\.io|discovery\.k8s\.io)$/, "");
   for (const k of KIND_NAMES) {
     const info = KINDS[k];
     if (info.kind.toLowerCase() === n || info.plural === n || info.singular === n || info.shortNames.includes(n)) {

@@ -34,6 +34,9 @@ export class Clientset implements Caller {
   readonly deployments: ResourceClient<"Deployment">;
   readonly leases: ResourceClient<"Lease">;
   readonly events: ResourceClient<"Event">;
+  readonly services: ResourceClient<"Service">;
+  readonly endpoints: ResourceClient<"Endpoints">;
+  readonly endpointSlices: ResourceClient<"EndpointSlice">;
   private readonly timeoutMs: number;
   private readonly retryPolicy: RetryPolicy;
   private readonly clients = new Map<KindName, ResourceClient<KindName>>();
@@ -49,6 +52,9 @@ export class Clientset implements Caller {
     this.deployments = this.resource("Deployment");
     this.leases = this.resource("Lease");
     this.events = this.resource("Event");
+    this.services = this.resource("Service");
+    this.endpoints = this.resource("Endpoints");
+    this.endpointSlices = this.resource("EndpointSlice");
   }
 
   /** The client for any kind, e.g. from a manifest's `kind:`. */

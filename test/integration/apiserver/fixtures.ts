@@ -51,6 +51,8 @@ export function podSpec(image: string) {
     priorityClassName: "",
     hostNetwork: false,
     hostname: "",
+    subdomain: "",
+    dnsPolicy: "",
     schedulerName: "",
     initContainers: [],
   };

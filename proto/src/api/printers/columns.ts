@@ -5,10 +5,13 @@
 import type { Deployment, ReplicaSet } from "../../gen/mk/v1/apps.js";
 import type { Lease } from "../../gen/mk/v1/coordination.js";
 import type { ConfigMap, Container, Event, Namespace, Node, Pod, Secret } from "../../gen/mk/v1/core.js";
+import type { EndpointSlice } from "../../gen/mk/v1/discovery.js";
+import type { Endpoints, Service } from "../../gen/mk/v1/service.js";
 import type { AnyObject, KindName } from "../kinds.js";
 import { since } from "./age.js";
 import { eventLastSeen, formatSelector, nodeRoles, nodeStatus } from "./format.js";
 import { podSummary } from "./podstatus.js";
+import { endpointsList, servicePorts, sliceEndpoints, slicePorts } from "./service.js";
 
 export interface CellContext {
   /** The clock ages are measured against, in ms since the epoch. */
@@ -158,6 +161,30 @@ const SECRET: TableColumn<Secret>[] = [
   AGE,
 ];
 
+const SERVICE: TableColumn<Service>[] = [
+  NAME,
+  { name: "TYPE", type: "string", priority: 0, description: "The type of the service.", cell: (s) => s.spec?.type || "ClusterIP" },
+  { name: "CLUSTER-IP", type: "string", priority: 0, description: "The virtual address the service answers on.", cell: (s) => none(s.spec?.clusterIp) },
+  { name: "EXTERNAL-IP", type: "string", priority: 0, description: "Addresses outside the cluster (none in mk).", cell: (s) => none(s.status?.loadBalancer?.ingress.map((i) => i.ip).join(",")) },
+  { name: "PORT(S)", type: "string", priority: 0, description: "The ports, with node ports, and protocols.", cell: servicePorts },
+  AGE,
+  { name: "SELECTOR", type: "string", priority: 1, description: "The labels of the pods behind the service.", cell: (s) => formatSelector({ matchLabels: s.spec?.selector ?? {}, matchExpressions: [] }) },
+];
+
+const ENDPOINTS: TableColumn<Endpoints>[] = [
+  NAME,
+  { name: "ENDPOINTS", type: "string", priority: 0, description: "The ready addresses and ports.", cell: endpointsList },
+  AGE,
+];
+
+const ENDPOINTSLICE: TableColumn<EndpointSlice>[] = [
+  NAME,
+  { name: "ADDRESSTYPE", type: "string", priority: 0, description: "The type of the addresses.", cell: (s) => s.addressType },
+  { name: "PORTS", type: "string", priority: 0, description: "The ports of the slice.", cell: slicePorts },
+  { name: "ENDPOINTS", type: "string", priority: 0, description: "The addresses of the slice.", cell: sliceEndpoints },
+  AGE,
+];
+
 /** Every kind's columns, in display order. */
 export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<AnyObject>[] } = {
   Deployment: DEPLOYMENT as TableColumn<AnyObject>[],
@@ -169,6 +196,9 @@ export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<Any
   Lease: LEASE as TableColumn<AnyObject>[],
   ConfigMap: CONFIGMAP as TableColumn<AnyObject>[],
   Secret: SECRET as TableColumn<AnyObject>[],
+  Service: SERVICE as TableColumn<AnyObject>[],
+  Endpoints: ENDPOINTS as TableColumn<AnyObject>[],
+  EndpointSlice: ENDPOINTSLICE as TableColumn<AnyObject>[],
 };
 
 /** The columns shown: priority 0 always, the others only with -o wide. */

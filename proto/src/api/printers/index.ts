@@ -3,3 +3,4 @@ export * from "./age.js";
 export * from "./format.js";
 export * from "./podstatus.js";
 export * from "./columns.js";
+export * from "./service.js";
