@@ -9,4 +9,5 @@ export const RESOURCE_NAMES: readonly (readonly string[])[] = [
   ["deployments", "deployment", "deploy"],
   ["leases", "lease"],
   ["events", "event", "ev"],
+  ["jobs", "job"],
 ];

@@ -1,6 +1,7 @@
 // The strategy of every kind, in one table.
 import { deploymentStrategy } from "./deployment.js";
 import { eventStrategy } from "./event.js";
+import { jobStrategy } from "./job.js";
 import { leaseStrategy } from "./lease.js";
 import { namespaceStrategy } from "./namespace.js";
 import { nodeStrategy } from "./node.js";
@@ -16,5 +17,6 @@ export const STRATEGIES: StrategyTable = {
   Deployment: deploymentStrategy,
   Lease: leaseStrategy,
   Event: eventStrategy,
+  Job: jobStrategy,
 };
 

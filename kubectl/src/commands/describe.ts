@@ -15,6 +15,7 @@ import {
   describePod,
   describeReplicaSet,
 } from "../describe/kinds.js";
+import { describeJob } from "../describe/job.js";
 import { notFoundLine, parseResourceArgs } from "../resources.js";
 
 type Describer = (obj: AnyObject, c: DescribeContext) => Promise<string>;
@@ -27,6 +28,7 @@ const DESCRIBERS: { [K in KindName]: Describer } = {
   Namespace: describeNamespace as Describer,
   Event: describeEvent as Describer,
   Lease: describeLease as Describer,
+  Job: describeJob as Describer,
 };
 
 export interface DescribeFlags {

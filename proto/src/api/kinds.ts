@@ -2,6 +2,7 @@
 // (storage keys, the generic resource service, mkctl's resource names) reads this table.
 import type { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Deployment, ReplicaSet } from "../gen/mk/v1/apps.js";
+import { Job } from "../gen/mk/v1/batch.js";
 import { Lease } from "../gen/mk/v1/coordination.js";
 import { Event, Namespace, Node, Pod } from "../gen/mk/v1/core.js";
 import type { Object as ApiObject } from "../gen/mk/v1/api.js";
@@ -15,6 +16,7 @@ export interface KindTypes {
   Deployment: Deployment;
   Lease: Lease;
   Event: Event;
+  Job: Job;
 }
 
 export type KindName = keyof KindTypes;
@@ -123,6 +125,7 @@ export const KINDS: { readonly [K in KindName]: KindInfo<K> } = {
     group: "",
     codec: Event,
   },
+  Job: { kind: "Job", oneof: "job", plural: "jobs", singular: "job", shortNames: [], namespaced: true, apiVersion: "batch/v1", group: "batch", codec: Job },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
@@ -135,7 +138,7 @@ export function isKindName(s: string): s is KindName {
 
 /** Finds a kind by any of the names a kubectl user types: pods, pod, po, Pod, deployment.apps … */
 export function lookupKind(name: string): KindInfo | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|coordination\.k8s\.io)$/, "");
+  const n = name.toLowerCase().replace(/\.(apps|batch|coordination\.k8s\.io)$/, "");
   for (const k of KIND_NAMES) {
     const info = KINDS[k];
     if (info.kind.toLowerCase() === n || info.plural === n || info.singular === n || info.shortNames.includes(n)) {

@@ -8,6 +8,7 @@ import type { Container, Event, Namespace, Node, Pod } from "../../gen/mk/v1/cor
 import type { AnyObject, KindName } from "../kinds.js";
 import { since } from "./age.js";
 import { eventLastSeen, formatSelector, nodeRoles, nodeStatus } from "./format.js";
+import { JOB_COLUMNS } from "./job.js";
 import { podSummary } from "./podstatus.js";
 
 export interface CellContext {
@@ -153,6 +154,7 @@ export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<Any
   Namespace: NAMESPACE as TableColumn<AnyObject>[],
   Event: EVENT as TableColumn<AnyObject>[],
   Lease: LEASE as TableColumn<AnyObject>[],
+  Job: JOB_COLUMNS as TableColumn<AnyObject>[],
 };
 
 /** The columns shown: priority 0 always, the others only with -o wide. */
