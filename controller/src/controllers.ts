@@ -7,6 +7,7 @@ import type { Clientset, EventRecorder } from "@mk/proto/client";
 import type { InformerFactory } from "@mk/proto/informer";
 import { DeploymentController } from "./deployment/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
+import { JobController } from "./job/controller.js";
 import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { NODE_LEASE_NAMESPACE, NodeLifecycleController, type NodeLifecycleControllerOptions } from "./nodelifecycle/controller.js";
@@ -20,9 +21,10 @@ export interface Concurrency {
   gc: number;
   nodelifecycle: number;
   podgc: number;
+  job: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, job: 5 };
 
 /** The controllers' flags. */
 export interface ControllerSettings {
@@ -61,6 +63,10 @@ export const CONTROLLERS = {
   replicaset: (ctx) => {
     const c = new ReplicaSetController({ ...common(ctx), rsInformer: ctx.informers.informerFor("ReplicaSet"), podInformer: ctx.informers.informerFor("Pod") });
     return { run: (signal) => c.run(ctx.settings.concurrency.replicaset, signal) };
+  },
+  job: (ctx) => {
+    const c = new JobController({ ...common(ctx), jobInformer: ctx.informers.informerFor("Job"), podInformer: ctx.informers.informerFor("Pod") });
+    return { run: (signal) => c.run(ctx.settings.concurrency.job, signal) };
   },
   garbagecollector: (ctx) => {
     // Events own nothing and are the busiest kind: left out, as kube-controller-manager's GC leaves them out.

@@ -19,6 +19,7 @@ ${replicaUsage(REPLICA)}
   --concurrent-replicaset-syncs  replicaset workers (default ${DEFAULT_CONCURRENCY.replicaset})
   --concurrent-gc-syncs          garbage collector workers (default ${DEFAULT_CONCURRENCY.gc})
   --concurrent-node-syncs        node lifecycle workers (default ${DEFAULT_CONCURRENCY.nodelifecycle})
+  --concurrent-job-syncs         job workers (default ${DEFAULT_CONCURRENCY.job})
   --node-monitor-grace-period    a node whose Lease has not changed this long is Ready=Unknown (default 40s)
   --node-monitor-period          how often the node lifecycle controller checks every node (default 5s)
   --default-unreachable-toleration-seconds
@@ -44,6 +45,7 @@ async function main(): Promise<number> {
     "concurrent-replicaset-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.replicaset) },
     "concurrent-gc-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.gc) },
     "concurrent-node-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.nodelifecycle) },
+    "concurrent-job-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.job) },
     "node-monitor-grace-period": { type: "string", default: "40s" },
     "node-monitor-period": { type: "string", default: "5s" },
     "default-unreachable-toleration-seconds": { type: "string", default: "300" },
@@ -62,6 +64,7 @@ async function main(): Promise<number> {
     replicaset: positiveInt("concurrent-replicaset-syncs", values["concurrent-replicaset-syncs"]),
     gc: positiveInt("concurrent-gc-syncs", values["concurrent-gc-syncs"]),
     nodelifecycle: positiveInt("concurrent-node-syncs", values["concurrent-node-syncs"]),
+    job: positiveInt("concurrent-job-syncs", values["concurrent-job-syncs"]),
   };
   const nodeLifecycle = {
     nodeMonitorGracePeriodMs: durationMs("node-monitor-grace-period", values["node-monitor-grace-period"]),
