@@ -170,7 +170,8 @@ export class JobController {
    */
   private async trackFinished(key: string, job: RoJob, pods: readonly RoPod[]): Promise<{ status: JobStatus; written: RoJob; failJob?: Verdict }> {
     const status = cloneCached("Job", job).status ?? emptyStatus();
-    const uncounted = (status.uncountedTerminatedPods ??= { succeeded: [], failed: [] });
+    status.uncountedTerminatedPods ??= { succeeded: [], failed: [] };
+    const uncounted = status.uncountedTerminatedPods;
     const indexed = job.spec?.completionMode === "Indexed";
     const completed = new Set(parseIndexes(status.completedIndexes));
     const finishedJob = isJobFinished(job);

@@ -8,6 +8,7 @@ import type { Cli } from "../cli.js";
 import type { ApplyFlags } from "./apply.js";
 import type { CordonFlags } from "./cordon.js";
 import type { CreateFlags } from "./create.js";
+import type { CreateJobFlags } from "./create-job.js";
 import type { DeleteFlags } from "./delete.js";
 import type { DescribeFlags } from "./describe.js";
 import type { DrainFlags } from "./drain.js";
@@ -18,6 +19,7 @@ import type { LogsFlags } from "./logs.js";
 import type { RunFlags } from "./run.js";
 import type { ScaleFlags } from "./scale.js";
 import type { VersionFlags } from "./version.js";
+import type { WaitFlags } from "./wait.js";
 
 type Run<A extends unknown[]> = (cli: Cli, ...args: A) => Promise<void>;
 
@@ -32,7 +34,7 @@ function lazy<A extends unknown[]>(load: () => Promise<Run<A>>): (...args: unkno
 const repeatable = (v: string, prev: string[] = []) => [...prev, v];
 
 function registerWorkloads(program: Command): void {
-  const create = program.command("create").description("Create a resource (deployment, namespace)");
+  const create = program.command("create").description("Create a resource (deployment, namespace, job)");
   create
     .command("deployment")
     .alias("deploy")
@@ -54,6 +56,14 @@ function registerWorkloads(program: Command): void {
     .option("-o, --output <format>", "yaml, json or name")
     .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
     .action(lazy(async () => (await import("./create.js")).createNamespace as Run<[string, CreateFlags]>));
+  create
+    .command("job")
+    .description("Create a job with the specified name")
+    .argument("<name>", "name of the job")
+    .argument("[command...]", "after --: the container's command")
+    .option("--image <image>", "Image name to run")
+    .option("--dry-run [mode]", "none, server or client")
+    .action(lazy(async () => (await import("./create-job.js")).createJob as Run<[string, string[], CreateJobFlags]>));
 
   program
     .command("run")
@@ -106,6 +116,13 @@ function registerReading(program: Command): void {
     .option("--timestamps", "Include timestamps on each line in the log output")
     .addOption(durationOption("--since <duration>", "Only return logs newer than a relative duration like 5s, 2m, or 3h"))
     .action(lazy(async () => (await import("./logs.js")).logs as Run<[string, LogsFlags]>));
+  program
+    .command("wait")
+    .description("Wait for a specific condition on one or many resources")
+    .argument("[resources...]", "TYPE/NAME… or TYPE NAME…")
+    .option("--for <condition>", "condition=TYPE[=VALUE] or delete")
+    .addOption(durationOption("--timeout <duration>", "The length of time to wait before giving up", "30s"))
+    .action(lazy(async () => (await import("./wait.js")).wait as Run<[string[], WaitFlags]>));
 
   program
     .command("exec")

@@ -8,7 +8,9 @@ import type { Container, Event, Namespace, Node, Pod } from "../../gen/mk/v1/cor
 import type { AnyObject, KindName } from "../kinds.js";
 import { since } from "./age.js";
 import { eventLastSeen, formatSelector, nodeRoles, nodeStatus } from "./format.js";
-import { JOB_COLUMNS } from "./job.js";
+import type { Job } from "../../gen/mk/v1/batch.js";
+import { jobStatusText } from "../batch/index.js";
+import { jobCompletions, jobDuration } from "./job.js";
 import { podSummary } from "./podstatus.js";
 
 export interface CellContext {
@@ -145,6 +147,14 @@ const LEASE: TableColumn<Lease>[] = [
   AGE,
 ];
 
+const JOB: TableColumn<Job>[] = [
+  NAME,
+  { name: "STATUS", type: "string", priority: 0, description: "Status of the job.", cell: (j) => jobStatusText(j) },
+  { name: "COMPLETIONS", type: "string", priority: 0, description: "The completion status of the job.", cell: jobCompletions },
+  { name: "DURATION", type: "string", priority: 0, description: "Time required to complete the job.", cell: (j, c) => jobDuration(j, c.now) },
+  AGE,
+];
+
 /** Every kind's columns, in display order. */
 export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<AnyObject>[] } = {
   Deployment: DEPLOYMENT as TableColumn<AnyObject>[],
@@ -154,7 +164,7 @@ export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<Any
   Namespace: NAMESPACE as TableColumn<AnyObject>[],
   Event: EVENT as TableColumn<AnyObject>[],
   Lease: LEASE as TableColumn<AnyObject>[],
-  Job: JOB_COLUMNS as TableColumn<AnyObject>[],
+  Job: JOB as TableColumn<AnyObject>[],
 };
 
 /** The columns shown: priority 0 always, the others only with -o wide. */
