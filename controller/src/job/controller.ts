@@ -146,6 +146,8 @@ export class JobController {
     }
     const now = this.now();
     const tracked = await this.trackFinished(key, job, pods);
+    // The cached Job is stale (a conflict): its newer version is on the way and enqueues the key again.
+    if (!tracked) return;
     const status = tracked.status;
     const active = pods.filter(isActivePod);
     let verdict: Verdict | undefined;
@@ -160,7 +162,7 @@ export class JobController {
     }
     this.fillStatus(job, status, pods, verdict, now);
     const written = await this.writeStatus(job, tracked.written, status);
-    if (isJobFinished(written)) await this.expireTtl(key, written, now);
+    if (written && isJobFinished(written)) await this.expireTtl(key, written, now);
     this.requeueForDeadline(key, job, status, now);
   }
 
@@ -168,7 +170,7 @@ export class JobController {
    * Counts the pods that finished since the last sync (the three steps above) and returns the status
    * to build on, with a FailJob verdict when a podFailurePolicy rule says so.
    */
-  private async trackFinished(key: string, job: RoJob, pods: readonly RoPod[]): Promise<{ status: JobStatus; written: RoJob; failJob?: Verdict }> {
+  private async trackFinished(key: string, job: RoJob, pods: readonly RoPod[]): Promise<{ status: JobStatus; written: RoJob; failJob?: Verdict } | undefined> {
     const status = cloneCached("Job", job).status ?? emptyStatus();
     status.uncountedTerminatedPods ??= { succeeded: [], failed: [] };
     const uncounted = status.uncountedTerminatedPods;
@@ -201,8 +203,10 @@ export class JobController {
     }
     if (indexed) status.completedIndexes = formatIndexes(completed);
     // Step 1: the uids are written before any finalizer goes, so a crash cannot lose a count.
-    let written: RoJob = job;
+    let written: RoJob | undefined = job;
     if (added) written = await this.writeStatus(job, job, status);
+    // No finalizer may go before its uid is stored.
+    if (!written) return undefined;
     // Step 2: the finalizers go.
     const uncountedIds = new Set([...uncounted.succeeded, ...uncounted.failed]);
     const released = await this.removeFinalizers([...ignored, ...pods.filter((p) => hasTrackingFinalizer(p) && uncountedIds.has(p.metadata?.uid ?? ""))]);
@@ -413,16 +417,20 @@ export class JobController {
     else if (jobCondition(job, "Suspended")) setCondition(cond("Suspended", "False", "JobResumed", "Job resumed"));
   }
 
-  /** Writes status when it changed; returns the Job as stored after the write. */
-  private async writeStatus(job: RoJob, base: RoJob, status: JobStatus): Promise<RoJob> {
+  /**
+   * Writes status when it changed; returns the Job as stored after the write, or undefined after a
+   * conflict (the cache was stale: the newer Job comes through the informer and enqueues the key).
+   */
+  private async writeStatus(job: RoJob, base: RoJob, status: JobStatus): Promise<RoJob | undefined> {
     if (JSON.stringify(base.status) === JSON.stringify(status)) return base;
     const next = cloneCached("Job", base);
     next.status = status;
     try {
       return await this.o.client.resource("Job").updateStatus(next);
     } catch (err) {
-      // NotFound: deleted meanwhile. A conflict is retried by the worker, on the newer Job.
+      // NotFound: deleted meanwhile, nothing to report on.
       if (err instanceof NotFoundError) return job;
+      if (err instanceof ConflictError) return undefined;
       throw err;
     }
   }
