@@ -4,32 +4,15 @@
 // same run. A native etcd, a real mk-apiserver and a real mk-controller-manager process, as
 // controller-replicaset.ts runs them. Usage:
 //   node test/dist/bench/job.js [--completions 1000] [--parallelism 100] [--nodes 100]
-import { type ChildProcess, spawn } from "node:child_process";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { emptyMeta, type Job, PodSpec, type ReplicaSet } from "@mk/proto";
 import { type Clientset, connect } from "@mk/proto/client";
-import { freePort } from "../harness/etcd.js";
-import { startNativeEtcd } from "../harness/etcd-native.js";
+import { startControlPlane } from "./control-plane.js";
 import { FakeKubelet, simulatedNodes } from "../harness/fake-kubelet.js";
 
 const { values } = parseArgs({ options: { completions: { type: "string", default: "1000" }, parallelism: { type: "string", default: "100" }, nodes: { type: "string", default: "100" } } });
 const completions = Number(values.completions);
 const parallelism = Number(values.parallelism);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-
-async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    if (i > 300) throw new Error(`${url} did not answer`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const spec = () => PodSpec.fromPartial({ containers: [{ name: "work", image: "mk/busybox:1" }] });
 
@@ -78,28 +61,10 @@ async function jobCompletionsPerSecond(client: Clientset): Promise<{ perSecond: 
 }
 
 async function main(): Promise<void> {
-  const etcd = await startNativeEtcd();
-  const port = await freePort();
-  const httpPort = await freePort();
-  const cmHttp = await freePort();
-  const procs: ChildProcess[] = [];
+  const cp = await startControlPlane(["--controllers", "replicaset,job"]);
   let kubelet: FakeKubelet | undefined;
   try {
-    procs.push(
-      spawn(process.execPath, [resolve(root, "apiserver/dist/main.js"), "--etcd-servers", etcd.endpoint, "--listen", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${httpPort}`, "--log-level", "warn"], {
-        stdio: ["ignore", "inherit", "inherit"],
-      }),
-    );
-    await waitHttp(`http://127.0.0.1:${httpPort}/readyz`);
-    procs.push(
-      spawn(
-        process.execPath,
-        [resolve(root, "controller/dist/main.js"), "--server", `127.0.0.1:${port}`, "--no-leader-elect", "--http-listen", `127.0.0.1:${cmHttp}`, "--log-level", "warn", "--controllers", "replicaset,job"],
-        { stdio: ["ignore", "inherit", "inherit"] },
-      ),
-    );
-    await waitHttp(`http://127.0.0.1:${cmHttp}/healthz`);
-    const client = connect({ server: `127.0.0.1:${port}` });
+    const client = connect({ server: cp.server });
     kubelet = new FakeKubelet({ client, nodes: simulatedNodes(Number(values.nodes), { pods: "1100" }), autoBind: true, exitCodeFor: () => 0 });
     await kubelet.start();
     const rsRate = await replicaSetPodsPerSecond(client);
@@ -113,8 +78,7 @@ async function main(): Promise<void> {
     client.close();
   } finally {
     await kubelet?.stop();
-    for (const p of procs.reverse()) p.kill("SIGTERM");
-    await etcd.stop();
+    await cp.stop();
   }
 }
 

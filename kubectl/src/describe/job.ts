@@ -3,7 +3,7 @@ import type { Job } from "@mk/proto";
 import { formatSelector } from "@mk/proto/api";
 import { describePodTemplate } from "./containers.js";
 import type { DescribeContext } from "./kinds.js";
-import { describeEvents, describeTime, labelsMultiline, PrefixWriter } from "./writer.js";
+import { describeConditions, describeEvents, describeTime, labelsMultiline, PrefixWriter } from "./writer.js";
 
 export async function describeJob(job: Job, c: DescribeContext): Promise<string> {
   const w = new PrefixWriter();
@@ -28,13 +28,7 @@ export async function describeJob(job: Job, c: DescribeContext): Promise<string>
   w.line(0, "Pods Statuses:", `${st?.active ?? 0} Active (${st?.ready ?? 0} Ready) / ${st?.succeeded ?? 0} Succeeded / ${st?.failed ?? 0} Failed`);
   if (s?.completionMode === "Indexed") w.line(0, "Completed Indexes:", st?.completedIndexes || "<none>");
   describePodTemplate(w, s?.template);
-  const conds = st?.conditions ?? [];
-  if (conds.length > 0) {
-    w.line(0, "Conditions:");
-    w.line(1, "Type", "Status", "Reason");
-    w.line(1, "----", "------", "------");
-    for (const x of conds) w.line(1, `${x.type} `, x.status, x.reason);
-  }
+  describeConditions(w, st?.conditions ?? []);
   describeEvents(w, c.events, c.now);
   return w.toString();
 }

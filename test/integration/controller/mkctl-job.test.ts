@@ -1,14 +1,11 @@
 // mkctl's Job verbs against a real API server with the Job controller and the fake kubelet: create job,
 // get jobs, describe job, wait --for=condition=complete (met, and kubectl's timeout message), delete job.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { type ControllerEnv, startEnv } from "./env.js";
+import { runMkctl } from "../../harness/mkctl.js";
 import { eventually } from "../../harness/wait.js";
 
-const MKCTL = join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "..", "kubectl", "dist", "main.js");
 let env: ControllerEnv;
 
 before(async () => {
@@ -19,14 +16,7 @@ after(async () => {
   await env?.stop();
 });
 
-function mkctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MKCTL, "--server", env.server.address, ...args], { env: { ...process.env, MK_CONFIG: "/nonexistent" } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const mkctl = (...args: string[]) => runMkctl(["--server", env.server.address, ...args], { env: { MK_CONFIG: "/nonexistent" } });
 
 test("create job, wait for complete, get jobs, describe job, delete job (its pods go)", async () => {
   const created = await mkctl("create", "job", "ok-1", "--image", "mk/busybox:1", "--", "sh", "-c", "echo hi");
