@@ -4,7 +4,7 @@
 // when it completes.
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
-import { type Job, JOB_COMPLETION_INDEX } from "@mk/proto";
+import { emptyMeta, Job, JOB_COMPLETION_INDEX } from "@mk/proto";
 import { eventually, LocalCluster, steps } from "./cluster.js";
 
 const STEP_MS = 480_000;
@@ -45,25 +45,19 @@ step("pods exiting 1: Failed with BackoffLimitExceeded after backoffLimit + 1 fa
 });
 
 step("Indexed: 3 pods print their index 0, 1, 2", async (signal) => {
-  await jobs().create({
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: { name: "idx", namespace: "default", generateName: "", uid: "", resourceVersion: "", generation: 0, labels: {}, annotations: {}, ownerReferences: [], finalizers: [], creationTimestamp: "", deletionTimestamp: "" },
-    spec: {
-      completions: 3,
-      parallelism: 3,
-      completionMode: "Indexed",
-      selector: undefined,
-      template: {
-        metadata: undefined,
-        spec: {
-          containers: [{ name: "echo", image: "mk/busybox:1", command: ["sh", "-c", "echo $JOB_COMPLETION_INDEX"] }],
-          restartPolicy: "Never",
-        } as NonNullable<NonNullable<Job["spec"]>["template"]>["spec"],
+  await jobs().create(
+    Job.fromPartial({
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: emptyMeta({ name: "idx", namespace: "default" }),
+      spec: {
+        completions: 3,
+        parallelism: 3,
+        completionMode: "Indexed",
+        template: { spec: { containers: [{ name: "echo", image: "mk/busybox:1", command: ["sh", "-c", "echo $JOB_COMPLETION_INDEX"] }], restartPolicy: "Never" } },
       },
-    } as Job["spec"],
-    status: undefined,
-  });
+    }),
+  );
   const waited = await cluster.mkctl(["wait", "--for=condition=complete", "job/idx", `--timeout=${WAIT_S}s`], { signal });
   assert.equal(waited.code, 0, waited.stderr);
   const pods = (await cluster.client().pods.list({ namespace: "default", labelSelector: "job-name=idx" })).items;
