@@ -9,14 +9,11 @@ import {
   type JobSpec,
   LEGACY_CONTROLLER_UID_LABEL,
   LEGACY_JOB_NAME_LABEL,
-  matchesSelector,
   type PodFailurePolicy,
-  SelectorParseError,
-  selectorFromMessage,
 } from "@mk/proto";
 import type { Strategy } from "./strategy.js";
-import { deepEqual, type Errors, immutable, invalid, nonNegative, positive, required, unsupported, validateLabels } from "./validation.js";
-import { defaultTemplate } from "./workload.js";
+import { deepEqual, type Errors, immutable, invalid, nonNegative, positive, required, unsupported } from "./validation.js";
+import { defaultTemplate, validateSelectorAndTemplate } from "./workload.js";
 import { validatePodSpec } from "./podspec.js";
 
 const COMPLETION_MODES = ["NonIndexed", "Indexed"] as const;
@@ -84,26 +81,8 @@ function validateJobSpec(s: JobSpec, errs: Errors): void {
     if (s.completions === undefined) errs.push(required("spec.completions", "when completion mode is Indexed"));
     else if (s.completions > MAX_INDEXED_COMPLETIONS) errs.push(invalid("spec.completions", s.completions, `must be less than or equal to ${MAX_INDEXED_COMPLETIONS} when completion mode is Indexed`));
   }
-  const sel = s.selector;
-  let selectorOk = false;
-  if (!sel) errs.push(required("spec.selector"));
-  else {
-    try {
-      selectorOk = !selectorFromMessage(sel).empty();
-      if (!selectorOk) errs.push(invalid("spec.selector", sel.matchLabels, "empty selector is invalid for job"));
-    } catch (err) {
-      if (!(err instanceof SelectorParseError)) throw err;
-      errs.push(invalid("spec.selector", sel.matchLabels, err.message));
-    }
-  }
-  const t = s.template;
-  if (!t) {
-    errs.push(required("spec.template"));
-    return;
-  }
-  const labels = t.metadata?.labels ?? {};
-  validateLabels("spec.template.metadata.labels", labels, errs);
-  if (selectorOk && !matchesSelector(sel, labels)) errs.push(invalid("spec.template.metadata.labels", labels, "`selector` does not match template `labels`"));
+  const t = validateSelectorAndTemplate(s.selector, s.template, "job", errs);
+  if (!t) return;
   validatePodSpec("spec.template.spec", t.spec, errs);
   if (t.spec && !(JOB_RESTART_POLICIES as readonly string[]).includes(t.spec.restartPolicy)) {
     errs.push(unsupported("spec.template.spec.restartPolicy", t.spec.restartPolicy, JOB_RESTART_POLICIES));
