@@ -8,6 +8,7 @@ import type { InformerFactory } from "@mk/proto/informer";
 import { DeploymentController } from "./deployment/controller.js";
 import { EndpointSliceController } from "./endpointslice/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
+import { JobController } from "./job/controller.js";
 import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { CLAIM_NAMESPACE } from "./nodeipam/claims.js";
@@ -25,9 +26,10 @@ export interface Concurrency {
   podgc: number;
   nodeipam: number;
   endpointslice: number;
+  job: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1, endpointslice: 5 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1, endpointslice: 5, job: 5 };
 
 /** The controllers' flags. */
 export interface ControllerSettings {
@@ -68,6 +70,10 @@ export const CONTROLLERS = {
   replicaset: (ctx) => {
     const c = new ReplicaSetController({ ...common(ctx), rsInformer: ctx.informers.informerFor("ReplicaSet"), podInformer: ctx.informers.informerFor("Pod") });
     return { run: (signal) => c.run(ctx.settings.concurrency.replicaset, signal) };
+  },
+  job: (ctx) => {
+    const c = new JobController({ ...common(ctx), jobInformer: ctx.informers.informerFor("Job"), podInformer: ctx.informers.informerFor("Pod") });
+    return { run: (signal) => c.run(ctx.settings.concurrency.job, signal) };
   },
   garbagecollector: (ctx) => {
     // Events own nothing and are the busiest kind: left out, as kube-controller-manager's GC leaves them out.

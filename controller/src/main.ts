@@ -22,6 +22,7 @@ ${replicaUsage(REPLICA)}
   --concurrent-gc-syncs          garbage collector workers (default ${DEFAULT_CONCURRENCY.gc})
   --concurrent-node-syncs        node lifecycle workers (default ${DEFAULT_CONCURRENCY.nodelifecycle})
   --concurrent-service-endpoint-syncs   endpointslice workers (default ${DEFAULT_CONCURRENCY.endpointslice})
+  --concurrent-job-syncs         job workers (default ${DEFAULT_CONCURRENCY.job})
   --node-monitor-grace-period    a node whose Lease has not changed this long is Ready=Unknown (default 40s)
   --node-monitor-period          how often the node lifecycle controller checks every node (default 5s)
   --default-unreachable-toleration-seconds
@@ -50,6 +51,7 @@ async function main(): Promise<number> {
     "concurrent-gc-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.gc) },
     "concurrent-node-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.nodelifecycle) },
     "concurrent-service-endpoint-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.endpointslice) },
+    "concurrent-job-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.job) },
     "node-monitor-grace-period": { type: "string", default: "40s" },
     "node-monitor-period": { type: "string", default: "5s" },
     "default-unreachable-toleration-seconds": { type: "string", default: "300" },
@@ -77,6 +79,7 @@ async function main(): Promise<number> {
     gc: positiveInt("concurrent-gc-syncs", values["concurrent-gc-syncs"]),
     nodelifecycle: positiveInt("concurrent-node-syncs", values["concurrent-node-syncs"]),
     endpointslice: positiveInt("concurrent-service-endpoint-syncs", values["concurrent-service-endpoint-syncs"]),
+    job: positiveInt("concurrent-job-syncs", values["concurrent-job-syncs"]),
   };
   const nodeLifecycle = {
     nodeMonitorGracePeriodMs: durationMs("node-monitor-grace-period", values["node-monitor-grace-period"]),

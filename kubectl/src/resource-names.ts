@@ -14,4 +14,5 @@ export const RESOURCE_NAMES: readonly (readonly string[])[] = [
   ["services", "service", "svc"],
   ["endpoints", "endpoints", "ep"],
   ["endpointslices", "endpointslice"],
+  ["jobs", "job"],
 ];

@@ -5,6 +5,7 @@ export * from "./gen/mk/v1/apps.js";
 export * from "./gen/mk/v1/coordination.js";
 export * from "./gen/mk/v1/service.js";
 export * from "./gen/mk/v1/discovery.js";
+export * from "./gen/mk/v1/batch.js";
 export * from "./gen/mk/v1/api.js";
 export * from "./api/index.js";
 export * from "./gen/mk/v1/kubelet.js";

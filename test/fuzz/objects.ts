@@ -1,6 +1,6 @@
 // One valid object of every kind: the fuzzer's seeds. Each is created once before the run (proving
 // it valid) and then mutated one fault at a time, so a refusal can only come from the fault.
-import { type AnyObject, ConfigMap, Deployment, EndpointSlice, Endpoints, Event, emptyMeta, type KindName, type KindTypes, Lease, Namespace, Node, Pod, ReplicaSet, Secret, Service } from "@mk/proto";
+import { type AnyObject, ConfigMap, Deployment, EndpointSlice, Endpoints, Event, emptyMeta, Job, type KindName, type KindTypes, Lease, Namespace, Node, Pod, ReplicaSet, Secret, Service } from "@mk/proto";
 
 export const FUZZ_NAMESPACE = "default";
 
@@ -112,6 +112,14 @@ const SEEDS: { [K in KindName]: (name: string) => KindTypes[K] } = {
       addressType: "IPv4",
       endpoints: [{ addresses: ["10.244.1.5"], conditions: { ready: true, serving: true, terminating: false } }],
       ports: [{ name: "http", protocol: "TCP", port: 8080 }],
+    }),
+  Job: (name) =>
+    Job.fromPartial({
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: emptyMeta({ name, namespace: FUZZ_NAMESPACE, labels }),
+      // suspended: the seed never runs a pod, whatever controllers watch the fuzzed server.
+      spec: { parallelism: 1, completions: 1, backoffLimit: 2, suspend: true, template: { metadata: emptyMeta({ labels }), spec: { ...podSpec(), restartPolicy: "Never" } } },
     }),
   Lease: (name) =>
     Lease.fromPartial({

@@ -28,6 +28,14 @@ export interface FakeKubeletOptions {
    * (default false: only pods bound by someone else are handled).
    */
   autoBind?: boolean;
+  /**
+   * Run-to-completion pods (restartPolicy Never or OnFailure): the exit code a pod's containers end
+   * with, runMs after it became Running; undefined keeps it running. Exit 0 ends in Succeeded, any
+   * other in Failed (as the kubelet does for restartPolicy Never).
+   */
+  exitCodeFor?: (pod: Pod) => number | undefined;
+  /** How long a run-to-completion pod runs before exitCodeFor ends it (default 0). */
+  runMs?: number;
 }
 
 const nowRfc3339 = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -195,6 +203,30 @@ export class FakeKubelet {
     });
   }
 
+  /** Ends a pod's containers with the exit code: Succeeded for 0, Failed for any other. */
+  async finish(namespace: string, name: string, exitCode: number): Promise<void> {
+    const pods = this.opts.client.pods;
+    await retryOnConflict(async () => {
+      const cur = await pods.get(name, namespace);
+      const t = nowRfc3339();
+      const status = PodStatus.fromPartial(cur.status ?? {});
+      status.phase = exitCode === 0 ? "Succeeded" : "Failed";
+      status.conditions = status.conditions.map((c) => (c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False", lastTransitionTime: t, reason: "PodCompleted" } : c));
+      status.containerStatuses = (cur.spec?.containers ?? []).map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageId: "",
+        containerId: `fake://${cur.metadata?.uid.slice(0, 8)}-${c.name}`,
+        ready: false,
+        restartCount: 0,
+        started: false,
+        state: { terminated: { exitCode, signal: 0, reason: exitCode === 0 ? "Completed" : "Error", message: "", startedAt: status.startTime, finishedAt: t, containerId: "" } },
+      }));
+      cur.status = status;
+      await pods.updateStatus(cur);
+    });
+  }
+
   private async watchLoop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
@@ -257,6 +289,8 @@ export class FakeKubelet {
       this.notReady.delete(objectKey(pod));
       return;
     }
+    // Finished pods stay finished.
+    if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
     if (pod.status?.phase === "Running" && pod.status.conditions.some((c) => c.type === "Ready" && c.status === "True")) return;
     if (this.notReady.has(objectKey(pod))) return;
     if (this.opts.readyDelayMs) await new Promise((r) => setTimeout(r, this.opts.readyDelayMs));
@@ -289,5 +323,20 @@ export class FakeKubelet {
       await pods.updateStatus(cur);
       this.started.add(objectKey(pod));
     });
+    this.scheduleExit(pod);
+  }
+
+  private scheduleExit(pod: Pod): void {
+    const m = pod.metadata;
+    if (!m || pod.spec?.restartPolicy === "Always") return;
+    const code = this.opts.exitCodeFor?.(pod);
+    if (code === undefined) return;
+    const timer = setTimeout(() => {
+      if (this.abort.signal.aborted) return;
+      this.finish(m.namespace, m.name, code).catch(() => {
+        // Deleted meanwhile: nothing to finish.
+      });
+    }, this.opts.runMs ?? 0);
+    timer.unref();
   }
 }

@@ -3,6 +3,7 @@ import { configMapStrategy, secretStrategy } from "./config.js";
 import { deploymentStrategy } from "./deployment.js";
 import { endpointSliceStrategy, endpointsStrategy } from "./endpoints.js";
 import { eventStrategy } from "./event.js";
+import { jobStrategy } from "./job.js";
 import { leaseStrategy } from "./lease.js";
 import { namespaceStrategy } from "./namespace.js";
 import { nodeStrategy } from "./node.js";
@@ -24,5 +25,6 @@ export const STRATEGIES: StrategyTable = {
   Service: serviceStrategy,
   Endpoints: endpointsStrategy,
   EndpointSlice: endpointSliceStrategy,
+  Job: jobStrategy,
 };
 

@@ -15,7 +15,24 @@ export function validateWorkload(
 ): void {
   nonNegative("spec.replicas", spec.replicas, errs);
   nonNegative("spec.minReadySeconds", spec.minReadySeconds, errs);
-  const sel = spec.selector;
+  const t = validateSelectorAndTemplate(spec.selector, spec.template, kindLower, errs);
+  if (!t) return;
+  validatePodSpec("spec.template.spec", t.spec, errs);
+  if (t.spec && t.spec.restartPolicy !== "Always") errs.push(unsupported("spec.template.spec.restartPolicy", t.spec.restartPolicy, ["Always"]));
+  if (t.spec?.nodeName) errs.push(invalid("spec.template.spec.nodeName", t.spec.nodeName, "must be empty in a template: the scheduler chooses"));
+}
+
+export function validateSelectorUnchanged(sel: LabelSelector | undefined, old: LabelSelector | undefined, errs: Errors): void {
+  if (deepEqual(sel, old)) return;
+  const shown = sel ? { matchLabels: sel.matchLabels, ...(sel.matchExpressions.length > 0 ? { matchExpressions: sel.matchExpressions } : {}) } : null;
+  errs.push(immutable("spec.selector", shown));
+}
+
+/**
+ * A workload's selector (required, not empty) and its template's labels (valid, matched by the
+ * selector); returns the template when there is one, for the pod spec's checks.
+ */
+export function validateSelectorAndTemplate(sel: LabelSelector | undefined, t: PodTemplateSpec | undefined, kindLower: string, errs: Errors): PodTemplateSpec | undefined {
   let selectorOk = false;
   if (!sel) errs.push(required("spec.selector"));
   else {
@@ -28,19 +45,16 @@ export function validateWorkload(
       errs.push(invalid("spec.selector", sel.matchLabels, err.message));
     }
   }
-  const t = spec.template;
   if (!t) {
     errs.push(required("spec.template"));
-    return;
+    return undefined;
   }
   const labels = t.metadata?.labels ?? {};
   validateLabels("spec.template.metadata.labels", labels, errs);
   if (selectorOk && !matchesSelector(sel, labels)) {
     errs.push(invalid("spec.template.metadata.labels", labels, "`selector` does not match template `labels`"));
   }
-  validatePodSpec("spec.template.spec", t.spec, errs);
-  if (t.spec && t.spec.restartPolicy !== "Always") errs.push(unsupported("spec.template.spec.restartPolicy", t.spec.restartPolicy, ["Always"]));
-  if (t.spec?.nodeName) errs.push(invalid("spec.template.spec.nodeName", t.spec.nodeName, "must be empty in a template: the scheduler chooses"));
+  return t;
 }
 
 /**
@@ -51,10 +65,4 @@ export function validateWorkloadStatus(status: object | undefined, errs: Errors)
   for (const [key, value] of Object.entries(status ?? {})) {
     if (typeof value === "number") nonNegative(`status.${key}`, value, errs);
   }
-}
-
-export function validateSelectorUnchanged(sel: LabelSelector | undefined, old: LabelSelector | undefined, errs: Errors): void {
-  if (deepEqual(sel, old)) return;
-  const shown = sel ? { matchLabels: sel.matchLabels, ...(sel.matchExpressions.length > 0 ? { matchExpressions: sel.matchExpressions } : {}) } : null;
-  errs.push(immutable("spec.selector", shown));
 }

@@ -17,6 +17,7 @@ import {
 } from "../describe/kinds.js";
 import { describeConfigMap, describeSecret } from "../describe/config.js";
 import { describeEndpointSlice, describeEndpoints, describeService } from "../describe/service.js";
+import { describeJob } from "../describe/job.js";
 import { notFoundLine, parseResourceArgs } from "../resources.js";
 
 type Describer = (obj: AnyObject, c: DescribeContext) => Promise<string>;
@@ -34,6 +35,7 @@ const DESCRIBERS: { [K in KindName]: Describer } = {
   Service: describeService as Describer,
   Endpoints: describeEndpoints as Describer,
   EndpointSlice: describeEndpointSlice as Describer,
+  Job: describeJob as Describer,
 };
 
 export interface DescribeFlags {

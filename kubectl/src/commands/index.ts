@@ -9,6 +9,7 @@ import type { ApplyFlags } from "./apply.js";
 import type { CordonFlags } from "./cordon.js";
 import type { CreateFlags } from "./create.js";
 import type { CreateServiceFlags } from "./create-service.js";
+import type { CreateJobFlags } from "./create-job.js";
 import type { DeleteFlags } from "./delete.js";
 import type { DescribeFlags } from "./describe.js";
 import type { DrainFlags } from "./drain.js";
@@ -19,6 +20,7 @@ import type { LogsFlags } from "./logs.js";
 import type { RunFlags } from "./run.js";
 import type { ScaleFlags } from "./scale.js";
 import type { VersionFlags } from "./version.js";
+import type { WaitFlags } from "./wait.js";
 
 type Run<A extends unknown[]> = (cli: Cli, ...args: A) => Promise<void>;
 
@@ -33,7 +35,7 @@ function lazy<A extends unknown[]>(load: () => Promise<Run<A>>): (...args: unkno
 const repeatable = (v: string, prev: string[] = []) => [...prev, v];
 
 function registerWorkloads(program: Command): void {
-  const create = program.command("create").description("Create a resource (deployment, namespace, configmap, secret, service)");
+  const create = program.command("create").description("Create a resource (deployment, namespace, configmap, secret, service, job)");
   const service = create.command("service").alias("svc").description("Create a service (clusterip, nodeport)");
   service
     .command("clusterip")
@@ -75,6 +77,14 @@ function registerWorkloads(program: Command): void {
     .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
     .action(lazy(async () => (await import("./create.js")).createNamespace as Run<[string, CreateFlags]>));
   registerCreateConfig(create);
+  create
+    .command("job")
+    .description("Create a job with the specified name")
+    .argument("<name>", "name of the job")
+    .argument("[command...]", "after --: the container's command")
+    .option("--image <image>", "Image name to run")
+    .option("--dry-run [mode]", "none, server or client")
+    .action(lazy(async () => (await import("./create-job.js")).createJob as Run<[string, string[], CreateJobFlags]>));
 
   program
     .command("run")
@@ -166,6 +176,13 @@ function registerReading(program: Command): void {
     .option("--timestamps", "Include timestamps on each line in the log output")
     .addOption(durationOption("--since <duration>", "Only return logs newer than a relative duration like 5s, 2m, or 3h"))
     .action(lazy(async () => (await import("./logs.js")).logs as Run<[string, LogsFlags]>));
+  program
+    .command("wait")
+    .description("Wait for a specific condition on one or many resources")
+    .argument("[resources...]", "TYPE/NAME… or TYPE NAME…")
+    .option("--for <condition>", "condition=TYPE[=VALUE] or delete")
+    .addOption(durationOption("--timeout <duration>", "The length of time to wait before giving up", "30s"))
+    .action(lazy(async () => (await import("./wait.js")).wait as Run<[string[], WaitFlags]>));
 
   program
     .command("exec")

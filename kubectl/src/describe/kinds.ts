@@ -3,7 +3,7 @@ import { type Deployment, type Event, type Lease, type Namespace, type Node, typ
 import type { Clientset } from "@mk/proto/client";
 import { formatSelector, nodeRoles, since } from "@mk/proto/api";
 import { describeContainers, describePodTemplate, describeVolumes } from "./containers.js";
-import { describeEvents, describeTime, labelsMultiline, PrefixWriter } from "./writer.js";
+import { describeConditions, describeEvents, describeTime, labelsMultiline, PrefixWriter } from "./writer.js";
 
 export interface DescribeContext {
   cs: Clientset;
@@ -80,13 +80,7 @@ export async function describeReplicaSet(rs: ReplicaSet, c: DescribeContext): Pr
   const count = (phase: string) => pods.filter((p) => p.status?.phase === phase).length;
   w.line(0, "Pods Status:", `${count("Running")} Running / ${count("Pending")} Waiting / ${count("Succeeded")} Succeeded / ${count("Failed")} Failed`);
   describePodTemplate(w, rs.spec?.template);
-  const conds = rs.status?.conditions ?? [];
-  if (conds.length > 0) {
-    w.line(0, "Conditions:");
-    w.line(1, "Type", "Status", "Reason");
-    w.line(1, "----", "------", "------");
-    for (const x of conds) w.line(1, `${x.type} `, x.status, x.reason);
-  }
+  describeConditions(w, rs.status?.conditions ?? []);
   describeEvents(w, c.events, c.now);
   return w.toString();
 }

@@ -69,3 +69,12 @@ export function describeEvents(w: PrefixWriter, events: readonly Event[], now: n
     w.line(1, e.type, e.reason, age, e.source?.component || e.reportingComponent, e.message.trim());
   }
 }
+
+/** The Conditions table of a ReplicaSet or Job: Type, Status and Reason of each; nothing when none. */
+export function describeConditions(w: PrefixWriter, conds: ReadonlyArray<{ type: string; status: string; reason: string }>): void {
+  if (conds.length === 0) return;
+  w.line(0, "Conditions:");
+  w.line(1, "Type", "Status", "Reason");
+  w.line(1, "----", "------", "------");
+  for (const x of conds) w.line(1, `${x.type} `, x.status, x.reason);
+}

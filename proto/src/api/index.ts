@@ -9,6 +9,7 @@ export * from "./taints.js";
 export * from "./annotations.js";
 export * from "./core/index.js";
 export * from "./apps/index.js";
+export * from "./batch/index.js";
 export * from "./printers/index.js";
 export * from "./json.js";
 export * from "./encoding.js";

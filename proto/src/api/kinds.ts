@@ -2,6 +2,7 @@
 // (storage keys, the generic resource service, mkctl's resource names) reads this table.
 import type { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Deployment, ReplicaSet } from "../gen/mk/v1/apps.js";
+import { Job } from "../gen/mk/v1/batch.js";
 import { Lease } from "../gen/mk/v1/coordination.js";
 import { ConfigMap, Event, Namespace, Node, Pod, Secret } from "../gen/mk/v1/core.js";
 import { EndpointSlice } from "../gen/mk/v1/discovery.js";
@@ -22,6 +23,7 @@ export interface KindTypes {
   Service: Service;
   Endpoints: Endpoints;
   EndpointSlice: EndpointSlice;
+  Job: Job;
 }
 
 export type KindName = keyof KindTypes;
@@ -185,6 +187,7 @@ export const KINDS: { readonly [K in KindName]: KindInfo<K> } = {
     group: "discovery.k8s.io",
     codec: EndpointSlice,
   },
+  Job: { kind: "Job", oneof: "job", plural: "jobs", singular: "job", shortNames: [], namespaced: true, apiVersion: "batch/v1", group: "batch", codec: Job },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
@@ -197,7 +200,7 @@ export function isKindName(s: string): s is KindName {
 
 /** Finds a kind by any of the names a kubectl user types: pods, pod, po, Pod, deployment.apps … */
 export function lookupKind(name: string): KindInfo | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|coordination\.k8s\.io|discovery\.k8s\.io)$/, "");
+  const n = name.toLowerCase().replace(/\.(apps|batch|coordination\.k8s\.io|discovery\.k8s\.io)$/, "");
   for (const k of KIND_NAMES) {
     const info = KINDS[k];
     if (info.kind.toLowerCase() === n || info.plural === n || info.singular === n || info.shortNames.includes(n)) {

@@ -4,11 +4,12 @@ import { type Clientset, connect, EventRecorder } from "@mk/proto/client";
 import { InformerFactory } from "@mk/proto/informer";
 import { DeploymentController } from "@mk/controller/deployment/controller.js";
 import { GarbageCollector } from "@mk/controller/gc/collector.js";
+import { JobController, type JobControllerOptions } from "@mk/controller/job/controller.js";
 import { silentLogger } from "@mk/controller/log.js";
 import { PodGCController } from "@mk/controller/podgc/controller.js";
 import { ReplicaSetController } from "@mk/controller/replicaset/controller.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { FakeKubelet, simulatedNodes } from "../../harness/fake-kubelet.js";
+import { FakeKubelet, type FakeKubeletOptions, simulatedNodes } from "../../harness/fake-kubelet.js";
 
 export interface ControllerEnv {
   server: TestApiServer;
@@ -23,7 +24,12 @@ export interface EnvOptions {
   /** Renew the simulated nodes' Leases this often (0: never), for a node lifecycle controller. */
   leaseRenewMs?: number;
   /** Which controllers run in-process (default all). */
-  controllers?: Array<"replicaset" | "deployment" | "gc" | "podgc">;
+  controllers?: Array<"replicaset" | "deployment" | "gc" | "podgc" | "job">;
+  /** The fake kubelet's exit code for run-to-completion pods, and how long they run first. */
+  exitCodeFor?: FakeKubeletOptions["exitCodeFor"];
+  runMs?: number;
+  /** The Job controller's back-off (Kubernetes' 10 s is long for a test). */
+  jobBackoff?: Pick<JobControllerOptions, "backoffBaseMs" | "backoffMaxMs">;
   /** The pod GC's quarantine of a missing node (default 1 s, short for tests). */
   podGCQuarantineMs?: number;
 }
@@ -31,7 +37,7 @@ export interface EnvOptions {
 export async function startEnv(o: EnvOptions = {}): Promise<ControllerEnv> {
   const server = await startTestApiServer();
   const client = connect({ server: server.address });
-  const kubelet = new FakeKubelet({ client, nodes: simulatedNodes(o.nodes ?? 3), autoBind: true, readyDelayMs: o.readyDelayMs ?? 0, leaseRenewMs: o.leaseRenewMs ?? 0 });
+  const kubelet = new FakeKubelet({ client, nodes: simulatedNodes(o.nodes ?? 3), autoBind: true, readyDelayMs: o.readyDelayMs ?? 0, leaseRenewMs: o.leaseRenewMs ?? 0, exitCodeFor: o.exitCodeFor, runMs: o.runMs });
   await kubelet.start();
   const abort = new AbortController();
   const factory = new InformerFactory(client, { logger: silentLogger });
@@ -47,6 +53,10 @@ export async function startEnv(o: EnvOptions = {}): Promise<ControllerEnv> {
   }
   if (which.has("deployment")) {
     const c = new DeploymentController({ client, deploymentInformer: deployments, rsInformer: rss, podInformer: pods, recorder, logger: silentLogger });
+    runs.push(c.run(5, abort.signal));
+  }
+  if (which.has("job")) {
+    const c = new JobController({ client, jobInformer: factory.informerFor("Job"), podInformer: pods, recorder, logger: silentLogger, ...o.jobBackoff });
     runs.push(c.run(5, abort.signal));
   }
   if (which.has("gc")) {

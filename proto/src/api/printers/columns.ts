@@ -10,6 +10,9 @@ import type { Endpoints, Service } from "../../gen/mk/v1/service.js";
 import type { AnyObject, KindName } from "../kinds.js";
 import { since } from "./age.js";
 import { eventLastSeen, formatSelector, nodeRoles, nodeStatus } from "./format.js";
+import type { Job } from "../../gen/mk/v1/batch.js";
+import { jobStatusText } from "../batch/index.js";
+import { jobCompletions, jobDuration } from "./job.js";
 import { podSummary } from "./podstatus.js";
 import { endpointsList, servicePorts, sliceEndpoints, slicePorts } from "./service.js";
 
@@ -185,6 +188,14 @@ const ENDPOINTSLICE: TableColumn<EndpointSlice>[] = [
   AGE,
 ];
 
+const JOB: TableColumn<Job>[] = [
+  NAME,
+  { name: "STATUS", type: "string", priority: 0, description: "Status of the job.", cell: (j) => jobStatusText(j) },
+  { name: "COMPLETIONS", type: "string", priority: 0, description: "The completion status of the job.", cell: jobCompletions },
+  { name: "DURATION", type: "string", priority: 0, description: "Time required to complete the job.", cell: (j, c) => jobDuration(j, c.now) },
+  AGE,
+];
+
 /** Every kind's columns, in display order. */
 export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<AnyObject>[] } = {
   Deployment: DEPLOYMENT as TableColumn<AnyObject>[],
@@ -199,6 +210,7 @@ export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<Any
   Service: SERVICE as TableColumn<AnyObject>[],
   Endpoints: ENDPOINTS as TableColumn<AnyObject>[],
   EndpointSlice: ENDPOINTSLICE as TableColumn<AnyObject>[],
+  Job: JOB as TableColumn<AnyObject>[],
 };
 
 /** The columns shown: priority 0 always, the others only with -o wide. */
