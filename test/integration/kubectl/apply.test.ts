@@ -128,11 +128,11 @@ ${WEB_NO_REPLICAS.replace("name: web\n", "name: web\n  namespace: multi\n").repl
 });
 
 test("apply errors: unknown kind, missing file, namespace mismatch", async () => {
-  const svc = writeTemp(dir, "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n");
-  assert.deepEqual(await mkctl(["apply", "-f", svc]), {
+  const ingress = writeTemp(dir, "ingress.yaml", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: s\n");
+  assert.deepEqual(await mkctl(["apply", "-f", ingress]), {
     code: 1,
     stdout: "",
-    stderr: `error: unable to recognize "${svc}": no matches for kind "Service" in version "v1"\n`,
+    stderr: `error: unable to recognize "${ingress}": no matches for kind "Ingress" in version "networking.k8s.io/v1"\n`,
   });
   const missing = await mkctl(["apply", "-f", join(dir, "nope.yaml")]);
   assert.equal(missing.code, 1);

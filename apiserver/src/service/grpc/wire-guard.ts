@@ -11,8 +11,12 @@ import { type FieldError, InvalidError, toServiceError } from "@mk/proto/client"
 
 /** No string of the API needs more (annotations together are limited to 256 KiB). */
 export const MAX_STRING_BYTES = 256 * 1024;
-/** An object's limit, under etcd's 1.5 MiB request limit with room for the server's own fields. */
-export const MAX_OBJECT_BYTES = 1024 * 1024;
+/**
+ * An object's limit: above every kind's own data limit (a ConfigMap's or Secret's 1 MiB, which its
+ * strategy refuses naming the field), under etcd's 1.5 MiB request limit with room for the server's
+ * own fields.
+ */
+export const MAX_OBJECT_BYTES = 1024 * 1024 + 256 * 1024;
 /** Enough errors to act on; a broken request stops being read after these. */
 const MAX_ERRORS = 20;
 
