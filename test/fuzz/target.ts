@@ -17,7 +17,7 @@ export interface FuzzTarget {
   exits(): { code: number | null; signal: string | null }[];
   /** The API server's resident set size in bytes (/proc/PID/status VmRSS). */
   rss(): number;
-  /** etcd's current revision: any write moves it. */
+  /** etcd's current revision: every write moves it. */
   revision(): Promise<number>;
   stop(): Promise<void>;
 }

@@ -25,7 +25,7 @@ export interface AuthorizerLookup {
 export const CONTROL_PLANE_USERS: readonly string[] = ["system:kube-scheduler", "system:kube-controller-manager", "kube-apiserver-kubelet-client"];
 export const NODE_LEASE_NAMESPACE = "mk-node-lease";
 
-// ConfigMap and Secret: any of them for now (reads limited to the pods' own references come later);
+// ConfigMap and Secret: all of them for now (reads limited to the pods' own references come later);
 // Services and EndpointSlices: the node proxy turns them into the node's rules.
 const NODE_READS = new Set(["Node", "Pod", "Namespace", "Lease", "ConfigMap", "Secret", "Service", "EndpointSlice"]);
 const READ_VERBS = new Set<Verb>(["get", "list", "watch"]);

@@ -11,12 +11,12 @@ const SPEC_UPDATE_RULE =
 /** Kubernetes' QoS class: Guaranteed when every container's requests equal its cpu and memory limits. */
 export function qosClass(spec: PodSpec): string {
   const containers = [...spec.containers, ...spec.initContainers];
-  let any = false;
+  let hasResources = false;
   let guaranteed = true;
   for (const c of containers) {
     const limits = c.resources?.limits ?? {};
     const requests = c.resources?.requests ?? {};
-    if (Object.keys(limits).length > 0 || Object.keys(requests).length > 0) any = true;
+    if (Object.keys(limits).length > 0 || Object.keys(requests).length > 0) hasResources = true;
     for (const r of ["cpu", "memory"]) {
       const lim = limits[r];
       const req = requests[r] ?? lim;
@@ -30,7 +30,7 @@ export function qosClass(spec: PodSpec): string {
       }
     }
   }
-  if (!any) return "BestEffort";
+  if (!hasResources) return "BestEffort";
   return guaranteed ? "Guaranteed" : "Burstable";
 }
 

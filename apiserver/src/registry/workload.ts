@@ -59,7 +59,7 @@ export function validateSelectorAndTemplate(sel: LabelSelector | undefined, t: P
 
 /**
  * Status counts are never negative (Kubernetes' ValidateReplicaSetStatus and ValidateDeploymentStatus);
- * the controllers write them through UpdateStatus, which validates the object as any write does.
+ * the controllers write them through UpdateStatus, which validates the object as every write does.
  */
 export function validateWorkloadStatus(status: object | undefined, errs: Errors): void {
   for (const [key, value] of Object.entries(status ?? {})) {
