@@ -4,25 +4,20 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type Clientset, connect, NotFoundError } from "@mk/proto/client";
-import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { mkctlFor, REPO, type Run, tempDir, WEB_NO_REPLICAS, writeTemp } from "./mkctl.js";
+import { type Clientset, NotFoundError } from "@mk/proto/client";
+import { type MkctlEnv, REPO, startMkctlEnv, tempDir, WEB_NO_REPLICAS, writeTemp } from "./mkctl.js";
 
-let api: TestApiServer;
+let env: MkctlEnv;
 let cs: Clientset;
-let mkctl: (args: string[], input?: string) => Promise<Run>;
+let mkctl: MkctlEnv["mkctl"];
 const dir = tempDir();
 
 before(async () => {
-  api = await startTestApiServer();
-  cs = connect({ server: api.address });
-  mkctl = mkctlFor(api.address);
+  env = await startMkctlEnv();
+  ({ cs, mkctl } = env);
 });
 
-after(async () => {
-  cs.close();
-  await api.stop();
-});
+after(() => env.stop());
 
 const EXAMPLE = join(REPO, "deploy/examples/web.yaml");
 

@@ -6,24 +6,21 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Node, Pod } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
-import { type Clientset, connect, EventRecorder, NotFoundError } from "@mk/proto/client";
-import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { mkctlFor, REPO, type Run } from "./mkctl.js";
+import { type Clientset, EventRecorder, NotFoundError } from "@mk/proto/client";
+import type { TestApiServer } from "../../harness/apiserver.js";
+import { type MkctlEnv, mkctlFor, REPO, type Run, startMkctlEnv } from "./mkctl.js";
 
+let env: MkctlEnv;
 let api: TestApiServer;
 let cs: Clientset;
-let mkctl: (args: string[], input?: string) => Promise<Run>;
+let mkctl: MkctlEnv["mkctl"];
 
 before(async () => {
-  api = await startTestApiServer();
-  cs = connect({ server: api.address });
-  mkctl = mkctlFor(api.address);
+  env = await startMkctlEnv();
+  ({ api, cs, mkctl } = env);
 });
 
-after(async () => {
-  cs.close();
-  await api.stop();
-});
+after(() => env.stop());
 
 const ok = (stdout: string): Run => ({ code: 0, stdout, stderr: "" });
 

@@ -9,25 +9,20 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ConfigMap, Pod, Secret } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
-import { type Clientset, connect, InvalidError, isNotFound } from "@mk/proto/client";
-import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { mkctlFor, type Run, tempDir, writeTemp } from "./mkctl.js";
+import { type Clientset, InvalidError, isNotFound } from "@mk/proto/client";
+import { type MkctlEnv, startMkctlEnv, tempDir, writeTemp } from "./mkctl.js";
 
-let api: TestApiServer;
+let env: MkctlEnv;
 let cs: Clientset;
-let mkctl: (args: string[], input?: string) => Promise<Run>;
+let mkctl: MkctlEnv["mkctl"];
 const dir = tempDir("mkctl-config-");
 
 before(async () => {
-  api = await startTestApiServer();
-  cs = connect({ server: api.address });
-  mkctl = mkctlFor(api.address);
+  env = await startMkctlEnv();
+  ({ cs, mkctl } = env);
 });
 
-after(async () => {
-  cs.close();
-  await api.stop();
-});
+after(() => env.stop());
 
 async function absent(kind: "ConfigMap" | "Secret", name: string): Promise<boolean> {
   try {

@@ -3,6 +3,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Clientset, connect } from "@mk/proto/client";
+import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { type RunResult, runMkctl } from "../../harness/mkctl.js";
 
 export { REPO } from "../../harness/mkctl.js";
@@ -44,3 +46,25 @@ spec:
         ports:
         - containerPort: 8080
 `;
+
+/** A test API server, a client of it and the mkctl binary pointed at it: one per test file. */
+export interface MkctlEnv {
+  api: TestApiServer;
+  cs: Clientset;
+  mkctl: (args: string[], input?: string) => Promise<Run>;
+  stop(): Promise<void>;
+}
+
+export async function startMkctlEnv(): Promise<MkctlEnv> {
+  const api = await startTestApiServer();
+  const cs = connect({ server: api.address });
+  return {
+    api,
+    cs,
+    mkctl: mkctlFor(api.address),
+    stop: async () => {
+      cs.close();
+      await api.stop();
+    },
+  };
+}
