@@ -20,6 +20,10 @@ export const USAGE = `usage: mk-kubelet [flags]
                                 its source address, traffic leaving it is masqueraded
   --pod-cidr CIDR               this node's pod range when its Node has no podCIDR (standalone mode;
                                 normally the controller manager's node IPAM assigns one)
+  --proxy-mode MODE             iptables (default): the node proxy writes the Services' rules (one
+                                kubelet per network namespace at a time); none: no proxy
+  --proxy-min-sync-period MS    at most one rules sync per this many milliseconds (default 1000)
+  --proxy-sync-period MS        a full rules sync at least this often (default 30000)
   --pod-infra-image IMAGE       the pause image holding each pod's network (default mk/pause:1)
   --lease-renew SECONDS         node lease renewal period (default 10)
   --node-labels k=v,...         extra labels of the Node
@@ -43,6 +47,7 @@ export interface KubeletFlags {
   tls: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
   /** --cluster-cidr, validated. */
   clusterCidr: string;
+  proxy: { mode: "iptables" | "none"; minSyncMs: number; syncPeriodMs: number };
 }
 
 function cidrFlag(name: string, s: string): string {
@@ -72,6 +77,9 @@ export function parseFlags(args: string[]): KubeletFlags {
       "pod-infra-image": { type: "string", default: "mk/pause:1" },
       "cluster-cidr": { type: "string", default: "10.244.0.0/16" },
       "pod-cidr": { type: "string" },
+      "proxy-mode": { type: "string", default: "iptables" },
+      "proxy-min-sync-period": { type: "string", default: "1000" },
+      "proxy-sync-period": { type: "string", default: "30000" },
       "lease-renew": { type: "string", default: "10" },
       "node-labels": { type: "string", default: "" },
       "register-with-taints": { type: "string", default: "" },
@@ -104,8 +112,12 @@ export function parseFlags(args: string[]): KubeletFlags {
   const tlsFiles = [v["tls-ca"], v["tls-cert"], v["tls-key"]];
   if (tlsFiles.some((f) => f) && !tlsFiles.every((f) => f)) throw new Error("--tls-ca, --tls-cert and --tls-key go together");
   const tls = v["tls-ca"] && v["tls-cert"] && v["tls-key"] ? { ca: readFileSync(v["tls-ca"]), cert: readFileSync(v["tls-cert"]), key: readFileSync(v["tls-key"]) } : undefined;
+  const mode = v["proxy-mode"];
+  if (mode !== "iptables" && mode !== "none") throw new Error(`--proxy-mode ${JSON.stringify(mode)}: want iptables or none`);
+  const proxy = { mode: mode as "iptables" | "none", minSyncMs: int("proxy-min-sync-period", v["proxy-min-sync-period"], 0), syncPeriodMs: int("proxy-sync-period", v["proxy-sync-period"], 1000) };
   return {
     tls,
+    proxy,
     clusterCidr: cidrFlag("cluster-cidr", v["cluster-cidr"]),
     server: v.server,
     dockerSocket: v["docker-socket"],

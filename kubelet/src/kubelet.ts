@@ -9,6 +9,7 @@ import { NodeLease } from "./node/lease.js";
 import { NodeRegistration } from "./node/registration.js";
 import { NetworkManager } from "./network/manager.js";
 import type { PodNetwork } from "./network/pod-network.js";
+import type { Proxier } from "./proxy/proxier.js";
 import { clientConfigApi } from "./config/api.js";
 import { PodSide } from "./pods.js";
 import type { NodeSettings } from "./runtime/pod-spec.js";
@@ -57,6 +58,8 @@ export class Kubelet {
   private abort: AbortController | undefined;
   private leaseDone: Promise<void> | undefined;
   private netDone: Promise<void> | undefined;
+  private proxyDone: Promise<void> | undefined;
+  private readonly proxy: Proxier | undefined;
   private readonly net: PodNetwork | undefined;
   private readonly netManager: NetworkManager | undefined;
   private readonly node: NodeSettings;
@@ -67,10 +70,12 @@ export class Kubelet {
   /**
    * With `net`, pods start only once the Node's podCIDR is known and the pod network is set up, and
    * their sandboxes join it; without it (tests of the pod loop) they use the engine's default bridge.
+   * With `proxy`, the node proxy runs beside them (kube-proxy's work, in the node agent).
    */
-  constructor(cs: Clientset, rt: ContainerRuntime, o: KubeletOptions, log: Logger, net?: PodNetwork) {
+  constructor(cs: Clientset, rt: ContainerRuntime, o: KubeletOptions, log: Logger, net?: PodNetwork, proxy?: Proxier) {
     this.cs = cs;
     this.net = net;
+    this.proxy = proxy;
     this.netManager = net ? new NetworkManager(cs, net, { nodeName: o.nodeName, podCidr: o.podCidr }, log) : undefined;
     this.node = {
       nodeName: o.nodeName,
@@ -105,6 +110,9 @@ export class Kubelet {
     const v = await this.rt.version();
     this.log.info({ runtime: v.name, version: v.version }, "container runtime connected");
     this.port = await this.grpc.start(this.o.nodeIp, this.o.port);
+    // The proxy needs only the API (it keeps retrying until the API answers): Services keep their
+    // rules even while this node has no pod network yet.
+    this.proxyDone = this.proxy?.run(signal).catch((err: unknown) => this.log.error({ err }, "proxy loop failed"));
     const registration = new NodeRegistration(
       this.cs,
       this.rt,
@@ -161,6 +169,7 @@ export class Kubelet {
         nodeStatusWrites: () => registration.writes,
         leaseRenewals: () => lease.renewals,
       });
+      this.proxy?.register(registry);
       this.http = new KubeletHttpServer({ unhealthy: () => this.unhealthy() }, registry);
       this.healthzPort = await this.http.start(this.o.nodeIp, this.o.healthzPort);
     }
@@ -182,6 +191,7 @@ export class Kubelet {
     await this.http?.stop();
     await this.pods.stop();
     await this.netDone;
+    await this.proxyDone;
     await this.leaseDone;
     await this.grpc.stop();
     this.log.info({ node: this.o.nodeName }, "kubelet stopped");

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // mk-kubelet: parses flags, wires the kubelet, and turns SIGTERM/SIGINT into a graceful stop.
+import { clusterHash } from "@mk/proto";
 import { connect } from "@mk/proto/client";
 import { pino } from "pino";
 import { parseFlags, USAGE } from "./flags.js";
 import { Kubelet } from "./kubelet.js";
 import { DockerPodNetwork } from "./network/docker-network.js";
+import { FlockOwnership, lockPath } from "./proxy/owner.js";
+import { Proxier } from "./proxy/proxier.js";
 import { DockerRuntime } from "./runtime/docker.js";
 
 async function main(): Promise<void> {
@@ -17,7 +20,17 @@ async function main(): Promise<void> {
   const cs = connect({ server: flags.server, userAgent: `mk-kubelet/${flags.options.nodeName}`, tls: flags.tls });
   const rt = new DockerRuntime(flags.dockerSocket ? { socketPath: flags.dockerSocket } : {});
   const net = new DockerPodNetwork({ nodeName: flags.options.nodeName, clusterId: flags.options.clusterId, clusterCidr: flags.clusterCidr, socketPath: flags.dockerSocket }, log);
-  const kubelet = new Kubelet(cs, rt, flags.options, log, net);
+  const proxyLog = log.child({ component: "proxy" });
+  const proxy =
+    flags.proxy.mode === "iptables"
+      ? new Proxier(
+          cs,
+          { clusterId: flags.options.clusterId, clusterCidr: flags.clusterCidr, minSyncMs: flags.proxy.minSyncMs, syncPeriodMs: flags.proxy.syncPeriodMs },
+          new FlockOwnership(lockPath(clusterHash(flags.options.clusterId)), proxyLog),
+          proxyLog,
+        )
+      : undefined;
+  const kubelet = new Kubelet(cs, rt, flags.options, log, net, proxy);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

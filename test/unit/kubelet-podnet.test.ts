@@ -15,11 +15,14 @@ test("rules: mk's own chains accept cluster traffic and masquerade only what lea
     podNetworkRules(names, "10.250.0.0/16"),
     `*filter
 :MK-PODS-${h} - [0:0]
+-A MK-PODS-${h} -m comment --comment mk-pod-network-${h} -j MK-FW-${h}
 -A MK-PODS-${h} -s 10.250.0.0/16 -m comment --comment mk-pod-network-${h} -j ACCEPT
 -A MK-PODS-${h} -d 10.250.0.0/16 -m comment --comment mk-pod-network-${h} -j ACCEPT
 COMMIT
 *nat
 :MK-MASQ-${h} - [0:0]
+-A MK-MASQ-${h} -m mark --mark 0x4000/0x4000 -m comment --comment mk-pod-network-${h} -j MASQUERADE
+-A MK-MASQ-${h} -s 127.0.0.0/8 -o mkp+ -m comment --comment mk-pod-network-${h} -j MASQUERADE
 -A MK-MASQ-${h} -s 10.250.0.0/16 -d 10.250.0.0/16 -m comment --comment mk-pod-network-${h} -j RETURN
 -A MK-MASQ-${h} -s 10.250.0.0/16 -m comment --comment mk-pod-network-${h} -j MASQUERADE
 COMMIT

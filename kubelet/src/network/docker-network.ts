@@ -9,7 +9,8 @@
 import { formatIPv4, parseCidr, podNetworkName, podNetworkNames, POD_NETWORK_CLUSTER_LABEL, POD_NETWORK_KIND_LABEL, POD_NETWORK_NODE_LABEL } from "@mk/proto";
 import Docker from "dockerode";
 import type { Logger } from "pino";
-import { applyRules, filterParent } from "./iptables.js";
+import { applyRules, ensureChain, filterParent } from "./iptables.js";
+import { setRouteLocalnet } from "./localnet.js";
 import type { PodNetwork } from "./pod-network.js";
 import { desiredRoutes, localAddresses, type PeerNode, syncRoutes } from "./routes.js";
 import { podNetworkJumps, podNetworkRules } from "./rules.js";
@@ -52,6 +53,8 @@ export class DockerPodNetwork implements PodNetwork {
     await this.ensureNetwork(podCidr, formatIPv4(cidr.base + 1));
     const names = podNetworkNames(this.o.clusterId);
     try {
+      await setRouteLocalnet(this.bridge);
+      await ensureChain("filter", names.proxyFilterChain);
       await applyRules(podNetworkRules(names, this.o.clusterCidr), podNetworkJumps(names, await filterParent()));
     } catch (err) {
       throw new PodNetworkError(`pod network rules: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

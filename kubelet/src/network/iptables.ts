@@ -12,6 +12,12 @@ export async function filterParent(): Promise<string> {
   return (await run("iptables", ["-w", "-t", "filter", "-S", "DOCKER-USER", "1"])).code === 0 ? "DOCKER-USER" : "FORWARD";
 }
 
+/** Makes an empty chain unless it exists (never flushes it: its rules are another writer's). */
+export async function ensureChain(table: string, chain: string): Promise<void> {
+  const r = await run("iptables", ["-w", "-t", table, "-N", chain]);
+  if (r.code !== 0 && !/exists/i.test(r.stderr)) throw new Error(`iptables -t ${table} -N ${chain}: ${r.stderr.trim()}`);
+}
+
 export async function applyRules(text: string, jumps: Jump[]): Promise<void> {
   await must("iptables-restore", ["-w", "--noflush"], text);
   for (const j of jumps) {

@@ -8,9 +8,15 @@
 //                       leaving the cluster CIDR is masqueraded (the pod networks are made with
 //                       Docker's own masquerading off)
 //
+// With the node proxy (kubelet/src/proxy/), MK-PODS first jumps to the proxy's filter chain (a Service
+// without endpoints refuses forwarded pod traffic there), and MK-MASQ first masquerades what the proxy
+// marked (hairpin, NodePorts, traffic from outside the cluster CIDR to a ClusterIP) and traffic from
+// 127.0.0.0/8 leaving on a pod bridge (a NodePort on a loopback node address, DNAT'ed to a pod).
+// The proxy's chain is made (`iptables -N`, never flushed) before this text is written.
+//
 // `iptables-restore --noflush`: declaring a chain flushes just that chain, so each write replaces
 // mk's rules of this cluster atomically and touches nothing else.
-import type { PodNetworkNames } from "@mk/proto";
+import { POD_BRIDGE_PREFIX, PROXY_MASQ_MARK, type PodNetworkNames } from "@mk/proto";
 
 export interface Jump {
   table: "filter" | "nat";
@@ -25,11 +31,14 @@ export function podNetworkRules(names: PodNetworkNames, clusterCidr: string): st
   return [
     "*filter",
     `:${names.filterChain} - [0:0]`,
+    `-A ${names.filterChain} ${c} -j ${names.proxyFilterChain}`,
     `-A ${names.filterChain} -s ${clusterCidr} ${c} -j ACCEPT`,
     `-A ${names.filterChain} -d ${clusterCidr} ${c} -j ACCEPT`,
     "COMMIT",
     "*nat",
     `:${names.natChain} - [0:0]`,
+    `-A ${names.natChain} -m mark --mark ${PROXY_MASQ_MARK}/${PROXY_MASQ_MARK} ${c} -j MASQUERADE`,
+    `-A ${names.natChain} -s 127.0.0.0/8 -o ${POD_BRIDGE_PREFIX}+ ${c} -j MASQUERADE`,
     `-A ${names.natChain} -s ${clusterCidr} -d ${clusterCidr} ${c} -j RETURN`,
     `-A ${names.natChain} -s ${clusterCidr} ${c} -j MASQUERADE`,
     "COMMIT",
