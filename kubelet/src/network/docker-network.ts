@@ -10,7 +10,7 @@ import { formatIPv4, parseCidr, podNetworkName, podNetworkNames, POD_NETWORK_CLU
 import Docker from "dockerode";
 import type { Logger } from "pino";
 import { applyRules, ensureChain, filterParent } from "./iptables.js";
-import { setRouteLocalnet } from "./localnet.js";
+import { setHairpin, setRouteLocalnet } from "./localnet.js";
 import type { PodNetwork } from "./pod-network.js";
 import { desiredRoutes, localAddresses, type PeerNode, syncRoutes } from "./routes.js";
 import { podNetworkJumps, podNetworkRules } from "./rules.js";
@@ -113,6 +113,10 @@ export class DockerPodNetwork implements PodNetwork {
 
   async syncRoutes(nodes: PeerNode[]): Promise<void> {
     await syncRoutes(desiredRoutes(this.o.nodeName, nodes, await localAddresses()), this.o.clusterCidr);
+  }
+
+  async hairpin(): Promise<void> {
+    await setHairpin(this.bridge);
   }
 
   async teardown(): Promise<void> {

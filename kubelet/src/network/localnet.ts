@@ -6,9 +6,37 @@
 // lets the host reach a NodePort on a loopback node address (127.0.0.x DNAT'ed to a pod, leaving on
 // the bridge, then masqueraded by MK-MASQ). The proxy's filter chain drops what else would reach
 // 127.0.0.0/8 from outside loopback (kube-proxy's mitigation: unless conntrack says DNAT).
-import { writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 
 export async function setRouteLocalnet(device: string): Promise<void> {
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(device)) throw new Error(`bad device name ${JSON.stringify(device)}`);
   await writeFile(`/proc/sys/net/ipv4/conf/${device}/route_localnet`, "1\n");
+}
+
+/**
+ * Hairpin mode on every port of a pod bridge (kubenet's hairpin-veth): a pod reaching its own
+ * Service is DNAT'ed back to itself, and with br_netfilter the bridge forwards that frame at layer 2
+ * out of the port it came in by, which a bridge port refuses unless hairpin_mode is on. Docker turns
+ * it on only without its userland proxy; the kubelet does it for its own bridge. Returns how many
+ * ports it changed.
+ */
+export async function setHairpin(bridge: string): Promise<number> {
+  let ports: string[];
+  try {
+    ports = await readdir(`/sys/class/net/${bridge}/brif`);
+  } catch {
+    return 0; // no bridge (yet)
+  }
+  let changed = 0;
+  for (const port of ports) {
+    const f = `/sys/class/net/${bridge}/brif/${port}/hairpin_mode`;
+    try {
+      if ((await readFile(f, "utf8")).trim() === "1") continue;
+      await writeFile(f, "1\n");
+      changed++;
+    } catch {
+      // The port went away meanwhile (its pod stopped).
+    }
+  }
+  return changed;
 }

@@ -73,9 +73,16 @@ export class NetworkManager {
     }
     if (signal.aborted) return;
     await onReady();
+    // Routes every routeSyncMs; hairpin mode on the bridge's new ports every second (a new pod's
+    // veth appears when its sandbox starts, well before the pod is Ready and becomes an endpoint).
+    let nextRoutes = 0;
     while (!signal.aborted) {
-      await this.syncRoutes(signal);
-      await sleep(this.o.routeSyncMs ?? 5_000, signal);
+      if (Date.now() >= nextRoutes) {
+        await this.syncRoutes(signal);
+        nextRoutes = Date.now() + (this.o.routeSyncMs ?? 5_000);
+      }
+      await this.net.hairpin().catch((err: unknown) => this.log.warn({ err }, "hairpin mode not set"));
+      await sleep(Math.min(1_000, this.o.routeSyncMs ?? 5_000), signal);
     }
   }
 

@@ -10,6 +10,8 @@ export interface PodNetwork {
   readonly sandboxNetwork: string;
   /** Routes to every other node's podCIDR via its InternalIP (those not on a local bridge). */
   syncRoutes(nodes: PeerNode[]): Promise<void>;
+  /** Puts every port of the pod bridge in hairpin mode (a pod reaching its own Service); cheap, called every second. */
+  hairpin(): Promise<void>;
   /** Removes this node's pod network (its pods' sandboxes must be gone). */
   teardown(): Promise<void>;
 }

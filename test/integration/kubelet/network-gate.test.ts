@@ -31,6 +31,7 @@ class RecordingNetwork implements PodNetwork {
   async syncRoutes(nodes: PeerNode[]): Promise<void> {
     this.routed.push(nodes);
   }
+  async hairpin(): Promise<void> {}
   async teardown(): Promise<void> {
     await docker(["network", "rm", this.sandboxNetwork]).catch(() => undefined); // never made: nothing to remove
   }
