@@ -11,7 +11,7 @@ import { test } from "node:test";
 import type { Deployment, Pod } from "@mk/proto";
 import { type Clientset, connect } from "@mk/proto/client";
 import { parse } from "yaml";
-import { freeClusterCidr } from "../harness/cluster-cidr.js";
+import { freeClusterCidr, freeServiceRange } from "../harness/cluster-cidr.js";
 import { containersByLabel, DockerError, docker, imageExists, removeContainers } from "../harness/docker.js";
 import { freePort } from "../harness/etcd.js";
 import { eventually, sleep } from "../harness/wait.js";
@@ -55,8 +55,9 @@ export class LocalCluster {
     const prefix = `${opts.name}${process.pid}`;
     const n = opts.nodes ?? 2;
     const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
-    // Its own pod range: two test clusters at once must not put two pod networks on one range.
-    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr()];
+    // Its own pod and Service ranges: two test clusters at once must not put two pod networks on one
+    // range, nor two node proxies' rules on one ClusterIP.
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange()];
     return new LocalCluster(home, env, prefix, nodes, upArgs);
   }
 

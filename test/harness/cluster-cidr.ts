@@ -17,3 +17,13 @@ export function freeClusterCidr(): string {
 export function firstPodCidr(clusterCidr: string): string {
   return clusterCidr.replace(/\.0\.0\/16$/, ".0.0/24");
 }
+
+/**
+ * A Service range of its own for each test cluster: the local clusters' node proxies all write into
+ * the host's network namespace, and two clusters on one range would both claim 10.96.0.1 (the
+ * `kubernetes` Service) and whichever's jump comes first would take the other's traffic. A /24 of
+ * 10.200-239.x.0, random (unrouted: ClusterIPs are only ever DNAT'ed).
+ */
+export function freeServiceRange(): string {
+  return `10.${200 + Math.floor(Math.random() * 40)}.${Math.floor(Math.random() * 256)}.0/24`;
+}
