@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { credentials } from "@grpc/grpc-js";
-import { parseCidr } from "@mk/proto";
+import { DEFAULT_CLUSTER_DOMAIN, parseCidr } from "@mk/proto";
+import type { ClusterDnsOptions } from "./dns/dns.js";
+import { parseUpstream } from "./dns/forward.js";
 import { pino } from "pino";
 import { startApiServer } from "./server.js";
 
@@ -19,6 +21,11 @@ const USAGE = `usage: mk-apiserver [flags]
   --kubelet-client-certificate/--kubelet-client-key FILE   mutual TLS to kubelets (CA: --client-ca)
   --service-cluster-ip-range CIDR   ClusterIPs come from here (default 10.96.0.0/12)
   --service-node-port-range MIN-MAX NodePorts come from here (default 30000-32767)
+  --dns-port PORT          cluster DNS on the advertise address, UDP and TCP: the kube-system/kube-dns
+                           Service's targetPort (default off; 0 or off: no DNS)
+  --dns-upstream IP[:PORT],...  where names outside the cluster zone go (default: the host's resolvers
+                           from /etc/resolv.conf, or systemd-resolved's when that names 127.0.0.53)
+  --cluster-domain DOMAIN  the cluster zone (default cluster.local)
   --event-ttl DURATION     how long events are kept (default 1h; 90s, 30m, 2h)
   --log-level LEVEL        trace, debug, info (default), warn, error`;
 
@@ -28,6 +35,22 @@ function parseDuration(s: string): number {
   if (!m) throw new Error(`invalid duration "${s}": use e.g. 1h, 30m or 90s`);
   const n = Number(m[1]);
   return m[2] === "h" ? n * 3600 : m[2] === "m" ? n * 60 : n;
+}
+
+/** --dns-port, --dns-upstream and --cluster-domain, checked; undefined when DNS is off. */
+function dnsOptions(port: string, upstream: string | undefined, domain: string): ClusterDnsOptions | undefined {
+  if (port === "off" || port === "0") return undefined;
+  if (!/^\d+$/.test(port) || Number(port) > 65535) throw new Error(`--dns-port "${port}": want a port (1-65535), 0 or off`);
+  const upstreams = upstream === undefined ? undefined : upstream.split(",").map((u) => u.trim()).filter((u) => u !== "");
+  for (const u of upstreams ?? []) {
+    try {
+      parseUpstream(u);
+    } catch (err) {
+      throw new Error(`--dns-upstream: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(domain)) throw new Error(`--cluster-domain "${domain}": want a DNS name such as cluster.local`);
+  return { port: Number(port), upstreams, clusterDomain: domain };
 }
 
 async function main(): Promise<void> {
@@ -50,6 +73,9 @@ async function main(): Promise<void> {
       "event-ttl": { type: "string", default: "1h" },
       "service-cluster-ip-range": { type: "string", default: "10.96.0.0/12" },
       "service-node-port-range": { type: "string", default: "30000-32767" },
+      "dns-port": { type: "string", default: "off" },
+      "dns-upstream": { type: "string" },
+      "cluster-domain": { type: "string", default: DEFAULT_CLUSTER_DOMAIN },
       "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h" },
     },
@@ -64,6 +90,7 @@ async function main(): Promise<void> {
   } catch (err) {
     throw new Error(`--service-cluster-ip-range: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const dns = dnsOptions(values["dns-port"], values["dns-upstream"], values["cluster-domain"]);
   const log = pino({ name: "mk-apiserver", level: values["log-level"] });
   const read = (f: string | undefined) => (f ? readFileSync(f) : undefined);
   if (!!values["tls-cert"] !== !!values["tls-key"]) throw new Error("--tls-cert and --tls-key go together");
@@ -101,6 +128,7 @@ async function main(): Promise<void> {
     eventTtlSeconds: parseDuration(values["event-ttl"]),
     serviceClusterIpRange: values["service-cluster-ip-range"],
     serviceNodePortRange: values["service-node-port-range"],
+    dns,
     logger: log,
   });
   let signals = 0;

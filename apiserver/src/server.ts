@@ -1,12 +1,13 @@
 // startApiServer: etcd storage, the watch hub, the registry, the gRPC API and the HTTP endpoints,
 // started in order and stopped in reverse. Used by main.ts and, in-process, by the tests.
 import { IpRange, PortRange, parseIPv4 } from "./allocator/range.js";
-import { ensureKubernetesService } from "./registry/kubernetes-service.js";
+import { type ClusterDnsOptions, startClusterDns } from "./dns/dns.js";
+import { ensureSelfService, kubeDnsService, kubernetesService } from "./registry/self-service.js";
 import { ServiceAllocations } from "./registry/service-allocations.js";
 import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { BootstrapService, emptyMeta, ResourcesService, type VersionInfo } from "@mk/proto";
+import { BootstrapService, emptyMeta, KUBE_DNS_NAMESPACE, ResourcesService, type VersionInfo } from "@mk/proto";
 import { AlreadyExistsError, NotFoundError } from "@mk/proto/client";
 import { type Logger, pino } from "pino";
 import { authInterceptor } from "./auth/interceptor.js";
@@ -76,6 +77,11 @@ export interface ApiServerOptions {
   serviceClusterIpRange?: string | undefined;
   /** NodePorts come from this range (--service-node-port-range); default 30000-32767. */
   serviceNodePortRange?: string | undefined;
+  /**
+   * The cluster DNS server (dns/): its port on the advertise address, upstreams and zone; with it,
+   * the kube-system/kube-dns Service at the service range's tenth address. Unset: no DNS.
+   */
+  dns?: ClusterDnsOptions | undefined;
 }
 
 export { STRATEGIES } from "./registry/strategies.js";
@@ -96,6 +102,8 @@ export interface ApiServer {
   compactor: Compactor;
   /** The ClusterIP and NodePort allocators (tests count what is held). */
   allocations: ServiceAllocations;
+  /** The cluster DNS port (UDP and TCP), 0 when off. */
+  dnsPort: number;
   stop(): Promise<void>;
 }
 
@@ -130,6 +138,18 @@ function serviceEndpointIp(advertise: string, listenHost: string): string {
   if (parseIPv4(listenHost) !== undefined && listenHost !== "0.0.0.0") return listenHost;
   return "127.0.0.1";
 }
+
+async function ensureNamespace(store: Store, name: string, log: Logger): Promise<void> {
+  try {
+    await store.create("Namespace", { apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) }, false);
+    log.info({ namespace: name }, "namespace created");
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+}
+
+/** kube-dns's ClusterIP is the range's tenth address (10.96.0.10): index 9, after the network address. */
+const KUBE_DNS_INDEX = 9;
 
 /** Waits for etcd to answer, up to `timeoutMs` (a cluster starting up brings etcd and us together). */
 async function waitForEtcd(storage: EtcdStorage, timeoutMs: number, log: Logger): Promise<void> {
@@ -180,14 +200,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const allocations = new ServiceAllocations(storage, ipRange, portRange);
     const store = new Store({ storage, namespaces, eventTtlSeconds: options.eventTtlSeconds ?? 3600, strategies: options.strategies, allocations });
 
-    for (const name of SYSTEM_NAMESPACES) {
-      try {
-        await store.create("Namespace", { apiVersion: "v1", kind: "Namespace", metadata: emptyMeta({ name }) }, false);
-        log.info({ namespace: name }, "namespace created");
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) throw err;
-      }
-    }
+    for (const name of SYSTEM_NAMESPACES) await ensureNamespace(store, name, log);
 
     const cleanup = new NamespaceCleanup(store, { log, intervalMs: options.namespaceCleanupIntervalMs });
     cleanup.start();
@@ -307,7 +320,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       stops.push(() => new Promise<void>((resolve) => http.server.close(() => resolve())));
       stops.push(() => http.server.closeAllConnections());
     }
-    await ensureKubernetesService(store, ipRange.ipAt(0), { ip: serviceEndpointIp(advertise, listen.host), port }, log);
+    const selfIp = serviceEndpointIp(advertise, listen.host);
+    await ensureSelfService(store, kubernetesService(ipRange.ipAt(0), port), selfIp, log);
+    let dnsPort = 0;
+    if (options.dns) {
+      // Served on the address the kube-dns endpoints name (pods reach it through the ClusterIP).
+      const dns = await startClusterDns(options.dns, { host: selfIp, storage, hub, registry: metrics.registry, log });
+      stops.push(() => dns.stop());
+      dnsPort = dns.port;
+      if (ipRange.size > KUBE_DNS_INDEX) {
+        await ensureNamespace(store, KUBE_DNS_NAMESPACE, log);
+        await ensureSelfService(store, kubeDnsService(ipRange.ipAt(KUBE_DNS_INDEX), dnsPort), selfIp, log);
+      } else {
+        log.warn({ range: ipRange.cidr }, "service range too small for the kube-dns address; DNS answers on its port only");
+      }
+    }
     log.info({ address, httpPort, etcd: options.etcdServers, tls: !!options.tls, mtls: !!options.tls?.clientCa }, "mk-apiserver serving");
 
     let stopping: Promise<void> | undefined;
@@ -319,6 +346,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       hub,
       compactor,
       allocations,
+      dnsPort,
       stop: () => {
         stopping ??= stopAll().then(() => log.info("mk-apiserver stopped"));
         return stopping;

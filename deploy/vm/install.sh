@@ -23,10 +23,17 @@ MK_UNIT_DIR="${MK_UNIT_DIR:-/etc/systemd/system}"
 VIRTUALBOX_NAT_IP="10.0.2.15"
 API_PORT=6443
 REGISTRY_PORT=5000
+# The cluster DNS: every API server answers on this port at its advertise address (the kube-dns
+# Service's targetPort; 53 would clash with a resolver of the host's); pods ask the Service's
+# ClusterIP, the tenth address of the service range (the API server's default 10.96.0.0/12).
+DNS_PORT=10053
+CLUSTER_DNS=10.96.0.10
+CLUSTER_DOMAIN=cluster.local
 
 usage() {
   cat >&2 <<'USAGE'
-usage: install.sh control-plane --advertise-address IP [--join-file PATH] [--cluster-cidr CIDR] [--source DIR]
+usage: install.sh control-plane --advertise-address IP [--join-file PATH] [--cluster-cidr CIDR]
+                                 [--dns-upstream IP[:PORT],...] [--source DIR]
        install.sh worker --server HOST:PORT --token TOKEN --ca-cert-hash sha256:HASH --node-ip IP
                          [--node-name NAME] [--cluster-cidr CIDR] [--source DIR]
 
@@ -40,6 +47,8 @@ usage: install.sh control-plane --advertise-address IP [--join-file PATH] [--clu
   --cluster-cidr CIDR     the pods' range, the same on every machine (default 10.244.0.0/16): the
                           controller manager gives each node a /24 of it, each kubelet routes the
                           others' (host-gw)
+  --dns-upstream LIST     where the cluster DNS sends names outside cluster.local (default: this
+                          host's resolvers, systemd-resolved's real ones rather than 127.0.0.53)
   --source DIR            the mk checkout to install (default: the one this script is in)
 USAGE
 }
@@ -70,7 +79,7 @@ control-plane | worker) ROLE="$1" ;;
 esac
 shift
 
-ADVERTISE_ADDRESS="" JOIN_FILE="" SERVER="" TOKEN="" CA_CERT_HASH="" NODE_IP="" NODE_NAME="" CLUSTER_CIDR="10.244.0.0/16"
+DNS_UPSTREAM="" ADVERTISE_ADDRESS="" JOIN_FILE="" SERVER="" TOKEN="" CA_CERT_HASH="" NODE_IP="" NODE_NAME="" CLUSTER_CIDR="10.244.0.0/16"
 SOURCE="$(cd "$HERE/../.." && pwd)"
 while [ $# -gt 0 ]; do
   if [[ "$1" == --*=* ]]; then set -- "${1%%=*}" "${1#*=}" "${@:2}"; fi
@@ -90,6 +99,7 @@ while [ $# -gt 0 ]; do
   case "$ROLE:$flag" in
   control-plane:--advertise-address) ADVERTISE_ADDRESS="$value" ;;
   control-plane:--join-file) JOIN_FILE="$value" ;;
+  control-plane:--dns-upstream) DNS_UPSTREAM="$value" ;;
   worker:--server) SERVER="$value" ;;
   worker:--token) TOKEN="$value" ;;
   worker:--ca-cert-hash) CA_CERT_HASH="$value" ;;
@@ -121,6 +131,8 @@ else
   OWN_IP="$NODE_IP" OWN_FLAG="--node-ip"
 fi
 [[ "$CLUSTER_CIDR" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]] || die_usage "--cluster-cidr \"$CLUSTER_CIDR\": want an IPv4 CIDR, e.g. 10.244.0.0/16"
+[ -z "$DNS_UPSTREAM" ] || [[ "$DNS_UPSTREAM" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}(:[0-9]+)?(,([0-9]{1,3}\.){3}[0-9]{1,3}(:[0-9]+)?)*$ ]] ||
+  die_usage "--dns-upstream \"$DNS_UPSTREAM\": want IP or IP:PORT, comma-separated"
 [ -f "$SOURCE/deploy/setup.sh" ] || die_usage "--source \"$SOURCE\" is not an mk checkout (no deploy/setup.sh in it)"
 
 # 2. The address must be this host's, and reachable by the others ---------------------------------
@@ -223,13 +235,13 @@ install -m 644 "$MK_PREFIX/deploy/vm/registry.yml" "$MK_ETC/registry.yml"
 if [ "$ROLE" = control-plane ]; then
   units=(mk-etcd mk-apiserver mk-scheduler mk-controller-manager mk-registry)
   write_env mk-etcd "MK_PKI=$PKI"
-  write_env mk-apiserver "MK_PKI=$PKI" "MK_ADVERTISE_ADDRESS=$ADVERTISE_ADDRESS"
+  write_env mk-apiserver "MK_PKI=$PKI" "MK_ADVERTISE_ADDRESS=$ADVERTISE_ADDRESS" "MK_DNS_ARGS=--dns-port $DNS_PORT --cluster-domain $CLUSTER_DOMAIN${DNS_UPSTREAM:+ --dns-upstream $DNS_UPSTREAM}"
   write_env mk-scheduler "MK_PKI=$PKI"
   write_env mk-controller-manager "MK_PKI=$PKI" "MK_NETWORK_ARGS=--cluster-cidr $CLUSTER_CIDR"
   write_env mk-registry "# docker-registry reads REGISTRY_* variables over /etc/mk/registry.yml, e.g. REGISTRY_HTTP_ADDR=:5000"
 else
   units=(mk-kubelet)
-  write_env mk-network "MK_NETWORK_ARGS=--cluster-cidr $CLUSTER_CIDR"
+  write_env mk-network "MK_NETWORK_ARGS=--cluster-cidr $CLUSTER_CIDR --cluster-dns $CLUSTER_DNS --cluster-domain $CLUSTER_DOMAIN"
 fi
 for u in "${units[@]}"; do install -m 644 "$MK_PREFIX/deploy/vm/systemd/$u.service" "$MK_UNIT_DIR/$u.service"; done
 systemctl daemon-reload

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { isQuantity, parseCidr } from "@mk/proto";
+import { DEFAULT_CLUSTER_DOMAIN, isQuantity, parseCidr, parseIPv4, SYSTEMD_RESOLVED_CONF } from "@mk/proto";
 import type { KubeletOptions } from "./kubelet.js";
 import { resolveNodeIp } from "./node/host.js";
 import { clusterIdOf } from "./runtime/names.js";
@@ -24,6 +24,11 @@ export const USAGE = `usage: mk-kubelet [flags]
                                 kubelet per network namespace at a time); none: no proxy
   --proxy-min-sync-period MS    at most one rules sync per this many milliseconds (default 1000)
   --proxy-sync-period MS        a full rules sync at least this often (default 30000)
+  --cluster-dns IP,...          the cluster DNS Service's address (kube-dns's ClusterIP), the nameserver
+                                of dnsPolicy ClusterFirst pods (none: they fall back to Default)
+  --cluster-domain DOMAIN       the cluster's DNS domain, for pods' search list (default cluster.local)
+  --resolv-conf FILE            the node's resolvers, for dnsPolicy Default (default /etc/resolv.conf, or
+                                ${SYSTEMD_RESOLVED_CONF} when that names systemd-resolved's 127.0.0.53)
   --pod-infra-image IMAGE       the pause image holding each pod's network (default mk/pause:1)
   --lease-renew SECONDS         node lease renewal period (default 10)
   --node-labels k=v,...         extra labels of the Node
@@ -59,6 +64,28 @@ function cidrFlag(name: string, s: string): string {
   return s;
 }
 
+/** --cluster-dns: comma-separated IPv4 addresses. */
+function ipList(name: string, s: string): string[] {
+  const ips = s
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+  for (const ip of ips) {
+    try {
+      parseIPv4(ip);
+    } catch (err) {
+      throw new Error(`--${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return ips;
+}
+
+function domainFlag(s: string): string {
+  const d = s.replace(/\.$/, "");
+  if (d !== "" && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(d)) throw new Error(`--cluster-domain "${s}": want a DNS name such as cluster.local`);
+  return d;
+}
+
 function int(name: string, s: string, min: number): number {
   if (!/^-?\d+$/.test(s) || Number(s) < min) throw new Error(`--${name} ${JSON.stringify(s)}: want an integer ≥ ${min}`);
   return Number(s);
@@ -75,6 +102,9 @@ export function parseFlags(args: string[]): KubeletFlags {
       port: { type: "string", default: "10250" },
       "healthz-port": { type: "string", default: "10248" },
       "pod-infra-image": { type: "string", default: "mk/pause:1" },
+      "cluster-dns": { type: "string", default: "" },
+      "cluster-domain": { type: "string", default: DEFAULT_CLUSTER_DOMAIN },
+      "resolv-conf": { type: "string" },
       "cluster-cidr": { type: "string", default: "10.244.0.0/16" },
       "pod-cidr": { type: "string" },
       "proxy-mode": { type: "string", default: "iptables" },
@@ -138,6 +168,11 @@ export function parseFlags(args: string[]): KubeletFlags {
       rootDir: v["root-dir"],
       tls,
       podCidr: v["pod-cidr"] === undefined ? undefined : cidrFlag("pod-cidr", v["pod-cidr"]),
+      dns: {
+        clusterDns: ipList("cluster-dns", v["cluster-dns"]),
+        clusterDomain: domainFlag(v["cluster-domain"]),
+        ...(v["resolv-conf"] !== undefined ? { resolvConf: v["resolv-conf"] } : {}),
+      },
     },
   };
 }

@@ -12,7 +12,8 @@ import type { PodNetwork } from "./network/pod-network.js";
 import type { Proxier } from "./proxy/proxier.js";
 import { clientConfigApi } from "./config/api.js";
 import { PodSide } from "./pods.js";
-import type { NodeSettings } from "./runtime/pod-spec.js";
+import type { KubeletDns, NodeSettings } from "./runtime/pod-spec.js";
+import { defaultKubeletDns } from "./dns/pod-resolv.js";
 import { KubeletHttpServer, kubeletRegistry } from "./server/http.js";
 import { KubeletGrpcServer, type ServerTlsFiles } from "./server/kubelet-service.js";
 import type { ContainerRuntime } from "./runtime/runtime.js";
@@ -44,6 +45,12 @@ export interface KubeletOptions {
   rootDir?: string | undefined;
   /** Mutual TLS for the node's gRPC server (the same certificate the kubelet presents to the API). */
   tls?: ServerTlsFiles | undefined;
+  /**
+   * Pod DNS (--cluster-dns, --cluster-domain, --resolv-conf): every pod gets a resolv.conf of the
+   * kubelet's making; default: no cluster DNS (ClusterFirst falls back to Default), cluster.local,
+   * the host's resolv.conf.
+   */
+  dns?: Partial<KubeletDns> | undefined;
 }
 
 export class Kubelet {
@@ -84,6 +91,7 @@ export class Kubelet {
       podInfraImage: o.podInfraImage,
       allowPrivileged: o.allowPrivileged,
       ...(o.rootDir ? { rootDir: o.rootDir } : {}),
+      dns: { ...defaultKubeletDns(), ...o.dns },
     };
     this.rt = rt;
     this.o = o;

@@ -13,6 +13,7 @@ import { type Clientset, connect } from "@mk/proto/client";
 import { parse } from "yaml";
 import { freeClusterCidr, freeServiceRange } from "../harness/cluster-cidr.js";
 import { containersByLabel, DockerError, docker, imageExists, removeContainers } from "../harness/docker.js";
+import { startStubUpstream, type StubUpstream } from "../harness/dns.js";
 import { freePort } from "../harness/etcd.js";
 import { eventually, sleep } from "../harness/wait.js";
 import { mkctl, type RunResult } from "./mkctl.js";
@@ -41,6 +42,8 @@ export class LocalCluster {
     readonly prefix: string,
     readonly nodes: readonly string[],
     readonly upArgs: readonly string[],
+    /** The cluster DNS's upstream: a stub on loopback (names outside the zone never leave the host). */
+    readonly dnsUpstream: StubUpstream,
   ) {}
 
   static async create(opts: LocalClusterOptions): Promise<LocalCluster> {
@@ -57,8 +60,9 @@ export class LocalCluster {
     const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
     // Its own pod and Service ranges: two test clusters at once must not put two pod networks on one
     // range, nor two node proxies' rules on one ClusterIP.
-    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange()];
-    return new LocalCluster(home, env, prefix, nodes, upArgs);
+    const dnsUpstream = await startStubUpstream({});
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`];
+    return new LocalCluster(home, env, prefix, nodes, upArgs, dnsUpstream);
   }
 
   get logs(): string {
@@ -120,6 +124,7 @@ export class LocalCluster {
     for (const node of this.nodes) await removeContainers(await containersByLabel(LABEL_NODE_NAME, node));
     // Again, now that no pod uses them: the pod networks go too.
     await this.mkctl(["cluster", "down"]);
+    await this.dnsUpstream.stop();
     if (process.env.MK_E2E_KEEP === "1") console.error(`e2e: kept ${this.home}`);
     else await rm(this.home, { recursive: true, force: true });
   }

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { freeClusterCidr } from "../harness/cluster-cidr.js";
+import { startStubUpstream, type StubUpstream } from "../harness/dns.js";
 import { freePort } from "../harness/etcd.js";
 import { eventually } from "../harness/wait.js";
 import { MKCTL, REPO, mkctl } from "./mkctl.js";
@@ -137,9 +138,13 @@ function inSubnet(ip: string, cidr: string): boolean {
 
 let passed = false;
 
+/** The cluster DNS's upstream: a stub on loopback (names outside the zone never leave the host). */
+let dnsUpstream: StubUpstream | undefined;
+
 before(async () => {
   home = await mkdtemp(join(tmpdir(), "mk-e2e-lab-"));
   env = { MK_HOME: home, MK_CONFIG: join(home, "config") };
+  dnsUpstream = await startStubUpstream({});
 });
 
 after(async () => {
@@ -152,6 +157,7 @@ after(async () => {
     process.stderr.write(`lab: logs kept in ${keep}\n`);
   }
   await rm(home, { recursive: true, force: true });
+  await dnsUpstream?.stop();
 });
 
 test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its stale containers go; stop/start a kubelet", { skip: ROOT ? false : "needs root" }, async () => {
@@ -160,7 +166,7 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
   let etcd = await freePort();
   while (etcd > 65000 || Math.abs(etcd - api) < 8) etcd = await freePort();
   const clusterCidr = freeClusterCidr();
-  const up = await mkctl(env, ["cluster", "up", "--isolated", "--nodes", "3", "--node-prefix", prefix, "--api-port", String(api), "--etcd-port", String(etcd), "--timeout", "180", "--cluster-cidr", clusterCidr]);
+  const up = await mkctl(env, ["cluster", "up", "--isolated", "--nodes", "3", "--node-prefix", prefix, "--api-port", String(api), "--etcd-port", String(etcd), "--timeout", "180", "--cluster-cidr", clusterCidr, "--dns-upstream", `127.0.0.1:${dnsUpstream?.port}`]);
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stderr, /lab network ready: bridge mkl-\w+ 10\.213\.\d+\.1\/24/);
   process.stderr.write(`${up.stderr}`);

@@ -105,3 +105,21 @@ test("the assembler reads the data: three etcd members, two API servers and a me
   assert.equal(flag(plain.find((s) => s.name === "apiserver-1")?.args ?? [], "--etcd-servers"), servers.replaceAll("https:", "http:"));
   assert.ok(plain.every((s) => !s.args.includes("--tls-cert")));
 });
+
+test("cluster DNS: the API server serves the cluster's DNS port; kubelets point pods at the kube-dns ClusterIP of the range", () => {
+  const t = clusterTopology({ ...DEFAULT_SETTINGS, nodes: 2, dnsPort: 40053, serviceClusterIpRange: "10.101.0.0/16", dnsUpstream: "127.0.0.1:5353" }, paths);
+  const api = t.apiServers[0]?.args ?? [];
+  assert.equal(flag(api, "--dns-port"), "40053");
+  assert.equal(flag(api, "--cluster-domain"), "cluster.local");
+  assert.equal(flag(api, "--dns-upstream"), "127.0.0.1:5353");
+  for (const n of t.nodes) {
+    assert.equal(flag(n.kubeletArgs, "--cluster-dns"), "10.101.0.10");
+    assert.equal(flag(n.kubeletArgs, "--cluster-domain"), "cluster.local");
+  }
+  const lab = clusterTopology({ ...DEFAULT_SETTINGS, isolated: true, labNet: 1, nodes: 1, host: "10.213.1.1", dnsPort: 40053 }, paths);
+  assert.equal(flag(lab.nodes[0]?.kubeletArgs ?? [], "--cluster-dns"), "10.96.0.10");
+  // Settings saved before cluster DNS: no DNS flags at all.
+  const old = clusterTopology({ ...DEFAULT_SETTINGS, nodes: 1 }, paths);
+  assert.ok(!(old.apiServers[0]?.args ?? []).includes("--dns-port"));
+  assert.ok(!(old.nodes[0]?.kubeletArgs ?? []).includes("--cluster-dns"));
+});

@@ -2,6 +2,7 @@
 // component is healthy, showing progress; stop it; list what runs.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { clusterComponents } from "./components.js";
@@ -57,6 +58,45 @@ function tail(file: string, lines = 5): string {
   }
 }
 
+function udpPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createSocket("udp4");
+    sock.once("error", () => {
+      sock.close();
+      resolve(false);
+    });
+    sock.bind(port, host, () => sock.close(() => resolve(true)));
+  });
+}
+
+/** A port free on host for TCP and UDP alike: port 0's pick for TCP, checked for UDP. */
+async function freeDnsPort(host: string): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.once("error", reject);
+      srv.listen(0, host, () => {
+        const a = srv.address();
+        srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+      });
+    });
+    if (port && (await udpPortFree(host, port))) return port;
+  }
+  throw new Error(`no port free for TCP and UDP alike on ${host} for the cluster DNS`);
+}
+
+/**
+ * The cluster DNS port: the one this cluster was given before, while it is free, else a free one
+ * (so two clusters on one host never share it), kept in the settings for later `up`s.
+ */
+async function ensureDnsPort(paths: ClusterPaths, settings: ClusterSettings, progress: Progress): Promise<void> {
+  const kept = settings.dnsPort;
+  if (kept && (await portFree(settings.host, kept)) && (await udpPortFree(settings.host, kept))) return;
+  settings.dnsPort = await freeDnsPort(settings.host);
+  writeFileSync(paths.settings, JSON.stringify(settings, null, 2));
+  if (kept) progress(`cluster DNS port ${kept} is in use: the cluster DNS moves to ${settings.dnsPort}`);
+}
+
 function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
@@ -91,6 +131,7 @@ export async function clusterUp(paths: ClusterPaths, settings: ClusterSettings, 
       await labNetworkUp(lab);
       progress(`lab network ready: bridge ${lab.bridge} ${lab.hostIp}/24, ${lab.nodes.map((n) => `${n.netns} ${n.ip}`).join(", ")} (${secs()})`);
     }
+    await ensureDnsPort(paths, settings, progress);
     // Another cluster (or anything else) on our ports would answer our health checks and fool us.
     for (const a of listenAddresses(settings, paths)) {
       if (!(await portFree(a.host, a.port))) {

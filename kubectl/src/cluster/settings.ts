@@ -30,6 +30,14 @@ export interface ClusterSettings {
   clusterCidr?: string;
   /** The API server's --service-cluster-ip-range (for Services' ClusterIPs). */
   serviceClusterIpRange?: string;
+  /**
+   * The cluster DNS port of the API server (its --dns-port, kube-dns's targetPort), UDP and TCP on
+   * the API server's address; a free one is picked at the first `up` and kept (control.ts). Absent
+   * (settings saved before cluster DNS): no DNS.
+   */
+  dnsPort?: number;
+  /** The API server's --dns-upstream (IP[:PORT],...); absent: the host's resolvers. */
+  dnsUpstream?: string;
   /** Mutual TLS everywhere, local cluster and lab alike (the default; `up --insecure` turns it off): see secure.ts. */
   tls?: boolean;
 }

@@ -11,6 +11,7 @@
 import { LAB_CONTROLLER_ARGS, LAB_IMAGES, LAB_LEASE_RENEW_SECONDS, type LabNode, labLayout } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
 import { registryAddress } from "./registry.js";
+import { DEFAULT_CLUSTER_DOMAIN, kubeDnsClusterIp } from "@mk/proto";
 import { type ClusterSettings, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CLUSTER_IP_RANGE } from "./settings.js";
 
 export interface EtcdMember {
@@ -77,16 +78,21 @@ export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topolo
   const kubelet = { kubeletPort: s.kubeletPort, kubeletHealthzPort: s.kubeletHealthzPort };
   // Every range is a flag: the pods' (controller manager and kubelets) and the Services' (API server).
   const clusterCidr = ["--cluster-cidr", s.clusterCidr ?? DEFAULT_CLUSTER_CIDR];
+  const serviceRange = s.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE;
+  // Cluster DNS: every API server answers on the cluster's DNS port at its own address; the kubelets
+  // point pods at the kube-dns Service's ClusterIP (the range's tenth address).
+  const dnsServer = s.dnsPort ? ["--dns-port", String(s.dnsPort), "--cluster-domain", DEFAULT_CLUSTER_DOMAIN, ...(s.dnsUpstream ? ["--dns-upstream", s.dnsUpstream] : [])] : [];
+  const podDns = s.dnsPort ? ["--cluster-dns", kubeDnsClusterIp(serviceRange), "--cluster-domain", DEFAULT_CLUSTER_DOMAIN] : [];
   // Node i (from 1) stands for a host of its own: its own loopback address, or its lab namespace.
   const nodes: NodeMember[] = lab
     ? lab.nodes.map((node) => ({
         name: node.name,
         ip: node.ip,
         ...kubelet,
-        kubeletArgs: ["--lease-renew", String(LAB_LEASE_RENEW_SECONDS), "--docker-socket", node.dockerSocket, ...clusterCidr],
+        kubeletArgs: ["--lease-renew", String(LAB_LEASE_RENEW_SECONDS), "--docker-socket", node.dockerSocket, ...clusterCidr, ...podDns],
         lab: { node, images: s.labImages ?? LAB_IMAGES },
       }))
-    : Array.from({ length: s.nodes }, (_, i) => ({ name: `${s.nodePrefix}-${i + 1}`, ip: `127.0.0.${i + 2}`, ...kubelet, kubeletArgs: [...clusterCidr] }));
+    : Array.from({ length: s.nodes }, (_, i) => ({ name: `${s.nodePrefix}-${i + 1}`, ip: `127.0.0.${i + 2}`, ...kubelet, kubeletArgs: [...clusterCidr, ...podDns] }));
   return {
     flavour: lab ? "lab" : "local",
     etcd: [
@@ -100,7 +106,7 @@ export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topolo
         dataDir: "etcd",
       },
     ],
-    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: ["--service-cluster-ip-range", s.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE] }],
+    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: ["--service-cluster-ip-range", serviceRange, ...dnsServer] }],
     server: `${s.host}:${s.apiPort}`,
     schedulers: [{ component: "scheduler", listen: `${s.host}:${s.schedulerHttpPort}`, args: [] }],
     controllerManagers: [{ component: "controller-manager", listen: `${s.host}:${s.controllerHttpPort}`, args: [...clusterCidr, ...(lab ? LAB_CONTROLLER_ARGS : [])] }],

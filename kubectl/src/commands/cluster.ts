@@ -53,6 +53,14 @@ function cidrOption(flag: string, value: string): string {
   return value;
 }
 
+/** --dns-upstream: IP or IP:PORT, comma-separated (the API server checks them again). */
+function dnsUpstreamOption(value: string): string {
+  const list = value.split(",").map((u) => u.trim()).filter((u) => u !== "");
+  const bad = list.find((u) => !/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(u));
+  if (list.length === 0 || bad !== undefined) throw new Error(`--dns-upstream "${bad ?? value}": want IP or IP:PORT, comma-separated`);
+  return list.join(",");
+}
+
 export function clusterCommand(hooks: ClusterHooks): Command {
   const cluster = new Command("cluster").description("Run a local mk cluster: etcd, the control plane and the nodes");
   const dirOption = () => new Option("--dir <path>", "state directory (default $MK_HOME/cluster, MK_HOME defaults to ~/.mk)");
@@ -70,11 +78,12 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--insecure", "plaintext everywhere, no certificates and no authentication (kept for later ups until --tls)")
     .option("--cluster-cidr <cidr>", "the pods' range: each node gets a podCIDR from it (default 10.244.0.0/16; distinct per cluster on one host)")
     .option("--service-cluster-ip-range <cidr>", "the Services' range (default 10.96.0.0/12)")
+    .option("--dns-upstream <ip[:port],...>", "where the cluster DNS sends names outside cluster.local (default: the host's resolvers)")
     .option(
       "--isolated",
       "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
     )
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string; dnsUpstream?: string }) => {
       if (opts.tls && opts.insecure) throw new Error("--tls and --insecure contradict each other: give one");
       const paths = clusterPaths(opts.dir);
       const overrides = {
@@ -85,6 +94,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
         ...(opts.insecure ? { tls: false } : opts.tls ? { tls: true } : {}),
         ...(opts.clusterCidr !== undefined ? { clusterCidr: cidrOption("--cluster-cidr", opts.clusterCidr) } : {}),
         ...(opts.serviceClusterIpRange !== undefined ? { serviceClusterIpRange: cidrOption("--service-cluster-ip-range", opts.serviceClusterIpRange) } : {}),
+        ...(opts.dnsUpstream !== undefined ? { dnsUpstream: dnsUpstreamOption(opts.dnsUpstream) } : {}),
       };
       // A running cluster keeps the transport it started with: switching needs its processes restarted.
       const before = savedSettings(paths);

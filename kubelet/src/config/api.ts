@@ -2,13 +2,19 @@
 // (Kubernetes' "Get" change-detection strategy, not its watch-based manager). Every pod is synced at
 // least once per resync period (10 s), so a changed object reaches its volumes within that period; a
 // sync reads each object once (ConfigReader memoizes) however many containers and volumes use it.
-import type { ConfigMap, Secret } from "@mk/proto";
+import type { ConfigMap, Secret, Service } from "@mk/proto";
 import { type Clientset, isNotFound } from "@mk/proto/client";
 
 export interface ConfigApi {
   /** undefined when it does not exist. */
   configMap(namespace: string, name: string, signal?: AbortSignal): Promise<ConfigMap | undefined>;
   secret(namespace: string, name: string, signal?: AbortSignal): Promise<Secret | undefined>;
+  /**
+   * The Services of a namespace, for the containers' Service variables (read when a container is
+   * created, as Kubernetes' kubelet reads its Service cache then). Absent: no Service variables, as
+   * for a kubelet without an API server.
+   */
+  services?(namespace: string, signal?: AbortSignal): Promise<Service[]>;
 }
 
 export function clientConfigApi(cs: Clientset): ConfigApi {
@@ -23,6 +29,7 @@ export function clientConfigApi(cs: Clientset): ConfigApi {
   return {
     configMap: (namespace, name, signal) => get(() => cs.resource("ConfigMap").get(name, namespace, signal ? { signal } : {})),
     secret: (namespace, name, signal) => get(() => cs.resource("Secret").get(name, namespace, signal ? { signal } : {})),
+    services: async (namespace, signal) => (await cs.services.list({ namespace, ...(signal ? { signal } : {}) })).items,
   };
 }
 
@@ -36,6 +43,7 @@ export const NO_CONFIG_API: ConfigApi = {
 export class ConfigReader {
   private readonly configMaps = new Map<string, Promise<ConfigMap | undefined>>();
   private readonly secrets = new Map<string, Promise<Secret | undefined>>();
+  private serviceList: Promise<Service[]> | undefined;
 
   constructor(
     private readonly api: ConfigApi,
@@ -50,6 +58,17 @@ export class ConfigReader {
       this.configMaps.set(name, p);
     }
     return p;
+  }
+
+  /** The Services of the pod's namespace and of default (where `kubernetes` is), read once; [] without an API. */
+  services(): Promise<Service[]> {
+    const api = this.api;
+    if (!api.services) return Promise.resolve([]);
+    this.serviceList ??= (async () => {
+      const namespaces = this.namespace === "default" ? ["default"] : [this.namespace, "default"];
+      return (await Promise.all(namespaces.map((ns) => api.services?.(ns, this.signal) ?? Promise.resolve([])))).flat();
+    })();
+    return this.serviceList;
   }
 
   secret(name: string): Promise<Secret | undefined> {

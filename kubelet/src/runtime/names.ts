@@ -91,6 +91,11 @@ export function podDir(rootDir: string, podUid: string): string {
   return `${rootDir}/pods/${podUid}`;
 }
 
+/** The pod's resolv.conf on the host (dns/pod-resolv.ts writes it), bound at /etc/resolv.conf. */
+export function resolvConfPath(rootDir: string, podUid: string): string {
+  return `${podDir(rootDir, podUid)}/resolv.conf`;
+}
+
 /** Where a configMap or secret volume's files live on the host, as Kubernetes lays them out. */
 export function configVolumeDir(rootDir: string, podUid: string, kind: "configMap" | "secret", volume: string): string {
   return `${podDir(rootDir, podUid)}/volumes/kubernetes.io~${kind.toLowerCase()}/${volume}`;

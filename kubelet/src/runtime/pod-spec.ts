@@ -6,6 +6,7 @@ import { type Container, cpuMillis, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, me
 import {
   claimVolumeName,
   configVolumeDir,
+  resolvConfPath,
   containerName,
   defaultRootDir,
   emptyDirVolumeName,
@@ -30,6 +31,20 @@ export interface NodeSettings extends NodeScope {
   podNetwork?: string | undefined;
   /** The kubelet's directory for pod files (--root-dir); defaultRootDir when unset. */
   rootDir?: string;
+  /**
+   * Pod DNS: with it, the kubelet writes each pod's resolv.conf (dns/pod-resolv.ts) and binds it at
+   * /etc/resolv.conf in every container; unset (unit tests of the pod loop): Docker's own file.
+   */
+  dns?: KubeletDns | undefined;
+}
+
+export interface KubeletDns {
+  /** --cluster-dns: the cluster DNS Service's address(es); empty: ClusterFirst falls back to Default. */
+  clusterDns: string[];
+  /** --cluster-domain (default cluster.local). */
+  clusterDomain: string;
+  /** --resolv-conf: the node's resolvers for dnsPolicy Default (and the host's search domains). */
+  resolvConf: string;
 }
 
 export function rootDirOf(node: NodeSettings): string {
@@ -201,6 +216,12 @@ function limit(c: Container, resource: string, parse: (q: string) => number): nu
   }
 }
 
+/** The pod's resolv.conf at /etc/resolv.conf (read-only with a read-only root filesystem, as CRI runtimes do). */
+function resolvConfMount(pod: Pod, c: Container, node: NodeSettings): Mount[] {
+  if (!node.dns || c.volumeMounts.some((vm) => vm.mountPath === "/etc/resolv.conf")) return [];
+  return [{ type: "bind", source: resolvConfPath(rootDirOf(node), podIdentity(pod).uid), target: "/etc/resolv.conf", readOnly: c.securityContext?.readOnlyRootFilesystem ?? false }];
+}
+
 /** The environment of a container whose variables are all literal values. */
 export function literalEnv(c: Container): string[] {
   if (c.envFrom.length > 0 || c.env.some((e) => e.valueFrom)) {
@@ -233,7 +254,7 @@ export function appContainerConfig(pod: Pod, c: Container, node: NodeSettings, s
     // 500m → 500 millicores → 500_000_000 NanoCpus (billionths of a CPU).
     nanoCpus: limit(c, "cpu", (q) => cpuMillis(q) * 1_000_000),
     memoryBytes: limit(c, "memory", memoryBytes),
-    mounts: mounts(pod, c, node),
+    mounts: [...mounts(pod, c, node), ...resolvConfMount(pod, c, node)],
     security: security(c, node),
     init: true,
   };

@@ -14,6 +14,8 @@ import { type Container, objectKey, type Pod, pullPolicyOf, restartPolicyOf } fr
 import type { Logger } from "pino";
 import { type ConfigApi, ConfigReader } from "../config/api.js";
 import { resolveEnv } from "../config/env.js";
+import { serviceEnv, withServiceEnv } from "../config/service-env.js";
+import { ensurePodResolvConf, writePodResolvConf } from "../dns/pod-resolv.js";
 import { hasConfigVolumes, removePodDir, writeConfigVolumes } from "../config/volumes.js";
 import type { ProbeManager } from "../probes/manager.js";
 import { LABEL_HASH } from "../runtime/names.js";
@@ -165,6 +167,8 @@ export class PodSyncer {
     let precreating: Promise<Map<string, string>> = Promise.resolve(new Map());
     try {
       await writeConfigVolumes(pod, this.d.node, reader);
+      const dns = this.d.node.dns;
+      if (dns) for (const [reason, message] of await writePodResolvConf(pod, this.d.node, dns)) this.d.events.event(pod, "Warning", reason, message);
       await prepareVolumes(this.d.rt, pod, this.d.node);
       await this.d.rt.ensureImage(this.d.node.podInfraImage, "IfNotPresent");
       const attempt = old ? attemptOf(old) + 1 : 0;
@@ -215,13 +219,17 @@ export class PodSyncer {
     return out;
   }
 
-  /** The container's environment with its ConfigMap and Secret keys; invalid envFrom names are reported. */
+  /**
+   * The container's environment with its ConfigMap and Secret keys, then the Service variables
+   * (config/service-env.ts); invalid envFrom names are reported.
+   */
   private async containerEnv(pod: Pod, c: Container, reader: ConfigReader): Promise<string[]> {
     const { env, invalidNames } = await resolveEnv(c, reader);
     if (invalidNames.length > 0) {
       this.d.events.event(pod, "Warning", "InvalidEnvironmentVariableNames", `Keys [${invalidNames.join(", ")}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);
     }
-    return env;
+    const services = serviceEnv(await reader.services(), reader.namespace, pod.spec?.enableServiceLinks ?? true);
+    return withServiceEnv(env, services);
   }
 
   /**
@@ -311,6 +319,7 @@ export class PodSyncer {
       const attempt = latest ? attemptOf(latest) + 1 : 0;
       try {
         const env = await this.containerEnv(pod, c, reader);
+        if (this.d.node.dns) await ensurePodResolvConf(pod, this.d.node, this.d.node.dns);
         id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandbox.id, attempt, env));
       } catch (err) {
         const reason = err instanceof PodConfigError ? err.reason : "CreateContainerError";

@@ -279,17 +279,19 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     assert.ok(m, init.stdout);
     const [, server, token, hash] = m;
     assert.equal(server, `${CP_IP}:6443`);
-    const writeEnv = readFileSync(INSTALL, "utf8")
-      .split("\n")
-      .filter((l) => /^\s*write_env mk-/.test(l))
-      .join("\n");
-    execFileSync("bash", ["-euc", `MK_ETC='${etc}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${CP_IP}'; CLUSTER_CIDR='${clusterCidr}'\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`]);
+    const lines = readFileSync(INSTALL, "utf8").split("\n");
+    const writeEnv = lines.filter((l) => /^\s*write_env mk-/.test(l)).join("\n");
+    // The script's constants the env lines use (the cluster DNS port, address and domain).
+    const constants = lines.filter((l) => /^(DNS_PORT|CLUSTER_DNS|CLUSTER_DOMAIN)=/.test(l)).join("\n");
+    execFileSync("bash", ["-euc", `MK_ETC='${etc}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${CP_IP}'; CLUSTER_CIDR='${clusterCidr}'; DNS_UPSTREAM=''\n${constants}\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`]);
     assert.equal(readEnvFile(join(etc, "mk-apiserver.env")).MK_ADVERTISE_ADDRESS, CP_IP);
     copyFileSync(join(VM, "registry.yml"), join(etc, "registry.yml"));
 
     startUnit("mk-etcd", { STATE_DIRECTORY: join(dir, "etcd") });
     waitHttp("http://127.0.0.1:12381/health", "mk-etcd");
-    startUnit("mk-apiserver");
+    const apiArgs = startUnit("mk-apiserver");
+    // The cluster DNS on the advertise address, at the port the kube-dns Service sends pods to.
+    assert.equal(apiArgs[apiArgs.indexOf("--dns-port") + 1], "10053");
     waitHttp("http://127.0.0.1:6444/readyz", "mk-apiserver");
     startUnit("mk-scheduler");
     startUnit("mk-controller-manager");
@@ -313,8 +315,8 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     assert.ok(printed, joined.stdout);
     assert.equal(readEnvFile(envFile).MK_KUBELET_ARGS, printed);
     const kubeletArgs = startUnit("mk-kubelet");
-    assert.deepEqual(kubeletArgs, [...printed.split(" "), "--cluster-cidr", clusterCidr]);
-    assert.deepEqual(flagsOf(kubeletArgs), ["--server", "--node-name", "--node-ip", "--tls-ca", "--tls-cert", "--tls-key", "--cluster-cidr"]);
+    assert.deepEqual(kubeletArgs, [...printed.split(" "), "--cluster-cidr", clusterCidr, "--cluster-dns", "10.96.0.10", "--cluster-domain", "cluster.local"]);
+    assert.deepEqual(flagsOf(kubeletArgs), ["--server", "--node-name", "--node-ip", "--tls-ca", "--tls-cert", "--tls-key", "--cluster-cidr", "--cluster-dns", "--cluster-domain"]);
     waitHttp(`http://${CP_IP}:10248/healthz`, "mk-kubelet");
 
     // What the README tells you to run on the control plane.

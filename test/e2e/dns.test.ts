@@ -1,0 +1,69 @@
+// Cluster DNS through the cluster tooling: `mkctl cluster up` gives the API server a DNS port of the
+// cluster's own (kept in the cluster's settings) on its advertise address, 127.0.0.1, with the
+// kube-dns Service at the service range's tenth address pointing there; the kubelets write pods a
+// resolv.conf naming that address; names outside the zone go to the upstream `up --dns-upstream`
+// named (a stub on loopback). Reaching the ClusterIP from a pod needs the node proxy's DNAT rules,
+// tested once both are merged; here the server is asked on its listener, as the proxy forwards.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before } from "node:test";
+import { answerData, query } from "../harness/dns.js";
+import { docker } from "../harness/docker.js";
+import { eventually, LABEL_CONTAINER_NAME, LABEL_POD_NAME, LocalCluster, steps } from "./cluster.js";
+
+const step = steps(300_000);
+let cluster: LocalCluster;
+let dnsPort = 0;
+
+before(async () => {
+  cluster = await LocalCluster.create({ name: "dns", nodes: 1 });
+});
+
+after(async () => {
+  await cluster.mkctl(["delete", "pod", "--all", "--timeout=60s"]);
+  await cluster.stop();
+  const apiPort = cluster.upArgs[cluster.upArgs.indexOf("--api-port") + 1];
+  await rm(`/var/lib/mk/kubelet/127.0.0.1_${apiPort}`, { recursive: true, force: true });
+});
+
+step("cluster up: the API server answers DNS on the cluster's own port at 127.0.0.1", async () => {
+  const up = await cluster.up();
+  assert.equal(up.code, 0, up.stderr);
+  const settings = JSON.parse(readFileSync(join(cluster.home, "cluster", "cluster.json"), "utf8")) as { dnsPort?: number };
+  dnsPort = settings.dnsPort ?? 0;
+  assert.ok(dnsPort > 0, "a DNS port is kept in the cluster's settings");
+  const r = await query(dnsPort, "kubernetes.default.svc.cluster.local", "A");
+  assert.deepEqual(answerData(r), ["10.96.0.1"]);
+  assert.deepEqual(answerData(await query(dnsPort, "kube-dns.kube-system.svc.cluster.local", "A", { transport: "tcp" })), ["10.96.0.10"]);
+});
+
+step("kube-dns: 53/UDP and 53/TCP at 10.96.0.10, its endpoint the API server's address and DNS port", async () => {
+  const svc = await cluster.ok(["get", "svc", "kube-dns", "-n", "kube-system"]);
+  assert.match(svc, /kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP/);
+  const ep = await cluster.ok(["get", "endpoints", "kube-dns", "-n", "kube-system"]);
+  assert.match(ep, new RegExp(`127\\.0\\.0\\.1:${dnsPort}`));
+});
+
+step("names outside the zone go to the upstream `up --dns-upstream` named", async () => {
+  const before = cluster.dnsUpstream.asked.length;
+  assert.equal((await query(dnsPort, "nosuch.example.test", "A")).rcode, "NXDOMAIN");
+  assert.deepEqual(cluster.dnsUpstream.asked.slice(before), [{ name: "nosuch.example.test", transport: "udp" }]);
+});
+
+step("a pod's /etc/resolv.conf names the kube-dns ClusterIP with the namespace's search list", async () => {
+  await cluster.ok(["run", "dnsclient", "--image=mk/busybox:1", "--image-pull-policy=IfNotPresent", "--command", "--", "sh", "-c", "sleep 3600"]);
+  const id = await eventually(
+    "dnsclient's container running",
+    async () => (await docker(["ps", "-q", "--filter", `label=${LABEL_POD_NAME}=dnsclient`, "--filter", `label=${LABEL_CONTAINER_NAME}=dnsclient`])).split("\n")[0] || undefined,
+    120_000,
+    { everyMs: 500 },
+  );
+  const resolv = await docker(["exec", id, "cat", "/etc/resolv.conf"]);
+  assert.match(resolv, /^nameserver 10\.96\.0\.10$/m);
+  assert.match(resolv, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/m);
+  assert.match(resolv, /^options ndots:5$/m);
+  const env = await docker(["exec", id, "env"]);
+  assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.96\.0\.1$/m);
+});
