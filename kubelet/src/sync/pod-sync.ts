@@ -8,7 +8,10 @@
 //                         containers created while the sandbox starts, so they start as soon as it runs
 //   per spec container  → running and healthy: keep; spec changed or liveness failed: kill;
 //                         dead: restartPolicy, then back-off (CrashLoopBackOff); then image
-//                         (ErrImagePull / ImagePullBackOff / ErrImageNeverPull), create, start
+//                         (ErrImagePull / ImagePullBackOff / ErrImageNeverPull), create, start,
+//                         postStart hook (the sync waits for it: the container is reported Running
+//                         only after; a failure kills it, FailedPostStartHook)
+//   every kill          → the container's preStop hook first, its time taken from the grace period
 //   status              → computed from the runtime, posted when changed
 import { type Container, objectKey, type Pod, pullPolicyOf, restartPolicyOf } from "@mk/proto";
 import type { Logger } from "pino";
@@ -17,6 +20,8 @@ import { resolveEnv } from "../config/env.js";
 import { serviceEnv, withServiceEnv } from "../config/service-env.js";
 import { ensurePodResolvConf, writePodResolvConf } from "../dns/pod-resolv.js";
 import { hasConfigVolumes, removePodDir, writeConfigVolumes } from "../config/volumes.js";
+import { type HookTarget, runHook } from "../lifecycle/hooks.js";
+import { runPreStop } from "../lifecycle/pre-stop.js";
 import type { ProbeManager } from "../probes/manager.js";
 import { LABEL_HASH } from "../runtime/names.js";
 import { appContainerConfig, containerHash, graceSeconds, type NodeSettings, PodConfigError, sandboxConfig } from "../runtime/pod-spec.js";
@@ -117,12 +122,12 @@ export class PodSyncer {
       const latest = observed.containers.get(c.name)?.[0];
       if (latest && !latest.running && latest.state !== "created" && latest.exitCode === 0) continue;
       initialized = false;
-      if (!signal.aborted && (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, reader, true))) changed = true;
+      if (!signal.aborted && (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, reader, signal, true))) changed = true;
       break;
     }
     for (const c of initialized ? (pod.spec?.containers ?? []) : []) {
       if (signal.aborted) return;
-      if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, reader, false, precreated.get(c.name))) changed = true;
+      if (await this.syncContainer(pod, c, observed, sandbox, sandboxChanged, waiting, reader, signal, false, precreated.get(c.name))) changed = true;
     }
     if (changed) observed = await observePod(this.d.rt, this.d.node, uid);
 
@@ -162,7 +167,11 @@ export class PodSyncer {
     if (old) {
       // The pod's network namespace is gone: its containers go with it and come back in the new one.
       this.d.events.event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
-      await stopPod(this.d.rt, this.d.node, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
+      await stopPod(this.d.rt, this.d.node, uid, {
+        graceSeconds: graceSeconds(pod),
+        onKill: (name) => this.killing(pod, name, ""),
+        preStop: (name, id, grace) => this.preStop(pod, this.specOf(pod, name), id, grace, this.podIp(pod, old)),
+      });
     }
     let precreating: Promise<Map<string, string>> = Promise.resolve(new Map());
     try {
@@ -252,6 +261,71 @@ export class PodSyncer {
     this.d.events.event(pod, "Normal", "Killing", why || `Stopping container ${name}`);
   }
 
+  /** The spec of the pod's container (app or init) of that name. */
+  private specOf(pod: Pod, name: string): Container | undefined {
+    return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === name);
+  }
+
+  /** Where a hook's httpGet goes without a host: the node for hostNetwork pods, else the sandbox's address. */
+  private podIp(pod: Pod, sandbox: ContainerDetails | undefined): string {
+    if (pod.spec?.hostNetwork) return this.d.node.nodeIp;
+    return sandbox?.ipAddress || pod.status?.podIp || "";
+  }
+
+  private hookTarget(pod: Pod, c: Container, containerId: string, podIp: string): HookTarget {
+    return { rt: this.d.rt, pod, container: c, containerId, podIp };
+  }
+
+  /**
+   * The container's preStop hook, if it has one and there is a grace period: run for at most the
+   * grace period; returns the seconds left for the stop (Kubernetes' executePreStopHook).
+   */
+  private async preStop(pod: Pod, c: Container | undefined, containerId: string, grace: number, podIp: string): Promise<number> {
+    const hook = c?.lifecycle?.preStop;
+    if (!c || !hook || grace <= 0) return grace;
+    const out = await runPreStop(hook, this.hookTarget(pod, c, containerId, podIp), grace);
+    const log = { pod: objectKey(pod), container: c.name, containerId: containerId.slice(0, 12) };
+    if (!out.result) this.d.log.info({ ...log, gracePeriod: grace }, "PreStop hook not completed in grace period");
+    else if (!out.result.ok) {
+      this.d.log.warn({ ...log, message: out.result.message }, "PreStop hook failed");
+      // Kubernetes keeps the handler's message out of the event: it may carry a secret.
+      this.d.events.event(pod, "Warning", "FailedPreStopHook", "PreStopHook failed");
+    }
+    return out.remainingSeconds;
+  }
+
+  /** Stops one running container: its preStop hook, then the stop signal with what is left of the grace period. */
+  private async stopContainer(pod: Pod, c: Container, containerId: string, grace: number, podIp: string): Promise<void> {
+    await this.d.rt.stopContainer(containerId, await this.preStop(pod, c, containerId, grace, podIp));
+  }
+
+  /**
+   * Starts a created container and runs its postStart hook; the sync (and so the pod's status) waits
+   * for the hook. A failed hook kills the container (preStop included, as Kubernetes' killContainer)
+   * and leaves it waiting with PostStartHookError; the restart policy takes it from there.
+   */
+  private async startContainer(pod: Pod, c: Container, id: string, sandbox: ContainerDetails, waiting: Map<string, Waiting>, signal: AbortSignal): Promise<void> {
+    try {
+      await this.d.rt.startContainer(id);
+      this.d.events.event(pod, "Normal", "Started", `Started container ${c.name}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.d.events.event(pod, "Warning", "Failed", `Error: ${message}`);
+      waiting.set(c.name, { reason: "RunContainerError", message });
+      return;
+    }
+    const hook = c.lifecycle?.postStart;
+    if (!hook) return;
+    const podIp = this.podIp(pod, sandbox);
+    const r = await runHook(hook, this.hookTarget(pod, c, id, podIp), signal);
+    if (r.ok || signal.aborted) return;
+    this.d.log.warn({ pod: objectKey(pod), container: c.name, containerId: id.slice(0, 12), message: r.message }, "PostStart hook failed");
+    this.d.events.event(pod, "Warning", "FailedPostStartHook", "PostStartHook failed");
+    this.killing(pod, c.name, "FailedPostStartHook");
+    await this.stopContainer(pod, c, id, graceSeconds(pod), podIp);
+    waiting.set(c.name, { reason: "PostStartHookError", message: r.message });
+  }
+
   /** Returns true when it changed something in the runtime. */
   private async syncContainer(
     pod: Pod,
@@ -261,6 +335,7 @@ export class PodSyncer {
     sandboxChanged: boolean,
     waiting: Map<string, Waiting>,
     reader: ConfigReader,
+    signal: AbortSignal,
     init = false,
     precreatedId?: string,
   ): Promise<boolean> {
@@ -279,13 +354,12 @@ export class PodSyncer {
       } else {
         return false;
       }
-      await this.d.rt.stopContainer(latest.id, grace);
+      await this.stopContainer(pod, c, latest.id, grace, this.podIp(pod, sandbox));
       killed = true;
       if (restartPolicyOf(pod.spec) === "Never") return true;
     } else if (latest?.state === "created" && sandbox && !sandboxChanged) {
       // Created but never started: a kubelet stopped between the two steps. Start it now.
-      await this.d.rt.startContainer(latest.id);
-      this.d.events.event(pod, "Normal", "Started", `Started container ${c.name}`);
+      await this.startContainer(pod, c, latest.id, sandbox, waiting, signal);
       return true;
     }
     if (!sandbox) return killed;
@@ -331,14 +405,7 @@ export class PodSyncer {
       }
       this.d.events.event(pod, "Normal", "Created", `Created container ${c.name}`);
     }
-    try {
-      await this.d.rt.startContainer(id);
-      this.d.events.event(pod, "Normal", "Started", `Started container ${c.name}`);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.d.events.event(pod, "Warning", "Failed", `Error: ${message}`);
-      waiting.set(c.name, { reason: "RunContainerError", message });
-    }
+    await this.startContainer(pod, c, id, sandbox, waiting, signal);
     // Keep the newest dead instance (for `logs --previous`); older ones go.
     for (const old of instances.slice(1)) await this.d.rt.removeContainer(old.id);
     return true;
@@ -406,7 +473,11 @@ export class PodSyncer {
   async terminate(pod: Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? "";
     this.d.probes.removePod(objectKey(pod));
-    await killAndRemovePod(this.d.rt, this.d.node, uid, { graceSeconds: graceSeconds(pod), onKill: (name) => this.killing(pod, name, "") });
+    await killAndRemovePod(this.d.rt, this.d.node, uid, {
+      graceSeconds: graceSeconds(pod),
+      onKill: (name) => this.killing(pod, name, ""),
+      preStop: (name, id, grace) => this.preStop(pod, this.specOf(pod, name), id, grace, this.podIp(pod, undefined)),
+    });
     await removePodDir(this.d.node, uid);
     this.forget(uid);
     await this.d.api.deleteNow(pod.metadata?.namespace || "default", pod.metadata?.name ?? "", uid);

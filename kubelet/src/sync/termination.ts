@@ -1,6 +1,7 @@
-// Stopping a pod: every app container at once with SIGTERM, SIGKILL after the grace period (the
-// engine's stop; an init process as PID 1 forwards the SIGTERM), then the sandbox, then removal of
-// the containers and of the pod's emptyDir volumes. Persistent claims stay.
+// Stopping a pod: every app container at once — its preStop hook first when the pod spec is known
+// (the hook's time comes out of the grace period), then SIGTERM, SIGKILL after what is left of the
+// grace period (the engine's stop; an init process as PID 1 forwards the SIGTERM) — then the sandbox,
+// then removal of the containers and of the pod's emptyDir volumes. Persistent claims stay.
 import { LABEL_CONTAINER_NAME, LABEL_GRACE, LABEL_POD_UID, LABEL_TYPE, type NodeScope, scopeLabels } from "../runtime/names.js";
 import type { ContainerRuntime, ContainerSummary } from "../runtime/runtime.js";
 import { removePodVolumes } from "../runtime/volumes.js";
@@ -9,6 +10,11 @@ export interface KillOptions {
   graceSeconds: number;
   /** Called for each running app container before it is stopped (Killing event). */
   onKill?: (containerName: string) => void;
+  /**
+   * Runs the container's preStop hook, if it has one, and returns the seconds left of the grace
+   * period. Unset for pods already gone from the API (their spec is not known).
+   */
+  preStop?: (containerName: string, containerId: string, graceSeconds: number) => Promise<number>;
 }
 
 /** Stops everything of the pod (app containers first, then the sandbox) without removing anything. */
@@ -20,8 +26,10 @@ export async function stopPod(rt: ContainerRuntime, scope: NodeScope, uid: strin
     apps
       .filter((c) => c.state === "running" || c.state === "restarting" || c.state === "paused")
       .map(async (c) => {
-        opts.onKill?.(c.labels[LABEL_CONTAINER_NAME] ?? "");
-        await rt.stopContainer(c.id, opts.graceSeconds);
+        const name = c.labels[LABEL_CONTAINER_NAME] ?? "";
+        opts.onKill?.(name);
+        const grace = opts.preStop ? await opts.preStop(name, c.id, opts.graceSeconds) : opts.graceSeconds;
+        await rt.stopContainer(c.id, grace);
       }),
   );
   // The pause container holds nothing worth a grace period.
