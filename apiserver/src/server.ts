@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { BootstrapService, emptyMeta, KUBE_DNS_NAMESPACE, ResourcesService, type VersionInfo } from "@mk/proto";
-import { AlreadyExistsError, NotFoundError } from "@mk/proto/client";
+import { AlreadyExistsError, InvalidError, NotFoundError } from "@mk/proto/client";
 import { type Logger, pino } from "pino";
 import { authInterceptor } from "./auth/interceptor.js";
 import { mutualTlsCredentials } from "./auth/credentials.js";
@@ -329,8 +329,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       stops.push(() => dns.stop());
       dnsPort = dns.port;
       if (ipRange.size > KUBE_DNS_INDEX) {
-        await ensureNamespace(store, KUBE_DNS_NAMESPACE, log);
-        await ensureSelfService(store, kubeDnsService(ipRange.ipAt(KUBE_DNS_INDEX), dnsPort), selfIp, log);
+        try {
+          await ensureNamespace(store, KUBE_DNS_NAMESPACE, log);
+          await ensureSelfService(store, kubeDnsService(ipRange.ipAt(KUBE_DNS_INDEX), dnsPort), selfIp, log);
+        } catch (err) {
+          // A Service of someone else's at the address (refused naming spec.clusterIP): the API is
+          // still served, and DNS on its port; pods cannot reach it until that address is free.
+          if (!(err instanceof InvalidError)) throw err;
+          log.error({ err: err.message, clusterIP: ipRange.ipAt(KUBE_DNS_INDEX) }, "kube-dns service not created");
+        }
       } else {
         log.warn({ range: ipRange.cidr }, "service range too small for the kube-dns address; DNS answers on its port only");
       }

@@ -31,6 +31,7 @@ after(async () => {
 step("cluster up: the API server answers DNS on the cluster's own port at 127.0.0.1", async () => {
   const up = await cluster.up();
   assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stderr, /cluster DNS on 127\.0\.0\.1:\d+, Service kube-system\/kube-dns at 10\.96\.0\.10/);
   const settings = JSON.parse(readFileSync(join(cluster.home, "cluster", "cluster.json"), "utf8")) as { dnsPort?: number };
   dnsPort = settings.dnsPort ?? 0;
   assert.ok(dnsPort > 0, "a DNS port is kept in the cluster's settings");

@@ -1,8 +1,7 @@
 // The Services and EndpointSlices the DNS server answers from, kept from the API server's own watch
 // hub (a list, then the hub's events): no client, no credentials, no watch of its own. Reads are
 // synchronous map lookups, so a query never waits on etcd.
-import type { EndpointSlice, Service } from "@mk/proto";
-import { SERVICE_NAME_LABEL } from "@mk/proto";
+import { type EndpointSlice, SERVICE_NAME_LABEL, type Service } from "@mk/proto";
 import type { Logger } from "pino";
 import type { EtcdStorage } from "../storage/etcd.js";
 import type { HubEvent, WatchHub } from "../watch/hub.js";

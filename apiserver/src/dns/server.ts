@@ -20,6 +20,8 @@ const MAX_UDP = 4096;
 const MIN_UDP = 512;
 /** Our EDNS buffer size, advertised back (the DNS flag day 2020 figure). */
 const EDNS_SIZE = 1232;
+/** Question types counted by name in the metrics; the rest (any of 65536 numbers) count as "other". */
+const METRIC_TYPES = new Set(["A", "AAAA", "SRV", "PTR", "TXT", "SOA", "NS", "CNAME", "MX", "ANY"]);
 /** An idle TCP client is closed after this (RFC 7766 suggests seconds). */
 const TCP_IDLE_MS = 10_000;
 
@@ -133,7 +135,7 @@ export interface DnsListener {
 /** Serves the handler on host:port over UDP and TCP (port 0: one free port for both). */
 export async function startDnsServer(host: string, port: number, handler: DnsHandler, o: { metrics: DnsMetrics; log: Logger }): Promise<DnsListener> {
   const observe = (r: Reply, transport: Transport, started: bigint) => {
-    o.metrics.queries.inc({ type: r.qtype || "none", rcode: r.rcode, transport, source: r.source });
+    o.metrics.queries.inc({ type: METRIC_TYPES.has(r.qtype) ? r.qtype : r.qtype ? "other" : "none", rcode: r.rcode, transport, source: r.source });
     o.metrics.latency.observe({ transport, source: r.source }, Number(process.hrtime.bigint() - started) / 1e9);
   };
   const tcp: Server = createServer((sock) => serveTcp(sock, handler, observe, o.log));

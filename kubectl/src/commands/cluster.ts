@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { parseCidr } from "@mk/proto";
+import { kubeDnsClusterIp, parseCidr } from "@mk/proto";
 import { Command, Option } from "commander";
 import { durationOption } from "../argv.js";
 import { resolveComponent } from "../cluster/binaries.js";
@@ -21,7 +21,7 @@ import { clusterPaths, mkHome } from "../cluster/paths.js";
 import { initPki, pkiPaths } from "../cluster/pki.js";
 import { isAlive, readState } from "../cluster/state.js";
 import { registryAddress, registryBinary } from "../cluster/registry.js";
-import { portsFrom } from "../cluster/settings.js";
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, portsFrom } from "../cluster/settings.js";
 import { supervise } from "../cluster/supervisor.js";
 import { normalizeServer, writeContext } from "../config.js";
 import { parseDurationFlag } from "../duration.js";
@@ -119,6 +119,9 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       if (settings.isolated) {
         const routed = await labPodRoutes(labLayout(settings, paths), nodes);
         say(`pod routes on the host: ${[...routed].map(([node, cidr]) => `${cidr} via ${node}`).join(", ")}`);
+      }
+      if (settings.dnsPort) {
+        say(`cluster DNS on ${settings.host}:${settings.dnsPort}, Service kube-system/kube-dns at ${kubeDnsClusterIp(settings.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE)}`);
       }
       await hooks.onReady(server, tls);
       if (registryBinary()) say(`images: docker push ${registryAddress(settings)}/NAME:TAG, then --image=${registryAddress(settings)}/NAME:TAG`);

@@ -43,10 +43,13 @@ const NS = `dns-${RUN_ID}`.slice(0, 40);
 const CLUSTER_DNS = "10.106.0.10";
 const HOST_RESOLV = "nameserver 192.0.2.53\nsearch corp.example\noptions timeout:2\n";
 const nodeName = uniqueNode("dns");
+/** A second node whose kubelet has no --cluster-dns. */
+const plainNode = uniqueNode("dnsplain");
 const net = new UserDefinedNetwork();
 let api: TestApiServer;
 let cs: Clientset;
 let kubelet: Kubelet;
+let plain: Kubelet;
 let rootDir: string;
 let webIp = "";
 let kubernetesIp = "";
@@ -85,22 +88,45 @@ before(async () => {
     net,
   );
   await kubelet.start();
+  plain = new Kubelet(
+    cs,
+    new DockerRuntime(),
+    {
+      nodeName: plainNode,
+      clusterId: api.address,
+      nodeIp: "127.0.0.1",
+      port: 0,
+      healthzPort: -1,
+      podInfraImage: PAUSE,
+      allowPrivileged: false,
+      leaseRenewMs: 2_000,
+      labels: {},
+      taints: [],
+      resyncMs: 2_000,
+      rootDir: join(rootDir, "plain"),
+      dns: { clusterDns: [], resolvConf },
+    },
+    pino({ level: process.env.MK_TEST_LOG ?? "silent" }),
+  );
+  await plain.start();
 });
 
 after(async () => {
   await kubelet?.stop();
+  await plain?.stop();
   await cleanupNode(nodeName);
+  await cleanupNode(plainNode);
   await net.teardown();
   cs?.close();
   await api?.stop();
   if (rootDir) await rm(rootDir, { recursive: true, force: true });
 });
 
-async function runPod(name: string, spec: Partial<Pod["spec"]> = {}): Promise<Pod> {
+async function runPod(name: string, spec: Partial<Pod["spec"]> = {}, node = nodeName): Promise<Pod> {
   const pod = makePod(name, { containers: [Container.fromPartial({ name: "app", image: BUSYBOX, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", "sleep 3600"] })], ...spec }, NS);
   pod.metadata = emptyMeta({ name, namespace: NS });
   const created = await cs.pods.create(pod);
-  await cs.bind(NS, name, nodeName);
+  await cs.bind(NS, name, node);
   await eventually(
     `${name} running`,
     async () => {
@@ -127,6 +153,16 @@ test("ClusterFirst (the default): the cluster DNS, the namespace's search list, 
   // The sandbox is on the user-defined network, where Docker's own file names its embedded resolver.
   const sandbox = (await docker(["ps", "-q", "--filter", `label=${LABEL_POD_UID}=${pod.metadata?.uid}`, "--filter", `label=${LABEL_CONTAINER_NAME}=POD`])).split("\n")[0] ?? "";
   assert.match(await docker(["inspect", "-f", "{{json .NetworkSettings.Networks}}", sandbox]), new RegExp(net.sandboxNetwork));
+});
+
+test("ClusterFirst on a kubelet without --cluster-dns: the node's resolv.conf, and a MissingClusterDNS warning", async () => {
+  const pod = await runPod("no-cluster-dns", {}, plainNode);
+  assert.equal(await execIn(pod, "cat /etc/resolv.conf"), HOST_RESOLV.trim());
+  const event = await eventually("a MissingClusterDNS event", async () =>
+    (await cs.events.list({ namespace: NS })).items.find((e) => e.involvedObject?.name === "no-cluster-dns" && e.reason === "MissingClusterDNS"),
+  );
+  assert.equal(event.type, "Warning");
+  assert.match(event.message, /kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy\. Falling back to "Default" policy\./);
 });
 
 test("Default: the node's resolv.conf", async () => {
