@@ -79,6 +79,7 @@ export class Kubelet {
       podInfraImage: o.podInfraImage,
       allowPrivileged: o.allowPrivileged,
       ...(o.rootDir ? { rootDir: o.rootDir } : {}),
+      allocatable: hostCapacity(o.capacity),
     };
     this.rt = rt;
     this.o = o;
