@@ -3,3 +3,4 @@ export * from "./defaults.js";
 export * from "./config.js";
 export * from "./service.js";
 export * from "./downward.js";
+export * from "./references.js";
