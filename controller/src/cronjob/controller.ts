@@ -113,7 +113,8 @@ export class CronJobController {
 
   /** Reconciles the active list, then starts the due Job if any. `cj` is a copy, changed in place. */
   private async syncCronJob(cj: CronJob, jobs: readonly RoJob[]): Promise<{ requeueMs: number | undefined; changed: boolean }> {
-    const status = (cj.status ??= { active: [], lastScheduleTime: "", lastSuccessfulTime: "" });
+    cj.status ??= { active: [], lastScheduleTime: "", lastSuccessfulTime: "" };
+    const status = cj.status;
     let changed = false;
     const children = new Set<string>();
     for (const j of jobs) {
