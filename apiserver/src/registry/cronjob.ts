@@ -15,7 +15,7 @@ import {
   parseSchedule,
   ScheduleError,
 } from "@mk/proto";
-import { validateJobSpec } from "./job.js";
+import { jobStrategy, validateJobSpec } from "./job.js";
 import type { Strategy } from "./strategy.js";
 import { type Errors, invalid, nonNegative, required, unsupported } from "./validation.js";
 import { defaultTemplate } from "./workload.js";
@@ -25,7 +25,7 @@ const MAX_CRONJOB_NAME = 52;
 
 /**
  * The Job template checked as a Job's spec, at `spec.jobTemplate.spec`. The selector is generated
- * when the Job is created, so a stand-in selecting the template is given here.
+ * when the Job is created, so a stand-in selecting the template is given here; so are the Job's defaults.
  */
 function validateJobTemplateSpec(spec: JobSpec, errs: Errors): void {
   const copy = structuredClone(spec);
@@ -37,6 +37,8 @@ function validateJobTemplateSpec(spec: JobSpec, errs: Errors): void {
       copy.template.metadata.labels = { ...copy.template.metadata.labels, ...stand };
     }
   }
+  // As the Job will be defaulted when it is made (the stored template keeps what was given).
+  jobStrategy.defaults({ apiVersion: "", kind: "", metadata: undefined, spec: copy, status: undefined });
   const inner: Errors = [];
   validateJobSpec(copy, inner);
   for (const e of inner) errs.push({ ...e, field: e.field.replace(/^spec\./, "spec.jobTemplate.spec.") });
