@@ -220,6 +220,6 @@ test("--controllers: * is every controller, -name disables one, name enables one
   assert.deepEqual(enabledControllers("replicaset,deployment"), ["deployment", "replicaset"]);
   assert.deepEqual(enabledControllers("deployment,-deployment,*"), all, "the first item naming it decides");
   assert.deepEqual(enabledControllers(""), []);
-  assert.throws(() => enabledControllers("*,-gc"), /^Error: --controllers: unknown controller "gc" \(known: deployment, replicaset, job, garbagecollector, podgc, endpointslice, nodelifecycle, nodeipam;/);
+  assert.throws(() => enabledControllers("*,-gc"), /^Error: --controllers: unknown controller "gc" \(known: deployment, replicaset, job, cronjob, garbagecollector, podgc, endpointslice, nodelifecycle, nodeipam;/);
   assert.throws(() => enabledControllers("deploymnet"), /--controllers: unknown controller "deploymnet"/);
 });
