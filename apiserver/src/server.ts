@@ -21,6 +21,7 @@ import { NamespaceCache } from "./registry/namespaces.js";
 import { Store } from "./registry/store.js";
 import type { StrategyTable } from "./registry/strategy.js";
 import { RequestAuthorizer } from "./handlers/authorization.js";
+import { NodeGraph } from "./auth/node-graph.js";
 import { Handlers } from "./handlers/handlers.js";
 import { type KubeletCredentialsFactory, KubeletProxy } from "./service/proxy.js";
 import { bootstrapService } from "./service/grpc/bootstrap.js";
@@ -226,6 +227,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     // With client certificates required, every Resources call is authenticated (the interceptor)
     // and authorized (the handlers).
     const clientCa = options.tls?.clientCa;
+    // The node authorizer's graph (which ConfigMaps and Secrets each node's pods refer to), only
+    // where nodes authenticate.
+    const graph = clientCa ? new NodeGraph(storage, hub, log) : undefined;
+    if (graph) {
+      await graph.start();
+      stops.push(() => graph.stop());
+    }
     const authorizer = new RequestAuthorizer(
       clientCa
         ? {
@@ -237,6 +245,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
                 throw err;
               }
             },
+            nodeReferences: (node, kind, namespace, name) => graph?.references(node, kind, namespace, name) ?? Promise.resolve(false),
           }
         : undefined,
       log,

@@ -5,6 +5,7 @@
 // ControllerSettings with its flag in main.ts. It is then on by default and `-name` turns it off.
 import type { Clientset, EventRecorder } from "@mk/proto/client";
 import type { InformerFactory } from "@mk/proto/informer";
+import { CronJobController } from "./cronjob/controller.js";
 import { DeploymentController } from "./deployment/controller.js";
 import { EndpointSliceController } from "./endpointslice/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
@@ -27,9 +28,10 @@ export interface Concurrency {
   nodeipam: number;
   endpointslice: number;
   job: number;
+  cronjob: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1, endpointslice: 5, job: 5 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1, endpointslice: 5, job: 5, cronjob: 5 };
 
 /** The controllers' flags. */
 export interface ControllerSettings {
@@ -74,6 +76,10 @@ export const CONTROLLERS = {
   job: (ctx) => {
     const c = new JobController({ ...common(ctx), jobInformer: ctx.informers.informerFor("Job"), podInformer: ctx.informers.informerFor("Pod") });
     return { run: (signal) => c.run(ctx.settings.concurrency.job, signal) };
+  },
+  cronjob: (ctx) => {
+    const c = new CronJobController({ ...common(ctx), cronJobInformer: ctx.informers.informerFor("CronJob"), jobInformer: ctx.informers.informerFor("Job") });
+    return { run: (signal) => c.run(ctx.settings.concurrency.cronjob, signal) };
   },
   garbagecollector: (ctx) => {
     // Events own nothing and are the busiest kind: left out, as kube-controller-manager's GC leaves them out.

@@ -23,6 +23,7 @@ ${replicaUsage(REPLICA)}
   --concurrent-node-syncs        node lifecycle workers (default ${DEFAULT_CONCURRENCY.nodelifecycle})
   --concurrent-service-endpoint-syncs   endpointslice workers (default ${DEFAULT_CONCURRENCY.endpointslice})
   --concurrent-job-syncs         job workers (default ${DEFAULT_CONCURRENCY.job})
+  --concurrent-cron-job-syncs    cronjob workers (default ${DEFAULT_CONCURRENCY.cronjob})
   --node-monitor-grace-period    a node whose Lease has not changed this long is Ready=Unknown (default 40s)
   --node-monitor-period          how often the node lifecycle controller checks every node (default 5s)
   --default-unreachable-toleration-seconds
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
     "concurrent-node-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.nodelifecycle) },
     "concurrent-service-endpoint-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.endpointslice) },
     "concurrent-job-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.job) },
+    "concurrent-cron-job-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.cronjob) },
     "node-monitor-grace-period": { type: "string", default: "40s" },
     "node-monitor-period": { type: "string", default: "5s" },
     "default-unreachable-toleration-seconds": { type: "string", default: "300" },
@@ -80,6 +82,7 @@ async function main(): Promise<number> {
     nodelifecycle: positiveInt("concurrent-node-syncs", values["concurrent-node-syncs"]),
     endpointslice: positiveInt("concurrent-service-endpoint-syncs", values["concurrent-service-endpoint-syncs"]),
     job: positiveInt("concurrent-job-syncs", values["concurrent-job-syncs"]),
+    cronjob: positiveInt("concurrent-cron-job-syncs", values["concurrent-cron-job-syncs"]),
   };
   const nodeLifecycle = {
     nodeMonitorGracePeriodMs: durationMs("node-monitor-grace-period", values["node-monitor-grace-period"]),

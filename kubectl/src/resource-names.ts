@@ -15,4 +15,5 @@ export const RESOURCE_NAMES: readonly (readonly string[])[] = [
   ["endpoints", "endpoints", "ep"],
   ["endpointslices", "endpointslice"],
   ["jobs", "job"],
+  ["cronjobs", "cronjob", "cj"],
 ];

@@ -92,6 +92,7 @@ export class Kubelet {
       allowPrivileged: o.allowPrivileged,
       ...(o.rootDir ? { rootDir: o.rootDir } : {}),
       dns: { ...defaultKubeletDns(), ...o.dns },
+      allocatable: hostCapacity(o.capacity),
     };
     this.rt = rt;
     this.o = o;

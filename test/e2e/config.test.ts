@@ -2,7 +2,8 @@
 // a ConfigMap as env and as a volume (the file follows a change made with mkctl, the env does not), a
 // Secret as env and as a 0400 volume, a pod waiting with CreateContainerConfigError for a missing
 // ConfigMap until mkctl creates it, and the Secret's value in none of the components' log files nor
-// in mkctl's describe and events output.
+// in mkctl's describe and events output. The reader also reads the downward API (its name, namespace,
+// IP and node); the cluster's node authorizer lets its kubelet read only what its pods refer to.
 import assert from "node:assert/strict";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -43,6 +44,14 @@ spec:
     - name: TOKEN
       valueFrom:
         secretKeyRef: {name: creds, key: token}
+    - name: MY_POD
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    - name: MY_NS
+      valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+    - name: MY_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: MY_NODE
+      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
     envFrom:
     - prefix: CFG_
       configMapRef: {name: settings}
@@ -91,6 +100,9 @@ step("a ConfigMap and a Secret as env and volumes; a change reaches the file, no
   await eventually("reader Running", async () => ((await status("reader")) === "Running" ? true : undefined), 120_000, { everyMs: 500 });
   assert.equal(await exec("reader", 'echo "$COLOR $CFG_color"; cat /etc/cfg/color; echo'), "blue blue\nblue\n");
   assert.equal(await exec("reader", 'test "$TOKEN" = "$(cat /var/run/creds/token)" && stat -L -c %a /var/run/creds/token'), "400\n");
+  const reader = JSON.parse(await cluster.ok(["get", "pod", "reader", "-o", "json"])) as { spec: { nodeName: string }; status: { podIP: string } };
+  assert.match(reader.status.podIP, /^10\.\d+\.\d+\.\d+$/);
+  assert.equal(await exec("reader", 'echo "$MY_POD $MY_NS $MY_IP $MY_NODE"'), `reader default ${reader.status.podIP} ${reader.spec.nodeName}\n`);
 
   const yaml = await cluster.ok(["create", "configmap", "settings", "--from-literal=color=green", "--dry-run=client", "-o", "yaml"]);
   await cluster.ok(["apply", "-f", "-"], { stdin: yaml });

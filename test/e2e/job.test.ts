@@ -1,7 +1,8 @@
 // Jobs with real containers, end to end through the mkctl binary (issue 12, criterion 4): a Job whose
 // pods exit 1 fails at backoffLimit 1 with BackoffLimitExceeded and 2 failed pods; an Indexed Job's
 // 3 pods print their JOB_COMPLETION_INDEX (0, 1, 2), read back with mkctl logs; mkctl wait returns
-// when it completes.
+// when it completes. A CronJob every minute, on the real clock, made with mkctl create cronjob beside
+// those steps, has made two Jobs (which ran) within about 2.5 minutes.
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
 import { emptyMeta, Job, JOB_COMPLETION_INDEX } from "@mk/proto";
@@ -25,6 +26,14 @@ const jobs = () => cluster.client().resource("Job");
 step("cluster up", async () => {
   const up = await cluster.up();
   assert.equal(up.code, 0, up.stderr);
+});
+
+let cronCreatedAt = 0;
+
+step("a CronJob every minute (its Jobs are checked at the end)", async (signal) => {
+  const out = await cluster.ok(["create", "cronjob", "tick", "--image", "mk/busybox:1", "--schedule", "*/1 * * * *", "--", "sh", "-c", "date"], { signal });
+  assert.equal(out.trim(), "cronjob.batch/tick created");
+  cronCreatedAt = Date.now();
 });
 
 step("pods exiting 1: Failed with BackoffLimitExceeded after backoffLimit + 1 failed pods", async (signal) => {
@@ -71,4 +80,24 @@ step("Indexed: 3 pods print their index 0, 1, 2", async (signal) => {
   assert.deepEqual(printed.sort(), ["0", "1", "2"]);
   const got = await cluster.ok(["get", "jobs"], { signal });
   assert.match(got, /\nidx\s+Complete\s+3\/3\s/);
+});
+
+step("the CronJob made two Jobs within ~2.5 minutes of its creation, and they completed", async (signal) => {
+  const left = Math.max(0, cronCreatedAt + 150_000 - Date.now());
+  const ours = async () => (await jobs().list({ namespace: "default" })).items.filter((j) => j.metadata?.ownerReferences.some((r) => r.kind === "CronJob" && r.name === "tick"));
+  const done = await eventually(
+    "two completed Jobs of the CronJob",
+    async () => {
+      const js = (await ours()).filter((j) => j.status?.conditions.some((c) => c.type === "Complete" && c.status === "True"));
+      return js.length >= 2 ? js : undefined;
+    },
+    left + 30_000,
+  );
+  const names = done.map((j) => j.metadata?.name ?? "").sort();
+  // Named for their scheduled minutes, one minute apart.
+  const minutes = names.map((n) => Number(n.slice("tick-".length)));
+  assert.equal(minutes[1]! - minutes[0]!, 1, names.join(","));
+  const got = await cluster.ok(["get", "cronjobs"], { signal });
+  assert.match(got, /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\ntick\s+\*\/1 \* \* \* \*\s+<none>\s+False\s+\d\s+\d+s\s+\d+m?\d*s?\n/);
+  process.stdout.write(`# cronjob every minute: two completed Jobs ${((Date.now() - cronCreatedAt) / 1000).toFixed(0)} s after its creation\n`);
 });

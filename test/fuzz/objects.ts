@@ -1,6 +1,6 @@
 // One valid object of every kind: the fuzzer's seeds. Each is created once before the run (proving
 // it valid) and then mutated one fault at a time, so a refusal can only come from the fault.
-import { type AnyObject, ConfigMap, Deployment, EndpointSlice, Endpoints, Event, emptyMeta, Job, type KindName, type KindTypes, Lease, Namespace, Node, Pod, ReplicaSet, Secret, Service } from "@mk/proto";
+import { type AnyObject, ConfigMap, CronJob, Deployment, EndpointSlice, Endpoints, Event, emptyMeta, Job, type KindName, type KindTypes, Lease, Namespace, Node, Pod, ReplicaSet, Secret, Service } from "@mk/proto";
 
 export const FUZZ_NAMESPACE = "default";
 
@@ -120,6 +120,23 @@ const SEEDS: { [K in KindName]: (name: string) => KindTypes[K] } = {
       metadata: emptyMeta({ name, namespace: FUZZ_NAMESPACE, labels }),
       // suspended: the seed never runs a pod, whatever controllers watch the fuzzed server.
       spec: { parallelism: 1, completions: 1, backoffLimit: 2, suspend: true, template: { metadata: emptyMeta({ labels }), spec: { ...podSpec(), restartPolicy: "Never" } } },
+    }),
+  CronJob: (name) =>
+    CronJob.fromPartial({
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: emptyMeta({ name, namespace: FUZZ_NAMESPACE, labels }),
+      // suspended: the seed never makes a Job, whatever controllers watch the fuzzed server.
+      spec: {
+        schedule: "*/5 * * * *",
+        timeZone: "Europe/Paris",
+        concurrencyPolicy: "Forbid",
+        suspend: true,
+        startingDeadlineSeconds: 60,
+        successfulJobsHistoryLimit: 2,
+        failedJobsHistoryLimit: 1,
+        jobTemplate: { metadata: emptyMeta({ labels }), spec: { backoffLimit: 1, template: { metadata: emptyMeta({ labels }), spec: { ...podSpec(), restartPolicy: "OnFailure" } } } },
+      },
     }),
   Lease: (name) =>
     Lease.fromPartial({

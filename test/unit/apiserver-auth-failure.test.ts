@@ -11,7 +11,7 @@ const node = { user: { name: "system:node:node-1", groups: ["system:nodes"] } };
 const podStatus = { verb: "updatestatus" as const, kind: "Pod", namespace: "default", name: "web" };
 
 function authorizerFailingWith(err: Error): RequestAuthorizer {
-  const lookup = { podNodeName: () => Promise.reject(err) };
+  const lookup = { podNodeName: () => Promise.reject(err), nodeReferences: () => Promise.reject(err) };
   return new RequestAuthorizer(lookup, pino({ level: "silent" }));
 }
 

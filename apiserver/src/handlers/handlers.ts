@@ -27,6 +27,7 @@ import { BadRequestError, InvalidError } from "@mk/proto/client";
 import type { RequestAttributes, Verb } from "../auth/authorizer.js";
 import { bindPod } from "../registry/bind.js";
 import { type DeleteOutcome, deleteObject } from "../registry/deletion.js";
+import { parseFieldSelector } from "../registry/fields.js";
 import { getScale, scalableKind, updateScale } from "../registry/scale.js";
 import type { Store } from "../registry/store.js";
 import type { KubeletProxy } from "../service/proxy.js";
@@ -74,6 +75,21 @@ function objectAttributes(verb: Verb, o: Unwrapped | undefined): RequestAttribut
   return { verb, kind: o.kind, namespace: meta?.namespace || (KINDS[o.kind].namespaced ? "default" : ""), name: meta?.name ?? "" };
 }
 
+/**
+ * The one object a list or watch is limited to by `metadata.name=NAME` in its field selector, or ""
+ * (Kubernetes' request info does the same, so that a node may watch the one Secret it may read). A
+ * selector that does not parse gives "": the store refuses it after authorization.
+ */
+function selectedName(kind: string, fieldSelector: string): string {
+  if (!isKindName(kind) || !fieldSelector) return "";
+  try {
+    return parseFieldSelector(kind, fieldSelector).requirements.find((r) => r.field === "metadata.name" && r.equal)?.value ?? "";
+  } catch {
+    // Not this function's to report: the store's list refuses the selector with its reason.
+    return "";
+  }
+}
+
 export class Handlers {
   private readonly store: Store;
 
@@ -98,7 +114,7 @@ export class Handlers {
   }
 
   async list(ctx: RequestContext, req: ListRequest): Promise<ListResult> {
-    await this.authorize(ctx, { verb: "list", kind: req.kind, namespace: req.namespace, name: "" });
+    await this.authorize(ctx, { verb: "list", kind: req.kind, namespace: req.namespace, name: selectedName(req.kind, req.fieldSelector) });
     const kind = kindOf(req.kind);
     const page = await this.store.list(kind, req);
     return { kind, items: page.items, revision: page.revision, continue: page.continue };
@@ -130,7 +146,7 @@ export class Handlers {
 
   /** Streams the watch's events to `sink` until `signal` aborts (resolves) or the watch fails (rejects). */
   async watch(ctx: RequestContext, req: WatchRequest, sink: Pick<WatchSink, "write">, signal: AbortSignal): Promise<void> {
-    await this.authorize(ctx, { verb: "watch", kind: req.kind, namespace: req.namespace, name: "" });
+    await this.authorize(ctx, { verb: "watch", kind: req.kind, namespace: req.namespace, name: selectedName(req.kind, req.fieldSelector) });
     await new Promise<void>((resolve, reject) => {
       startWatch(
         { store: this.store, hub: this.deps.hub, bookmarkIntervalMs: this.deps.bookmarkIntervalMs },

@@ -70,7 +70,7 @@ export const jobStrategy: Strategy<"Job"> = {
   },
 };
 
-function validateJobSpec(s: JobSpec, errs: Errors): void {
+export function validateJobSpec(s: JobSpec, errs: Errors): void {
   nonNegative("spec.parallelism", s.parallelism, errs);
   nonNegative("spec.completions", s.completions, errs);
   nonNegative("spec.backoffLimit", s.backoffLimit, errs);

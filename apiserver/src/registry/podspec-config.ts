@@ -1,6 +1,7 @@
-// The parts of a pod spec that refer to ConfigMaps and Secrets: env valueFrom, envFrom, and the
-// configMap and secret volumes (Kubernetes' validation wording).
+// The parts of a pod spec that refer to ConfigMaps and Secrets or to the pod itself: env valueFrom,
+// envFrom, and the configMap, secret, downwardAPI and projected volumes (Kubernetes' validation wording).
 import { type Container, configKeyErrors, type EnvVar, isEnvVarName, type KeyToPath, type Volume } from "@mk/proto";
+import { validateDownwardFiles, validateFieldRef, validateResourceFieldRef } from "./podspec-downward.js";
 import { type Errors, forbidden, invalid, required, validateDnsSubdomain } from "./validation.js";
 
 const ENV_NAME_MSG = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit";
@@ -17,21 +18,23 @@ function validateRef(f: string, name: string, key: string, errs: Errors): void {
   validateKey(`${f}.key`, key, errs);
 }
 
-function validateValueFrom(f: string, e: EnvVar, errs: Errors): void {
+function validateValueFrom(f: string, e: EnvVar, containers: ReadonlySet<string>, errs: Errors): void {
   const from = e.valueFrom;
   if (!from) return;
   if (e.value) errs.push(invalid(`${f}.valueFrom`, "", "may not be specified when `value` is not empty"));
-  const set = [from.configMapKeyRef, from.secretKeyRef].filter((x) => x !== undefined).length;
-  if (set === 0) errs.push(invalid(`${f}.valueFrom`, "", "must specify one of: `configMapKeyRef` or `secretKeyRef`"));
+  const set = [from.configMapKeyRef, from.secretKeyRef, from.fieldRef, from.resourceFieldRef].filter((x) => x !== undefined).length;
+  if (set === 0) errs.push(invalid(`${f}.valueFrom`, "", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"));
   if (set > 1) errs.push(invalid(`${f}.valueFrom`, "", "may not have more than one field specified at a time"));
   if (from.configMapKeyRef) validateRef(`${f}.valueFrom.configMapKeyRef`, from.configMapKeyRef.name, from.configMapKeyRef.key, errs);
   if (from.secretKeyRef) validateRef(`${f}.valueFrom.secretKeyRef`, from.secretKeyRef.name, from.secretKeyRef.key, errs);
+  if (from.fieldRef) validateFieldRef(`${f}.valueFrom.fieldRef`, from.fieldRef, "env", errs);
+  if (from.resourceFieldRef) validateResourceFieldRef(`${f}.valueFrom.resourceFieldRef`, from.resourceFieldRef, "env", containers, errs);
 }
 
-/** env[].valueFrom and envFrom of a container at path `cf`. */
-export function validateEnvSources(cf: string, c: Container, errs: Errors): void {
+/** env[].valueFrom and envFrom of a container at path `cf`; `containers` names the pod's containers. */
+export function validateEnvSources(cf: string, c: Container, containers: ReadonlySet<string>, errs: Errors): void {
   c.env.forEach((e, j) => {
-    validateValueFrom(`${cf}.env[${j}]`, e, errs);
+    validateValueFrom(`${cf}.env[${j}]`, e, containers, errs);
   });
   c.envFrom.forEach((s, j) => {
     const f = `${cf}.envFrom[${j}]`;
@@ -65,14 +68,55 @@ function validatePath(field: string, path: string, errs: Errors): void {
   else if (parts[0]?.startsWith("..")) errs.push(invalid(field, path, "must not start with '..'"));
 }
 
-function validateItems(f: string, items: readonly KeyToPath[], errs: Errors): void {
-  const paths = new Set<string>();
+/** Checks a file's path, and that no other file of the volume (`paths`) has it. */
+function pathChecker(paths: Set<string>, errs: Errors): (field: string, path: string) => void {
+  return (field, path) => {
+    validatePath(field, path, errs);
+    if (path && paths.has(path)) errs.push(forbidden(field, `path ${JSON.stringify(path)} is used more than once`));
+    paths.add(path);
+  };
+}
+
+function validateItems(f: string, items: readonly KeyToPath[], errs: Errors, paths = new Set<string>()): void {
+  const checkPath = pathChecker(paths, errs);
   items.forEach((it, i) => {
     validateKey(`${f}.items[${i}].key`, it.key, errs);
-    validatePath(`${f}.items[${i}].path`, it.path, errs);
+    checkPath(`${f}.items[${i}].path`, it.path);
     validateMode(`${f}.items[${i}].mode`, it.mode, errs);
-    if (paths.has(it.path)) errs.push(forbidden(`${f}.items[${i}].path`, `path ${JSON.stringify(it.path)} is used more than once`));
-    paths.add(it.path);
+  });
+}
+
+function validateNamed(field: string, name: string, errs: Errors): void {
+  if (!name) errs.push(required(field));
+  else validateDnsSubdomain(field, name, errs);
+}
+
+/** A downwardAPI or projected volume at path `vf`; `containers` names the pod's containers. */
+export function validatePodInfoVolume(vf: string, v: Volume, containers: ReadonlySet<string>, errs: Errors): void {
+  if (v.downwardApi) {
+    const f = `${vf}.downwardAPI`;
+    validateDownwardFiles(f, v.downwardApi.items, containers, errs, pathChecker(new Set(), errs));
+    validateMode(`${f}.defaultMode`, v.downwardApi.defaultMode, errs);
+  }
+  if (!v.projected) return;
+  const f = `${vf}.projected`;
+  validateMode(`${f}.defaultMode`, v.projected.defaultMode, errs);
+  // One directory for every source: no two files at one path.
+  const paths = new Set<string>();
+  v.projected.sources.forEach((s, i) => {
+    const sf = `${f}.sources[${i}]`;
+    const set = [s.configMap, s.secret, s.downwardApi].filter((x) => x !== undefined).length;
+    if (set === 0) errs.push(required(sf, "must specify one of: `configMap`, `secret` or `downwardAPI`"));
+    if (set > 1) errs.push(forbidden(sf, "may not specify more than 1 volume type per source"));
+    if (s.configMap) {
+      validateNamed(`${sf}.configMap.name`, s.configMap.name, errs);
+      validateItems(`${sf}.configMap`, s.configMap.items, errs, paths);
+    }
+    if (s.secret) {
+      validateNamed(`${sf}.secret.name`, s.secret.name, errs);
+      validateItems(`${sf}.secret`, s.secret.items, errs, paths);
+    }
+    if (s.downwardApi) validateDownwardFiles(`${sf}.downwardAPI`, s.downwardApi.items, containers, errs, pathChecker(paths, errs));
   });
 }
 

@@ -13,7 +13,8 @@ import {
   quantityValue,
   RESTART_POLICIES,
 } from "@mk/proto";
-import { validateConfigVolume, validateEnvSources } from "./podspec-config.js";
+import { validateConfigVolume, validateEnvSources, validatePodInfoVolume } from "./podspec-config.js";
+import { defaultFieldRef } from "./podspec-downward.js";
 import {
   duplicate,
   type Errors,
@@ -56,6 +57,7 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
+  for (const e of c.env) defaultFieldRef(e.valueFrom?.fieldRef);
 }
 
 /** Fills Kubernetes' pod spec defaults in place. */
@@ -73,6 +75,10 @@ export function defaultPodSpec(spec: PodSpec): void {
   defaultPodDns(spec);
   for (const c of spec.containers) defaultContainer(c, spec.hostNetwork);
   for (const c of spec.initContainers) defaultContainer(c, spec.hostNetwork);
+  for (const v of spec.volumes) {
+    for (const it of v.downwardApi?.items ?? []) defaultFieldRef(it.fieldRef);
+    for (const s of v.projected?.sources ?? []) for (const it of s.downwardApi?.items ?? []) defaultFieldRef(it.fieldRef);
+  }
 }
 
 function validateProbe(f: string, p: Probe | undefined, errs: Errors): void {
@@ -123,7 +129,7 @@ function validateResources(f: string, c: Container, errs: Errors): void {
   }
 }
 
-function validateContainers(f: string, containers: Container[], volumes: Set<string>, errs: Errors, allowEmpty: boolean): void {
+function validateContainers(f: string, containers: Container[], volumes: Set<string>, all: ReadonlySet<string>, errs: Errors, allowEmpty: boolean): void {
   if (containers.length === 0 && !allowEmpty) errs.push(required(f));
   const names = new Set<string>();
   containers.forEach((c, i) => {
@@ -156,7 +162,7 @@ function validateContainers(f: string, containers: Container[], volumes: Set<str
         errs.push(invalid(`${cf}.env[${j}].name`, e.name, "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit"));
       }
     });
-    validateEnvSources(cf, c, errs);
+    validateEnvSources(cf, c, all, errs);
     c.volumeMounts.forEach((m, j) => {
       const mf = `${cf}.volumeMounts[${j}]`;
       if (!m.name) errs.push(required(`${mf}.name`));
@@ -177,6 +183,7 @@ export function validatePodSpec(f: string, spec: PodSpec | undefined, errs: Erro
     return;
   }
   const volumes = new Set<string>();
+  const all = new Set([...spec.containers, ...spec.initContainers].map((c) => c.name).filter((n) => n !== ""));
   spec.volumes.forEach((v, i) => {
     const vf = `${f}.volumes[${i}]`;
     if (!v.name) errs.push(required(`${vf}.name`));
@@ -185,21 +192,25 @@ export function validatePodSpec(f: string, spec: PodSpec | undefined, errs: Erro
       if (volumes.has(v.name)) errs.push(duplicate(`${vf}.name`, v.name));
       volumes.add(v.name);
     }
-    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim, v.configMap, v.secret].filter((s) => s !== undefined).length;
+    const sources = [v.emptyDir, v.hostPath, v.persistentVolumeClaim, v.configMap, v.secret, v.downwardApi, v.projected].filter((s) => s !== undefined).length;
     if (sources === 0) errs.push(required(vf, "must specify a volume type"));
     if (sources > 1) errs.push({ field: vf, type: "Forbidden", detail: "may not specify more than 1 volume type" });
     if (v.hostPath && !v.hostPath.path) errs.push(required(`${vf}.hostPath.path`));
     if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${vf}.persistentVolumeClaim.claimName`));
     validateConfigVolume(vf, v, errs);
+    validatePodInfoVolume(vf, v, all, errs);
     if (v.emptyDir?.sizeLimit) validateQuantity(`${vf}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, errs);
   });
-  validateContainers(`${f}.containers`, spec.containers, volumes, errs, false);
-  validateContainers(`${f}.initContainers`, spec.initContainers, volumes, errs, true);
-  const all = [...spec.containers, ...spec.initContainers].map((c) => c.name).filter((n) => n !== "");
+  validateContainers(`${f}.containers`, spec.containers, volumes, all, errs, false);
+  validateContainers(`${f}.initContainers`, spec.initContainers, volumes, all, errs, true);
   spec.initContainers.forEach((c, i) => {
     if (spec.containers.some((x) => x.name === c.name)) errs.push(duplicate(`${f}.initContainers[${i}].name`, c.name));
   });
-  void all;
+  if (spec.serviceAccountName) validateDnsSubdomain(`${f}.serviceAccountName`, spec.serviceAccountName, errs);
+  spec.imagePullSecrets.forEach((s, i) => {
+    if (!s.name) errs.push(required(`${f}.imagePullSecrets[${i}].name`));
+    else validateDnsSubdomain(`${f}.imagePullSecrets[${i}].name`, s.name, errs);
+  });
   if (spec.restartPolicy && !(RESTART_POLICIES as readonly string[]).includes(spec.restartPolicy)) {
     errs.push(unsupported(`${f}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
   }

@@ -1,5 +1,6 @@
 // The strategy of every kind, in one table.
 import { configMapStrategy, secretStrategy } from "./config.js";
+import { cronJobStrategy } from "./cronjob.js";
 import { deploymentStrategy } from "./deployment.js";
 import { endpointSliceStrategy, endpointsStrategy } from "./endpoints.js";
 import { eventStrategy } from "./event.js";
@@ -26,5 +27,6 @@ export const STRATEGIES: StrategyTable = {
   Endpoints: endpointsStrategy,
   EndpointSlice: endpointSliceStrategy,
   Job: jobStrategy,
+  CronJob: cronJobStrategy,
 };
 

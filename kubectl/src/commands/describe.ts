@@ -18,6 +18,7 @@ import {
 import { describeConfigMap, describeSecret } from "../describe/config.js";
 import { describeEndpointSlice, describeEndpoints, describeService } from "../describe/service.js";
 import { describeJob } from "../describe/job.js";
+import { describeCronJob } from "../describe/cronjob.js";
 import { notFoundLine, parseResourceArgs } from "../resources.js";
 
 type Describer = (obj: AnyObject, c: DescribeContext) => Promise<string>;
@@ -36,6 +37,7 @@ const DESCRIBERS: { [K in KindName]: Describer } = {
   Endpoints: describeEndpoints as Describer,
   EndpointSlice: describeEndpointSlice as Describer,
   Job: describeJob as Describer,
+  CronJob: describeCronJob as Describer,
 };
 
 export interface DescribeFlags {

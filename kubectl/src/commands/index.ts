@@ -10,6 +10,7 @@ import type { CordonFlags } from "./cordon.js";
 import type { CreateFlags } from "./create.js";
 import type { CreateServiceFlags } from "./create-service.js";
 import type { CreateJobFlags } from "./create-job.js";
+import type { CreateCronJobFlags } from "./create-cronjob.js";
 import type { DeleteFlags } from "./delete.js";
 import type { DescribeFlags } from "./describe.js";
 import type { DrainFlags } from "./drain.js";
@@ -83,8 +84,20 @@ function registerWorkloads(program: Command): void {
     .argument("<name>", "name of the job")
     .argument("[command...]", "after --: the container's command")
     .option("--image <image>", "Image name to run")
+    .option("--from <cronjob/NAME>", "The name of the resource to create a Job from (only cronjob is supported)")
     .option("--dry-run [mode]", "none, server or client")
     .action(lazy(async () => (await import("./create-job.js")).createJob as Run<[string, string[], CreateJobFlags]>));
+  create
+    .command("cronjob")
+    .alias("cj")
+    .description("Create a cronjob with the specified name")
+    .argument("<name>", "name of the cronjob")
+    .argument("[command...]", "after --: the container's command")
+    .option("--image <image>", "Image name to run")
+    .option("--schedule <cron>", "A schedule in the Cron format the job should be run with")
+    .option("--restart <policy>", "job's restart policy: OnFailure (default) or Never")
+    .option("--dry-run [mode]", "none, server or client")
+    .action(lazy(async () => (await import("./create-cronjob.js")).createCronJob as Run<[string, string[], CreateCronJobFlags]>));
 
   program
     .command("run")

@@ -45,6 +45,10 @@ function envValue(e: EnvVar): string {
   if (cm) return `<set to the key '${cm.key}' of config map '${cm.name}'>\tOptional: ${cm.optional === true}`;
   const sk = e.valueFrom?.secretKeyRef;
   if (sk) return `<set to the key '${sk.key}' in secret '${sk.name}'>\tOptional: ${sk.optional === true}`;
+  const fr = e.valueFrom?.fieldRef;
+  if (fr) return ` (${fr.apiVersion || "v1"}:${fr.fieldPath})`;
+  const rr = e.valueFrom?.resourceFieldRef;
+  if (rr) return ` (${rr.resource}${rr.divisor ? `, divisor ${rr.divisor}` : ""})`;
   return e.value;
 }
 
@@ -147,6 +151,23 @@ export function describeVolumes(w: PrefixWriter, level: number, volumes: readonl
       w.line(l, "Type:", "Secret (a volume populated by a Secret)");
       w.line(l, "SecretName:", v.secret.secretName);
       w.line(l, "Optional:", v.secret.optional === true ? "true" : "false");
+    } else if (v.downwardApi) {
+      w.line(l, "Type:", "DownwardAPI (a volume populated by information about the pod)");
+      w.line(l, "Items:");
+      for (const it of v.downwardApi.items) w.line(l + 1, `${it.fieldRef?.fieldPath ?? it.resourceFieldRef?.resource ?? ""} -> ${it.path}`);
+    } else if (v.projected) {
+      w.line(l, "Type:", "Projected (a volume that contains injected data from multiple sources)");
+      for (const s of v.projected.sources) {
+        if (s.configMap) {
+          w.line(l, "ConfigMapName:", s.configMap.name);
+          w.line(l, "Optional:", s.configMap.optional === true ? "true" : "false");
+        }
+        if (s.secret) {
+          w.line(l, "SecretName:", s.secret.name);
+          w.line(l, "Optional:", s.secret.optional === true ? "true" : "false");
+        }
+        if (s.downwardApi) w.line(l, "DownwardAPI:", "true");
+      }
     } else {
       w.line(l, "Type:", "<unknown>");
     }

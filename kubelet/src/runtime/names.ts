@@ -86,7 +86,7 @@ export function defaultRootDir(scope: NodeScope): string {
   return `/var/lib/mk/kubelet/${scope.clusterId.replace(/[^a-zA-Z0-9._-]/g, "_")}/${scope.nodeName}`;
 }
 
-/** The directory of a pod's files on the host (its configMap and secret volumes). */
+/** The directory of a pod's files on the host (its configMap, secret, downwardAPI and projected volumes). */
 export function podDir(rootDir: string, podUid: string): string {
   return `${rootDir}/pods/${podUid}`;
 }
@@ -96,7 +96,11 @@ export function resolvConfPath(rootDir: string, podUid: string): string {
   return `${podDir(rootDir, podUid)}/resolv.conf`;
 }
 
-/** Where a configMap or secret volume's files live on the host, as Kubernetes lays them out. */
-export function configVolumeDir(rootDir: string, podUid: string, kind: "configMap" | "secret", volume: string): string {
-  return `${podDir(rootDir, podUid)}/volumes/kubernetes.io~${kind.toLowerCase()}/${volume}`;
+/** The volumes whose files the kubelet writes from the API, and the plugin directory Kubernetes names for each. */
+export const WRITTEN_VOLUME_PLUGINS = { configMap: "configmap", secret: "secret", downwardApi: "downward-api", projected: "projected" } as const;
+export type WrittenVolumeKind = keyof typeof WRITTEN_VOLUME_PLUGINS;
+
+/** Where a configMap, secret, downwardAPI or projected volume's files live on the host, as Kubernetes lays them out. */
+export function configVolumeDir(rootDir: string, podUid: string, kind: WrittenVolumeKind, volume: string): string {
+  return `${podDir(rootDir, podUid)}/volumes/kubernetes.io~${WRITTEN_VOLUME_PLUGINS[kind]}/${volume}`;
 }

@@ -2,7 +2,7 @@
 // and publishes its hostPorts on the node IP, one container per spec container joined to it, and
 // the volumes they mount. Pure functions of the pod and the node's settings.
 import { createHash } from "node:crypto";
-import { type Container, cpuMillis, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, memoryBytes, type Pod, type Volume } from "@mk/proto";
+import { type Container, cpuMillis, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, memoryBytes, type NodeAllocatable, type Pod, type Volume } from "@mk/proto";
 import {
   claimVolumeName,
   configVolumeDir,
@@ -19,6 +19,8 @@ import {
   type NodeScope,
   podLabels,
   SANDBOX_NAME,
+  WRITTEN_VOLUME_PLUGINS,
+  type WrittenVolumeKind,
 } from "./names.js";
 import type { ContainerConfig, Mount, PortBinding, SecurityConfig } from "./runtime.js";
 
@@ -31,6 +33,8 @@ export interface NodeSettings extends NodeScope {
   podNetwork?: string | undefined;
   /** The kubelet's directory for pod files (--root-dir); defaultRootDir when unset. */
   rootDir?: string;
+  /** The node's allocatable cpu and memory: the downward API's limits of a container without any. */
+  allocatable?: NodeAllocatable;
   /**
    * Pod DNS: with it, the kubelet writes each pod's resolv.conf (dns/pod-resolv.ts) and binds it at
    * /etc/resolv.conf in every container; unset (unit tests of the pod loop): Docker's own file.
@@ -130,8 +134,8 @@ export function sandboxConfig(pod: Pod, node: NodeSettings, attempt: number): Co
 
 export interface VolumePlan {
   name: string;
-  kind: "emptyDir" | "hostPath" | "claim" | "configMap" | "secret";
-  /** Docker volume name (emptyDir, claim) or host path (hostPath, configMap, secret). */
+  kind: "emptyDir" | "hostPath" | "claim" | WrittenVolumeKind;
+  /** Docker volume name (emptyDir, claim) or host path (hostPath and the volumes the kubelet writes). */
   source: string;
   /** emptyDir medium Memory: a tmpfs-backed volume shared by the pod's containers. */
   memory: boolean;
@@ -142,9 +146,9 @@ export interface VolumePlan {
 
 export function planVolume(pod: Pod, v: Volume, node: NodeSettings): VolumePlan {
   const id = podIdentity(pod);
-  // configMap and secret volumes are directories the kubelet writes (config/volumes.ts), bound
-  // read-only: a container never changes what the API holds.
-  for (const kind of ["configMap", "secret"] as const) {
+  // configMap, secret, downwardAPI and projected volumes are directories the kubelet writes
+  // (config/volumes.ts), bound read-only: a container never changes what the API holds.
+  for (const kind of Object.keys(WRITTEN_VOLUME_PLUGINS) as WrittenVolumeKind[]) {
     if (v[kind]) return { name: v.name, kind, source: configVolumeDir(rootDirOf(node), id.uid, kind, v.name), memory: false, hostPathType: "", readOnly: true };
   }
   if (v.hostPath) {
@@ -163,7 +167,7 @@ export function planVolume(pod: Pod, v: Volume, node: NodeSettings): VolumePlan 
   if (v.emptyDir) {
     return { name: v.name, kind: "emptyDir", source: emptyDirVolumeName(id.uid, v.name), memory: v.emptyDir.medium === "Memory", hostPathType: "", readOnly: false };
   }
-  throw new PodConfigError(`volume "${v.name}" has no supported source (emptyDir, hostPath, persistentVolumeClaim, configMap, secret)`);
+  throw new PodConfigError(`volume "${v.name}" has no supported source (emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI, projected)`);
 }
 
 function mounts(pod: Pod, c: Container, node: NodeSettings): Mount[] {
@@ -173,11 +177,11 @@ function mounts(pod: Pod, c: Container, node: NodeSettings): Mount[] {
     if (!v) throw new PodConfigError(`container "${c.name}": volume mount "${vm.name}" names no volume of the pod`);
     const plan = planVolume(pod, v, node);
     const readOnly = vm.readOnly || plan.readOnly;
-    if (plan.kind === "hostPath" || plan.kind === "configMap" || plan.kind === "secret") {
+    if (plan.kind !== "emptyDir" && plan.kind !== "claim") {
       const source = vm.subPath ? `${plan.source.replace(/\/$/, "")}/${vm.subPath}` : plan.source;
       return { type: "bind", source, target: vm.mountPath, readOnly };
     }
-    if (vm.subPath) throw new PodConfigError(`container "${c.name}": subPath is supported on hostPath, configMap and secret volumes only`);
+    if (vm.subPath) throw new PodConfigError(`container "${c.name}": subPath is supported on hostPath, configMap, secret, downwardAPI and projected volumes only`);
     return { type: "volume", source: plan.source, target: vm.mountPath, readOnly };
   });
 }

@@ -33,6 +33,8 @@ export async function prepareVolumes(rt: ContainerRuntime, pod: Pod, scope: Node
         break;
       case "configMap":
       case "secret":
+      case "downwardApi":
+      case "projected":
         // Written by the pod sync from the API (config/volumes.ts), before this.
         break;
     }

@@ -16,9 +16,10 @@
 import { type Container, objectKey, type Pod, pullPolicyOf, restartPolicyOf } from "@mk/proto";
 import type { Logger } from "pino";
 import { type ConfigApi, ConfigReader } from "../config/api.js";
-import { resolveEnv } from "../config/env.js";
+import { type PodInfo, resolveEnv } from "../config/env.js";
 import { serviceEnv, withServiceEnv } from "../config/service-env.js";
 import { ensurePodResolvConf, writePodResolvConf } from "../dns/pod-resolv.js";
+import { hostCapacity } from "../node/host.js";
 import { hasConfigVolumes, removePodDir, writeConfigVolumes } from "../config/volumes.js";
 import { type HookTarget, runHook } from "../lifecycle/hooks.js";
 import { runPreStop } from "../lifecycle/pre-stop.js";
@@ -96,7 +97,7 @@ export class PodSyncer {
     // Each ConfigMap and Secret this sync needs is read once, now (see config/api.ts).
     const reader = new ConfigReader(this.d.config, pod.metadata?.namespace || "default", signal);
     let sandbox = liveSandbox(observed);
-    if (sandbox) await this.refreshConfigVolumes(pod, reader);
+    if (sandbox) await this.refreshConfigVolumes(pod, reader, this.podInfo(pod, sandbox));
     let sandboxChanged = false;
     /** App containers created beside a fresh sandbox: container name → id, started below. */
     let precreated = new Map<string, string>();
@@ -138,6 +139,17 @@ export class PodSyncer {
     await this.report(pod, observed, waiting, signal);
   }
 
+  /**
+   * What the downward API reads. The pod's IP is its sandbox's (the node's with hostNetwork); without
+   * a running sandbox it is not known yet, and a container whose env reads it is created later.
+   */
+  private podInfo(pod: Pod, sandbox: ContainerDetails | undefined): PodInfo {
+    const node = this.d.node;
+    const podIP = pod.spec?.hostNetwork ? node.nodeIp : sandbox?.ipAddress || undefined;
+    const cap = node.allocatable ?? hostCapacity();
+    return { pod, podIP, hostIP: node.nodeIp, allocatable: { cpu: cap.cpu, memory: cap.memory } };
+  }
+
   /** restartPolicy Never/OnFailure and every container finished for good: no sandbox needed. */
   private completed(pod: Pod, observed: ObservedPod): boolean {
     const policy = restartPolicyOf(pod.spec);
@@ -175,7 +187,7 @@ export class PodSyncer {
     }
     let precreating: Promise<Map<string, string>> = Promise.resolve(new Map());
     try {
-      await writeConfigVolumes(pod, this.d.node, reader);
+      await writeConfigVolumes(pod, this.d.node, reader, this.podInfo(pod, undefined));
       const dns = this.d.node.dns;
       if (dns) for (const [reason, message] of await writePodResolvConf(pod, this.d.node, dns)) this.d.events.event(pod, "Warning", reason, message);
       await prepareVolumes(this.d.rt, pod, this.d.node);
@@ -214,7 +226,8 @@ export class PodSyncer {
         if (pullPolicyOf(c) === "Always") return;
         try {
           await this.d.rt.ensureImage(c.image, "Never");
-          const env = await this.containerEnv(pod, c, reader);
+          // The sandbox has no address yet: a container reading status.podIP is left to syncContainer.
+          const env = await this.containerEnv(pod, c, reader, this.podInfo(pod, undefined));
           const id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandboxId, 0, env));
           this.d.events.event(pod, "Normal", "Pulled", `Container image "${c.image}" already present on machine`);
           this.d.events.event(pod, "Normal", "Created", `Created container ${c.name}`);
@@ -232,8 +245,8 @@ export class PodSyncer {
    * The container's environment with its ConfigMap and Secret keys, then the Service variables
    * (config/service-env.ts); invalid envFrom names are reported.
    */
-  private async containerEnv(pod: Pod, c: Container, reader: ConfigReader): Promise<string[]> {
-    const { env, invalidNames } = await resolveEnv(c, reader);
+  private async containerEnv(pod: Pod, c: Container, reader: ConfigReader, info: PodInfo): Promise<string[]> {
+    const { env, invalidNames } = await resolveEnv(c, reader, info);
     if (invalidNames.length > 0) {
       this.d.events.event(pod, "Warning", "InvalidEnvironmentVariableNames", `Keys [${invalidNames.join(", ")}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);
     }
@@ -242,13 +255,14 @@ export class PodSyncer {
   }
 
   /**
-   * Rewrites the configMap and secret volumes of a running pod from the objects as they are now.
-   * Kubernetes keeps the last files when an object goes away or the API cannot be read: so here.
+   * Rewrites the configMap, secret, downwardAPI and projected volumes of a running pod from the
+   * objects (and the pod) as they are now. Kubernetes keeps the last files when an object goes away
+   * or the API cannot be read: so here.
    */
-  private async refreshConfigVolumes(pod: Pod, reader: ConfigReader): Promise<void> {
+  private async refreshConfigVolumes(pod: Pod, reader: ConfigReader, info: PodInfo): Promise<void> {
     if (!hasConfigVolumes(pod)) return;
     try {
-      const changed = await writeConfigVolumes(pod, this.d.node, reader);
+      const changed = await writeConfigVolumes(pod, this.d.node, reader, info);
       if (changed.length > 0) this.d.log.debug({ pod: objectKey(pod), volumes: changed }, "config volumes updated");
     } catch (err) {
       if (err instanceof PodConfigError) this.d.events.event(pod, "Warning", "FailedMount", err.message);
@@ -392,7 +406,7 @@ export class PodSyncer {
       if (!(await this.ensureImage(pod, c, waiting))) return killed;
       const attempt = latest ? attemptOf(latest) + 1 : 0;
       try {
-        const env = await this.containerEnv(pod, c, reader);
+        const env = await this.containerEnv(pod, c, reader, this.podInfo(pod, sandbox));
         if (this.d.node.dns) await ensurePodResolvConf(pod, this.d.node, this.d.node.dns);
         id = await this.d.rt.createContainer(appContainerConfig(pod, c, this.d.node, sandbox.id, attempt, env));
       } catch (err) {

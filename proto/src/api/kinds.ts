@@ -2,7 +2,7 @@
 // (storage keys, the generic resource service, mkctl's resource names) reads this table.
 import type { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Deployment, ReplicaSet } from "../gen/mk/v1/apps.js";
-import { Job } from "../gen/mk/v1/batch.js";
+import { CronJob, Job } from "../gen/mk/v1/batch.js";
 import { Lease } from "../gen/mk/v1/coordination.js";
 import { ConfigMap, Event, Namespace, Node, Pod, Secret } from "../gen/mk/v1/core.js";
 import { EndpointSlice } from "../gen/mk/v1/discovery.js";
@@ -24,6 +24,7 @@ export interface KindTypes {
   Endpoints: Endpoints;
   EndpointSlice: EndpointSlice;
   Job: Job;
+  CronJob: CronJob;
 }
 
 export type KindName = keyof KindTypes;
@@ -188,6 +189,7 @@ export const KINDS: { readonly [K in KindName]: KindInfo<K> } = {
     codec: EndpointSlice,
   },
   Job: { kind: "Job", oneof: "job", plural: "jobs", singular: "job", shortNames: [], namespaced: true, apiVersion: "batch/v1", group: "batch", codec: Job },
+  CronJob: { kind: "CronJob", oneof: "cronJob", plural: "cronjobs", singular: "cronjob", shortNames: ["cj"], namespaced: true, apiVersion: "batch/v1", group: "batch", codec: CronJob },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

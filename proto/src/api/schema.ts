@@ -46,6 +46,7 @@ const INT_OR_STRING = new Set([
   ".mk.v1.TCPSocketAction.port",
   ".mk.v1.ServicePort.targetPort",
   ".mk.v1.EmptyDirVolumeSource.sizeLimit",
+  ".mk.v1.ResourceFieldSelector.divisor",
   ".mk.v1.ResourceRequirements.limits",
   ".mk.v1.ResourceRequirements.requests",
   ".mk.v1.NodeStatus.capacity",

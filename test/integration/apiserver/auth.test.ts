@@ -1,15 +1,17 @@
 // Authentication and authorization at the API server's edge, with a PKI made by `mkctl cluster
 // init`'s code: the admin and the control plane may do everything; a node's certificate changes
-// only its own Node, Lease and the pods bound to it; no certificate, no service.
+// only its own Node, Lease and the pods bound to it, and reads a Secret or ConfigMap only while one
+// of its pods refers to it; no certificate, no service.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Event, Lease, emptyMeta } from "@mk/proto";
+import { ConfigMap, Event, Lease, Pod, Secret, emptyMeta } from "@mk/proto";
 import { type Clientset, connect, ForbiddenError, UnauthorizedError } from "@mk/proto/client";
 import { type CertFiles, createCa, initPki, issue, type Pki } from "@mk/kubectl/cluster/pki.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
+import { eventually } from "../../harness/wait.js";
 import { nodeObject } from "../../harness/fake-kubelet.js";
 import { pod } from "./fixtures.js";
 
@@ -109,4 +111,71 @@ test("a node's certificate cannot change another node, its Lease or its pods: PE
   await assert.rejects(() => a.deployments.list({ namespace: "default" }), ForbiddenError);
   const admin = client(pki.admin);
   assert.equal((await admin.pods.get("web-b", "default")).metadata?.deletionTimestamp ?? "", "", "B's pod is untouched");
+});
+
+/** A pod bound to `node` whose spec refers to objects as `spec` says. */
+function referring(name: string, node: string, spec: Partial<Pod["spec"]> & object): Pod {
+  const p = pod(name, { nodeName: node });
+  return Pod.fromPartial({ ...p, spec: { ...p.spec, ...spec } });
+}
+
+const forbiddenFor = (node: string) => (err: unknown) => err instanceof ForbiddenError && err.message.includes(`system:node:${node}`) && /no relationship found between node|by name/.test(err.message);
+
+test("a node reads a Secret or ConfigMap only while one of its pods refers to it (the node authorizer's graph)", async () => {
+  const admin = client(pki.admin);
+  const a = client(nodeCert("a"));
+  const b = client(nodeCert("b"));
+  await admin.resource("Secret").create(Secret.fromPartial({ metadata: emptyMeta({ name: "only-b", namespace: "default" }), data: { k: Buffer.from("v") } }));
+  await admin.resource("ConfigMap").create(ConfigMap.fromPartial({ metadata: emptyMeta({ name: "cm-b", namespace: "default" }), data: { k: "v" } }));
+  await admin.resource("Secret").create(Secret.fromPartial({ metadata: emptyMeta({ name: "pull", namespace: "default" }), data: { k: Buffer.from("v") } }));
+  await admin.pods.create(
+    referring("uses-b", "b", {
+      volumes: [{ name: "s", projected: { sources: [{ secret: { name: "only-b", items: [] } }] } }],
+      containers: [{ ...pod("x").spec!.containers[0]!, envFrom: [{ prefix: "", configMapRef: { name: "cm-b" } }] }],
+    }),
+  );
+
+  // node-b's pod refers to both: b reads them by name, and lists and watches them by name only.
+  assert.equal((await eventually("b reads its pod's Secret", () => b.resource("Secret").get("only-b", "default").catch(() => undefined), 10_000)).metadata?.name, "only-b");
+  assert.equal((await b.resource("ConfigMap").get("cm-b", "default")).metadata?.name, "cm-b");
+  assert.equal((await b.resource("Secret").list({ namespace: "default", fieldSelector: "metadata.name=only-b" })).items.length, 1);
+  await assert.rejects(() => b.resource("Secret").list({ namespace: "default" }), forbiddenFor("b"), "a list of every Secret");
+  const w = b.resource("Secret").watch({ namespace: "default", fieldSelector: "metadata.name=only-b" });
+  assert.equal((await w.next()).value?.object.metadata?.name, "only-b", "a watch of the one Secret by name");
+  await w.return(undefined);
+  await assert.rejects(() => b.resource("Secret").get("pull", "default"), forbiddenFor("b"));
+
+  // node-a has no pod referring to them: 403 / PERMISSION_DENIED, naming the node.
+  await assert.rejects(() => a.resource("Secret").get("only-b", "default"), forbiddenFor("a"));
+  await assert.rejects(() => a.resource("ConfigMap").get("cm-b", "default"), forbiddenFor("a"));
+  await assert.rejects(() => a.resource("Secret").list({ namespace: "default", fieldSelector: "metadata.name=only-b" }), forbiddenFor("a"));
+  await assert.rejects(async () => {
+    for await (const _ of a.resource("Secret").watch({ namespace: "default", fieldSelector: "metadata.name=only-b" })) break;
+  }, forbiddenFor("a"));
+
+  // Once a pod bound to node-a refers to it (env), a reads it; imagePullSecrets count too.
+  await admin.pods.create(
+    referring("uses-a", "a", {
+      imagePullSecrets: [{ name: "pull" }],
+      containers: [{ ...pod("x").spec!.containers[0]!, env: [{ name: "K", value: "", valueFrom: { secretKeyRef: { name: "only-b", key: "k" } } }] }],
+    }),
+  );
+  assert.equal((await a.resource("Secret").get("only-b", "default")).metadata?.name, "only-b");
+  assert.equal((await a.resource("Secret").get("pull", "default")).metadata?.name, "pull");
+  await assert.rejects(() => a.resource("ConfigMap").get("cm-b", "default"), forbiddenFor("a"), "still not the ConfigMap only b's pod uses");
+
+  // The pod gone, the relationship goes with it.
+  await admin.pods.delete("uses-a", "default", { gracePeriodSeconds: 0 });
+  await eventually(
+    "a refused again",
+    () =>
+      a
+        .resource("Secret")
+        .get("only-b", "default")
+        .then(
+          () => undefined,
+          (err: unknown) => (forbiddenFor("a")(err) ? true : undefined),
+        ),
+    10_000,
+  );
 });

@@ -55,6 +55,8 @@ export function podSpec(image: string) {
     dnsPolicy: "",
     schedulerName: "",
     initContainers: [],
+    serviceAccountName: "",
+    imagePullSecrets: [] as { name: string }[],
   };
 }
 

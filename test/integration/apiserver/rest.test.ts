@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { emptyMeta, Pod, Secret } from "@mk/proto";
 import { connect, type Clientset } from "@mk/proto/client";
 import { type CertFiles, initPki, issue, type Pki } from "@mk/kubectl/cluster/pki.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
@@ -190,6 +191,21 @@ test("node restriction over HTTP as over gRPC: a node's certificate is refused o
   assert.equal(other.body.reason, "Forbidden");
   const still = await request(pki.admin, "GET", "/api/v1/namespaces/default/pods/web-b");
   assert.equal(still.status, 200);
+});
+
+test("over HTTP too, a node reads a Secret only while one of its pods refers to it: 403 otherwise", async () => {
+  await admin.resource("Secret").create(Secret.fromPartial({ metadata: emptyMeta({ name: "http-only-b", namespace: "default" }), data: { k: Buffer.from("v") } }));
+  const p = pod("uses-http-secret", { nodeName: "b" });
+  await admin.pods.create(Pod.fromPartial({ ...p, spec: { ...p.spec, volumes: [{ name: "s", secret: { secretName: "http-only-b", items: [] } }] } }));
+  const path = "/api/v1/namespaces/default/secrets";
+  const refused = await request(nodeCert("a"), "GET", `${path}/http-only-b`);
+  assert.equal(refused.status, 403, JSON.stringify(refused.body));
+  assert.match(String(refused.body.message), /no relationship found between node 'a' and this object/);
+  assert.equal((await request(nodeCert("b"), "GET", `${path}/http-only-b`)).status, 200);
+  assert.equal((await request(nodeCert("b"), "GET", path)).status, 403, "a list of every Secret");
+  const byName = await request(nodeCert("b"), "GET", `${path}?fieldSelector=${encodeURIComponent("metadata.name=http-only-b")}`);
+  assert.equal(byName.status, 200, JSON.stringify(byName.body));
+  assert.deepEqual((byName.body.items as { metadata: { name: string } }[]).map((s) => s.metadata.name), ["http-only-b"]);
 });
 
 test("WATCH streams one JSON event a line: a pod created after the list's resourceVersion comes ADDED", async () => {

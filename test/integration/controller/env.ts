@@ -1,7 +1,8 @@
 // A controller test environment: a fresh etcd + in-process API server, the fake kubelet (auto-binding
 // pods to simulated nodes, as a scheduler would) and the controllers under test, in-process.
 import { type Clientset, connect, EventRecorder } from "@mk/proto/client";
-import { InformerFactory } from "@mk/proto/informer";
+import { type Clock, InformerFactory } from "@mk/proto/informer";
+import { CronJobController } from "@mk/controller/cronjob/controller.js";
 import { DeploymentController } from "@mk/controller/deployment/controller.js";
 import { GarbageCollector } from "@mk/controller/gc/collector.js";
 import { JobController, type JobControllerOptions } from "@mk/controller/job/controller.js";
@@ -24,7 +25,9 @@ export interface EnvOptions {
   /** Renew the simulated nodes' Leases this often (0: never), for a node lifecycle controller. */
   leaseRenewMs?: number;
   /** Which controllers run in-process (default all). */
-  controllers?: Array<"replicaset" | "deployment" | "gc" | "podgc" | "job">;
+  controllers?: Array<"replicaset" | "deployment" | "gc" | "podgc" | "job" | "cronjob">;
+  /** The CronJob controller's clock: its now() is the wall clock in ms since the epoch (a ManualClock started at Date.now()). */
+  cronJobClock?: Clock;
   /** The fake kubelet's exit code for run-to-completion pods, and how long they run first. */
   exitCodeFor?: FakeKubeletOptions["exitCodeFor"];
   runMs?: number;
@@ -57,6 +60,18 @@ export async function startEnv(o: EnvOptions = {}): Promise<ControllerEnv> {
   }
   if (which.has("job")) {
     const c = new JobController({ client, jobInformer: factory.informerFor("Job"), podInformer: pods, recorder, logger: silentLogger, ...o.jobBackoff });
+    runs.push(c.run(5, abort.signal));
+  }
+  if (which.has("cronjob")) {
+    const clock = o.cronJobClock;
+    const c = new CronJobController({
+      client,
+      cronJobInformer: factory.informerFor("CronJob"),
+      jobInformer: factory.informerFor("Job"),
+      recorder,
+      logger: silentLogger,
+      ...(clock ? { clock, now: () => new Date(clock.now()) } : {}),
+    });
     runs.push(c.run(5, abort.signal));
   }
   if (which.has("gc")) {

@@ -60,3 +60,19 @@ export function formatIndexes(indexes: Iterable<number>): string {
   }
   return parts.join(",");
 }
+
+export * from "./cron.js";
+
+/** The annotation Kubernetes puts on a CronJob's Job: the time it was scheduled for (RFC 3339). */
+export const CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp";
+export const CONCURRENCY_POLICIES = ["Allow", "Forbid", "Replace"] as const;
+export const DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT = 3;
+export const DEFAULT_FAILED_JOBS_HISTORY_LIMIT = 1;
+
+/**
+ * The name of the Job a CronJob starts for a scheduled time, as Kubernetes' getJobName: the CronJob's
+ * name and the time in minutes since the epoch, so that one scheduled time can only ever make one Job.
+ */
+export function cronJobJobName(cronJobName: string, scheduledMs: number): string {
+  return `${cronJobName}-${Math.floor(scheduledMs / 60_000)}`;
+}

@@ -3,3 +3,5 @@ export * from "./defaults.js";
 export * from "./config.js";
 export * from "./service.js";
 export * from "./dns.js";
+export * from "./downward.js";
+export * from "./references.js";

@@ -10,7 +10,7 @@ import type { Endpoints, Service } from "../../gen/mk/v1/service.js";
 import type { AnyObject, KindName } from "../kinds.js";
 import { since } from "./age.js";
 import { eventLastSeen, formatSelector, nodeRoles, nodeStatus } from "./format.js";
-import type { Job } from "../../gen/mk/v1/batch.js";
+import type { CronJob, Job } from "../../gen/mk/v1/batch.js";
 import { jobStatusText } from "../batch/index.js";
 import { jobCompletions, jobDuration } from "./job.js";
 import { podSummary } from "./podstatus.js";
@@ -196,6 +196,20 @@ const JOB: TableColumn<Job>[] = [
   AGE,
 ];
 
+// As kubectl: TIMEZONE <none> when unset, SUSPEND True/False, LAST SCHEDULE an age or <none>.
+const CRONJOB: TableColumn<CronJob>[] = [
+  NAME,
+  { name: "SCHEDULE", type: "string", priority: 0, description: "The schedule in cron format.", cell: (c) => c.spec?.schedule ?? "" },
+  { name: "TIMEZONE", type: "string", priority: 0, description: "The time zone of the schedule.", cell: (c) => c.spec?.timeZone || "<none>" },
+  { name: "SUSPEND", type: "string", priority: 0, description: "Whether later runs are suspended.", cell: (c) => (c.spec?.suspend ? "True" : "False") },
+  { name: "ACTIVE", type: "integer", priority: 0, description: "The number of running jobs.", cell: (c) => String(c.status?.active.length ?? 0) },
+  { name: "LAST SCHEDULE", type: "string", priority: 0, description: "When a job was last scheduled.", cell: (c, ctx) => (c.status?.lastScheduleTime ? since(c.status.lastScheduleTime, ctx.now) : "<none>") },
+  AGE,
+  { name: "CONTAINERS", type: "string", priority: 1, description: "Names of each container in the template.", cell: (c) => containerNames(c.spec?.jobTemplate?.spec?.template?.spec?.containers) },
+  { name: "IMAGES", type: "string", priority: 1, description: "Images referenced by each container in the template.", cell: (c) => containerImages(c.spec?.jobTemplate?.spec?.template?.spec?.containers) },
+  { name: "SELECTOR", type: "string", priority: 1, description: "Label selector for the jobs' pods.", cell: (c) => (c.spec?.jobTemplate?.spec?.selector ? formatSelector(c.spec.jobTemplate.spec.selector) : "<none>") },
+];
+
 /** Every kind's columns, in display order. */
 export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<AnyObject>[] } = {
   Deployment: DEPLOYMENT as TableColumn<AnyObject>[],
@@ -211,6 +225,7 @@ export const TABLE_COLUMNS: { readonly [K in KindName]: readonly TableColumn<Any
   Endpoints: ENDPOINTS as TableColumn<AnyObject>[],
   EndpointSlice: ENDPOINTSLICE as TableColumn<AnyObject>[],
   Job: JOB as TableColumn<AnyObject>[],
+  CronJob: CRONJOB as TableColumn<AnyObject>[],
 };
 
 /** The columns shown: priority 0 always, the others only with -o wide. */
