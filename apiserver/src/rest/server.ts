@@ -12,6 +12,7 @@ import type { Handlers } from "../handlers/handlers.js";
 import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
+import { patchResource, type SubresourceContext, subresource } from "./subresources.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
 import { kubernetesVersion } from "./version.js";
 import { type StreamResponse, streamWatch } from "./watch.js";
@@ -109,9 +110,22 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     if (!info) throw new NotFoundError(`the server could not find the requested resource (${path.plural})`);
     target.kind = info.kind;
     target.name = path.name;
-    if (path.subresource) throw new NotFoundError(`the server does not serve ${path.plural}/${path.subresource} over HTTP yet`);
     const namespace = info.namespaced ? path.namespace : "";
     const method = req.method ?? "GET";
+    const sub: SubresourceContext = { handlers, streams: deps.streams, ctx, info, path, namespace: namespace || (info.namespaced ? "default" : ""), query };
+    if (path.subresource === "status" && method === "PUT" && path.name) {
+      const obj = objectOfBody(schema, info, path, await readBody(req));
+      const out = await handlers.updateStatus(ctx, { object: { kind: info.kind, object: obj } as never, dryRun: query.get("dryRun") === "All" });
+      return { code: 200, body: toK8s(info, out.object) };
+    }
+    if (path.subresource && path.name) {
+      const out = await subresource(sub, req, res);
+      return out === "streamed" ? STREAMED : out;
+    }
+    if (method === "PATCH" && path.name) {
+      const out = await patchResource(sub, req, "");
+      return out === "streamed" ? STREAMED : out;
+    }
     const table = wantsTable(typeof req.headers.accept === "string" ? req.headers.accept : undefined);
     const include = includeObjectOf(query.get("includeObject"));
     if (method === "GET" && path.name) {

@@ -6,11 +6,12 @@ export class PatchError extends Error {
   constructor(
     /** Where: a JSON pointer (`/spec/replicas`) for JSON patch, a field path (`spec.template.spec.containers`) otherwise. */
     readonly path: string,
-    message: string,
+    /** What is wrong, without the path. */
+    readonly detail: string,
     /** true when the patch itself is well formed but does not apply (a failed `test`, a missing path). */
     readonly failed = false,
   ) {
-    super(path ? `${path}: ${message}` : message);
+    super(path ? `${path}: ${detail}` : detail);
     this.name = "PatchError";
   }
 }
