@@ -12,7 +12,8 @@ import type { Handlers } from "../handlers/handlers.js";
 import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
-import { patchResource, type SubresourceContext, subresource } from "./subresources.js";
+import { isProtobuf, protobufToJson } from "./protobuf.js";
+import { patchResource, requireJsonBody, type SubresourceContext, subresource } from "./subresources.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
 import { kubernetesVersion } from "./version.js";
 import { type StreamResponse, streamWatch } from "./watch.js";
@@ -65,6 +66,8 @@ async function readBody(req: Request): Promise<JsonObject> {
     if (size > MAX_BODY) throw new BadRequestError(`the request body is larger than ${MAX_BODY} bytes`);
     chunks.push(b);
   }
+  // client-go's typed clients write Kubernetes' protobuf (kubectl create deployment, drain's evictions).
+  if (isProtobuf(req.headers["content-type"])) return protobufToJson(Buffer.concat(chunks));
   let json: unknown;
   try {
     json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -112,6 +115,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     target.name = path.name;
     const namespace = info.namespaced ? path.namespace : "";
     const method = req.method ?? "GET";
+    requireJsonBody(method, req.headers["content-type"]);
     const sub: SubresourceContext = { handlers, streams: deps.streams, ctx, info, path, namespace: namespace || (info.namespaced ? "default" : ""), query };
     if (path.subresource === "status" && method === "PUT" && path.name) {
       const obj = objectOfBody(schema, info, path, await readBody(req));

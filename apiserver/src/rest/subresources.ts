@@ -14,6 +14,7 @@ import type { RequestContext } from "../handlers/context.js";
 import type { Handlers } from "../handlers/handlers.js";
 import { patchFailure } from "../registry/patch.js";
 import { pipeStream } from "../service/proxy.js";
+import { isProtobuf, PROTOBUF, protobufToJson } from "./protobuf.js";
 import type { ResourcePath } from "./paths.js";
 import { successStatus } from "./status.js";
 import type { StreamResponse } from "./watch.js";
@@ -51,8 +52,16 @@ export function patchTypeOf(contentType: string | string[] | undefined): PatchTy
   );
 }
 
-/** The request body as JSON (any JSON value: a JSON patch is an array). */
-export async function readJson(req: AsyncIterable<Buffer | string>): Promise<Json> {
+/** Bodies of POST and PUT are JSON, or Kubernetes' protobuf for the kinds protobuf.ts reads; else 415. */
+export function requireJsonBody(method: string, contentType: string | string[] | undefined): void {
+  if (method !== "POST" && method !== "PUT") return;
+  const media = (typeof contentType === "string" ? contentType : "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (media === "" || media === "application/json" || media === "*/*" || media === PROTOBUF) return;
+  throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format "${media}" - accepted media types include: application/json, ${PROTOBUF}`);
+}
+
+/** The request body's bytes (at most 3 MiB). */
+async function readBytes(req: AsyncIterable<Buffer | string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -61,14 +70,22 @@ export async function readJson(req: AsyncIterable<Buffer | string>): Promise<Jso
     if (size > MAX_BODY) throw new BadRequestError(`the request body is larger than ${MAX_BODY} bytes`);
     chunks.push(b);
   }
+  return Buffer.concat(chunks);
+}
+
+/** The request body as JSON (any JSON value: a JSON patch is an array). */
+export async function readJson(req: AsyncIterable<Buffer | string>): Promise<Json> {
+  const bytes = await readBytes(req);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as Json;
+    return JSON.parse(bytes.toString("utf8")) as Json;
   } catch (err) {
     throw new BadRequestError(`the request body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
+/** A JSON object body, or a protobuf one (client-go's typed writes: drain's Eviction). */
 async function readObject(req: SubresourceRequest): Promise<JsonObject> {
+  if (isProtobuf(req.headers["content-type"])) return protobufToJson(await readBytes(req));
   const body = await readJson(req);
   if (!isJsonObject(body)) throw new BadRequestError("the request body is not a JSON object");
   return body;
