@@ -13,7 +13,7 @@ import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
 import { isProtobuf, protobufToJson } from "./protobuf.js";
-import { patchResource, requireJsonBody, type SubresourceContext, subresource } from "./subresources.js";
+import { patchResource, requireKnownBody, type SubresourceContext, subresource } from "./subresources.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
 import { kubernetesVersion } from "./version.js";
 import { type StreamResponse, streamWatch } from "./watch.js";
@@ -115,7 +115,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     target.name = path.name;
     const namespace = info.namespaced ? path.namespace : "";
     const method = req.method ?? "GET";
-    requireJsonBody(method, req.headers["content-type"]);
+    requireKnownBody(method, req.headers["content-type"]);
     const sub: SubresourceContext = { handlers, streams: deps.streams, ctx, info, path, namespace: namespace || (info.namespaced ? "default" : ""), query };
     if (path.subresource === "status" && method === "PUT" && path.name) {
       const obj = objectOfBody(schema, info, path, await readBody(req));

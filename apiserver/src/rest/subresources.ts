@@ -53,7 +53,7 @@ export function patchTypeOf(contentType: string | string[] | undefined): PatchTy
 }
 
 /** Bodies of POST and PUT are JSON, or Kubernetes' protobuf for the kinds protobuf.ts reads; else 415. */
-export function requireJsonBody(method: string, contentType: string | string[] | undefined): void {
+export function requireKnownBody(method: string, contentType: string | string[] | undefined): void {
   if (method !== "POST" && method !== "PUT") return;
   const media = (typeof contentType === "string" ? contentType : "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (media === "" || media === "application/json" || media === "*/*" || media === PROTOBUF) return;
