@@ -9,7 +9,7 @@ import { connect as tlsConnect } from "node:tls";
 import { after, before, test } from "node:test";
 import { type Deployment, emptyMeta } from "@mk/proto";
 import { type Clientset, ConflictError, connect, InvalidError } from "@mk/proto/client";
-import { initPki, type Pki } from "@mk/kubectl/cluster/pki.js";
+import { type CertFiles, initPki, issue, type Pki } from "@mk/kubectl/cluster/pki.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { nodeObject } from "../../harness/fake-kubelet.js";
 import { deployment, failure, pod } from "./fixtures.js";
@@ -25,7 +25,9 @@ interface Reply {
   body: Record<string, unknown>;
 }
 
-async function request(method: string, path: string, opts: { body?: unknown; contentType?: string } = {}): Promise<Reply> {
+const nodeCert = (name: string): CertFiles => ({ cert: join(dir, `node-${name}.crt`), key: join(dir, `node-${name}.key`) });
+
+async function request(method: string, path: string, opts: { body?: unknown; contentType?: string; as?: CertFiles } = {}): Promise<Reply> {
   const [host = "", port = ""] = api.address.split(":");
   const conn = http2Connect(`https://${api.address}`, {
     createConnection: () =>
@@ -35,8 +37,8 @@ async function request(method: string, path: string, opts: { body?: unknown; con
         servername: "localhost",
         ca: readFileSync(pki.ca.cert),
         ALPNProtocols: ["h2", "http/1.1"],
-        cert: readFileSync(pki.admin.cert),
-        key: readFileSync(pki.admin.key),
+        cert: readFileSync((opts.as ?? pki.admin).cert),
+        key: readFileSync((opts.as ?? pki.admin).key),
       }),
   });
   try {
@@ -92,6 +94,7 @@ function containers(body: Record<string, unknown>): { name: string; image: strin
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "mk-rest-patch-"));
   pki = (await initPki({ dir, advertiseAddress: "127.0.0.1", tokenTtlSeconds: 60 })).pki;
+  for (const n of ["n1", "n2"]) await issue(pki.ca, nodeCert(n), { subject: `/O=system:nodes/CN=system:node:${n}`, usage: "both" });
   api = await startTestApiServer({ httpListen: "127.0.0.1:0", tls: { cert: readFileSync(pki.apiserver.cert), key: readFileSync(pki.apiserver.key), clientCa: readFileSync(pki.ca.cert) } });
   admin = connect({ server: api.address, tls: { ca: readFileSync(pki.ca.cert), cert: readFileSync(pki.admin.cert), key: readFileSync(pki.admin.key) }, timeoutMs: 10_000 });
   await admin.nodes.create(nodeObject({ name: "n1", ip: "127.0.0.9" }));
@@ -266,3 +269,17 @@ async function evictions(): Promise<{ evicted: number; refused: number }> {
   const read = (outcome: string) => Number(new RegExp(`mk_apiserver_pod_evictions_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
   return { evicted: read("evicted"), refused: read("refused") };
 }
+
+test("node restriction holds for patches: a node patches the status of its own pods only, and no spec", async () => {
+  await admin.pods.create(pod("on-n1", { nodeName: "n1" }));
+  const path = "/api/v1/namespaces/default/pods/on-n1";
+  const own = await request("PATCH", `${path}/status`, { contentType: SMP, as: nodeCert("n1"), body: { status: { message: "hello" } } });
+  assert.equal(own.status, 200, own.text);
+  const other = await request("PATCH", `${path}/status`, { contentType: SMP, as: nodeCert("n2"), body: { status: { message: "mine" } } });
+  assert.equal(other.status, 403, other.text);
+  assert.match(String(other.body.message), /not bound to node "n2"/);
+  const spec = await request("PATCH", path, { contentType: MERGE, as: nodeCert("n1"), body: { metadata: { labels: { x: "y" } } } });
+  assert.equal(spec.status, 403, spec.text);
+  await admin.pods.patch("on-n1", "default", "merge", { status: { message: "admin" } }, { subresource: "status" });
+  assert.equal((await admin.pods.get("on-n1", "default")).status?.message, "admin");
+});
