@@ -250,7 +250,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         : undefined,
       log,
     );
-    const handlers = new Handlers({ store, hub, proxy, authorizer, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, version });
+    const handlers = new Handlers({ store, hub, proxy, authorizer, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, version, evictions: metrics.evictions });
     const interceptors = clientCa ? [authInterceptor()] : [];
     const server = new Server({
       // The first sees every status on its way out (and cuts it to fit the trailers); requests pass

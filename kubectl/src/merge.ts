@@ -1,73 +1,32 @@
-// kubectl's client-side apply: a three-way merge of the last applied manifest (the annotation
-// kubectl.kubernetes.io/last-applied-configuration), the new manifest and the live object.
+// kubectl's client-side apply: the three-way strategic merge patch of the last applied manifest
+// (the annotation kubectl.kubernetes.io/last-applied-configuration), the new manifest and the live
+// object, computed by @mk/proto/api (patch/diff.ts), where strategic merge lives once:
 //   - a field the new manifest sets wins over the live value;
 //   - a field the last manifest set and the new one drops is removed (the server may default it);
 //   - a field no manifest ever set (defaults, replicas changed by `mkctl scale`) is kept.
-// Lists of objects merge item by item on Kubernetes' merge keys (containers by name, ports by
-// containerPort …), as strategic merge patch does; other lists are replaced whole.
-import { LAST_APPLIED_ANNOTATION } from "@mk/proto/api";
-import { cloneJson, deepEqual, isObject, type Json, type JsonObject, sortKeys } from "./objects.js";
+import { type KindName, LAST_APPLIED_ANNOTATION, PatchMaker, Schema, StrategicMerge } from "@mk/proto/api";
+import { cloneJson, isObject, type JsonObject, sortKeys } from "./objects.js";
 
 export const LAST_APPLIED = LAST_APPLIED_ANNOTATION;
 
-/** patchMergeKey of the list fields of mk's kinds (from Kubernetes' types.go). */
-export const MERGE_KEYS: { readonly [field: string]: string } = {
-  containers: "name",
-  initContainers: "name",
-  ports: "containerPort",
-  env: "name",
-  volumeMounts: "mountPath",
-  volumes: "name",
-  ownerReferences: "uid",
-  conditions: "type",
-  taints: "key",
-  addresses: "type",
-  podIPs: "ip",
-  podIps: "ip",
-};
+let engines: { maker: PatchMaker; merge: StrategicMerge } | undefined;
 
-/**
- * Fields with patchStrategy retainKeys: when the manifest changes them, the keys it leaves out are
- * cleared, so that switching `strategy.type` to Recreate drops the old `rollingUpdate`.
- */
-const RETAIN_KEYS = new Set(["strategy"]);
-
-function mergeList(key: string, orig: Json | undefined, mod: Json[], cur: Json[]): Json[] {
-  const mk = MERGE_KEYS[key];
-  const keyed = (xs: Json[]) => xs.every((x) => isObject(x) && x[mk ?? ""] !== undefined);
-  if (!mk || !keyed(mod) || !keyed(cur)) return cloneJson(mod);
-  const idOf = (x: Json) => JSON.stringify((x as JsonObject)[mk]);
-  const origItems = Array.isArray(orig) ? orig.filter(isObject) : [];
-  const origIds = new Set(origItems.map(idOf));
-  const modIds = new Set(mod.map(idOf));
-  const out: Json[] = [];
-  for (const m of mod) {
-    const c = cur.find((x) => idOf(x) === idOf(m));
-    const o = origItems.find((x) => idOf(x) === idOf(m));
-    out.push(c && isObject(c) ? mergeObject(o, m as JsonObject, c, key === "volumes") : cloneJson(m));
+function patchEngines(): { maker: PatchMaker; merge: StrategicMerge } {
+  if (!engines) {
+    const schema = Schema.load();
+    engines = { maker: new PatchMaker(schema), merge: new StrategicMerge(schema) };
   }
-  // Items someone else added stay; items the last manifest had and this one dropped go.
-  for (const c of cur) if (!modIds.has(idOf(c)) && !origIds.has(idOf(c))) out.push(c);
-  return out;
+  return engines;
 }
 
-function mergeValue(key: string, orig: Json | undefined, mod: Json, cur: Json | undefined): Json {
-  if (isObject(mod) && isObject(cur)) return mergeObject(isObject(orig) ? orig : undefined, mod, cur, RETAIN_KEYS.has(key));
-  if (Array.isArray(mod) && Array.isArray(cur)) return mergeList(key, orig, mod, cur);
-  return cloneJson(mod);
+/** kubectl apply's three-way strategic merge patch; `{}` when the live object already matches. */
+export function threeWayPatch(kind: KindName, original: JsonObject | undefined, modified: JsonObject, current: JsonObject): JsonObject {
+  return patchEngines().maker.threeWay(kind, original, modified, current);
 }
 
-function mergeObject(orig: JsonObject | undefined, mod: JsonObject, cur: JsonObject, retainKeys = false): JsonObject {
-  const out: JsonObject = { ...cur };
-  for (const k of Object.keys(orig ?? {})) if (!Object.hasOwn(mod, k)) delete out[k];
-  for (const [k, m] of Object.entries(mod)) out[k] = mergeValue(k, orig?.[k], m, cur[k]);
-  if (retainKeys && !deepEqual(out, cur)) for (const k of Object.keys(out)) if (!Object.hasOwn(mod, k)) delete out[k];
-  return out;
-}
-
-/** The object to write: the live object with the manifest's changes applied (unchanged: equal to current). */
-export function threeWayMerge(original: JsonObject | undefined, modified: JsonObject, current: JsonObject): JsonObject {
-  return mergeObject(original, modified, current);
+/** The object the server will make of that patch: the live object with the manifest's changes applied. */
+export function threeWayMerge(kind: KindName, original: JsonObject | undefined, modified: JsonObject, current: JsonObject): JsonObject {
+  return patchEngines().merge.apply(kind, current, threeWayPatch(kind, original, modified, current));
 }
 
 /** The manifest as the annotation records it: sorted keys, without the annotation itself. */

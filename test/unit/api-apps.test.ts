@@ -10,6 +10,7 @@ import {
   LAST_APPLIED_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   PodTemplateSpec,
+  podTemplateHash,
   type ReplicaSet,
   REVISION_ANNOTATION,
   REVISION_HISTORY_ANNOTATION,
@@ -65,4 +66,14 @@ test("rollbackAnnotations: the Deployment keeps its per-object annotations and t
   const d = { metadata: emptyMeta({ name: "web", annotations: { [REVISION_ANNOTATION]: "3", [LAST_APPLIED_ANNOTATION]: "{}", [CHANGE_CAUSE_ANNOTATION]: "v3", note: "gone" } }) };
   const old = rs("r1", "1", "web:v1", { [CHANGE_CAUSE_ANNOTATION]: "v1", [REVISION_HISTORY_ANNOTATION]: "0" });
   assert.deepEqual(rollbackAnnotations(d, old), { [REVISION_ANNOTATION]: "3", [LAST_APPLIED_ANNOTATION]: "{}", [CHANGE_CAUSE_ANNOTATION]: "v1" });
+});
+
+test("an empty struct is the same template as none: kubectl's rollout undo sends resources: {}", () => {
+  const bare = PodTemplateSpec.fromJSON({ metadata: { labels: { app: "a" } }, spec: { containers: [{ name: "web", image: "mk/web:v1" }] } });
+  const withEmpty = PodTemplateSpec.fromJSON({ metadata: { labels: { app: "a" } }, spec: { containers: [{ name: "web", image: "mk/web:v1", resources: {} }] } });
+  assert.ok(withEmpty.spec?.containers[0]?.resources, "the decoder keeps the empty struct");
+  assert.equal(podTemplateHash(withEmpty), podTemplateHash(bare));
+  assert.ok(equalIgnoreHash(withEmpty, bare));
+  const limited = PodTemplateSpec.fromJSON({ metadata: { labels: { app: "a" } }, spec: { containers: [{ name: "web", image: "mk/web:v1", resources: { limits: { cpu: "1" } } }] } });
+  assert.notEqual(podTemplateHash(limited), podTemplateHash(bare));
 });

@@ -49,13 +49,13 @@ function live(m: JsonObject, replicas: number): JsonObject {
 test("three-way merge: re-applying the same manifest changes nothing", () => {
   const m = manifest();
   const cur = live(m, 1);
-  assert.ok(deepEqual(threeWayMerge(readLastApplied(cur), m, cur), cur));
+  assert.ok(deepEqual(threeWayMerge("Deployment", readLastApplied(cur), m, cur), cur));
 });
 
 test("three-way merge: a manifest without replicas keeps a scaled count", () => {
   const m = manifest();
   const cur = live(m, 5); // mkctl scale --replicas 5 after the first apply
-  const merged = threeWayMerge(readLastApplied(cur), m, cur) as { spec: { replicas: number } };
+  const merged = threeWayMerge("Deployment", readLastApplied(cur), m, cur) as { spec: { replicas: number } };
   assert.equal(merged.spec.replicas, 5);
   assert.ok(deepEqual(merged, cur));
 });
@@ -64,7 +64,7 @@ test("three-way merge: changed fields win, dropped fields go, server defaults st
   const first = manifest({ minReadySeconds: 5 });
   const cur = live(first, 3);
   const next = manifest({}, "mk/web:v2");
-  const merged = threeWayMerge(readLastApplied(cur), next, cur) as {
+  const merged = threeWayMerge("Deployment", readLastApplied(cur), next, cur) as {
     metadata: { annotations: JsonObject; uid: string };
     spec: { minReadySeconds?: number; replicas: number; template: { spec: { containers: JsonObject[] } } };
   };
@@ -82,10 +82,10 @@ test("three-way merge: containers merge by name; switching to Recreate drops rol
   const first = manifest({ strategy: { type: "RollingUpdate" } });
   const cur = live(first, 1) as JsonObject & { spec: JsonObject };
   cur.spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } };
-  const same = threeWayMerge(readLastApplied(cur), first, cur);
+  const same = threeWayMerge("Deployment", readLastApplied(cur), first, cur);
   assert.ok(deepEqual(same, cur), "defaults inside strategy stay while the manifest does not change it");
   const next = manifest({ strategy: { type: "Recreate" } });
-  const merged = threeWayMerge(readLastApplied(cur), next, cur) as { spec: { strategy: JsonObject } };
+  const merged = threeWayMerge("Deployment", readLastApplied(cur), next, cur) as { spec: { strategy: JsonObject } };
   assert.deepEqual(merged.spec.strategy, { type: "Recreate" });
 });
 

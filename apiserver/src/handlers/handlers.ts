@@ -23,11 +23,13 @@ import {
   type VersionInfo,
   type WatchRequest,
 } from "@mk/proto";
+import { isPatchType, type Json, Schema } from "@mk/proto/api";
 import { BadRequestError, InvalidError } from "@mk/proto/client";
 import type { RequestAttributes, Verb } from "../auth/authorizer.js";
 import { bindPod } from "../registry/bind.js";
 import { type DeleteOutcome, deleteObject } from "../registry/deletion.js";
 import { parseFieldSelector } from "../registry/fields.js";
+import { patchObject } from "../registry/patch.js";
 import { getScale, scalableKind, updateScale } from "../registry/scale.js";
 import type { Store } from "../registry/store.js";
 import type { KubeletProxy } from "../service/proxy.js";
@@ -43,11 +45,27 @@ export interface HandlerDeps {
   authorizer: RequestAuthorizer;
   bookmarkIntervalMs: number;
   version(): Promise<VersionInfo>;
+  /** Counts the evictions received (mk_apiserver_pod_evictions_total); absent in tests that do not read it. */
+  evictions?: { inc(labels: { outcome: string }): void } | undefined;
 }
 
 /** A write of a whole object (Create, Update, UpdateStatus); `object` is undefined when none was sent. */
 export interface ObjectRequest {
   object: Unwrapped | undefined;
+  dryRun: boolean;
+}
+
+/** A patch of one object (or of its status), whatever edge it came through. */
+export interface PatchObjectRequest {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** json, merge or strategic. */
+  type: string;
+  /** The patch document, parsed. */
+  patch: Json;
+  /** "" for the object, "status" for its status subresource. */
+  subresource: string;
   dryRun: boolean;
 }
 
@@ -92,6 +110,7 @@ function selectedName(kind: string, fieldSelector: string): string {
 
 export class Handlers {
   private readonly store: Store;
+  private readonly schema = Schema.load();
 
   constructor(private readonly deps: HandlerDeps) {
     this.store = deps.store;
@@ -132,6 +151,18 @@ export class Handlers {
     return { kind, object: await this.store.update(kind, object, { dryRun: req.dryRun, statusOnly: true }) } as Unwrapped;
   }
 
+  /** Patches an object; authorized as the update (or status update) it is. */
+  async patch(ctx: RequestContext, req: PatchObjectRequest): Promise<Unwrapped> {
+    const statusOnly = req.subresource === "status";
+    if (req.subresource !== "" && !statusOnly) throw new BadRequestError(`the server cannot patch the subresource "${req.subresource}"`);
+    const kind = kindOf(req.kind);
+    const namespace = this.store.namespaceFor(kind, req.namespace);
+    await this.authorize(ctx, { verb: statusOnly ? "updatestatus" : "update", kind, namespace, name: req.name });
+    if (!isPatchType(req.type)) throw new BadRequestError(`unsupported patch type "${req.type}": must be json, merge or strategic`);
+    const object = await patchObject(this.store, this.schema, kind, namespace, req.name, { type: req.type, patch: req.patch, statusOnly, dryRun: req.dryRun });
+    return { kind, object } as Unwrapped;
+  }
+
   async delete(ctx: RequestContext, req: DeleteRequest): Promise<{ kind: KindName } & DeleteOutcome<KindName>> {
     await this.authorize(ctx, { verb: "delete", kind: req.kind, namespace: req.namespace, name: req.name });
     const kind = kindOf(req.kind);
@@ -142,6 +173,29 @@ export class Handlers {
       dryRun: req.dryRun,
     });
     return { kind, ...out };
+  }
+
+  /**
+   * The pod's eviction (policy/v1 Eviction, what `kubectl drain` posts): a graceful delete, since mk
+   * has no PodDisruptionBudgets that could refuse it. Authorized as the delete it is.
+   */
+  async evict(ctx: RequestContext, req: { namespace: string; name: string; gracePeriodSeconds: number | undefined; uid: string | undefined; dryRun: boolean }): Promise<void> {
+    const namespace = req.namespace || "default";
+    try {
+      await this.delete(ctx, {
+        kind: "Pod",
+        namespace,
+        name: req.name,
+        gracePeriodSeconds: req.gracePeriodSeconds,
+        propagationPolicy: "",
+        preconditions: req.uid ? { uid: req.uid, resourceVersion: undefined } : undefined,
+        dryRun: req.dryRun,
+      });
+    } catch (err) {
+      this.deps.evictions?.inc({ outcome: "refused" });
+      throw err;
+    }
+    this.deps.evictions?.inc({ outcome: "evicted" });
   }
 
   /** Streams the watch's events to `sink` until `signal` aborts (resolves) or the watch fails (rejects). */

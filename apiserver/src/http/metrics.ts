@@ -22,6 +22,12 @@ export class ApiMetrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly evictions = new Counter({
+    name: "mk_apiserver_pod_evictions_total",
+    help: "Pod evictions received (policy/v1 Eviction), by outcome: evicted (deleted gracefully) or refused",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   readonly etcdLatency = new Histogram({
     name: "mk_apiserver_etcd_request_duration_seconds",
     help: "etcd call latency by operation",

@@ -208,7 +208,6 @@ export class Store {
   async update<K extends KindName>(kind: K, obj: KindTypes[K], opts: { dryRun: boolean; statusOnly: boolean }): Promise<KindTypes[K]> {
     const sent = metaOf(obj);
     if (!sent.name) throwIfInvalid(kind, "", [{ field: "metadata.name", type: "Required", detail: "name is required" }]);
-    const hasStatus = this.strategyOf(kind).hasStatus;
     // The client's preconditions, taken before an attempt writes the stored ones into `obj`.
     const pinned = { resourceVersion: sent.resourceVersion, uid: sent.uid };
     const out = await this.guaranteedUpdate(
@@ -217,23 +216,31 @@ export class Store {
       sent.name,
       { operation: opts.statusOnly ? "status" : "update", dryRun: opts.dryRun, retryOnConflict: !pinned.resourceVersion },
       (old) => {
-        const oldMeta = metaOf(old);
         checkResourceVersion(kind, pinned.resourceVersion, old);
-        checkUid(pinned.uid, oldMeta.uid);
-        if (opts.statusOnly) {
-          // UpdateStatus: the stored object with the sent status; metadata and spec are ignored.
-          const next = this.copyOf(kind, old);
-          partsOf(next).status = partsOf(obj).status;
-          return next;
-        }
-        const m = metaOf(obj);
-        const keep: (keyof ObjectMeta)[] = ["namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName"];
-        for (const k of keep) (m as unknown as Record<string, unknown>)[k] = oldMeta[k];
-        if (hasStatus) partsOf(obj).status = partsOf(old).status;
-        return obj;
+        checkUid(pinned.uid, metaOf(old).uid);
+        return this.nextOf(kind, old, obj, opts.statusOnly);
       },
     );
     return out.object;
+  }
+
+  /**
+   * The object an update (or a patch) writes: `sent` with the metadata the server owns taken from
+   * `old`, and old's status when the kind has a status subresource. With statusOnly (the status
+   * subresource), old with sent's status: metadata and spec are ignored. `sent` is changed in place.
+   */
+  nextOf<K extends KindName>(kind: K, old: KindTypes[K], sent: KindTypes[K], statusOnly: boolean): KindTypes[K] {
+    if (statusOnly) {
+      const next = this.copyOf(kind, old);
+      partsOf(next).status = partsOf(sent).status;
+      return next;
+    }
+    const oldMeta = metaOf(old);
+    const m = metaOf(sent);
+    const keep: (keyof ObjectMeta)[] = ["namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName"];
+    for (const k of keep) (m as unknown as Record<string, unknown>)[k] = oldMeta[k];
+    if (this.strategyOf(kind).hasStatus) partsOf(sent).status = partsOf(old).status;
+    return sent;
   }
 
   /**

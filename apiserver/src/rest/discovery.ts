@@ -1,7 +1,8 @@
 // Discovery, generated from the kinds table so that every kind appears by itself: /api and /apis
 // list the group versions, /api/v1 and /apis/<group>/<version> list their resources with verbs,
-// short names, `categories: [all]` and subresources. kubectl reads these as plain JSON (its
-// aggregated-discovery parser is picked only by a reply's Content-Type, which this is not).
+// short names, `categories: [all]` and subresources (status, scale; pods' binding, eviction, log).
+// kubectl reads these as plain JSON (its aggregated-discovery parser is picked only by a reply's
+// Content-Type, which this is not).
 import { type JsonObject, KIND_NAMES, KINDS, type KindInfo, type KindName } from "@mk/proto/api";
 
 const VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
@@ -57,6 +58,11 @@ export function apiResourceList(group: string, version: string): JsonObject | un
     if (IN_ALL.has(k)) resource.categories = ["all"];
     resources.push(resource);
     resources.push({ name: `${info.plural}/status`, singularName: "", namespaced: info.namespaced, kind: info.kind, verbs: ["get", "patch", "update"] });
+    if (k === "Pod") {
+      resources.push({ name: "pods/binding", singularName: "", namespaced: true, kind: "Binding", verbs: ["create"] });
+      resources.push({ name: "pods/eviction", singularName: "", namespaced: true, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] });
+      resources.push({ name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] });
+    }
     if (SCALABLE.has(k)) {
       resources.push({ name: `${info.plural}/scale`, singularName: "", namespaced: info.namespaced, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] });
     }

@@ -12,6 +12,8 @@ import type { Handlers } from "../handlers/handlers.js";
 import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
+import { isProtobuf, protobufToJson } from "./protobuf.js";
+import { patchResource, requireKnownBody, type SubresourceContext, subresource } from "./subresources.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
 import { kubernetesVersion } from "./version.js";
 import { type StreamResponse, streamWatch } from "./watch.js";
@@ -64,6 +66,8 @@ async function readBody(req: Request): Promise<JsonObject> {
     if (size > MAX_BODY) throw new BadRequestError(`the request body is larger than ${MAX_BODY} bytes`);
     chunks.push(b);
   }
+  // client-go's typed clients write Kubernetes' protobuf (kubectl create deployment, drain's evictions).
+  if (isProtobuf(req.headers["content-type"])) return protobufToJson(Buffer.concat(chunks));
   let json: unknown;
   try {
     json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -109,9 +113,23 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     if (!info) throw new NotFoundError(`the server could not find the requested resource (${path.plural})`);
     target.kind = info.kind;
     target.name = path.name;
-    if (path.subresource) throw new NotFoundError(`the server does not serve ${path.plural}/${path.subresource} over HTTP yet`);
     const namespace = info.namespaced ? path.namespace : "";
     const method = req.method ?? "GET";
+    requireKnownBody(method, req.headers["content-type"]);
+    const sub: SubresourceContext = { handlers, streams: deps.streams, ctx, info, path, namespace: namespace || (info.namespaced ? "default" : ""), query };
+    if (path.subresource === "status" && method === "PUT" && path.name) {
+      const obj = objectOfBody(schema, info, path, await readBody(req));
+      const out = await handlers.updateStatus(ctx, { object: { kind: info.kind, object: obj } as never, dryRun: query.get("dryRun") === "All" });
+      return { code: 200, body: toK8s(info, out.object) };
+    }
+    if (path.subresource && path.name) {
+      const out = await subresource(sub, req, res);
+      return out === "streamed" ? STREAMED : out;
+    }
+    if (method === "PATCH" && path.name) {
+      const out = await patchResource(sub, req, "");
+      return out === "streamed" ? STREAMED : out;
+    }
     const table = wantsTable(typeof req.headers.accept === "string" ? req.headers.accept : undefined);
     const include = includeObjectOf(query.get("includeObject"));
     if (method === "GET" && path.name) {

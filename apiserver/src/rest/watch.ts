@@ -10,9 +10,10 @@ import { type IncludeObject, tableOf } from "./table.js";
 
 export interface StreamResponse {
   writeHead(code: number, headers: { [name: string]: string }): unknown;
-  write(chunk: string): unknown;
+  /** false when the client's buffer is full: wait for "drain". */
+  write(chunk: string | Uint8Array): boolean;
   end(body?: string): unknown;
-  once(event: "close", listener: () => void): unknown;
+  once(event: "close" | "drain", listener: () => void): unknown;
 }
 
 export interface WatchOptions {

@@ -1,5 +1,5 @@
-// mkctl apply -f FILE|DIR|- : creates what is missing, merges what exists (three-way, with the
-// last-applied annotation), and rejects a manifest naming every bad field at once: the client's
+// mkctl apply -f FILE|DIR|- : creates what is missing, patches what exists (a three-way strategic
+// merge patch from the last-applied annotation, as kubectl sends; `{}` is `unchanged`), and rejects a manifest naming every bad field at once: the client's
 // schema errors (unknown fields, wrong types) together with the server's validation, obtained from
 // a dry run so that nothing is written.
 import { type AnyObject, Schema } from "@mk/proto/api";
@@ -7,8 +7,8 @@ import { type Clientset, InvalidError, type FieldError, NotFoundError, retryOnCo
 import type { Cli } from "../cli.js";
 import { CliError, invalidLine, toCliError } from "../errors.js";
 import { identify, type Manifest, readManifests } from "../manifest.js";
-import { readLastApplied, threeWayMerge, withLastApplied } from "../merge.js";
-import { deepEqual, fromK8s, isObject, type JsonObject, toK8s } from "../objects.js";
+import { readLastApplied, threeWayPatch, withLastApplied } from "../merge.js";
+import { fromK8s, isObject, type JsonObject, toK8s } from "../objects.js";
 import { refName } from "../resources.js";
 
 export interface ApplyFlags {
@@ -59,8 +59,8 @@ async function applyOne(cs: Clientset, schema: Schema, m: Manifest, dryRun: DryR
         if (!(err instanceof NotFoundError)) throw err;
       }
       if (current) {
-        const merged = threeWayMerge(readLastApplied(toK8s(m.info, current)), modified, toK8s(m.info, current));
-        await client.update(fromK8s(m.info, merged), { dryRun: true });
+        const live = toK8s(m.info, current);
+        await client.patch(m.name, m.namespace, "strategic", threeWayPatch(m.info.kind, readLastApplied(live), modified, live), { dryRun: true });
       } else {
         await client.create(fromK8s(m.info, modified), { dryRun: true });
       }
@@ -84,10 +84,10 @@ async function applyOne(cs: Clientset, schema: Schema, m: Manifest, dryRun: DryR
       const live = toK8s(m.info, current);
       const original = readLastApplied(live);
       if (!original) warn(`Warning: resource ${m.info.plural}/${m.name} ${MISSING_ANNOTATION}`);
-      const merged = threeWayMerge(original, modified, live);
-      if (deepEqual(merged, live)) return `${refName(m.info, m.name)} unchanged${suffix}`;
-      // resourceVersion of the object read above: a concurrent writer makes this a conflict, retried.
-      if (dryRun !== "client") await client.update(fromK8s(m.info, merged), { dryRun: dryRun === "server" });
+      const patch = threeWayPatch(m.info.kind, original, modified, live);
+      if (Object.keys(patch).length === 0) return `${refName(m.info, m.name)} unchanged${suffix}`;
+      // The server applies the patch to the object as it stands then (a race is retried there).
+      if (dryRun !== "client") await client.patch(m.name, m.namespace, "strategic", patch, { dryRun: dryRun === "server" });
       return `${refName(m.info, m.name)} configured${suffix}`;
     });
   } catch (err) {

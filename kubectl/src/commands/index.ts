@@ -18,6 +18,7 @@ import type { ExecFlags } from "./exec.js";
 import type { GetFlags } from "./get.js";
 import type { LabelFlags } from "./label.js";
 import type { LogsFlags } from "./logs.js";
+import type { PatchFlags } from "./patch.js";
 import type { RunFlags } from "./run.js";
 import type { ScaleFlags } from "./scale.js";
 import type { VersionFlags } from "./version.js";
@@ -239,6 +240,17 @@ function registerChanging(program: Command): void {
     .option("--replicas <count>", "The new desired number of replicas")
     .option("--current-replicas <count>", "Precondition: the current size must be this")
     .action(lazy(async () => (await import("./scale.js")).scale as Run<[string[], ScaleFlags]>));
+
+  program
+    .command("patch")
+    .description("Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch")
+    .argument("<resources...>", "TYPE NAME or TYPE/NAME")
+    .option("-p, --patch <patch>", "The patch to be applied to the resource JSON file (JSON or YAML)")
+    .option("--patch-file <file>", "A file containing a patch to be applied to the resource")
+    .option("--type <type>", "The type of patch being provided; one of [json merge strategic]", "strategic")
+    .option("--subresource <name>", "If specified, patch will operate on the subresource of the requested object (status)")
+    .option("--dry-run <mode>", "none or server")
+    .action(lazy(async () => (await import("./patch.js")).patch as Run<[string[], PatchFlags]>));
 }
 
 function registerRollout(program: Command): void {

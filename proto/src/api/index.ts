@@ -15,3 +15,5 @@ export * from "./json.js";
 export * from "./encoding.js";
 export * from "./schema.js";
 export * from "./descriptors.js";
+export * from "./merge-keys.js";
+export * from "./patch/index.js";

@@ -57,6 +57,13 @@ const INT32 = new Set(["TYPE_INT32", "TYPE_SINT32", "TYPE_SFIXED32"]);
 const UINT32 = new Set(["TYPE_UINT32", "TYPE_FIXED32"]);
 const INT64 = new Set(["TYPE_INT64", "TYPE_SINT64", "TYPE_SFIXED64", "TYPE_UINT64", "TYPE_FIXED64"]);
 
+/** The shape of one field: a single value, a list or a map, and the message its values are (if any). */
+export interface FieldShape {
+  kind: "single" | "list" | "map";
+  /** The full name of the values' message (`.mk.v1.Container`); undefined for scalars. */
+  message: string | undefined;
+}
+
 export interface SchemaResult {
   errors: SchemaViolation[];
   /** The manifest without the failing fields and nulls: safe to decode and send for a dry run. */
@@ -108,6 +115,22 @@ export class Schema {
   static load(): Schema {
     const path = fileURLToPath(import.meta.resolve("@mk/proto/descriptor.json"));
     return new Schema(JSON.parse(readFileSync(path, "utf8")) as FileDescriptorSet);
+  }
+
+  /**
+   * What the field `jsonName` of the message `typeName` (`.mk.v1.PodSpec`) holds, for walks that need
+   * the type at a path (strategic merge patch); undefined for a field the message does not have.
+   */
+  fieldOf(typeName: string, jsonName: string): FieldShape | undefined {
+    const f = this.messages.get(typeName)?.field?.find((x) => (x.jsonName ?? x.name) === jsonName);
+    if (!f) return undefined;
+    const entry = f.type === "TYPE_MESSAGE" && f.typeName ? this.messages.get(f.typeName) : undefined;
+    if (entry?.options?.mapEntry) {
+      const value = entry.field?.find((x) => x.name === "value");
+      return { kind: "map", message: value?.type === "TYPE_MESSAGE" ? value.typeName : undefined };
+    }
+    const message = f.type === "TYPE_MESSAGE" ? f.typeName : undefined;
+    return { kind: f.label === "LABEL_REPEATED" ? "list" : "single", message };
   }
 
   /** Checks a whole object of the given kind (apiVersion, kind, metadata, spec, status). */

@@ -1,4 +1,4 @@
-// A typed client for one kind: create, get, list, update, updateStatus, delete and watch.
+// A typed client for one kind: create, get, list, update, updateStatus, patch, delete and watch.
 import type { Object as ApiObject, WatchRequest } from "../gen/mk/v1/api.js";
 import { type KindName, type KindTypes, KINDS, unwrapAs, wrap } from "../api/kinds.js";
 import type { CallOpts, Caller } from "./call.js";
@@ -108,6 +108,17 @@ export class ResourceClient<K extends KindName> {
 
   async updateStatus(obj: KindTypes[K], opts: CallOpts = {}): Promise<KindTypes[K]> {
     const res = await this.cs.unary(this.cs.raw.updateStatus, { object: wrap(this.kind, obj), dryRun: false }, opts);
+    return this.out(res);
+  }
+
+  /**
+   * Applies a patch (json, merge or strategic; the document in Kubernetes' JSON) to the stored object
+   * or, with subresource "status", to its status; returns the object as written.
+   */
+  async patch(name: string, namespace: string, type: "json" | "merge" | "strategic", patch: unknown, opts: CallOpts & { dryRun?: boolean; subresource?: "" | "status" } = {}): Promise<KindTypes[K]> {
+    const bytes = Buffer.from(JSON.stringify(patch), "utf8");
+    const req = { kind: this.kind, namespace, name, type, patch: bytes, dryRun: opts.dryRun ?? false, subresource: opts.subresource ?? "" };
+    const res = await this.cs.unary(this.cs.raw.patch, req, opts);
     return this.out(res);
   }
 

@@ -3,7 +3,8 @@
 // status exactly once (toServiceError). Metrics and error logs are taken here too.
 import { type ClientReadableStream, type ServerUnaryCall, type ServerWritableStream, type ServiceError, type sendUnaryData, status } from "@grpc/grpc-js";
 import { type ExecOutput, type ExecRequest, isKindName, type LogChunk, type LogsRequest, type ResourcesServer, unwrap, type WatchEvent, type WatchRequest, wrap } from "@mk/proto";
-import { ApiError, toServiceError } from "@mk/proto/client";
+import type { Json } from "@mk/proto/api";
+import { ApiError, BadRequestError, toServiceError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import { userOf } from "../../auth/identity.js";
 import type { RequestContext } from "../../handlers/context.js";
@@ -27,6 +28,15 @@ function contextOf(call: Pick<ServerUnaryCall<unknown, unknown>, "getAuthContext
 /** The kind label of a watch's metrics (unknown kinds are counted as such; the watch itself rejects them). */
 function watchKindLabel(kind: string): string {
   return isKindName(kind) ? kind : "unknown";
+}
+
+/** The patch document a PatchRequest carries as JSON bytes. */
+function parsePatch(bytes: Uint8Array): Json {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString("utf8")) as Json;
+  } catch (err) {
+    throw new BadRequestError(`the patch is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 export function resourcesService(deps: ServiceDeps): ResourcesServer {
@@ -147,5 +157,10 @@ export function resourcesService(deps: ServiceDeps): ResourcesServer {
     }),
 
     version: unary("Version", () => "", (ctx) => handlers.version(ctx)),
+
+    patch: unary("Patch", (r) => r.kind, async (ctx, req) => {
+      const out = await handlers.patch(ctx, { ...req, patch: parsePatch(req.patch) });
+      return wrap(out.kind, out.object);
+    }),
   };
 }

@@ -17,12 +17,20 @@ export function fnv32a(bytes: Uint8Array, seed = FNV32_OFFSET): number {
   return h >>> 0;
 }
 
-/** JSON with object keys sorted at every level: equal templates give equal bytes. */
+function isEmptyObject(v: unknown): boolean {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && Object.values(v as Record<string, unknown>).every((x) => x === undefined || isEmptyObject(x));
+}
+
+/**
+ * JSON with object keys sorted at every level: equal templates give equal bytes. An empty object is
+ * left out as if absent: `resources: {}` (which Kubernetes' clients always send, as kubectl's
+ * `rollout undo` does with an old ReplicaSet's template) is the same template as no resources.
+ */
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
+      .filter(([, v]) => v !== undefined && !isEmptyObject(v))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
   }
