@@ -9,7 +9,7 @@ import { statusOf } from "./status.js";
 import { type IncludeObject, tableOf } from "./table.js";
 
 export interface StreamResponse {
-  writeHead(code: number, headers: { [name: string]: string }): unknown;
+  writeHead(code: number, headers: { [name: string]: string | string[] }): unknown;
   write(chunk: string): unknown;
   end(body?: string): unknown;
   once(event: "close", listener: () => void): unknown;

@@ -15,3 +15,6 @@ export * from "./json.js";
 export * from "./encoding.js";
 export * from "./schema.js";
 export * from "./descriptors.js";
+export * from "./merge-keys.js";
+export * from "./field-docs.js";
+export * from "./openapi.js";
