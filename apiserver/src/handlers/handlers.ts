@@ -24,7 +24,7 @@ import {
   type WatchRequest,
 } from "@mk/proto";
 import { BadRequestError, InvalidError } from "@mk/proto/client";
-import type { RequestAttributes, Verb } from "../auth/authorizer.js";
+import type { Decision, RequestAttributes, Verb } from "../auth/authorizer.js";
 import { bindPod } from "../registry/bind.js";
 import { type DeleteOutcome, deleteObject } from "../registry/deletion.js";
 import { getScale, scalableKind, updateScale } from "../registry/scale.js";
@@ -83,6 +83,11 @@ export class Handlers {
 
   private authorize(ctx: RequestContext, attrs: RequestAttributes): Promise<void> {
     return this.deps.authorizer.check(ctx, attrs);
+  }
+
+  /** Would the requester be allowed this (a SelfSubjectAccessReview)? `undefined`: a verb mk has no rule for. */
+  reviewAccess(ctx: RequestContext, attrs: RequestAttributes | undefined): Promise<Decision> {
+    return this.deps.authorizer.decide(ctx, attrs);
   }
 
   async create(ctx: RequestContext, req: ObjectRequest): Promise<Unwrapped> {

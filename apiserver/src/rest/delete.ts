@@ -1,7 +1,7 @@
 // DELETE over HTTP as Kubernetes takes it: DeleteOptions from the query and from the body kubectl
 // sends (`{"kind":"DeleteOptions","propagationPolicy":"Background"}`, the body winning), `dryRun=All`,
 // and deletecollection (DELETE on a collection: every object its selectors match, each through the
-// same delete handler, answered with the list of what was deleted, as Kubernetes answers it).
+// same delete handler (the registry checks the policy), answered with the list of what was deleted, as Kubernetes answers it).
 import { isJsonObject, type Json, type JsonObject, type KindInfo, toK8s } from "@mk/proto/api";
 import { BadRequestError, isNotFound } from "@mk/proto/client";
 import type { RequestContext } from "../handlers/context.js";
@@ -13,8 +13,6 @@ export interface DeleteOptions {
   preconditions: { uid?: string | undefined; resourceVersion?: string | undefined } | undefined;
   dryRun: boolean;
 }
-
-const POLICIES = ["Orphan", "Background", "Foreground"];
 
 function dryRunValues(values: readonly Json[]): boolean {
   for (const v of values) {
@@ -41,7 +39,6 @@ export function deleteOptionsOf(query: URLSearchParams, body: JsonObject | undef
   let policy = typeof b.propagationPolicy === "string" ? b.propagationPolicy : (query.get("propagationPolicy") ?? "");
   const orphan = b.orphanDependents ?? query.get("orphanDependents");
   if (!policy && (orphan === true || orphan === "true")) policy = "Orphan";
-  if (policy && !POLICIES.includes(policy)) throw new BadRequestError(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
   const pre = isJsonObject(b.preconditions) ? b.preconditions : undefined;
   const str = (v: Json | undefined) => (typeof v === "string" ? v : undefined);
   return {

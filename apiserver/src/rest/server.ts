@@ -9,10 +9,12 @@ import type { Logger } from "pino";
 import { UNAUTHENTICATED_MESSAGE, userFromCertificate } from "../auth/identity.js";
 import type { RequestContext } from "../handlers/context.js";
 import type { Handlers } from "../handlers/handlers.js";
+import { AUTHORIZATION_GROUP, AUTHORIZATION_VERSION, selfSubjectAccessReview } from "./access-review.js";
 import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.js";
 import { deleteCollection, deleteOptionsOf, dryRunOf } from "./delete.js";
 import { checkFields, type FieldValidation, fieldValidationOf, warningHeader } from "./field-validation.js";
 import { OpenApiV3 } from "./openapi.js";
+import { PROTOBUF_CONTENT_TYPE, protobufBodyAsJson } from "./protobuf.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
@@ -75,6 +77,8 @@ async function readBody(req: Request): Promise<JsonObject | undefined> {
     chunks.push(b);
   }
   if (size === 0) return undefined;
+  const contentType = typeof req.headers["content-type"] === "string" ? req.headers["content-type"] : "";
+  if (contentType.startsWith(PROTOBUF_CONTENT_TYPE)) return protobufBodyAsJson(Buffer.concat(chunks));
   let json: unknown;
   try {
     json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -113,6 +117,9 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
   const openapi = new OpenApiV3();
 
   async function resource(ctx: RequestContext, req: Request, res: Response, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<Reply> {
+    if (path.group === AUTHORIZATION_GROUP && path.version === AUTHORIZATION_VERSION && path.plural === "selfsubjectaccessreviews" && !path.name && req.method === "POST") {
+      return { code: 201, body: await selfSubjectAccessReview(handlers, ctx, await readObjectBody(req)) };
+    }
     const info = kindAt(path.group, path.version, path.plural);
     if (!info) throw new NotFoundError(`the server could not find the requested resource (${path.plural})`);
     target.kind = info.kind;

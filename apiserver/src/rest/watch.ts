@@ -3,6 +3,7 @@
 // before the first event is a plain Status reply with its HTTP code; after it, an ERROR event.
 import type { WatchEvent, WatchRequest } from "@mk/proto";
 import { type JsonObject, type KindInfo, toK8s, unwrap } from "@mk/proto/api";
+import { ExpiredError } from "@mk/proto/client";
 import type { RequestContext } from "../handlers/context.js";
 import type { Handlers } from "../handlers/handlers.js";
 import { statusOf } from "./status.js";
@@ -62,6 +63,9 @@ export async function streamWatch(
     res.end();
   } catch (err) {
     const status = statusOf(err, { kind: info.kind });
+    // A start in compacted history is an ERROR event on a 200 stream, as Kubernetes sends it
+    // (clients relist on its 410 Expired); other failures before the first event are plain replies.
+    if (err instanceof ExpiredError) start();
     if (started) {
       res.end(`${JSON.stringify({ type: "ERROR", object: status.body })}\n`);
     } else {

@@ -41,7 +41,8 @@ export async function restRequest(target: RestTarget, method: string, path: stri
       conn.on("error", reject);
       const headers: Record<string, string> = { ":method": method, ":path": path, accept: opts.accept ?? "application/json" };
       if (opts.body !== undefined) headers["content-type"] = "application/json";
-      const stream = conn.request(headers);
+      // node's client ends a DELETE's stream at once unless told a body follows.
+      const stream = conn.request(headers, { endStream: opts.body === undefined });
       let status = 0;
       let replyHeaders: RestReply["headers"] = {};
       stream.on("response", (h) => {

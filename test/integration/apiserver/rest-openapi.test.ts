@@ -10,7 +10,8 @@ import { after, before, test } from "node:test";
 import { KIND_NAMES, KINDS } from "@mk/proto/api";
 import { type CertFiles, initPki, issue, type Pki } from "@mk/kubectl/cluster/pki.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { type RestTarget, restRequest } from "./rest-client.js";
+import { Etcd3 } from "etcd3";
+import { type RestTarget, restRequest, watchLines } from "./rest-client.js";
 
 let api: TestApiServer;
 let dir: string;
@@ -31,11 +32,14 @@ const deployment = (name: string, extra: Record<string, unknown> = {}) => ({
   },
 });
 
+const configMap = (name: string, labels: Record<string, string>) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, labels }, data: { k: "v" } });
+const cmPath = "/api/v1/namespaces/default/configmaps";
+
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "mk-rest-openapi-"));
   pki = (await initPki({ dir, advertiseAddress: "127.0.0.1", tokenTtlSeconds: 60 })).pki;
   await issue(pki.ca, nodeCert("a"), { subject: "/O=system:nodes/CN=system:node:a", usage: "both" });
-  api = await startTestApiServer({ tls: { cert: readFileSync(pki.apiserver.cert), key: readFileSync(pki.apiserver.key), clientCa: readFileSync(pki.ca.cert) } });
+  api = await startTestApiServer({ bookmarkIntervalMs: 300, tls: { cert: readFileSync(pki.apiserver.cert), key: readFileSync(pki.apiserver.key), clientCa: readFileSync(pki.ca.cert) } });
   admin = { address: api.address, ca: pki.ca.cert, client: pki.admin };
 });
 
@@ -127,4 +131,139 @@ test("fieldValidation=Warn (the server's default) accepts and warns per field; I
   }
   const unsupported = await restRequest(admin, "POST", "/apis/apps/v1/namespaces/default/deployments?fieldValidation=Loose", { body: deployment("loose") });
   assert.equal(unsupported.status, 400);
+});
+
+test("DELETE takes DeleteOptions from the body kubectl sends: propagationPolicy Orphan and Foreground leave their finalizers", async () => {
+  for (const [policy, finalizer] of [["Orphan", "orphan"], ["Foreground", "foregroundDeletion"]] as const) {
+    const name = `del-${policy.toLowerCase()}`;
+    assert.equal((await restRequest(admin, "POST", "/apis/apps/v1/namespaces/default/deployments", { body: deployment(name) })).status, 201);
+    const r = await restRequest(admin, "DELETE", `/apis/apps/v1/namespaces/default/deployments/${name}`, { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: policy } });
+    assert.equal(r.status, 202, r.text);
+    const meta = r.body.metadata as { finalizers?: string[]; deletionTimestamp?: string };
+    assert.deepEqual(meta.finalizers, [finalizer]);
+    assert.ok(meta.deletionTimestamp);
+  }
+  const bad = await restRequest(admin, "DELETE", "/apis/apps/v1/namespaces/default/deployments/strict", { body: { kind: "DeleteOptions", propagationPolicy: "Sometimes" } });
+  assert.equal(bad.status, 422, bad.text);
+  assert.equal((await restRequest(admin, "GET", "/apis/apps/v1/namespaces/default/deployments/strict")).status, 200, "a refused delete deletes nothing");
+});
+
+test("dryRun=All on POST, PUT and DELETE answers as the write would and writes nothing; another dryRun value is refused", async () => {
+  const created = await restRequest(admin, "POST", `${cmPath}?dryRun=All`, { body: configMap("dry", {}) });
+  assert.equal(created.status, 201, created.text);
+  assert.equal((created.body.metadata as { name: string }).name, "dry");
+  assert.equal((await restRequest(admin, "GET", `${cmPath}/dry`)).status, 404);
+
+  const real = await restRequest(admin, "POST", cmPath, { body: configMap("dry", {}) });
+  assert.equal(real.status, 201);
+  const put = await restRequest(admin, "PUT", `${cmPath}/dry?dryRun=All`, { body: { ...real.body, data: { k: "changed" } } });
+  assert.equal(put.status, 200, put.text);
+  assert.deepEqual(put.body.data, { k: "changed" });
+  assert.deepEqual((await restRequest(admin, "GET", `${cmPath}/dry`)).body.data, { k: "v" });
+
+  const del = await restRequest(admin, "DELETE", `${cmPath}/dry`, { body: { kind: "DeleteOptions", apiVersion: "v1", dryRun: ["All"] } });
+  assert.equal(del.status, 200, del.text);
+  assert.equal((await restRequest(admin, "GET", `${cmPath}/dry`)).status, 200, "still there after a dry-run delete");
+  assert.equal((await restRequest(admin, "DELETE", `${cmPath}/dry?dryRun=Some`)).status, 400);
+});
+
+test("deletecollection deletes what the label selector matches and lists it", async () => {
+  for (const [name, team] of [["dc-a", "red"], ["dc-b", "red"], ["dc-c", "blue"]] as const) {
+    assert.equal((await restRequest(admin, "POST", cmPath, { body: configMap(name, { team }) })).status, 201);
+  }
+  const r = await restRequest(admin, "DELETE", `${cmPath}?labelSelector=team%3Dred`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.kind, "ConfigMapList");
+  assert.deepEqual((r.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name).sort(), ["dc-a", "dc-b"]);
+  const left = await restRequest(admin, "GET", `${cmPath}?labelSelector=team`);
+  assert.deepEqual((left.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name), ["dc-c"]);
+});
+
+test("field selectors over HTTP: metadata.name, metadata.namespace; an unknown field is refused naming it", async () => {
+  const byName = await restRequest(admin, "GET", `${cmPath}?fieldSelector=metadata.name%3Ddc-c`);
+  assert.deepEqual((byName.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name), ["dc-c"]);
+  const byNs = await restRequest(admin, "GET", "/api/v1/configmaps?fieldSelector=metadata.namespace%3Dkube-nothing");
+  assert.deepEqual(byNs.body.items, []);
+  const bad = await restRequest(admin, "GET", `${cmPath}?fieldSelector=spec.color%3Dred`);
+  assert.equal(bad.status, 422, bad.text);
+  assert.match(String(bad.body.message), /"spec\.color" is not a known field selector/);
+});
+
+test("a single object watched by name from resourceVersion 0 starts with a synthetic ADDED; bookmarks when allowed", async () => {
+  const events = await watchLines(admin, `${cmPath}?watch=true&fieldSelector=metadata.name%3Ddc-c&resourceVersion=0&allowWatchBookmarks=true`, (evs) =>
+    evs.some((e) => e.type === "BOOKMARK") ? evs : undefined,
+  );
+  const first = events[0];
+  assert.equal(first?.type, "ADDED");
+  assert.equal((first?.object.metadata as { name?: string } | undefined)?.name, "dc-c");
+  assert.ok(events.every((e) => e.type === "BOOKMARK" || (e.object.metadata as { name: string }).name === "dc-c"), "only the named object");
+  const bookmark = events.find((e) => e.type === "BOOKMARK");
+  assert.equal(bookmark?.object.kind, "ConfigMap");
+  assert.match(String((bookmark?.object.metadata as { resourceVersion?: string } | undefined)?.resourceVersion), /^\d+$/);
+});
+
+test("a watch from a compacted resourceVersion: 200, then an ERROR event carrying 410 Expired", async () => {
+  const first = await restRequest(admin, "POST", cmPath, { body: configMap("old", {}) });
+  const old = (first.body.metadata as { resourceVersion: string }).resourceVersion;
+  for (let i = 0; i < 3; i++) {
+    const cur = await restRequest(admin, "GET", `${cmPath}/old`);
+    assert.equal((await restRequest(admin, "PUT", `${cmPath}/old`, { body: { ...cur.body, data: { i: String(i) } } })).status, 200);
+  }
+  const etcd = new Etcd3({ hosts: api.etcd.endpoint });
+  try {
+    const rev = (await etcd.get("anything").exec()).header.revision;
+    await etcd.kv.compact({ revision: rev, physical: true });
+  } finally {
+    etcd.close();
+  }
+  const events = await watchLines(admin, `${cmPath}?watch=true&resourceVersion=${old}`, (evs) => (evs.length > 0 ? evs : undefined));
+  assert.equal(events[0]?.type, "ERROR", JSON.stringify(events));
+  assert.equal(events[0]?.object.kind, "Status");
+  assert.equal(events[0]?.object.code, 410);
+  assert.equal(events[0]?.object.reason, "Expired");
+});
+
+test("SelfSubjectAccessReview: mk's authorizer answers for the requesting identity, JSON or Kubernetes protobuf", async () => {
+  const review = (resourceAttributes: Record<string, string>) => ({ kind: "SelfSubjectAccessReview", apiVersion: "authorization.k8s.io/v1", spec: { resourceAttributes } });
+  const path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+  const asAdmin = await restRequest(admin, "POST", path, { body: review({ verb: "create", resource: "pods", namespace: "default" }) });
+  assert.equal(asAdmin.status, 201, asAdmin.text);
+  assert.deepEqual(asAdmin.body.status, { allowed: true });
+  const node: RestTarget = { ...admin, client: nodeCert("a") };
+  const denied = await restRequest(node, "POST", path, { body: review({ verb: "create", resource: "pods", namespace: "default" }) });
+  assert.equal((denied.body.status as { allowed: boolean }).allowed, false);
+  assert.match(String((denied.body.status as { reason: string }).reason), /system:node:a/);
+  const own = await restRequest(node, "POST", path, { body: review({ verb: "update", resource: "nodes", name: "a" }) });
+  assert.deepEqual(own.body.status, { allowed: true });
+  const other = await restRequest(node, "POST", path, { body: review({ verb: "patch", resource: "nodes", name: "b" }) });
+  assert.equal((other.body.status as { allowed: boolean }).allowed, false);
+  const unknownVerb = await restRequest(node, "POST", path, { body: review({ verb: "escalate", resource: "pods" }) });
+  assert.equal((unknownVerb.body.status as { allowed: boolean }).allowed, false);
+
+  // kubectl's typed client posts it as protobuf: k8s\0 + Unknown{typeMeta, raw}.
+  const str = (num: number, s: string) => {
+    const b = Buffer.from(s);
+    return Buffer.concat([Buffer.from([(num << 3) | 2, b.length]), b]);
+  };
+  const msg = (num: number, inner: Buffer) => Buffer.concat([Buffer.from([(num << 3) | 2, inner.length]), inner]);
+  const raw = msg(2, msg(1, Buffer.concat([str(1, "default"), str(2, "create"), str(5, "pods")])));
+  const envelope = Buffer.concat([Buffer.from("k8s\0"), msg(1, Buffer.concat([str(1, "authorization.k8s.io/v1"), str(2, "SelfSubjectAccessReview")])), msg(2, raw)]);
+  const conn = await import("./rest-client.js").then((m) => m.restSession(node));
+  try {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const stream = conn.request({ ":method": "POST", ":path": path, "content-type": "application/vnd.kubernetes.protobuf", accept: "application/json" });
+      let text = "";
+      stream.on("data", (c: Buffer) => (text += c.toString("utf8")));
+      stream.on("end", () => resolve(text));
+      stream.on("error", reject);
+      stream.end(envelope);
+    });
+    const body = JSON.parse(reply) as { spec: unknown; status: { allowed: boolean } };
+    assert.deepEqual(body.spec, { resourceAttributes: { namespace: "default", verb: "create", resource: "pods" } });
+    assert.equal(body.status.allowed, false);
+  } finally {
+    conn.close();
+  }
+  const groups = await restRequest(admin, "GET", "/apis/authorization.k8s.io/v1");
+  assert.ok((groups.body.resources as { name: string }[]).some((r) => r.name === "selfsubjectaccessreviews"));
 });
