@@ -4,7 +4,7 @@
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { type AnyObject, fromK8s, isJsonObject, type JsonObject, type KindInfo, Schema, toK8s } from "@mk/proto/api";
-import { BadRequestError, NotFoundError, UnauthorizedError } from "@mk/proto/client";
+import { BadRequestError, NotFoundError, RequestEntityTooLargeError, UnauthorizedError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import { UNAUTHENTICATED_MESSAGE, userFromCertificate } from "../auth/identity.js";
 import type { RequestContext } from "../handlers/context.js";
@@ -18,6 +18,7 @@ import { PROTOBUF_CONTENT_TYPE, protobufBodyAsJson } from "./protobuf.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
+import { type RestMetrics, requestLabels } from "./request-metrics.js";
 import { kubernetesVersion } from "./version.js";
 import { type StreamResponse, streamWatch } from "./watch.js";
 
@@ -35,6 +36,7 @@ export interface RestDeps {
   streams: Set<AbortController>;
   /** The address clients reach this server at, for /api's serverAddressByClientCIDRs. */
   address(): string;
+  metrics?: RestMetrics | undefined;
 }
 
 /** Kubernetes' limit on a request body (3 MiB). */
@@ -73,7 +75,7 @@ async function readBody(req: Request): Promise<JsonObject | undefined> {
   for await (const chunk of req) {
     const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     size += b.length;
-    if (size > MAX_BODY) throw new BadRequestError(`the request body is larger than ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw new RequestEntityTooLargeError(`Request entity too large: limit is ${MAX_BODY}`);
     chunks.push(b);
   }
   if (size === 0) return undefined;
@@ -144,7 +146,9 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
         resourceVersion: query.get("resourceVersion") ?? "",
         allowBookmarks: query.get("allowWatchBookmarks") === "true",
       };
-      await streamWatch(deps, ctx, info, watchRequest, res, { table, include });
+      const timeoutSeconds = Number(query.get("timeoutSeconds") ?? 0);
+      if (!Number.isSafeInteger(timeoutSeconds) || timeoutSeconds < 0) throw new BadRequestError(`timeoutSeconds: Invalid value: "${query.get("timeoutSeconds")}": must be a non-negative integer`);
+      await streamWatch(deps, ctx, info, watchRequest, res, { table, include, timeoutSeconds });
       return STREAMED;
     }
     if (method === "GET") {
@@ -218,6 +222,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
   }
 
   return (req: Request, res: Response): void => {
+    const started = performance.now();
     // What the request is about, filled in as it is parsed, for the details of an error's Status.
     const target: StatusTarget = {};
     route(req, res, target)
@@ -227,7 +232,12 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
         return reply;
       })
       .then((reply) => {
-        if (reply === STREAMED) return;
+        const labels = requestLabels(req.method ?? "GET", new URL(req.url ?? "/", "https://mk"));
+        if (reply === STREAMED) {
+          deps.metrics?.observe(labels, res.statusCode ?? 200, undefined);
+          return;
+        }
+        deps.metrics?.observe(labels, reply.code, (performance.now() - started) / 1000);
         const headers: { [name: string]: string | string[] } = { "content-type": "application/json" };
         if ("warnings" in reply && reply.warnings && reply.warnings.length > 0) headers.warning = reply.warnings.map(warningHeader);
         res.writeHead(reply.code, headers);
@@ -258,6 +268,10 @@ export function createRestServer(deps: RestDeps, tls: RestTls): Http2SecureServe
     rejectUnauthorized: false,
     allowHTTP1: true,
   });
+  // Node ends an HTTP/1.1 request after 5 minutes by default: a watch (client-node's informers watch
+  // over HTTP/1.1) lasts as long as its client wants, or its timeoutSeconds, as in Kubernetes.
+  // (The property exists on node's server with allowHTTP1, but @types/node leaves it out.)
+  (server as unknown as { requestTimeout: number }).requestTimeout = 0;
   server.on("request", restHandler(deps, !!tls.clientCa));
   server.on("secureConnection", (socket: TLSSocket) => socket.on("error", (err) => deps.log.debug({ err: err.message }, "http connection error")));
   return server;

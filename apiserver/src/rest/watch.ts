@@ -10,6 +10,8 @@ import { statusOf } from "./status.js";
 import { type IncludeObject, tableOf } from "./table.js";
 
 export interface StreamResponse {
+  /** The status written (or to be written), for the request metrics. */
+  readonly statusCode?: number;
   writeHead(code: number, headers: { [name: string]: string | string[] }): unknown;
   write(chunk: string): unknown;
   end(body?: string): unknown;
@@ -19,6 +21,8 @@ export interface StreamResponse {
 export interface WatchOptions {
   table: boolean;
   include: IncludeObject;
+  /** The watch's timeoutSeconds: it then ends cleanly, and the client watches again. */
+  timeoutSeconds?: number | undefined;
 }
 
 function eventJson(info: KindInfo, ev: WatchEvent, opts: WatchOptions): JsonObject {
@@ -45,6 +49,7 @@ export async function streamWatch(
   const ac = new AbortController();
   deps.streams.add(ac);
   res.once("close", () => ac.abort());
+  const timeout = opts.timeoutSeconds ? setTimeout(() => ac.abort(), opts.timeoutSeconds * 1000) : undefined;
   let started = false;
   const start = () => {
     if (started) return;
@@ -73,6 +78,7 @@ export async function streamWatch(
       res.end(JSON.stringify(status.body));
     }
   } finally {
+    clearTimeout(timeout);
     deps.streams.delete(ac);
   }
 }
