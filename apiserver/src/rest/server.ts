@@ -14,6 +14,7 @@ import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.
 import { deleteCollection, deleteOptionsOf, dryRunOf } from "./delete.js";
 import { checkFields, type FieldValidation, fieldValidationOf, warningHeader } from "./field-validation.js";
 import { OpenApiV3 } from "./openapi.js";
+import { OPENAPI_V2_PROTOBUF, openApiV2Document } from "./openapi-v2.js";
 import { PROTOBUF_CONTENT_TYPE, protobufBodyAsJson } from "./protobuf.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
@@ -54,7 +55,7 @@ type Response = StreamResponse;
 /** A request answered already (a watch streams its own reply). */
 const STREAMED = Symbol("streamed");
 /** A reply: a JSON body, or a JSON text made before (the OpenAPI documents); `warnings` become Warning headers. */
-type Reply = { code: number; body: JsonObject; warnings?: string[] } | { code: number; text: string } | typeof STREAMED;
+type Reply = { code: number; body: JsonObject; warnings?: string[] } | { code: number; text: string | Buffer; contentType?: string } | typeof STREAMED;
 
 function contextOf(req: Request, mutualTls: boolean): RequestContext {
   const socket = req.socket as TLSSocket;
@@ -117,6 +118,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
   const { handlers } = deps;
   const schema = Schema.load();
   const openapi = new OpenApiV3();
+  const openapiV2 = openApiV2Document();
 
   async function resource(ctx: RequestContext, req: Request, res: Response, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<Reply> {
     if (path.group === AUTHORIZATION_GROUP && path.version === AUTHORIZATION_VERSION && path.plural === "selfsubjectaccessreviews" && !path.name && req.method === "POST") {
@@ -202,6 +204,8 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
         return { code: 200, body: apiVersions(deps.address()) };
       case "apis":
         return { code: 200, body: apiGroupList() };
+      case "openapiV2":
+        return { code: 200, text: openapiV2, contentType: OPENAPI_V2_PROTOBUF };
       case "openapiIndex":
         return { code: 200, body: openapi.index() };
       case "openapiDocument": {
@@ -238,7 +242,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
           return;
         }
         deps.metrics?.observe(labels, reply.code, (performance.now() - started) / 1000);
-        const headers: { [name: string]: string | string[] } = { "content-type": "application/json" };
+        const headers: { [name: string]: string | string[] } = { "content-type": ("contentType" in reply && reply.contentType) || "application/json" };
         if ("warnings" in reply && reply.warnings && reply.warnings.length > 0) headers.warning = reply.warnings.map(warningHeader);
         res.writeHead(reply.code, headers);
         res.end("text" in reply ? reply.text : JSON.stringify(reply.body));

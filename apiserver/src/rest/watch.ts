@@ -14,7 +14,7 @@ export interface StreamResponse {
   readonly statusCode?: number;
   writeHead(code: number, headers: { [name: string]: string | string[] }): unknown;
   write(chunk: string): unknown;
-  end(body?: string): unknown;
+  end(body?: string | Buffer): unknown;
   once(event: "close", listener: () => void): unknown;
 }
 

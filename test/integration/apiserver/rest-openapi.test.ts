@@ -267,3 +267,14 @@ test("SelfSubjectAccessReview: mk's authorizer answers for the requesting identi
   const groups = await restRequest(admin, "GET", "/apis/authorization.k8s.io/v1");
   assert.ok((groups.body.resources as { name: string }[]).some((r) => r.name === "selfsubjectaccessreviews"));
 });
+
+test("/openapi/v2 (kubectl 1.27 and 1.28 read it as protobuf): each kind's PATCH with its GVK and fieldValidation", async () => {
+  const r = await restRequest(admin, "GET", "/openapi/v2", { accept: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf" });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers["content-type"], "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+  // Strings inside the protobuf: the path, the GVK extension's YAML and the parameter's name.
+  assert.ok(r.text.includes("/apis/apps/v1/namespaces/{namespace}/deployments/{name}"));
+  assert.ok(r.text.includes('x-kubernetes-group-version-kind') && r.text.includes('group: "apps"\nkind: Deployment\nversion: v1\n'));
+  assert.ok(r.text.includes("fieldValidation"));
+  assert.ok(r.text.includes("/api/v1/nodes/{name}"));
+});
