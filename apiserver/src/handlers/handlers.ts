@@ -133,8 +133,11 @@ export class Handlers {
     return { kind, ...out };
   }
 
-  /** Streams the watch's events to `sink` until `signal` aborts (resolves) or the watch fails (rejects). */
-  async watch(ctx: RequestContext, req: WatchRequest, sink: Pick<WatchSink, "write">, signal: AbortSignal): Promise<void> {
+  /**
+   * Streams the watch's events to `sink` until `signal` aborts (resolves) or the watch fails (rejects).
+   * `sink.started` is called once the watch is set up (an HTTP edge then sends its headers).
+   */
+  async watch(ctx: RequestContext, req: WatchRequest, sink: Pick<WatchSink, "write"> & { started?(): void }, signal: AbortSignal): Promise<void> {
     await this.authorize(ctx, { verb: "watch", kind: req.kind, namespace: req.namespace, name: "" });
     await new Promise<void>((resolve, reject) => {
       startWatch(
@@ -142,7 +145,7 @@ export class Handlers {
         req,
         { write: (ev) => sink.write(ev), end: (err) => (err ? reject(err) : resolve()) },
         signal,
-      ).catch(reject);
+      ).then(() => sink.started?.(), reject);
     });
   }
 

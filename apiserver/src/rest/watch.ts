@@ -1,6 +1,6 @@
 // WATCH over HTTP, as Kubernetes streams it: one JSON object a line, `{"type": …, "object": …}`, the
 // object in Kubernetes' JSON, or a one-row Table when the client asked `get -w` for Tables. A failure
-// before the first event is a plain Status reply with its HTTP code; after it, an ERROR event.
+// before the watch is set up is a plain Status reply with its HTTP code; after it, an ERROR event.
 import type { WatchEvent, WatchRequest } from "@mk/proto";
 import { type JsonObject, type KindInfo, toK8s, unwrap } from "@mk/proto/api";
 import { ExpiredError } from "@mk/proto/client";
@@ -16,6 +16,8 @@ export interface StreamResponse {
   write(chunk: string): unknown;
   end(body?: string | Buffer): unknown;
   once(event: "close", listener: () => void): unknown;
+  /** Sends the headers now (HTTP/1.1 holds them until the first write). */
+  flushHeaders?(): void;
 }
 
 export interface WatchOptions {
@@ -55,9 +57,13 @@ export async function streamWatch(
     if (started) return;
     started = true;
     res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders?.();
   };
   try {
     const sink = {
+      // Headers go out as soon as the watch is set up, as Kubernetes flushes them: clients (client-node)
+      // wait for them before they go on, and a quiet watch would otherwise look like a hung request.
+      started: start,
       write: (ev: WatchEvent) => {
         start();
         res.write(`${JSON.stringify(eventJson(info, ev, opts))}\n`);
