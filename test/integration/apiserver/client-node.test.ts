@@ -1,11 +1,15 @@
 // @kubernetes/client-node, Kubernetes' own JavaScript client, against mk's HTTP edge with the cluster
-// CA and a client certificate: list, create, and a watch that sees ADDED, MODIFIED and DELETED.
+// CA and a client certificate: list, create, a watch that sees ADDED, MODIFIED and DELETED, and an
+// informer that survives an API server restart (restarted by its error handler, as client-node's
+// documentation shows; it relists and fires the delete of what went away meanwhile).
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { CoreV1Api, KubeConfig, type V1ConfigMap, Watch } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig, makeInformer, type V1ConfigMap, Watch } from "@kubernetes/client-node";
+import { type ApiServer, startApiServer } from "@mk/apiserver";
+import { pino } from "pino";
 import { initPki, type Pki } from "@mk/kubectl/cluster/pki.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { eventually } from "../../harness/wait.js";
@@ -14,6 +18,8 @@ let api: TestApiServer;
 let dir: string;
 let pki: Pki;
 let kc: KubeConfig;
+/** The API server started in place of the first one by the restart test. */
+let second: ApiServer | undefined;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "mk-client-node-"));
@@ -29,6 +35,7 @@ before(async () => {
 });
 
 after(async () => {
+  await second?.stop();
   await api?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -75,5 +82,46 @@ test("client-node Watch sees ADDED, MODIFIED and DELETED for changes after the l
     assert.deepEqual(seen, ['ADDED cn-two {"b":"1"}', 'MODIFIED cn-two {"b":"2"}', 'DELETED cn-two {"b":"2"}'], `ended: ${String(ended)}`);
   } finally {
     controller.abort();
+  }
+});
+
+test("client-node informer survives an API server restart: relists, sees what changed while it was down", { timeout: 180_000 }, async () => {
+  const core = kc.makeApiClient(CoreV1Api);
+  const informer = makeInformer<V1ConfigMap>(kc, "/api/v1/namespaces/default/configmaps", () => core.listNamespacedConfigMap({ namespace: "default", labelSelector: "suite=informer" }), "suite=informer");
+  const deleted: string[] = [];
+  let errors = 0;
+  let stopped = false;
+  informer.on("delete", (cm) => deleted.push(cm.metadata?.name ?? ""));
+  informer.on("error", () => {
+    errors++;
+    // client-node's informer stops on an error; start it again after a pause, as its README shows.
+    setTimeout(() => {
+      if (!stopped) informer.start().catch(() => undefined);
+    }, 500);
+  });
+  const names = () => informer.list().map((c) => c.metadata?.name).sort();
+  const cm = (name: string): V1ConfigMap => ({ ...configMap(name, { x: "1" }), metadata: { name, labels: { suite: "informer" } } });
+  try {
+    await core.createNamespacedConfigMap({ namespace: "default", body: cm("inf-a") });
+    await informer.start();
+    await eventually("inf-a in the informer's cache", () => names().includes("inf-a"), 30_000);
+
+    // Stop the API server; while it is down nothing can be written; start another on the same address and etcd.
+    await api.server.stop();
+    await eventually("the informer noticed the API server going away", () => errors > 0, 60_000);
+    second = await startApiServer({
+      httpListen: "",
+      logger: pino({ level: "silent" }),
+      etcdServers: [api.etcd.endpoint],
+      listen: api.address,
+      tls: { cert: readFileSync(pki.apiserver.cert), key: readFileSync(pki.apiserver.key), clientCa: readFileSync(pki.ca.cert) },
+    });
+    await core.createNamespacedConfigMap({ namespace: "default", body: cm("inf-b") });
+    await core.deleteNamespacedConfigMap({ name: "inf-a", namespace: "default" });
+    await eventually("the informer's cache after the restart: inf-b only", () => JSON.stringify(names()) === '["inf-b"]', 90_000);
+    assert.ok(deleted.includes("inf-a"), `deletes seen: ${deleted.join(", ")}`);
+  } finally {
+    stopped = true;
+    await informer.stop();
   }
 });
