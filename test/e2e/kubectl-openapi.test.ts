@@ -149,7 +149,7 @@ test("kubectl 1.32 explain deployment.spec.strategy prints Kubernetes' field des
   assert.match(out, /^FIELD: strategy <DeploymentStrategy>$/m);
   assert.match(out, /The deployment strategy to use to replace existing pods with new ones\./);
   assert.match(out, /^ {2}rollingUpdate\t<RollingUpdateDeployment>\n\s+Rolling update config params\. Present only if DeploymentStrategyType =/m);
-  assert.match(out, /^ {2}type\t<string>\n\s+Type of deployment\. Can be "Recreate" or "RollingUpdate"\. Default is/m);
+  assert.match(out, /^ {2}type\t<string>\n {2}enum: Recreate, RollingUpdate\n\s+Type of deployment\. Can be "Recreate" or "RollingUpdate"\. Default is/m);
 });
 
 test("kubectl 1.32 auth can-i: mk's authorizer answers for the admin and for a node identity", { timeout: 60_000 }, async () => {

@@ -148,6 +148,9 @@ export const FIELD_DOCS: { readonly [messageOrField: string]: string } = {
   "ContainerPort.name":
     "If specified, this must be an IANA_SVC_NAME and unique within the pod. Each named port in a pod must have a unique name. Name for the port that can be referred to by services.",
   "ContainerPort.protocol": 'Protocol for port. Must be UDP, TCP, or SCTP. Defaults to "TCP".',
+  "ContainerPort.hostPort":
+    "Number of port to expose on the host. If specified, this must be a valid port number, 0 < x < 65536. If HostNetwork is specified, this must match ContainerPort. Most containers do not need this.",
+  "ContainerPort.hostIP": "What host IP to bind the external port to.",
   VolumeMount: "VolumeMount describes a mounting of a Volume within a container.",
   "VolumeMount.name": "This must match the Name of a Volume.",
   "VolumeMount.mountPath": "Path within the container at which the volume should be mounted.  Must not contain ':'.",
@@ -187,4 +190,12 @@ export const LIST_MAP_KEYS: { readonly [messageField: string]: readonly string[]
   "DeploymentStatus.conditions": ["type"],
   "ReplicaSetStatus.conditions": ["type"],
   "JobStatus.conditions": ["type"],
+};
+
+/** String fields with a fixed set of values (`+enum` in Kubernetes' types.go), shown by `kubectl explain`. */
+export const FIELD_ENUMS: { readonly [messageField: string]: readonly string[] } = {
+  "DeploymentStrategy.type": ["Recreate", "RollingUpdate"],
+  "PodSpec.restartPolicy": ["Always", "Never", "OnFailure"],
+  "Container.imagePullPolicy": ["Always", "IfNotPresent", "Never"],
+  "ContainerPort.protocol": ["SCTP", "TCP", "UDP"],
 };

@@ -5,7 +5,7 @@
 // (merge-keys.ts) and list-map keys that kubectl reads to compute apply patches.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { COMMON_FIELDS, FIELD_DOCS, LIST_MAP_KEYS } from "./field-docs.js";
+import { COMMON_FIELDS, FIELD_DOCS, FIELD_ENUMS, LIST_MAP_KEYS } from "./field-docs.js";
 import type { JsonObject } from "./json.js";
 import { KIND_NAMES, KINDS, type KindInfo, type KindName } from "./kinds.js";
 import { patchStrategyOf } from "./merge-keys.js";
@@ -202,6 +202,8 @@ export class OpenApiSchemas {
       const description = FIELD_DOCS[key] ?? common?.replace("%s", kind?.kind ?? "") ?? m.fieldComments.get(json) ?? "";
       const prop = this.fieldSchema(f, key, reach, out);
       if (description) prop.description = description;
+      const values = FIELD_ENUMS[key];
+      if (values) prop.enum = [...values];
       const strategy = patchStrategyOf(`.mk.v1.${m.desc.name}`, json);
       if (strategy?.mergeKey) prop["x-kubernetes-patch-merge-key"] = strategy.mergeKey;
       if (strategy) prop["x-kubernetes-patch-strategy"] = strategy.strategy;

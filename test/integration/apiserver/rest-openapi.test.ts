@@ -80,6 +80,7 @@ test("/openapi/v3/apis/apps/v1: Kubernetes' descriptions, merge keys and list-ma
   assert.equal(strategy?.description, "The deployment strategy to use to replace existing pods with new ones.");
   assert.deepEqual(strategy?.allOf, [{ $ref: "#/components/schemas/io.k8s.api.apps.v1.DeploymentStrategy" }]);
   assert.match(String(schemas["io.k8s.api.apps.v1.RollingUpdateDeployment"]?.properties?.maxSurge?.description), /^The maximum number of pods that can be scheduled above the desired number of pods/);
+  assert.deepEqual(schemas["io.k8s.api.apps.v1.DeploymentStrategy"]?.properties?.type?.enum, ["Recreate", "RollingUpdate"]);
   const containers = schemas["io.k8s.api.core.v1.PodSpec"]?.properties?.containers;
   assert.equal(containers?.["x-kubernetes-patch-merge-key"], "name");
   assert.equal(containers?.["x-kubernetes-patch-strategy"], "merge");
