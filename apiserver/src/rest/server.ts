@@ -15,7 +15,7 @@ import { deleteCollection, deleteOptionsOf, dryRunOf } from "./delete.js";
 import { checkFields, type FieldValidation, fieldValidationOf, warningHeader } from "./field-validation.js";
 import { OpenApiV3 } from "./openapi.js";
 import { OPENAPI_V2_PROTOBUF, openApiV2Document } from "./openapi-v2.js";
-import { PROTOBUF_CONTENT_TYPE, protobufBodyAsJson } from "./protobuf.js";
+import { isProtobuf, protobufToJson } from "./protobuf.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
@@ -80,8 +80,7 @@ async function readBody(req: Request): Promise<JsonObject | undefined> {
     chunks.push(b);
   }
   if (size === 0) return undefined;
-  const contentType = typeof req.headers["content-type"] === "string" ? req.headers["content-type"] : "";
-  if (contentType.startsWith(PROTOBUF_CONTENT_TYPE)) return protobufBodyAsJson(Buffer.concat(chunks));
+  if (isProtobuf(req.headers["content-type"])) return protobufToJson(Buffer.concat(chunks));
   let json: unknown;
   try {
     json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
