@@ -150,6 +150,8 @@ test("kubectl 1.32 explain deployment.spec.strategy prints Kubernetes' field des
   assert.match(out, /The deployment strategy to use to replace existing pods with new ones\./);
   assert.match(out, /^ {2}rollingUpdate\t<RollingUpdateDeployment>\n\s+Rolling update config params\. Present only if DeploymentStrategyType =/m);
   assert.match(out, /^ {2}type\t<string>\n {2}enum: Recreate, RollingUpdate\n\s+Type of deployment\. Can be "Recreate" or "RollingUpdate"\. Default is/m);
+  const rolling = await ok(32, ["explain", "deployment.spec.strategy.rollingUpdate"]);
+  assert.match(rolling, /^ {2}maxSurge\t<IntOrString>\n\s+The maximum number of pods that can be scheduled above the desired number of/m);
 });
 
 test("kubectl 1.32 auth can-i: mk's authorizer answers for the admin and for a node identity", { timeout: 60_000 }, async () => {

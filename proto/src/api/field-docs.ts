@@ -138,6 +138,10 @@ export const FIELD_DOCS: { readonly [messageOrField: string]: string } = {
   "Container.readinessProbe":
     "Periodic probe of container service readiness. Container will be removed from service endpoints if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes",
   "Container.workingDir": "Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.",
+  "ResourceRequirements.limits":
+    "Limits describes the maximum amount of compute resources allowed. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
+  "ResourceRequirements.requests":
+    "Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
   EnvVar: "EnvVar represents an environment variable present in a Container.",
   "EnvVar.name": "Name of the environment variable. Must be a C_IDENTIFIER.",
   "EnvVar.value":

@@ -65,9 +65,11 @@ const SPECIAL: { readonly [messageField: string]: string } = {
 
 /** The schemas of Kubernetes' own string types that SPECIAL refers to. */
 const SPECIAL_SCHEMAS: { readonly [name: string]: JsonObject } = {
-  [INT_OR_STRING]: { type: "string", format: "int-or-string", "x-kubernetes-int-or-string": true, description: "IntOrString is a type that can hold an int32 or a string." },
+  // oneOf rather than a type, as Kubernetes' v3 documents have it: kubectl explain then names the
+  // type (`<IntOrString>`, `map[string]Quantity`) instead of printing `string`.
+  [INT_OR_STRING]: { format: "int-or-string", oneOf: [{ type: "integer" }, { type: "string" }], description: "IntOrString is a type that can hold an int32 or a string." },
   [QUANTITY]: {
-    type: "string",
+    oneOf: [{ type: "string" }, { type: "number" }],
     description:
       "Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors.",
   },
@@ -239,7 +241,10 @@ export class OpenApiSchemas {
       const entry = this.messages.get(f.typeName)?.desc;
       if (entry?.options?.mapEntry) {
         const value = entry.field?.find((x) => x.name === "value");
-        return { type: "object", additionalProperties: value ? single(value) : { type: "string" } };
+        // A map's values name their type by a plain $ref (kubectl explain prints `map[string]Quantity`).
+        const item = value ? single(value) : { type: "string" };
+        const ref = Array.isArray(item.allOf) ? item.allOf[0] : undefined;
+        return { type: "object", additionalProperties: ref ?? item };
       }
     }
     if (f.label === "LABEL_REPEATED") return { type: "array", items: single(f) };
