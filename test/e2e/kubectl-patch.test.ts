@@ -123,12 +123,11 @@ step("create deployment web --image=mk/web:v1 --replicas=3 (a protobuf body), th
   assert.deepEqual(images(d), ["web=mk/web:v1"]);
 });
 
-// --validate=false: kubectl validates manifests against /openapi/v3, which another change serves.
 step("apply -f twice: created, then unchanged; a changed file is configured", async () => {
   const two = file("two.yaml", TWO("two"));
   const twin = file("two-m.yaml", TWO("two-m"));
   const says = async (args: string[]) => {
-    const k = await kubectl([...args, "--validate=false"]);
+    const k = await kubectl(args);
     assert.equal(await mkctlSays(args.map((a) => (a === two ? twin : a)), "two-m", "two"), k);
     return k;
   };
@@ -209,7 +208,7 @@ step("patch with each of the three types; mkctl patch prints the same", async ()
 step("edit with EDITOR set to a script that changes replicas", async () => {
   const editor = file("editor.sh", "#!/bin/sh\nsed -i 's/^  replicas: [0-9]*$/  replicas: 3/' \"$1\"\n");
   chmodSync(editor, 0o755);
-  assert.equal(await kubectl(["edit", "deployment/web", "--validate=false"], { EDITOR: editor }), "deployment.apps/web edited\n");
+  assert.equal(await kubectl(["edit", "deployment/web"], { EDITOR: editor }), "deployment.apps/web edited\n");
   assert.equal((await deploymentJson("web")).spec.replicas, 3);
   assert.match(await kubectl(["rollout", "status", "deployment/web", "--timeout=240s"]), /successfully rolled out/);
 });

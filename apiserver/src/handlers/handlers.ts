@@ -25,7 +25,7 @@ import {
 } from "@mk/proto";
 import { isPatchType, type Json, Schema } from "@mk/proto/api";
 import { BadRequestError, InvalidError } from "@mk/proto/client";
-import type { RequestAttributes, Verb } from "../auth/authorizer.js";
+import type { Decision, RequestAttributes, Verb } from "../auth/authorizer.js";
 import { bindPod } from "../registry/bind.js";
 import { type DeleteOutcome, deleteObject } from "../registry/deletion.js";
 import { parseFieldSelector } from "../registry/fields.js";
@@ -120,6 +120,11 @@ export class Handlers {
     return this.deps.authorizer.check(ctx, attrs);
   }
 
+  /** Would the requester be allowed this (a SelfSubjectAccessReview)? `undefined`: a verb mk has no rule for. */
+  reviewAccess(ctx: RequestContext, attrs: RequestAttributes | undefined): Promise<Decision> {
+    return this.deps.authorizer.decide(ctx, attrs);
+  }
+
   async create(ctx: RequestContext, req: ObjectRequest): Promise<Unwrapped> {
     await this.authorize(ctx, objectAttributes("create", req.object));
     const { kind, object } = objectOf(req.object);
@@ -198,8 +203,11 @@ export class Handlers {
     this.deps.evictions?.inc({ outcome: "evicted" });
   }
 
-  /** Streams the watch's events to `sink` until `signal` aborts (resolves) or the watch fails (rejects). */
-  async watch(ctx: RequestContext, req: WatchRequest, sink: Pick<WatchSink, "write">, signal: AbortSignal): Promise<void> {
+  /**
+   * Streams the watch's events to `sink` until `signal` aborts (resolves) or the watch fails (rejects).
+   * `sink.started` is called once the watch is set up (an HTTP edge then sends its headers).
+   */
+  async watch(ctx: RequestContext, req: WatchRequest, sink: Pick<WatchSink, "write"> & { started?(): void }, signal: AbortSignal): Promise<void> {
     await this.authorize(ctx, { verb: "watch", kind: req.kind, namespace: req.namespace, name: selectedName(req.kind, req.fieldSelector) });
     await new Promise<void>((resolve, reject) => {
       startWatch(
@@ -207,7 +215,7 @@ export class Handlers {
         req,
         { write: (ev) => sink.write(ev), end: (err) => (err ? reject(err) : resolve()) },
         signal,
-      ).catch(reject);
+      ).then(() => sink.started?.(), reject);
     });
   }
 

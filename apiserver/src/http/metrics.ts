@@ -28,6 +28,26 @@ export class ApiMetrics {
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
+  readonly httpRequests = new Counter({
+    name: "mk_apiserver_http_requests_total",
+    help: "Kubernetes HTTP API requests by verb, resource and HTTP code (watches counted as they end)",
+    labelNames: ["verb", "resource", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly httpLatency = new Histogram({
+    name: "mk_apiserver_http_request_duration_seconds",
+    help: "Kubernetes HTTP API request latency by verb and resource (watches excluded)",
+    labelNames: ["verb", "resource"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  /** The HTTP edge's view of these metrics (rest/request-metrics.ts). */
+  readonly rest = {
+    observe: (labels: { verb: string; resource: string }, code: number, seconds: number | undefined) => {
+      this.httpRequests.inc({ verb: labels.verb, resource: labels.resource, code: String(code) });
+      if (seconds !== undefined) this.httpLatency.observe({ verb: labels.verb, resource: labels.resource }, seconds);
+    },
+  };
   readonly etcdLatency = new Histogram({
     name: "mk_apiserver_etcd_request_duration_seconds",
     help: "etcd call latency by operation",

@@ -4,6 +4,7 @@
 // kubectl reads these as plain JSON (its aggregated-discovery parser is picked only by a reply's
 // Content-Type, which this is not).
 import { type JsonObject, KIND_NAMES, KINDS, type KindInfo, type KindName } from "@mk/proto/api";
+import { AUTHORIZATION_GROUP, AUTHORIZATION_RESOURCES, AUTHORIZATION_VERSION } from "./access-review.js";
 
 const VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
 /** Kinds whose Scale subresource the handlers serve. */
@@ -36,6 +37,7 @@ export function apiGroupList(): JsonObject {
     const gv = groupVersionOf(KINDS[k] as KindInfo);
     if (gv.group) groups.set(gv.group, (groups.get(gv.group) ?? new Set()).add(gv.version));
   }
+  groups.set(AUTHORIZATION_GROUP, new Set([AUTHORIZATION_VERSION]));
   return {
     kind: "APIGroupList",
     apiVersion: "v1",
@@ -48,7 +50,7 @@ export function apiGroupList(): JsonObject {
 
 /** The APIResourceList of a group version; undefined when no kind lives there. */
 export function apiResourceList(group: string, version: string): JsonObject | undefined {
-  const resources: JsonObject[] = [];
+  const resources: JsonObject[] = group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION ? [...AUTHORIZATION_RESOURCES] : [];
   for (const k of KIND_NAMES) {
     const info = KINDS[k] as KindInfo;
     const gv = groupVersionOf(info);

@@ -15,12 +15,17 @@ export type ParsedPath =
   | { type: "api" }
   | { type: "apis" }
   | { type: "groupVersion"; group: string; version: string }
+  | { type: "openapiV2" }
+  | { type: "openapiIndex" }
+  | { type: "openapiDocument"; path: string }
   | { type: "resource"; path: ResourcePath }
   | { type: "unknown" };
 
 export function parsePath(pathname: string): ParsedPath {
   const seg = pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
   if (seg.length === 1 && seg[0] === "version") return { type: "version" };
+  if (seg.length === 2 && seg[0] === "openapi" && seg[1] === "v2") return { type: "openapiV2" };
+  if (seg[0] === "openapi" && seg[1] === "v3") return seg.length === 2 ? { type: "openapiIndex" } : { type: "openapiDocument", path: seg.slice(2).join("/") };
   let group: string;
   let version: string;
   let rest: string[];

@@ -1,7 +1,8 @@
 // Request bodies in Kubernetes' protobuf encoding (application/vnd.kubernetes.protobuf), read into
 // Kubernetes' JSON so that they take the same path as JSON bodies (schema check, decode, admission).
 // client-go sends its typed clients' writes this way and does not fall back to JSON: `kubectl
-// create deployment` posts a protobuf Deployment, `kubectl drain` a protobuf policy/v1 Eviction.
+// create deployment` posts a protobuf Deployment, `kubectl drain` a protobuf policy/v1 Eviction,
+// `kubectl auth can-i` a SelfSubjectAccessReview.
 // The body is "k8s\0" then a runtime.Unknown {typeMeta{apiVersion, kind}, raw}; raw is the object
 // in the k8s.io/api generated.proto messages, whose field numbers are tabled below for the kinds
 // kubectl's typed writes send. gogo-protobuf writes every optional scalar even when empty, so empty
@@ -119,6 +120,11 @@ const MESSAGES: { readonly [name: string]: MessageTable } = {
   Eviction: { 1: ["metadata", M("ObjectMeta")], 2: ["deleteOptions", M("DeleteOptions")] },
   DeleteOptions: { 1: ["gracePeriodSeconds", "int"], 2: ["preconditions", M("Preconditions")], 3: ["orphanDependents", "bool"], 4: ["propagationPolicy", "string"], 5: ["dryRun", STRINGS] },
   Preconditions: { 1: ["uid", "string"], 2: ["resourceVersion", "string"] },
+  // authorization.k8s.io/v1, which `kubectl auth can-i` posts.
+  SelfSubjectAccessReview: { 1: ["metadata", M("ObjectMeta")], 2: ["spec", M("SelfSubjectAccessReviewSpec")], 3: ["status", M("Status")] },
+  SelfSubjectAccessReviewSpec: { 1: ["resourceAttributes", M("ResourceAttributes")], 2: ["nonResourceAttributes", M("NonResourceAttributes")] },
+  ResourceAttributes: { 1: ["namespace", "string"], 2: ["verb", "string"], 3: ["group", "string"], 4: ["version", "string"], 5: ["resource", "string"], 6: ["subresource", "string"], 7: ["name", "string"] },
+  NonResourceAttributes: { 1: ["path", "string"], 2: ["verb", "string"] },
   // A status is the server's to write: a create's is dropped whatever it holds.
   Status: {},
   // A struct mk does not serve: accepted only empty.
@@ -262,7 +268,7 @@ export function protobufToJson(body: Uint8Array): JsonObject {
   const kind = utf8.decode(typeMeta.find((f) => f.n === 2)?.bytes ?? new Uint8Array());
   const encoding = utf8.decode(unknown.find((f) => f.n === 3)?.bytes ?? new Uint8Array());
   if (encoding) throw new BadRequestError(`the protobuf body's content encoding "${encoding}" is not supported`);
-  if (!MESSAGES[kind] || kind === "Status" || kind === "Empty") throw new BadRequestError(`mk reads ${PROTOBUF} bodies of ${Object.keys(MESSAGES).filter((k) => /^(Deployment|Namespace|ConfigMap|Eviction|DeleteOptions)$/.test(k)).join(", ")}, not ${kind || "(no kind)"}: send JSON`);
+  if (!MESSAGES[kind] || kind === "Status" || kind === "Empty") throw new BadRequestError(`mk reads ${PROTOBUF} bodies of ${Object.keys(MESSAGES).filter((k) => /^(Deployment|Namespace|ConfigMap|Eviction|DeleteOptions|SelfSubjectAccessReview)$/.test(k)).join(", ")}, not ${kind || "(no kind)"}: send JSON`);
   const object = (messageValue(kind, unknown.find((f) => f.n === 2)?.bytes ?? new Uint8Array(), "") as JsonObject | undefined) ?? {};
   return { apiVersion, kind, ...object };
 }

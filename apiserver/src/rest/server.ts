@@ -4,17 +4,23 @@
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { type AnyObject, fromK8s, isJsonObject, type JsonObject, type KindInfo, Schema, toK8s } from "@mk/proto/api";
-import { BadRequestError, InvalidError, invalidMessage, NotFoundError, UnauthorizedError } from "@mk/proto/client";
+import { BadRequestError, NotFoundError, RequestEntityTooLargeError, UnauthorizedError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import { UNAUTHENTICATED_MESSAGE, userFromCertificate } from "../auth/identity.js";
 import type { RequestContext } from "../handlers/context.js";
 import type { Handlers } from "../handlers/handlers.js";
+import { AUTHORIZATION_GROUP, AUTHORIZATION_VERSION, selfSubjectAccessReview } from "./access-review.js";
 import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.js";
+import { deleteCollection, deleteOptionsOf, dryRunOf } from "./delete.js";
+import { checkFields, type FieldValidation, fieldValidationOf, warningHeader } from "./field-validation.js";
+import { OpenApiV3 } from "./openapi.js";
+import { OPENAPI_V2_PROTOBUF, openApiV2Document } from "./openapi-v2.js";
+import { isProtobuf, protobufToJson } from "./protobuf.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { type StatusTarget, statusOf } from "./status.js";
-import { isProtobuf, protobufToJson } from "./protobuf.js";
 import { patchResource, requireKnownBody, type SubresourceContext, subresource } from "./subresources.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
+import { type RestMetrics, requestLabels } from "./request-metrics.js";
 import { kubernetesVersion } from "./version.js";
 import { type StreamResponse, streamWatch } from "./watch.js";
 
@@ -32,6 +38,7 @@ export interface RestDeps {
   streams: Set<AbortController>;
   /** The address clients reach this server at, for /api's serverAddressByClientCIDRs. */
   address(): string;
+  metrics?: RestMetrics | undefined;
 }
 
 /** Kubernetes' limit on a request body (3 MiB). */
@@ -48,7 +55,8 @@ type Response = StreamResponse;
 
 /** A request answered already (a watch streams its own reply). */
 const STREAMED = Symbol("streamed");
-type Reply = { code: number; body: JsonObject } | typeof STREAMED;
+/** A reply: a JSON body, or a JSON text made before (the OpenAPI documents); `warnings` become Warning headers. */
+type Reply = { code: number; body: JsonObject; warnings?: string[] } | { code: number; text: string | Buffer; contentType?: string } | typeof STREAMED;
 
 function contextOf(req: Request, mutualTls: boolean): RequestContext {
   const socket = req.socket as TLSSocket;
@@ -57,15 +65,22 @@ function contextOf(req: Request, mutualTls: boolean): RequestContext {
   return { user };
 }
 
-async function readBody(req: Request): Promise<JsonObject> {
+async function readObjectBody(req: Request): Promise<JsonObject> {
+  const body = await readBody(req);
+  if (!body) throw new BadRequestError("the request carries no body");
+  return body;
+}
+
+async function readBody(req: Request): Promise<JsonObject | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     size += b.length;
-    if (size > MAX_BODY) throw new BadRequestError(`the request body is larger than ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw new RequestEntityTooLargeError(`Request entity too large: limit is ${MAX_BODY}`);
     chunks.push(b);
   }
+  if (size === 0) return undefined;
   // client-go's typed clients write Kubernetes' protobuf (kubectl create deployment, drain's evictions).
   if (isProtobuf(req.headers["content-type"])) return protobufToJson(Buffer.concat(chunks));
   let json: unknown;
@@ -80,16 +95,12 @@ async function readBody(req: Request): Promise<JsonObject> {
 
 /**
  * The object a POST or PUT carries, checked against the path it was sent to and against the schema:
- * unknown fields and values of the wrong type are refused by name (Kubernetes' strict field
- * validation, which kubectl asks for), never dropped by the decoder.
+ * values of the wrong type refused by name, unknown fields as the request's fieldValidation says
+ * (field-validation.ts), never dropped silently by the decoder unless asked to.
  */
-function objectOfBody(schema: Schema, info: KindInfo, path: ResourcePath, body: JsonObject): AnyObject {
-  const { errors } = schema.check(info.kind, body);
-  if (errors.length > 0) {
-    const meta = isJsonObject(body.metadata) ? body.metadata : {};
-    const name = typeof meta.name === "string" ? meta.name : path.name;
-    throw new InvalidError(invalidMessage(info.group ? `${info.kind}.${info.group}` : info.kind, name, errors), errors);
-  }
+function objectOfBody(schema: Schema, info: KindInfo, path: ResourcePath, sent: JsonObject, validation: FieldValidation): { object: AnyObject; warnings: string[] } {
+  const sentMeta = isJsonObject(sent.metadata) ? sent.metadata : {};
+  const { body, warnings } = checkFields(schema, info, sent, validation, typeof sentMeta.name === "string" ? sentMeta.name : path.name);
   if (body.kind !== undefined && body.kind !== info.kind) throw new BadRequestError(`the object's kind "${String(body.kind)}" does not match the path's resource "${path.plural}" (kind ${info.kind})`);
   if (body.apiVersion !== undefined && body.apiVersion !== info.apiVersion) throw new BadRequestError(`the object's apiVersion "${String(body.apiVersion)}" does not match the path's ${info.apiVersion}`);
   const obj = fromK8s(info, body);
@@ -101,14 +112,19 @@ function objectOfBody(schema: Schema, info: KindInfo, path: ResourcePath, body: 
     meta.namespace = path.namespace || meta.namespace;
   }
   if (meta && path.name && meta.name !== path.name) throw new BadRequestError("the name of the object does not match the name on the URL");
-  return obj;
+  return { object: obj, warnings };
 }
 
 export function restHandler(deps: RestDeps, mutualTls: boolean) {
   const { handlers } = deps;
   const schema = Schema.load();
+  const openapi = new OpenApiV3();
+  const openapiV2 = openApiV2Document();
 
   async function resource(ctx: RequestContext, req: Request, res: Response, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<Reply> {
+    if (path.group === AUTHORIZATION_GROUP && path.version === AUTHORIZATION_VERSION && path.plural === "selfsubjectaccessreviews" && !path.name && req.method === "POST") {
+      return { code: 201, body: await selfSubjectAccessReview(handlers, ctx, await readObjectBody(req)) };
+    }
     const info = kindAt(path.group, path.version, path.plural);
     if (!info) throw new NotFoundError(`the server could not find the requested resource (${path.plural})`);
     target.kind = info.kind;
@@ -118,9 +134,9 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
     requireKnownBody(method, req.headers["content-type"]);
     const sub: SubresourceContext = { handlers, streams: deps.streams, ctx, info, path, namespace: namespace || (info.namespaced ? "default" : ""), query };
     if (path.subresource === "status" && method === "PUT" && path.name) {
-      const obj = objectOfBody(schema, info, path, await readBody(req));
-      const out = await handlers.updateStatus(ctx, { object: { kind: info.kind, object: obj } as never, dryRun: query.get("dryRun") === "All" });
-      return { code: 200, body: toK8s(info, out.object) };
+      const { object, warnings } = objectOfBody(schema, info, path, await readObjectBody(req), fieldValidationOf(query.get("fieldValidation")));
+      const out = await handlers.updateStatus(ctx, { object: { kind: info.kind, object } as never, dryRun: dryRunOf(query) });
+      return { code: 200, body: toK8s(info, out.object), warnings };
     }
     if (path.subresource && path.name) {
       const out = await subresource(sub, req, res);
@@ -147,7 +163,9 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
         resourceVersion: query.get("resourceVersion") ?? "",
         allowBookmarks: query.get("allowWatchBookmarks") === "true",
       };
-      await streamWatch(deps, ctx, info, watchRequest, res, { table, include });
+      const timeoutSeconds = Number(query.get("timeoutSeconds") ?? 0);
+      if (!Number.isSafeInteger(timeoutSeconds) || timeoutSeconds < 0) throw new BadRequestError(`timeoutSeconds: Invalid value: "${query.get("timeoutSeconds")}": must be a non-negative integer`);
+      await streamWatch(deps, ctx, info, watchRequest, res, { table, include, timeoutSeconds });
       return STREAMED;
     }
     if (method === "GET") {
@@ -169,29 +187,22 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
       });
       return { code: 200, body: { kind: `${info.kind}List`, apiVersion: info.apiVersion, metadata, items } };
     }
-    const dryRun = query.get("dryRun") === "All";
     if (method === "POST" && !path.name) {
-      const obj = objectOfBody(schema, info, path, await readBody(req));
-      target.name = obj.metadata?.name;
-      const out = await handlers.create(ctx, { object: { kind: info.kind, object: obj } as never, dryRun });
-      return { code: 201, body: toK8s(info, out.object) };
+      const { object, warnings } = objectOfBody(schema, info, path, await readObjectBody(req), fieldValidationOf(query.get("fieldValidation")));
+      target.name = object.metadata?.name;
+      const out = await handlers.create(ctx, { object: { kind: info.kind, object } as never, dryRun: dryRunOf(query) });
+      return { code: 201, body: toK8s(info, out.object), warnings };
     }
     if (method === "PUT" && path.name) {
-      const obj = objectOfBody(schema, info, path, await readBody(req));
-      const out = await handlers.update(ctx, { object: { kind: info.kind, object: obj } as never, dryRun });
-      return { code: 200, body: toK8s(info, out.object) };
+      const { object, warnings } = objectOfBody(schema, info, path, await readObjectBody(req), fieldValidationOf(query.get("fieldValidation")));
+      const out = await handlers.update(ctx, { object: { kind: info.kind, object } as never, dryRun: dryRunOf(query) });
+      return { code: 200, body: toK8s(info, out.object), warnings };
     }
-    if (method === "DELETE" && path.name) {
-      const grace = query.get("gracePeriodSeconds");
-      const out = await handlers.delete(ctx, {
-        kind: info.kind,
-        namespace: namespace || (info.namespaced ? "default" : ""),
-        name: path.name,
-        gracePeriodSeconds: grace === null ? undefined : Number(grace),
-        propagationPolicy: query.get("propagationPolicy") ?? "",
-        preconditions: undefined,
-        dryRun,
-      });
+    if (method === "DELETE") {
+      const options = deleteOptionsOf(query, await readBody(req));
+      const ns = namespace || (info.namespaced ? "default" : "");
+      if (!path.name) return { code: 200, body: await deleteCollection(handlers, ctx, info, namespace, query, options) };
+      const out = await handlers.delete(ctx, { kind: info.kind, namespace: ns, name: path.name, ...options });
       return { code: out.pending ? 202 : 200, body: toK8s(info, out.object) };
     }
     throw new MethodNotAllowed(method, path);
@@ -208,6 +219,15 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
         return { code: 200, body: apiVersions(deps.address()) };
       case "apis":
         return { code: 200, body: apiGroupList() };
+      case "openapiV2":
+        return { code: 200, text: openapiV2, contentType: OPENAPI_V2_PROTOBUF };
+      case "openapiIndex":
+        return { code: 200, body: openapi.index() };
+      case "openapiDocument": {
+        const doc = openapi.document(parsed.path);
+        if (!doc) throw new NotFoundError(`the server could not find the requested resource (${url.pathname})`);
+        return { code: 200, text: doc.body };
+      }
       case "groupVersion": {
         const list = apiResourceList(parsed.group, parsed.version);
         if (!list) throw new NotFoundError(`the server could not find the requested resource (${url.pathname})`);
@@ -221,6 +241,7 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
   }
 
   return (req: Request, res: Response): void => {
+    const started = performance.now();
     // What the request is about, filled in as it is parsed, for the details of an error's Status.
     const target: StatusTarget = {};
     route(req, res, target)
@@ -230,9 +251,16 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
         return reply;
       })
       .then((reply) => {
-        if (reply === STREAMED) return;
-        res.writeHead(reply.code, { "content-type": "application/json" });
-        res.end(JSON.stringify(reply.body));
+        const labels = requestLabels(req.method ?? "GET", new URL(req.url ?? "/", "https://mk"));
+        if (reply === STREAMED) {
+          deps.metrics?.observe(labels, res.statusCode ?? 200, undefined);
+          return;
+        }
+        deps.metrics?.observe(labels, reply.code, (performance.now() - started) / 1000);
+        const headers: { [name: string]: string | string[] } = { "content-type": ("contentType" in reply && reply.contentType) || "application/json" };
+        if ("warnings" in reply && reply.warnings && reply.warnings.length > 0) headers.warning = reply.warnings.map(warningHeader);
+        res.writeHead(reply.code, headers);
+        res.end("text" in reply ? reply.text : JSON.stringify(reply.body));
       })
       .catch((err: unknown) => deps.log.warn({ err, url: req.url }, "http reply failed"));
   };
@@ -259,6 +287,10 @@ export function createRestServer(deps: RestDeps, tls: RestTls): Http2SecureServe
     rejectUnauthorized: false,
     allowHTTP1: true,
   });
+  // Node ends an HTTP/1.1 request after 5 minutes by default: a watch (client-node's informers watch
+  // over HTTP/1.1) lasts as long as its client wants, or its timeoutSeconds, as in Kubernetes.
+  // (The property exists on node's server with allowHTTP1, but @types/node leaves it out.)
+  (server as unknown as { requestTimeout: number }).requestTimeout = 0;
   server.on("request", restHandler(deps, !!tls.clientCa));
   server.on("secureConnection", (socket: TLSSocket) => socket.on("error", (err) => deps.log.debug({ err: err.message }, "http connection error")));
   return server;

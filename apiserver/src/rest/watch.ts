@@ -1,24 +1,31 @@
 // WATCH over HTTP, as Kubernetes streams it: one JSON object a line, `{"type": …, "object": …}`, the
 // object in Kubernetes' JSON, or a one-row Table when the client asked `get -w` for Tables. A failure
-// before the first event is a plain Status reply with its HTTP code; after it, an ERROR event.
+// before the watch is set up is a plain Status reply with its HTTP code; after it, an ERROR event.
 import type { WatchEvent, WatchRequest } from "@mk/proto";
 import { type JsonObject, type KindInfo, toK8s, unwrap } from "@mk/proto/api";
+import { ExpiredError } from "@mk/proto/client";
 import type { RequestContext } from "../handlers/context.js";
 import type { Handlers } from "../handlers/handlers.js";
 import { statusOf } from "./status.js";
 import { type IncludeObject, tableOf } from "./table.js";
 
 export interface StreamResponse {
-  writeHead(code: number, headers: { [name: string]: string }): unknown;
+  /** The status written (or to be written), for the request metrics. */
+  readonly statusCode?: number;
+  writeHead(code: number, headers: { [name: string]: string | string[] }): unknown;
   /** false when the client's buffer is full: wait for "drain". */
   write(chunk: string | Uint8Array): boolean;
-  end(body?: string): unknown;
+  end(body?: string | Buffer): unknown;
   once(event: "close" | "drain", listener: () => void): unknown;
+  /** Sends the headers now (HTTP/1.1 holds them until the first write). */
+  flushHeaders?(): void;
 }
 
 export interface WatchOptions {
   table: boolean;
   include: IncludeObject;
+  /** The watch's timeoutSeconds: it then ends cleanly, and the client watches again. */
+  timeoutSeconds?: number | undefined;
 }
 
 function eventJson(info: KindInfo, ev: WatchEvent, opts: WatchOptions): JsonObject {
@@ -45,14 +52,19 @@ export async function streamWatch(
   const ac = new AbortController();
   deps.streams.add(ac);
   res.once("close", () => ac.abort());
+  const timeout = opts.timeoutSeconds ? setTimeout(() => ac.abort(), opts.timeoutSeconds * 1000) : undefined;
   let started = false;
   const start = () => {
     if (started) return;
     started = true;
     res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders?.();
   };
   try {
     const sink = {
+      // Headers go out as soon as the watch is set up, as Kubernetes flushes them: clients (client-node)
+      // wait for them before they go on, and a quiet watch would otherwise look like a hung request.
+      started: start,
       write: (ev: WatchEvent) => {
         start();
         res.write(`${JSON.stringify(eventJson(info, ev, opts))}\n`);
@@ -63,6 +75,9 @@ export async function streamWatch(
     res.end();
   } catch (err) {
     const status = statusOf(err, { kind: info.kind });
+    // A start in compacted history is an ERROR event on a 200 stream, as Kubernetes sends it
+    // (clients relist on its 410 Expired); other failures before the first event are plain replies.
+    if (err instanceof ExpiredError) start();
     if (started) {
       res.end(`${JSON.stringify({ type: "ERROR", object: status.body })}\n`);
     } else {
@@ -70,6 +85,7 @@ export async function streamWatch(
       res.end(JSON.stringify(status.body));
     }
   } finally {
+    clearTimeout(timeout);
     deps.streams.delete(ac);
   }
 }

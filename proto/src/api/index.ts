@@ -17,3 +17,5 @@ export * from "./schema.js";
 export * from "./descriptors.js";
 export * from "./merge-keys.js";
 export * from "./patch/index.js";
+export * from "./field-docs.js";
+export * from "./openapi.js";

@@ -28,6 +28,7 @@ export type ErrorReason =
   | "Forbidden"
   | "BadRequest"
   | "Timeout"
+  | "RequestEntityTooLarge"
   | "Internal";
 
 /** The HTTP status Kubernetes answers with for each reason (metav1.Status.code). */
@@ -44,6 +45,7 @@ export const HTTP_STATUS: { readonly [R in ErrorReason]: number } = {
   Forbidden: 403,
   BadRequest: 400,
   Timeout: 504,
+  RequestEntityTooLarge: 413,
   Internal: 500,
 };
 
@@ -126,6 +128,13 @@ export class GoneError extends ApiError {
 }
 
 /** Too many requests (429): repeat later. */
+/** A request body over the server's limit (Kubernetes' 413); not retryable as it is. */
+export class RequestEntityTooLargeError extends ApiError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("RequestEntityTooLarge", Code.RESOURCE_EXHAUSTED, message, options);
+  }
+}
+
 export class TooManyRequestsError extends ApiError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("TooManyRequests", Code.RESOURCE_EXHAUSTED, message, { ...options, retryable: true });
