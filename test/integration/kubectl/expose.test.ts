@@ -192,6 +192,23 @@ test("describe svc: kubectl's layout, line for line (ClusterIP with endpoints, N
   }
   const { mk } = await describeBoth("shop");
   assert.match(mk, /^Endpoints: +10\.250\.0\.\d:8080,10\.250\.0\.\d:8080,10\.250\.0\.\d:8080 \+ 1 more\.\.\.$/m);
+
+  // get svc -o wide (SELECTOR) and get ep: mkctl's table is kubectl's, cell for cell (AGE aside).
+  for (const args of [["get", "svc", "shop", "shop-np", "shop-headless", "-o", "wide"], ["get", "ep", "shop", "shop-np"]]) {
+    const k = await env.kubectl(args);
+    const m = await env.mkctl(args);
+    assert.equal(m.code, 0, m.stderr);
+    const withoutAge = (out: string) => {
+      const rows = out.trim().split("\n").map((l) => l.split(/\s{2,}/));
+      const age = rows[0]?.indexOf("AGE") ?? -1;
+      return rows.map((r) => r.filter((_, i) => i !== age));
+    };
+    assert.deepEqual(withoutAge(m.stdout), withoutAge(k.stdout), `mkctl ${args.join(" ")}`);
+  }
+  const wide = (await env.mkctl(["get", "svc", "shop", "-o", "wide"])).stdout;
+  assert.match(wide, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\s+SELECTOR$/m);
+  assert.match(wide, /^shop\s+ClusterIP\s+\S+\s+<none>\s+80\/TCP\s+\S+\s+app=shop$/m);
+  assert.match((await env.mkctl(["get", "ep", "shop"])).stdout, /^shop\s+10\.250\.0\.\d:8080,10\.250\.0\.\d:8080,10\.250\.0\.\d:8080 \+ 1 more\.\.\.\s+\S+$/m);
 });
 
 test("describe svc says why a port has no endpoints: no pod matches, none is ready, no container has the port's name", async () => {
