@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds mk's offline images, FROM scratch, with no registry: Debian's static busybox for
-# mk/pause:1, mk/busybox:1, mk/web:v1 and mk/web:v2, and Debian's etcd binary (with the libraries
-# and loader it links) for mk/etcd:3.4, which the test harness runs.
+# mk/pause:1, mk/busybox:1, mk/web:v1, mk/web:v2 and the two-tier demo's mk/backend:v1 and
+# mk/proxy:v1, and Debian's etcd binary (with the libraries and loader it links) for mk/etcd:3.4,
+# which the test harness runs.
 #
 # Idempotent and quiet: each image carries the label mk.build=TAG@HASH, HASH covering its folder
 # here, its build arguments and the binary it copies (path, size, mtime). An image is built only when
@@ -19,6 +20,8 @@ IMAGES=(
   "mk/busybox:1|busybox||$BUSYBOX"
   "mk/web:v1|web|VERSION=v1|$BUSYBOX"
   "mk/web:v2|web|VERSION=v2|$BUSYBOX"
+  "mk/backend:v1|backend||$BUSYBOX"
+  "mk/proxy:v1|proxy||$BUSYBOX"
   "mk/etcd:3.4|etcd||$ETCD"
 )
 

@@ -133,6 +133,13 @@ test("endpoints: pods grouped by resolved ports; not-ready and terminating marke
       { ready: [], notReady: ["b"] },
     ],
   );
+  // A targetPort name no container has: the pod is in a slice without ports, not in the Endpoints
+  // (unless the Service has no ports at all).
+  const unnamed = pod([{ name: "web", containerPort: 8080 }]);
+  const none = desiredGroups(svc, [unnamed]);
+  assert.deepEqual(none.map((g) => [g.ports.length, g.endpoints.length]), [[0, 1]]);
+  assert.deepEqual(subsetsOf(none, true), []);
+  assert.equal(subsetsOf(none, false).length, 1);
 });
 
 test("PORT(S) as kubectl prints it", () => {

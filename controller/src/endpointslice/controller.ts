@@ -177,7 +177,7 @@ export class EndpointSliceController {
   private async writeEndpoints(svc: RoService, groups: readonly PortGroup[]): Promise<void> {
     const ns = svc.metadata?.namespace ?? "";
     const name = svc.metadata?.name ?? "";
-    const subsets = subsetsOf(groups);
+    const subsets = subsetsOf(groups, (svc.spec?.ports.length ?? 0) > 0);
     const current = this.o.endpointsInformer.store.get(keyOf(ns, name));
     if (current && same(current.subsets, subsets)) return;
     const ep: Endpoints = { apiVersion: "v1", kind: "Endpoints", metadata: this.ownerMeta(svc, name, { ...(svc.metadata?.labels ?? {}) }), subsets };

@@ -83,10 +83,16 @@ export function sliceName(service: string, signature: string): string {
   return `${service.slice(0, 57)}-${hash}`;
 }
 
-/** The v1 Endpoints subsets of the groups: ready addresses, not-ready ones, never terminating ones. */
-export function subsetsOf(groups: readonly PortGroup[]): EndpointSubset[] {
+/**
+ * The v1 Endpoints subsets of the groups: ready addresses, not-ready ones, never terminating ones.
+ * Pods none of whose ports resolve (a targetPort name no container has) are in the slices, without
+ * ports, as Kubernetes' EndpointSlice controller keeps them; Kubernetes' Endpoints controller leaves
+ * them out unless the Service has no ports at all (headless), and so does this view.
+ */
+export function subsetsOf(groups: readonly PortGroup[], serviceHasPorts = true): EndpointSubset[] {
   const subsets: EndpointSubset[] = [];
   for (const g of groups) {
+    if (g.ports.length === 0 && serviceHasPorts) continue;
     const subset: EndpointSubset = { addresses: [], notReadyAddresses: [], ports: g.ports.map((p) => ({ name: p.name ?? "", port: p.port ?? 0, protocol: p.protocol ?? "TCP" })) };
     for (const e of g.endpoints) {
       if (e.conditions?.terminating && !e.conditions.ready) continue;

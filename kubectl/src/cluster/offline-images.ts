@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "./lab/exec.js";
 
-export const NODE_IMAGES = ["mk/pause:1", "mk/busybox:1", "mk/web:v1", "mk/web:v2"] as const;
+export const NODE_IMAGES = ["mk/pause:1", "mk/busybox:1", "mk/web:v1", "mk/web:v2", "mk/backend:v1", "mk/proxy:v1"] as const;
 
 /** deploy/images/build.sh beside this build (kubectl/dist/cluster → <repo>/deploy/images). */
 export function buildScript(): string {

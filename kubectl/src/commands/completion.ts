@@ -5,7 +5,7 @@ import { CliError } from "../cli-error.js";
 import { RESOURCE_NAMES } from "../resource-names.js";
 
 /** Commands whose first argument is a resource type and the following ones object names. */
-const RESOURCE_COMMANDS = ["get", "describe", "delete", "label", "annotate", "scale"];
+const RESOURCE_COMMANDS = ["get", "describe", "delete", "label", "annotate", "scale", "expose"];
 
 export function resourceTypes(): string[] {
   return RESOURCE_NAMES.flat();

@@ -15,6 +15,7 @@ import type { DeleteFlags } from "./delete.js";
 import type { DescribeFlags } from "./describe.js";
 import type { DrainFlags } from "./drain.js";
 import type { ExecFlags } from "./exec.js";
+import type { ExposeFlags } from "./expose.js";
 import type { GetFlags } from "./get.js";
 import type { LabelFlags } from "./label.js";
 import type { LogsFlags } from "./logs.js";
@@ -232,6 +233,23 @@ function registerChanging(program: Command): void {
     .option("-R, --recursive", "Process the directory used in -f recursively")
     .option("--dry-run [mode]", "none, server (validate and default on the server, write nothing) or client")
     .action(lazy(async () => (await import("./apply.js")).apply as Run<[ApplyFlags]>));
+
+  program
+    .command("expose")
+    .description("Take a deployment, replica set, pod or service and expose it as a new Kubernetes service")
+    .argument("[resource...]", "TYPE NAME or TYPE/NAME (deployment, replicaset, pod, service)")
+    .option("--port <port>", "The port that the service should serve on. Copied from the resource being exposed, if unspecified")
+    .option("--target-port <port>", "Name or number for the port on the container that the service should direct traffic to (default: the port)")
+    .option("--type <type>", "Type for this service: ClusterIP or NodePort (default ClusterIP)")
+    .option("--name <name>", "The name for the newly created object (default: the exposed object's)")
+    .option("--protocol <protocol>", "The network protocol for the service to be created: TCP or UDP (default: the exposed ports')")
+    .option("--selector <selector>", "A label selector (k=v,…) for the service (default: from the exposed object)")
+    .option("-l, --labels <labels>", "Labels (k=v,…) to apply to the service (default: the exposed object's)")
+    .option("--cluster-ip <ip>", "ClusterIP to be assigned to the service; None for a headless service")
+    .option("--session-affinity <affinity>", "None or ClientIP")
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .action(lazy(async () => (await import("./expose.js")).expose as Run<[string[], ExposeFlags]>));
 
   program
     .command("scale")

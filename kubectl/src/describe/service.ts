@@ -1,6 +1,6 @@
 // describe for Service, Endpoints and EndpointSlice, in kubectl's order of sections.
-import type { EndpointSlice, Endpoints, ObjectMeta, Service } from "@mk/proto";
-import { endpointsList, formatSelector, sliceEndpoints, slicePorts } from "@mk/proto/api";
+import type { EndpointSlice, Endpoints, ObjectMeta, Pod, Service, ServicePort } from "@mk/proto";
+import { formatSelector, resolveTargetPort, SERVICE_NAME_LABEL, sliceEndpoints, sliceEndpointsList, slicePorts } from "@mk/proto/api";
 import type { DescribeContext } from "./kinds.js";
 import { describeEvents, labelsMultiline, PrefixWriter } from "./writer.js";
 
@@ -11,23 +11,67 @@ function header(w: PrefixWriter, m: ObjectMeta | undefined): void {
   labelsMultiline(w, 0, "Annotations", m?.annotations, ": ");
 }
 
+/** A pod the EndpointSlice controller would consider: not finished. */
+const live = (p: Pod) => p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed";
+const ready = (p: Pod) => p.status?.conditions.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Why a Service port has no endpoints, in a sentence, from the pods its selector matches: none does;
+ * no matching pod has a container port of the targetPort's name (Kubernetes accepts such a name and
+ * leaves the pods out); none of them is ready. undefined when no reason is visible (a Service without a
+ * selector has its Endpoints written by someone else; the controller may not have caught up yet).
+ */
+export function noEndpointsReason(svc: Service, port: ServicePort, pods: readonly Pod[]): string | undefined {
+  const selector = svc.spec?.selector ?? {};
+  if (Object.keys(selector).length === 0) return undefined;
+  const matching = pods.filter(live);
+  if (matching.length === 0) return `no pod in namespace ${svc.metadata?.namespace || "default"} matches the selector ${formatSelector({ matchLabels: selector, matchExpressions: [] })}`;
+  const target = port.targetPort || String(port.port);
+  if (!/^\d+$/.test(target) && matching.every((p) => resolveTargetPort(port, p) === undefined)) {
+    const protocol = port.protocol || "TCP";
+    return `no container of the ${plural(matching.length, "matching pod", "matching pods")} has a ${protocol} port named "${target}"`;
+  }
+  if (!matching.some(ready)) return `${plural(matching.length, "pod matches", "pods match")} the selector, none is ready`;
+  return undefined;
+}
+
 export async function describeService(s: Service, c: DescribeContext): Promise<string> {
   const w = new PrefixWriter();
   header(w, s.metadata);
   const spec = s.spec;
-  w.line(0, "Selector:", formatSelector({ matchLabels: spec?.selector ?? {}, matchExpressions: [] }));
+  const selector = spec?.selector ?? {};
+  w.line(0, "Selector:", formatSelector({ matchLabels: selector, matchExpressions: [] }));
   w.line(0, "Type:", spec?.type || "ClusterIP");
-  w.line(0, "IP:", spec?.clusterIp || "<none>");
-  w.line(0, "IPs:", spec?.clusterIps.join(",") || "<none>");
-  const ep = await c.cs.endpoints.get(s.metadata?.namespace ?? "", s.metadata?.name ?? "").catch(() => undefined);
+  // mk's Services are IPv4 and single-stack and carry neither ipFamilyPolicy nor ipFamilies: kubectl
+  // then prints no policy line and no families, and so does mkctl.
+  w.line(0, "IP Families:", "<none>");
+  w.line(0, "IP:", spec?.clusterIp ?? "");
+  if ((spec?.clusterIps ?? []).length > 0) w.line(0, "IPs:", spec?.clusterIps.join(",") ?? "");
+  const ns = s.metadata?.namespace ?? "";
+  // kubectl 1.32 reads the Service's EndpointSlices (not the v1 Endpoints) for these lines.
+  const slices = (await c.cs.endpointSlices.list({ namespace: ns, labelSelector: `${SERVICE_NAME_LABEL}=${s.metadata?.name ?? ""}` })).items;
+  // The pods behind it, read only when some port has no endpoint to explain.
+  let pods: Pod[] | undefined;
   for (const p of spec?.ports ?? []) {
     const proto = p.protocol || "TCP";
-    w.line(0, "Port:", `${p.name || "<unset>"}  ${p.port}/${proto}`);
-    w.line(0, "TargetPort:", `${p.targetPort}/${proto}`);
-    if (p.nodePort) w.line(0, "NodePort:", `${p.name || "<unset>"}  ${p.nodePort}/${proto}`);
-    w.line(0, "Endpoints:", ep ? endpointsList(ep) : "<none>");
+    const name = p.name || "<unset>";
+    w.line(0, "Port:", name, `${p.port}/${proto}`);
+    w.line(0, "TargetPort:", `${p.targetPort || p.port}/${proto}`);
+    if (p.nodePort) w.line(0, "NodePort:", name, `${p.nodePort}/${proto}`);
+    w.line(0, "Endpoints:", sliceEndpointsList(slices, p.name));
+    // No ready endpoint with this port resolved (a slice without ports lists its addresses bare, as
+    // kubectl prints them, but no traffic reaches them on this port): say why, on one more line.
+    const served = slices.some((sl) => sl.ports.some((sp) => (sp.name ?? "") === p.name) && sl.endpoints.some((e) => e.conditions?.ready !== false));
+    if (!served && Object.keys(selector).length > 0) {
+      pods ??= (await c.cs.pods.list({ namespace: ns, labelSelector: formatSelector({ matchLabels: selector, matchExpressions: [] }) })).items;
+      const why = noEndpointsReason(s, p, pods);
+      if (why) w.line(0, "", `(${why})`);
+    }
   }
   w.line(0, "Session Affinity:", spec?.sessionAffinity || "None");
+  if (spec?.externalTrafficPolicy) w.line(0, "External Traffic Policy:", spec.externalTrafficPolicy);
+  if (spec?.internalTrafficPolicy) w.line(0, "Internal Traffic Policy:", spec.internalTrafficPolicy);
   describeEvents(w, c.events, c.now);
   return w.toString();
 }

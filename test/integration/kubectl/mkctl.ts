@@ -1,9 +1,12 @@
 // Runs the built mkctl binary as a user would, against a test API server, with its own config file
 // (so nothing from ~/.mk leaks in).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { initPki } from "@mk/kubectl/cluster/pki.js";
 import { type Clientset, connect } from "@mk/proto/client";
+import { stringify } from "yaml";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { type RunResult, runMkctl } from "../../harness/mkctl.js";
 
@@ -53,6 +56,65 @@ export interface MkctlEnv {
   cs: Clientset;
   mkctl: (args: string[], input?: string) => Promise<Run>;
   stop(): Promise<void>;
+}
+
+/** With `kubectl`: the same server over TLS, and Kubernetes' kubectl 1.32 beside mkctl, both on one kubeconfig. */
+export interface KubectlEnv extends MkctlEnv {
+  kubectl: (args: string[]) => Promise<Run>;
+}
+
+/** kubectl 1.32: beside the kubectl on the PATH (google-cloud-sdk keeps kubectl.1.NN there). */
+export function kubectl132(): string {
+  const onPath = execFileSync("bash", ["-c", "command -v kubectl"], { encoding: "utf8" }).trim();
+  const binary = join(dirname(realpathSync(onPath)), "kubectl.1.32");
+  if (!existsSync(binary)) throw new Error(`kubectl 1.32 is missing: ${binary}`);
+  return binary;
+}
+
+function runBinary(binary: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolvePromise) => {
+    execFile(binary, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * A TLS API server (a fresh PKI), one kubeconfig with the admin's certificate, mkctl and kubectl 1.32
+ * reading it: the same commands through both, for comparing what they print. Fails when kubectl 1.32
+ * is missing (never skips).
+ */
+export async function startKubectlEnv(): Promise<KubectlEnv> {
+  const binary = kubectl132();
+  const dir = tempDir("mk-kubectl-env-");
+  const { pki } = await initPki({ dir: join(dir, "pki"), advertiseAddress: "127.0.0.1", tokenTtlSeconds: 60 });
+  const api = await startTestApiServer({ tls: { cert: readFileSync(pki.apiserver.cert), key: readFileSync(pki.apiserver.key), clientCa: readFileSync(pki.ca.cert) } });
+  const config = writeTemp(
+    dir,
+    "config",
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "test", cluster: { server: `https://${api.address}`, "certificate-authority": pki.ca.cert } }],
+      users: [{ name: "admin", user: { "client-certificate": pki.admin.cert, "client-key": pki.admin.key } }],
+      contexts: [{ name: "test", context: { cluster: "test", user: "admin", namespace: "default" } }],
+      "current-context": "test",
+    }),
+  );
+  const cs = connect({ server: api.address, tls: { ca: readFileSync(pki.ca.cert), cert: readFileSync(pki.admin.cert), key: readFileSync(pki.admin.key) }, timeoutMs: 10_000 });
+  const cacheDir = join(dir, "cache");
+  return {
+    api,
+    cs,
+    mkctl: (args, input) => runMkctl(args, { env: { MK_CONFIG: config }, stdin: input }),
+    kubectl: (args) => runBinary(binary, [...args, "--cache-dir", cacheDir, "--request-timeout", "30s"], { PATH: process.env.PATH ?? "", HOME: dir, KUBECONFIG: config }),
+    stop: async () => {
+      cs.close();
+      await api.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startMkctlEnv(): Promise<MkctlEnv> {

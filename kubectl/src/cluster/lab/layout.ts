@@ -18,7 +18,7 @@ export const MAX_LAB_NODES = 15;
 export const MAX_LABS = 16;
 
 /** The offline images every lab node gets from the host engine (those the host has). */
-export const LAB_IMAGES = ["mk/pause:1", "mk/busybox:1", "mk/web:v1", "mk/web:v2", "node:v1", "node:v2"];
+export const LAB_IMAGES = ["mk/pause:1", "mk/busybox:1", "mk/web:v1", "mk/web:v2", "mk/backend:v1", "mk/proxy:v1", "node:v1", "node:v2"];
 
 /** The lab settings of the controller manager: a silent node is Unknown after 10 s, its pods go 10 s later. */
 export const LAB_CONTROLLER_ARGS = ["--node-monitor-grace-period", "10s", "--node-monitor-period", "1s", "--default-unreachable-toleration-seconds", "10"];

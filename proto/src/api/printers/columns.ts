@@ -176,7 +176,7 @@ const SERVICE: TableColumn<Service>[] = [
 
 const ENDPOINTS: TableColumn<Endpoints>[] = [
   NAME,
-  { name: "ENDPOINTS", type: "string", priority: 0, description: "The ready addresses and ports.", cell: endpointsList },
+  { name: "ENDPOINTS", type: "string", priority: 0, description: "The ready addresses and ports.", cell: (e: Endpoints) => endpointsList(e) },
   AGE,
 ];
 

@@ -18,14 +18,25 @@ function firstFew(items: readonly string[]): string {
   return items.length > MAX_SHOWN ? `${shown} + ${items.length - MAX_SHOWN} more...` : shown;
 }
 
-/** Every ready address with every port of its subset. */
-export function endpointsList(ep: Endpoints): string {
+/**
+ * kubectl's formatEndpoints: per subset, per port (only the port named `portName` when given), every
+ * ready address with that port; a subset without ports gives its bare addresses. `<none>` without
+ * subsets, an empty cell when the subsets hold no ready address (kubectl prints nothing then).
+ */
+export function endpointsList(ep: Endpoints, portName?: string): string {
+  if (ep.subsets.length === 0) return "<none>";
   const out: string[] = [];
   for (const s of ep.subsets) {
-    const ports = s.ports.length > 0 ? s.ports.map((p) => `:${p.port}`) : [""];
-    for (const a of s.addresses) for (const p of ports) out.push(`${a.ip}${p}`);
+    if (s.ports.length === 0) {
+      for (const a of s.addresses) out.push(a.ip);
+      continue;
+    }
+    for (const p of s.ports) {
+      if (portName !== undefined && p.name !== portName) continue;
+      for (const a of s.addresses) out.push(a.ip.includes(":") ? `[${a.ip}]:${p.port}` : `${a.ip}:${p.port}`);
+    }
   }
-  return firstFew(out);
+  return out.length === 0 ? "" : firstFew(out);
 }
 
 export function sliceEndpoints(slice: EndpointSlice): string {
@@ -35,4 +46,38 @@ export function sliceEndpoints(slice: EndpointSlice): string {
 export function slicePorts(slice: EndpointSlice): string {
   if (slice.ports.length === 0) return "<unset>";
   return slice.ports.map((p) => (p.port === undefined ? "<unset>" : String(p.port))).join(",");
+}
+
+/**
+ * kubectl's formatEndpointSlices (describe svc, kubectl 1.32): the ready endpoints of a Service's
+ * slices, with each slice port named `portName` (every port when undefined), bare addresses for slices
+ * without ports; three shown and the rest counted. `<none>` without slices.
+ */
+export function sliceEndpointsList(slices: readonly EndpointSlice[], portName?: string): string {
+  if (slices.length === 0) return "<none>";
+  const list: string[] = [];
+  let more = false;
+  let count = 0;
+  const add = (text: string, ready: boolean | undefined) => {
+    // As kubectl: "more" once three are listed, whether or not this one is shown.
+    if (list.length === MAX_SHOWN) more = true;
+    if (ready === false) return;
+    if (!more) list.push(text);
+    count++;
+  };
+  for (const s of slices) {
+    if (s.ports.length === 0) {
+      for (const e of s.endpoints) add(e.addresses[0] ?? "", e.conditions?.ready);
+      continue;
+    }
+    for (const p of s.ports) {
+      if (portName !== undefined && (p.name ?? "") !== portName) continue;
+      for (const e of s.endpoints) {
+        const addr = e.addresses[0] ?? "";
+        add(addr.includes(":") ? `[${addr}]:${p.port}` : `${addr}:${p.port}`, e.conditions?.ready);
+      }
+    }
+  }
+  const ret = list.join(",");
+  return more ? `${ret} + ${count - MAX_SHOWN} more...` : ret;
 }
