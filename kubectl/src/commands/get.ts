@@ -24,6 +24,8 @@ export interface GetFlags {
   watch?: boolean;
   watchOnly?: boolean;
   ignoreNotFound?: boolean;
+  filename?: string[];
+  recursive?: boolean;
 }
 
 export const RESOURCE_TYPES = KIND_NAMES.map((k) => KINDS[k].plural);
@@ -69,6 +71,14 @@ function noResources(cli: Cli, targets: ResourceTarget[], f: GetFlags): string {
 }
 
 export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> {
+  if (f.filename && f.filename.length > 0) {
+    if (args.length > 0) throw new CliError("when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well");
+    const { getFromFiles } = await import("./get-files.js");
+    const format = parseOutput(f.output);
+    const { groups, errors, single } = await getFromFiles(cli, f);
+    printGroups(cli, groups, errors, format, f, single);
+    return;
+  }
   if (args.length === 0) {
     throw new CliError(
       `You must specify the type of resource to get. Valid resource types: ${RESOURCE_TYPES.join(", ")}`,
@@ -86,12 +96,20 @@ export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> 
   const errors: string[] = [];
   const groups: Printed[] = [];
   for (const t of targets) groups.push({ info: t.info, objects: await fetchTarget(cs, t, ns, f, errors) });
-  const total = groups.reduce((n, g) => n + g.objects.length, 0);
-  const single = targets.length === 1 && targets[0]!.names.length === 1;
-  if (total === 0 && errors.length === 0 && format.type === "table" && !f.ignoreNotFound) {
+  if (total(groups) === 0 && errors.length === 0 && format.type === "table" && !f.ignoreNotFound) {
     cli.err(noResources(cli, targets, f));
-  } else if (total > 0 || format.type !== "table") {
-    if (!(total === 0 && (format.type === "name" || (single && errors.length > 0)))) {
+    return;
+  }
+  printGroups(cli, groups, errors, format, f, targets.length === 1 && targets[0]!.names.length === 1);
+}
+
+const total = (groups: readonly Printed[]) => groups.reduce((n, g) => n + g.objects.length, 0);
+
+/** Prints what was found, then the not-found lines (failing with the last, as kubectl). */
+function printGroups(cli: Cli, groups: Printed[], errors: string[], format: OutputFormat, f: GetFlags, single: boolean): void {
+  const found = total(groups);
+  if (found > 0 || format.type !== "table") {
+    if (!(found === 0 && (format.type === "name" || (single && errors.length > 0)))) {
       cli.out(
         printObjects(groups, format, {
           showLabels: Boolean(f.showLabels),

@@ -8,9 +8,12 @@ import type { Cli } from "../cli.js";
 import type { ApplyFlags } from "./apply.js";
 import type { CordonFlags } from "./cordon.js";
 import type { CreateFlags } from "./create.js";
+import type { CreateFileFlags } from "./create-file.js";
 import type { CreateServiceFlags } from "./create-service.js";
 import type { CreateJobFlags } from "./create-job.js";
 import type { DeleteFlags } from "./delete.js";
+import { registerDaily } from "./index-daily.js";
+import { lazy, repeatable, type Run } from "./lazy.js";
 import type { DescribeFlags } from "./describe.js";
 import type { DrainFlags } from "./drain.js";
 import type { ExecFlags } from "./exec.js";
@@ -22,17 +25,6 @@ import type { ScaleFlags } from "./scale.js";
 import type { VersionFlags } from "./version.js";
 import type { WaitFlags } from "./wait.js";
 
-type Run<A extends unknown[]> = (cli: Cli, ...args: A) => Promise<void>;
-
-/** A commander action that imports the command's module, then runs it through cli.ts's `action`. */
-function lazy<A extends unknown[]>(load: () => Promise<Run<A>>): (...args: unknown[]) => Promise<void> {
-  return async (...args: unknown[]) => {
-    const [{ action }, run] = await Promise.all([import("../cli.js"), load()]);
-    await action(run)(...args);
-  };
-}
-
-const repeatable = (v: string, prev: string[] = []) => [...prev, v];
 
 function registerWorkloads(program: Command): void {
   const create = program.command("create").description("Create a resource (deployment, namespace, configmap, secret, service, job)");
@@ -77,6 +69,7 @@ function registerWorkloads(program: Command): void {
     .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
     .action(lazy(async () => (await import("./create.js")).createNamespace as Run<[string, CreateFlags]>));
   registerCreateConfig(create);
+  registerCreateFromFiles(create);
   create
     .command("job")
     .description("Create a job with the specified name")
@@ -140,6 +133,20 @@ function registerCreateConfig(create: Command): void {
     .action(lazy(async () => (await import("./create.js")).createSecretDockerRegistry as Run<[string, CreateFlags]>));
 }
 
+/** `create -f`: a hidden default subcommand, chosen by argv.ts when a flag only it knows is given. */
+function registerCreateFromFiles(create: Command): void {
+  create
+    .command("from-files", { isDefault: true, hidden: true })
+    .description("Create a resource from a file or from stdin")
+    .argument("[args...]", "none: kubectl's create takes no arguments with -f")
+    .option("-f, --filename <file>", "File, directory or - (stdin) with the manifests (repeatable)", repeatable)
+    .option("-R, --recursive", "Process the directory used in -f recursively")
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
+    .action(lazy(async () => (await import("./create-file.js")).createFromFiles as Run<[string[], CreateFileFlags]>));
+}
+
 function registerReading(program: Command): void {
   program
     .command("get")
@@ -154,6 +161,8 @@ function registerReading(program: Command): void {
     .option("-w, --watch", "After listing, watch for changes")
     .option("--watch-only", "Watch for changes without listing first")
     .option("--ignore-not-found", 'Treat "resource not found" as a successful retrieval')
+    .option("-f, --filename <file>", "File, directory or - (stdin) naming the resources to get (repeatable)", repeatable)
+    .option("-R, --recursive", "Process the directory used in -f recursively")
     .action(lazy(async () => (await import("./get.js")).get as Run<[string[], GetFlags]>));
 
   program
@@ -382,6 +391,7 @@ export function registerCommands(program: Command): void {
   registerMetadata(program);
   registerNodes(program);
   registerInfo(program);
+  registerDaily(program);
   registerClusterStub(program);
   registerCompletion(program);
 }
