@@ -2,6 +2,7 @@
 // env|resources …): declared as data like the rest of index.ts, each module imported when it runs.
 import type { Command } from "commander";
 import type { ReplaceFlags } from "./replace.js";
+import type { TaintFlags } from "./taint.js";
 import { lazy, repeatable, type Run } from "./lazy.js";
 
 export function registerDaily(program: Command): void {
@@ -12,4 +13,12 @@ export function registerDaily(program: Command): void {
     .option("-R, --recursive", "Process the directory used in -f recursively")
     .option("--dry-run [mode]", "none, server or client")
     .action(lazy(async () => (await import("./replace.js")).replace as Run<[ReplaceFlags]>));
+  program
+    .command("taint")
+    .description("Update the taints on one or more nodes")
+    .argument("[args...]", "node NAME… KEY[=VALUE]:EFFECT… (add) KEY[:EFFECT]-… (remove); EFFECT: NoSchedule, PreferNoSchedule or NoExecute")
+    .option("--overwrite", "Replace a taint that has the same key and effect")
+    .option("-l, --selector <selector>", "Selector (label query) to filter on")
+    .option("--all", "Select all nodes in the cluster")
+    .action(lazy(async () => (await import("./taint.js")).taint as Run<[string[], TaintFlags]>));
 }
