@@ -189,7 +189,9 @@ function registerReading(program: Command): void {
     .command("wait")
     .description("Wait for a specific condition on one or many resources")
     .argument("[resources...]", "TYPE/NAME… or TYPE NAME…")
-    .option("--for <condition>", "condition=TYPE[=VALUE] or delete")
+    .option("--for <condition>", "condition=TYPE[=VALUE], delete, or jsonpath='{PATH}'[=VALUE]")
+    .option("-l, --selector <selector>", "Selector (label query) to filter on")
+    .option("--all", "Select all resources in the namespace of the specified resource types")
     .addOption(durationOption("--timeout <duration>", "The length of time to wait before giving up", "30s"))
     .action(lazy(async () => (await import("./wait.js")).wait as Run<[string[], WaitFlags]>));
 

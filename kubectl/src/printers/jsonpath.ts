@@ -222,3 +222,22 @@ function run(nodes: readonly Node[], input: Json, template: string): string {
 export function printJsonpath(template: string, input: Json): string {
   return run(parseTemplate(template), input, template);
 }
+
+/**
+ * kubectl's RelaxedJSONPathExpression (wait --for=jsonpath, --sort-by, custom columns): `a.b`,
+ * `.a.b`, `{a.b}` and `{.a.b}` all mean `{.a.b}`.
+ */
+export function relaxedJsonPath(expr: string): string {
+  if (expr === "") return expr;
+  const m = /^\{\.?([^{}]+)\}$|^\.?([^{}]+)$/.exec(expr);
+  if (!m) throw new CliError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'");
+  return `{.${m[1] ?? m[2] ?? ""}}`;
+}
+
+/** The values a one-path template finds (`{.status.phase}`), for wait, sort-by and custom columns. */
+export function findValues(template: string, input: Json): Json[] {
+  const nodes = parseTemplate(template);
+  const out: Json[] = [];
+  for (const n of nodes) if (n.t === "path") out.push(...evalPath(n.segs, input));
+  return out;
+}
