@@ -177,14 +177,18 @@ function registerReading(program: Command): void {
   program
     .command("logs")
     .description("Print the logs for a container in a pod")
-    .argument("<pod>", "POD or pod/POD")
+    .argument("[args...]", "POD, pod/POD, deployment/NAME, replicaset/NAME or job/NAME, then optionally CONTAINER")
     .option("-c, --container <name>", "Print the logs of this container")
+    .option("-l, --selector <selector>", "Selector (label query) to filter on: every matching pod's logs")
+    .option("--all-containers", "Get all containers' logs in the pod(s)")
+    .option("--prefix", "Prefix each log line with the log source (pod name and container name)")
+    .option("--max-log-requests <n>", "Maximum number of concurrent logs to follow when using by a selector (default 5)")
     .option("-f, --follow", "Specify if the logs should be streamed")
-    .option("--tail <lines>", "Lines of recent log file to display (default -1: all)")
+    .option("--tail <lines>", "Lines of recent log file to display (default -1: all; 10 with a selector)")
     .option("-p, --previous", "Print the logs for the previous instance of the container")
     .option("--timestamps", "Include timestamps on each line in the log output")
     .addOption(durationOption("--since <duration>", "Only return logs newer than a relative duration like 5s, 2m, or 3h"))
-    .action(lazy(async () => (await import("./logs.js")).logs as Run<[string, LogsFlags]>));
+    .action(lazy(async () => (await import("./logs.js")).logs as Run<[string[], LogsFlags]>));
   program
     .command("wait")
     .description("Wait for a specific condition on one or many resources")
