@@ -7,7 +7,9 @@ import { CliError } from "../errors.js";
 import { toK8s } from "../objects.js";
 import { type OutputFormat, type Printed, parseOutput, printObjects } from "../printers/index.js";
 import { printJson } from "../printers/json.js";
+import { customColumnsRows } from "../printers/custom-columns.js";
 import { printJsonpath } from "../printers/jsonpath.js";
+import { sortByPath, sortTemplate } from "../printers/sort.js";
 import { printName } from "../printers/name.js";
 import { StreamingTable } from "../printers/tabwriter.js";
 import { tableHeader, tableRow } from "../printers/table.js";
@@ -26,6 +28,21 @@ export interface GetFlags {
   ignoreNotFound?: boolean;
   filename?: string[];
   recursive?: boolean;
+  sortBy?: string;
+  labelColumns?: string[];
+  showKind?: boolean;
+}
+
+/** -L a,b -L c → [a, b, c] */
+function labelColumnsOf(f: GetFlags): string[] {
+  return (f.labelColumns ?? []).flatMap((v) => v.split(",")).filter((k) => k !== "");
+}
+
+/** --sort-by: each kind's objects ordered by the path's value in their JSON form. */
+function sorted(groups: Printed[], f: GetFlags): Printed[] {
+  if (!f.sortBy) return groups;
+  const template = sortTemplate(f.sortBy);
+  return groups.map((g) => ({ info: g.info, objects: sortByPath(g.objects, (o) => toK8s(g.info, o), template) }));
 }
 
 export const RESOURCE_TYPES = KIND_NAMES.map((k) => KINDS[k].plural);
@@ -75,6 +92,7 @@ export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> 
     if (args.length > 0) throw new CliError("when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well");
     const { getFromFiles } = await import("./get-files.js");
     const format = parseOutput(f.output);
+    if (f.sortBy) sortTemplate(f.sortBy);
     const { groups, errors, single } = await getFromFiles(cli, f);
     printGroups(cli, groups, errors, format, f, single);
     return;
@@ -85,6 +103,7 @@ export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> 
     );
   }
   const format = parseOutput(f.output);
+  if (f.sortBy) sortTemplate(f.sortBy);
   const targets = parseResourceArgs(args);
   if (f.watch || f.watchOnly) {
     if (targets.length !== 1) throw new CliError("you may only specify a single resource type");
@@ -106,7 +125,8 @@ export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> 
 const total = (groups: readonly Printed[]) => groups.reduce((n, g) => n + g.objects.length, 0);
 
 /** Prints what was found, then the not-found lines (failing with the last, as kubectl). */
-function printGroups(cli: Cli, groups: Printed[], errors: string[], format: OutputFormat, f: GetFlags, single: boolean): void {
+function printGroups(cli: Cli, unsorted: Printed[], errors: string[], format: OutputFormat, f: GetFlags, single: boolean): void {
+  const groups = sorted(unsorted, f);
   const found = total(groups);
   if (found > 0 || format.type !== "table") {
     if (!(found === 0 && (format.type === "name" || (single && errors.length > 0)))) {
@@ -117,6 +137,8 @@ function printGroups(cli: Cli, groups: Printed[], errors: string[], format: Outp
           noHeaders: !f.headers,
           now: cli.now(),
           single,
+          showKind: Boolean(f.showKind),
+          labelColumns: labelColumnsOf(f),
         }),
       );
     }
@@ -141,8 +163,9 @@ async function watch(cli: Cli, t: ResourceTarget, format: OutputFormat, f: GetFl
     showLabels: Boolean(f.showLabels),
     allNamespaces: Boolean(f.allNamespaces),
     noHeaders: !f.headers,
-    withKind: false,
+    withKind: Boolean(f.showKind),
     now: cli.now(),
+    labelColumns: labelColumnsOf(f),
   };
   const table = new StreamingTable();
   let headerDone = !f.headers;
@@ -168,6 +191,12 @@ async function watch(cli: Cli, t: ResourceTarget, format: OutputFormat, f: GetFl
       case "jsonpath":
         for (const o of objs) cli.out(printJsonpath(format.template, toK8s(info, o)));
         return;
+      case "custom-columns": {
+        const rows = customColumnsRows(format.columns, objs.map((o) => toK8s(info, o)), headerDone);
+        headerDone = true;
+        cli.out(table.format(rows));
+        return;
+      }
     }
   };
   const ac = new AbortController();

@@ -152,7 +152,7 @@ function registerReading(program: Command): void {
     .command("get")
     .description("Display one or many resources")
     .argument("[resources...]", "TYPE[,TYPE…] [NAME…] or TYPE/NAME…")
-    .option("-o, --output <format>", "Output format: wide, yaml, json, name, jsonpath=TEMPLATE")
+    .option("-o, --output <format>", "Output format: wide, yaml, json, name, jsonpath=TEMPLATE, custom-columns=SPEC, custom-columns-file=FILE")
     .option("--no-headers", "Don't print headers")
     .option("--show-labels", "Show all labels as the last column")
     .option("-l, --selector <selector>", "Label selector (e.g. app=web,tier!=db)")
@@ -163,6 +163,9 @@ function registerReading(program: Command): void {
     .option("--ignore-not-found", 'Treat "resource not found" as a successful retrieval')
     .option("-f, --filename <file>", "File, directory or - (stdin) naming the resources to get (repeatable)", repeatable)
     .option("-R, --recursive", "Process the directory used in -f recursively")
+    .option("--sort-by <jsonpath>", "Sort the list by this field (a JSONPath, e.g. '{.metadata.name}')")
+    .option("-L, --label-columns <keys>", "Labels to show as columns (comma-separated, repeatable)", repeatable)
+    .option("--show-kind", "List the resource type of each object")
     .action(lazy(async () => (await import("./get.js")).get as Run<[string[], GetFlags]>));
 
   program
