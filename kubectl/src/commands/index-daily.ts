@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import type { ReplaceFlags } from "./replace.js";
 import type { TaintFlags } from "./taint.js";
+import type { SetContextFlags, ViewFlags } from "./kubeconfig.js";
 import { lazy, repeatable, type Run } from "./lazy.js";
 
 export function registerDaily(program: Command): void {
@@ -21,4 +22,50 @@ export function registerDaily(program: Command): void {
     .option("-l, --selector <selector>", "Selector (label query) to filter on")
     .option("--all", "Select all nodes in the cluster")
     .action(lazy(async () => (await import("./taint.js")).taint as Run<[string[], TaintFlags]>));
+  registerConfig(program);
+}
+
+function registerConfig(program: Command): void {
+  const config = program.command("config").description("Modify the config file (contexts, clusters, users), as kubectl config does");
+  config
+    .command("view")
+    .description("Display the merged config settings (secrets redacted unless --raw)")
+    .option("-o, --output <format>", "yaml (default), json or jsonpath=TEMPLATE")
+    .option("--minify", "Remove all information not used by the current context")
+    .option("--raw", "Display raw byte data and sensitive data")
+    .action(lazy(async () => (await import("./kubeconfig.js")).view as Run<[ViewFlags]>));
+  config
+    .command("get-contexts")
+    .description("Describe one or many contexts")
+    .argument("[names...]", "context names")
+    .option("-o, --output <format>", "name: only the names")
+    .option("--no-headers", "Don't print headers")
+    .action(lazy(async () => (await import("./kubeconfig.js")).getContexts as Run<[string[], { output?: string; headers: boolean }]>));
+  config
+    .command("get-clusters")
+    .description("Display clusters defined in the config")
+    .action(lazy(async () => (await import("./kubeconfig.js")).listNames("clusters")));
+  config
+    .command("get-users")
+    .description("Display users defined in the config")
+    .action(lazy(async () => (await import("./kubeconfig.js")).listNames("users")));
+  config
+    .command("current-context")
+    .description("Display the current-context")
+    .action(lazy(async () => (await import("./kubeconfig.js")).currentContext));
+  config
+    .command("use-context")
+    .alias("use")
+    .description("Set the current-context in the config file")
+    .argument("<name>", "context name")
+    .action(lazy(async () => (await import("./kubeconfig.js")).useContext as Run<[string]>));
+  config
+    .command("set-context")
+    .description("Set a context entry in the config file")
+    .argument("[name...]", "context name (or --current)")
+    .option("--current", "Modify the current context")
+    .option("--cluster <name>", "The cluster of the context")
+    .option("--user <name>", "The user of the context")
+    .option("--namespace <namespace>", "The namespace of the context")
+    .action(lazy(async () => (await import("./kubeconfig.js")).setContext as Run<[string[], SetContextFlags]>));
 }
