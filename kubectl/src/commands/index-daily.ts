@@ -4,6 +4,10 @@ import type { Command } from "commander";
 import type { ReplaceFlags } from "./replace.js";
 import type { TaintFlags } from "./taint.js";
 import type { SetContextFlags, ViewFlags } from "./kubeconfig.js";
+import type { ApiResourcesFlags } from "./api-resources.js";
+import type { EventsFlags } from "./events.js";
+import type { SetEnvFlags } from "./set-env.js";
+import type { SetResourcesFlags } from "./set-resources.js";
 import { lazy, repeatable, type Run } from "./lazy.js";
 
 export function registerDaily(program: Command): void {
@@ -23,6 +27,49 @@ export function registerDaily(program: Command): void {
     .option("--all", "Select all nodes in the cluster")
     .action(lazy(async () => (await import("./taint.js")).taint as Run<[string[], TaintFlags]>));
   registerConfig(program);
+  program
+    .command("api-resources")
+    .description("Print the supported API resources on the server")
+    .option("--namespaced <bool>", "true: only namespaced resources; false: only cluster-scoped ones")
+    .option("--api-group <group>", "Limit to resources in the specified API group ('' for core)")
+    .option("--sort-by <field>", "name or kind (default: by group, then name)")
+    .option("-o, --output <format>", "wide or name")
+    .option("--no-headers", "Don't print headers")
+    .action(lazy(async () => (await import("./api-resources.js")).apiResources as Run<[ApiResourcesFlags]>));
+  program
+    .command("events")
+    .description("List events (oldest first)")
+    .option("--for <TYPE/NAME>", "Only the events about this object")
+    .option("--types <types>", "Only events of these types: Normal, Warning (comma-separated)")
+    .option("-A, --all-namespaces", "Across all namespaces")
+    .option("-w, --watch", "After listing, watch for new events")
+    .option("--no-headers", "Don't print headers")
+    .action(lazy(async () => (await import("./events.js")).events as Run<[EventsFlags]>));
+  registerSet(program);
+}
+
+/** `set env` and `set resources`, beside the `set image` index.ts declares. */
+function registerSet(program: Command): void {
+  const set = program.commands.find((c) => c.name() === "set") ?? program.command("set").description("Set specific features on objects");
+  set
+    .command("env")
+    .description("Update environment variables on a pod template")
+    .argument("<args...>", "TYPE/NAME… then KEY=VALUE… and KEY-…")
+    .option("--from <source>", "configmap/NAME or secret/NAME: every key as a variable")
+    .option("--prefix <prefix>", "Prefix the names of the variables --from adds")
+    .option("-c, --containers <names>", "The containers to change (wildcards allowed)", "*")
+    .option("--list", "Print the environment of each container instead of changing it")
+    .option("--overwrite", "Replace variables that exist already (default true)", true)
+    .option("--no-overwrite", "Keep variables that exist already")
+    .action(lazy(async () => (await import("./set-env.js")).setEnv as Run<[string[], SetEnvFlags]>));
+  set
+    .command("resources")
+    .description("Update resource requests and limits on a pod template")
+    .argument("<args...>", "TYPE/NAME… or TYPE NAME…")
+    .option("--limits <list>", "The resource limits, e.g. cpu=200m,memory=512Mi")
+    .option("--requests <list>", "The resource requests, e.g. cpu=100m,memory=256Mi")
+    .option("-c, --containers <names>", "The containers to change (wildcards allowed)", "*")
+    .action(lazy(async () => (await import("./set-resources.js")).setResources as Run<[string[], SetResourcesFlags]>));
 }
 
 function registerConfig(program: Command): void {

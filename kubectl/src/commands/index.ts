@@ -384,9 +384,13 @@ export async function expandCommand(program: Command, stub: Command): Promise<Co
 function registerCompletion(program: Command): void {
   program
     .command("completion")
-    .description("Output shell completion code for bash or zsh")
-    .argument("<shell>", "bash or zsh")
+    .description("Output shell completion code for bash, zsh or fish")
+    .argument("<shell>", "bash, zsh or fish")
     .action(async (shell: string) => {
+      if (shell === "fish") {
+        process.stdout.write((await import("./completion-fish.js")).fishCompletion(program));
+        return;
+      }
       const { completion } = await import("./completion.js");
       completion(program, shell);
     });

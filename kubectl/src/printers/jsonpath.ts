@@ -122,7 +122,7 @@ function parsePath(expr: string, template: string): Segment[] {
 }
 
 /** A string literal's escapes, in either quotes (`{'\t'}` is a tab, as in kubectl). */
-function unescape(body: string): string {
+function literalText(body: string): string {
   const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"' };
   return body.replace(/\\(.)/g, (all, c: string) => map[c] ?? all);
 }
@@ -162,7 +162,7 @@ export function parseTemplate(template: string): Node[] {
       stack.push(node.body);
     } else if (/^".*"$|^'.*'$/s.test(action)) {
       const body = action.slice(1, -1);
-      top.push({ t: "text", s: unescape(body) });
+      top.push({ t: "text", s: literalText(body) });
     } else {
       top.push({ t: "path", segs: parsePath(action, template) });
     }
