@@ -5,6 +5,7 @@ import type { ReplaceFlags } from "./replace.js";
 import type { TaintFlags } from "./taint.js";
 import type { SetContextFlags, ViewFlags } from "./kubeconfig.js";
 import type { ApiResourcesFlags } from "./api-resources.js";
+import type { DumpFlags } from "./cluster-info-dump.js";
 import type { EventsFlags } from "./events.js";
 import type { SetEnvFlags } from "./set-env.js";
 import type { SetResourcesFlags } from "./set-resources.js";
@@ -46,6 +47,15 @@ export function registerDaily(program: Command): void {
     .option("--no-headers", "Don't print headers")
     .action(lazy(async () => (await import("./events.js")).events as Run<[EventsFlags]>));
   registerSet(program);
+  const info = program.commands.find((c) => c.name() === "cluster-info") ?? program.command("cluster-info");
+  info
+    .command("dump")
+    .description("Dump the cluster's state (nodes, and per namespace events, services, deployments, replica sets, pods and their logs)")
+    .option("-A, --all-namespaces", "Dump every namespace")
+    .option("--namespaces <list>", "The namespaces to dump (comma-separated; default mk-system and the current one)")
+    .option("-o, --output <format>", "json (default) or yaml")
+    .option("--output-directory <dir>", "Write files into this directory instead of stdout")
+    .action(lazy(async () => (await import("./cluster-info-dump.js")).clusterInfoDump as Run<[DumpFlags]>));
 }
 
 /** `set env` and `set resources`, beside the `set image` index.ts declares. */

@@ -2,6 +2,8 @@
 // resources on a deployment's template; completion fish.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ConfigMap, Pod } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
@@ -124,4 +126,19 @@ test("completion fish names every command, its flags and the resource types", as
     assert.ok(r.stdout.includes(line), line);
   }
   assert.match(r.stdout, /__mkctl_using get; and __mkctl_words_are 2' -a '[^']*\bdeployments\b/);
+});
+
+test("cluster-info dump: nodes, then each namespace's lists and every container's log lines; --output-directory writes files", async () => {
+  const r = await env.mkctl(["cluster-info", "dump", "--namespaces", "default"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\{\n {4}"kind": "NodeList",/);
+  for (const kind of ["EventList", "ServiceList", "DeploymentList", "ReplicaSetList", "PodList"]) assert.ok(r.stdout.includes(`"kind": "${kind}"`), kind);
+  assert.ok(r.stdout.includes('"name": "ev-a"'));
+  // The pods have no node here: the log section says why and the dump goes on.
+  assert.match(r.stdout, /==== START logs for container c of pod default\/ev-a ====\n.*\n==== END logs for container c of pod default\/ev-a ====\n/);
+  const dir = join(env.dir, "dump");
+  assert.deepEqual(await env.mkctl(["cluster-info", "dump", "--output-directory", dir, "-o", "yaml"]), { code: 0, stdout: `Cluster info dumped to ${dir}\n`, stderr: "" });
+  assert.match(readFileSync(join(dir, "default", "pods.yaml"), "utf8"), /^apiVersion: v1\nitems:\n/);
+  assert.match(readFileSync(join(dir, "default", "ev-b", "logs.txt"), "utf8"), /^==== START logs for container c of pod default\/ev-b ====\n/);
+  assert.match(readFileSync(join(dir, "nodes.yaml"), "utf8"), /kind: NodeList\n/);
 });
