@@ -27,7 +27,7 @@ import type { WaitFlags } from "./wait.js";
 
 
 function registerWorkloads(program: Command): void {
-  const create = program.command("create").description("Create a resource (deployment, namespace, configmap, secret, service, job)");
+  const create = program.command("create").description("Create a resource from a file or stdin (-f FILE|DIR|-), or of a kind (deployment, namespace, configmap, secret, service, job)");
   const service = create.command("service").alias("svc").description("Create a service (clusterip, nodeport)");
   service
     .command("clusterip")
