@@ -72,6 +72,12 @@ export function unknownCommand(cmd: Command, name: string): CliError {
   return new CliError(`Error: unknown command "${name}" for "${commandPath(cmd)}"${hint}`, { raw: true });
 }
 
+/** The subcommand a command runs when none is named (commander's isDefault: `create -f` is `create`'s hidden default). */
+function defaultSubcommand(cmd: Command): Command | undefined {
+  const name = (cmd as Command & { _defaultCommandName?: string | null })._defaultCommandName;
+  return name ? cmd.commands.find((c) => c.name() === name) : undefined;
+}
+
 function isHidden(cmd: Command): boolean {
   return (cmd as Command & { _hidden?: boolean })._hidden === true;
 }
@@ -121,6 +127,21 @@ class Walk {
     this.cmd = program;
   }
 
+  /**
+   * The option a flag names. A flag the command lacks but its default subcommand has (`create -f`)
+   * chooses that subcommand, as long as no positional argument has named another.
+   */
+  option(flag: string): Option | undefined {
+    const opt = findOption(this.cmd, flag);
+    if (opt || this.positionals.length > 0) return opt;
+    const sub = defaultSubcommand(this.cmd);
+    const own = sub?.options.find((o) => o.long === flag || o.short === flag);
+    if (!sub || !own) return undefined;
+    this.cmd = sub;
+    this.path.push(sub.name());
+    return own;
+  }
+
   /** One flag with its value (undefined: none given) into canonical form. */
   add(opt: Option, value: string | undefined): void {
     if (value !== undefined && DURATION_OPTIONS.has(opt)) {
@@ -147,7 +168,7 @@ class Walk {
       this.help = inline === undefined || parseBool(this.cmd, HELP, inline);
       return 0;
     }
-    const opt = findOption(this.cmd, name);
+    const opt = this.option(name);
     if (!opt) throw usageError(this.cmd, `unknown flag: ${name}`);
     if (inline !== undefined || !opt.required) {
       this.add(opt, inline);
@@ -167,7 +188,7 @@ class Walk {
         this.help = true;
         continue;
       }
-      const opt = findOption(this.cmd, `-${c}`);
+      const opt = this.option(`-${c}`);
       if (!opt) throw usageError(this.cmd, `unknown shorthand flag: '${c}' in ${word}`);
       const rest = chars.slice(i + 1);
       if (rest.startsWith("=")) {

@@ -82,7 +82,7 @@ export function parseManifestText(text: string, source: string): ManifestDoc[] {
   return out;
 }
 
-export function readManifests(paths: readonly string[], recursive = false): ManifestDoc[] {
+export function readManifests(paths: readonly string[], recursive = false, verb = "apply"): ManifestDoc[] {
   const out: ManifestDoc[] = [];
   for (const p of paths) {
     if (p === "-") {
@@ -99,7 +99,7 @@ export function readManifests(paths: readonly string[], recursive = false): Mani
       out.push(...parseManifestText(text, f));
     }
   }
-  if (out.length === 0) throw new CliError("no objects passed to apply");
+  if (out.length === 0) throw new CliError(`no objects passed to ${verb}`);
   return out;
 }
 

@@ -30,6 +30,10 @@ const BY_KIND: Partial<Record<KindName, Record<string, Getter>>> = {
     "involvedObject.name": (o) => (o as Event).involvedObject?.name ?? "",
     "involvedObject.namespace": (o) => (o as Event).involvedObject?.namespace ?? "",
     "involvedObject.uid": (o) => (o as Event).involvedObject?.uid ?? "",
+    // kubectl events --for asks by apiVersion too; Kubernetes selects on these three as well.
+    "involvedObject.apiVersion": (o) => (o as Event).involvedObject?.apiVersion ?? "",
+    "involvedObject.resourceVersion": (o) => (o as Event).involvedObject?.resourceVersion ?? "",
+    "involvedObject.fieldPath": (o) => (o as Event).involvedObject?.fieldPath ?? "",
     reason: (o) => (o as Event).reason,
     type: (o) => (o as Event).type,
   },

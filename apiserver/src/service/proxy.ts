@@ -21,7 +21,9 @@ export class KubeletProxy {
     const pod: Pod = await this.store.get("Pod", namespace, podName);
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) throw new BadRequestError(`pod ${podName} does not have a host assigned`);
-    if (container && !pod.spec?.containers.some((c) => c.name === container)) {
+    // Init containers have logs too (kubectl logs -c INIT, --all-containers).
+    const names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
+    if (container && !names.includes(container)) {
       throw new BadRequestError(`container ${container} is not valid for pod ${podName}`);
     }
     const node = await this.store.get("Node", "", nodeName);

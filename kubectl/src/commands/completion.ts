@@ -1,11 +1,11 @@
-// mkctl completion bash|zsh: shell completion for commands, flags, resource types and, live from
+// mkctl completion bash|zsh (and fish, completion-fish.ts): shell completion for commands, flags, resource types and, live from
 // the cluster, object names (`mkctl get TYPE -o name`). Load with `source <(mkctl completion bash)`.
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 import { RESOURCE_NAMES } from "../resource-names.js";
 
 /** Commands whose first argument is a resource type and the following ones object names. */
-const RESOURCE_COMMANDS = ["get", "describe", "delete", "label", "annotate", "scale", "expose"];
+export const RESOURCE_COMMANDS = ["get", "describe", "delete", "label", "annotate", "scale", "expose"];
 
 export function resourceTypes(): string[] {
   return RESOURCE_NAMES.flat();
@@ -85,7 +85,7 @@ ${flagCases}
       else
         COMPREPLY=($(compgen -W "$(_mkctl_names "$arg1" "\${conn[@]}")" -- "$cur"))
       fi ;;
-    completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur")) ;;
+    completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
 ${subCases}
   esac
 }
@@ -124,7 +124,7 @@ ${cmds.map((c) => `    '${esc(c.name)}:${esc(c.description)}'`).join("\n")}
       else
         compadd -- \${(f)"$(mkctl get "$words[3]" -o name 2>/dev/null | sed 's|^[^/]*/||')"}
       fi ;;
-    completion) compadd -- bash zsh ;;
+    completion) compadd -- bash zsh fish ;;
     apply) _files ;;
 ${subCases}
   esac

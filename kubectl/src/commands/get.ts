@@ -7,7 +7,9 @@ import { CliError } from "../errors.js";
 import { toK8s } from "../objects.js";
 import { type OutputFormat, type Printed, parseOutput, printObjects } from "../printers/index.js";
 import { printJson } from "../printers/json.js";
+import { customColumnsRows } from "../printers/custom-columns.js";
 import { printJsonpath } from "../printers/jsonpath.js";
+import { sortByPath, sortTemplate } from "../printers/sort.js";
 import { printName } from "../printers/name.js";
 import { StreamingTable } from "../printers/tabwriter.js";
 import { tableHeader, tableRow } from "../printers/table.js";
@@ -24,6 +26,23 @@ export interface GetFlags {
   watch?: boolean;
   watchOnly?: boolean;
   ignoreNotFound?: boolean;
+  filename?: string[];
+  recursive?: boolean;
+  sortBy?: string;
+  labelColumns?: string[];
+  showKind?: boolean;
+}
+
+/** -L a,b -L c → [a, b, c] */
+function labelColumnsOf(f: GetFlags): string[] {
+  return (f.labelColumns ?? []).flatMap((v) => v.split(",")).filter((k) => k !== "");
+}
+
+/** --sort-by: each kind's objects ordered by the path's value in their JSON form. */
+function sorted(groups: Printed[], f: GetFlags): Printed[] {
+  if (!f.sortBy) return groups;
+  const template = sortTemplate(f.sortBy);
+  return groups.map((g) => ({ info: g.info, objects: sortByPath(g.objects, (o) => toK8s(g.info, o), template) }));
 }
 
 export const RESOURCE_TYPES = KIND_NAMES.map((k) => KINDS[k].plural);
@@ -69,12 +88,22 @@ function noResources(cli: Cli, targets: ResourceTarget[], f: GetFlags): string {
 }
 
 export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> {
+  if (f.filename && f.filename.length > 0) {
+    if (args.length > 0) throw new CliError("when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well");
+    const { getFromFiles } = await import("./get-files.js");
+    const format = parseOutput(f.output);
+    if (f.sortBy) sortTemplate(f.sortBy);
+    const { groups, errors, single } = await getFromFiles(cli, f);
+    printGroups(cli, groups, errors, format, f, single);
+    return;
+  }
   if (args.length === 0) {
     throw new CliError(
       `You must specify the type of resource to get. Valid resource types: ${RESOURCE_TYPES.join(", ")}`,
     );
   }
   const format = parseOutput(f.output);
+  if (f.sortBy) sortTemplate(f.sortBy);
   const targets = parseResourceArgs(args);
   if (f.watch || f.watchOnly) {
     if (targets.length !== 1) throw new CliError("you may only specify a single resource type");
@@ -86,12 +115,21 @@ export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> 
   const errors: string[] = [];
   const groups: Printed[] = [];
   for (const t of targets) groups.push({ info: t.info, objects: await fetchTarget(cs, t, ns, f, errors) });
-  const total = groups.reduce((n, g) => n + g.objects.length, 0);
-  const single = targets.length === 1 && targets[0]!.names.length === 1;
-  if (total === 0 && errors.length === 0 && format.type === "table" && !f.ignoreNotFound) {
+  if (total(groups) === 0 && errors.length === 0 && format.type === "table" && !f.ignoreNotFound) {
     cli.err(noResources(cli, targets, f));
-  } else if (total > 0 || format.type !== "table") {
-    if (!(total === 0 && (format.type === "name" || (single && errors.length > 0)))) {
+    return;
+  }
+  printGroups(cli, groups, errors, format, f, targets.length === 1 && targets[0]!.names.length === 1);
+}
+
+const total = (groups: readonly Printed[]) => groups.reduce((n, g) => n + g.objects.length, 0);
+
+/** Prints what was found, then the not-found lines (failing with the last, as kubectl). */
+function printGroups(cli: Cli, unsorted: Printed[], errors: string[], format: OutputFormat, f: GetFlags, single: boolean): void {
+  const groups = sorted(unsorted, f);
+  const found = total(groups);
+  if (found > 0 || format.type !== "table") {
+    if (!(found === 0 && (format.type === "name" || (single && errors.length > 0)))) {
       cli.out(
         printObjects(groups, format, {
           showLabels: Boolean(f.showLabels),
@@ -99,6 +137,8 @@ export async function get(cli: Cli, args: string[], f: GetFlags): Promise<void> 
           noHeaders: !f.headers,
           now: cli.now(),
           single,
+          showKind: Boolean(f.showKind),
+          labelColumns: labelColumnsOf(f),
         }),
       );
     }
@@ -123,8 +163,9 @@ async function watch(cli: Cli, t: ResourceTarget, format: OutputFormat, f: GetFl
     showLabels: Boolean(f.showLabels),
     allNamespaces: Boolean(f.allNamespaces),
     noHeaders: !f.headers,
-    withKind: false,
+    withKind: Boolean(f.showKind),
     now: cli.now(),
+    labelColumns: labelColumnsOf(f),
   };
   const table = new StreamingTable();
   let headerDone = !f.headers;
@@ -150,6 +191,12 @@ async function watch(cli: Cli, t: ResourceTarget, format: OutputFormat, f: GetFl
       case "jsonpath":
         for (const o of objs) cli.out(printJsonpath(format.template, toK8s(info, o)));
         return;
+      case "custom-columns": {
+        const rows = customColumnsRows(format.columns, objs.map((o) => toK8s(info, o)), headerDone);
+        headerDone = true;
+        cli.out(table.format(rows));
+        return;
+      }
     }
   };
   const ac = new AbortController();

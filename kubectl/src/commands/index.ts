@@ -8,10 +8,13 @@ import type { Cli } from "../cli.js";
 import type { ApplyFlags } from "./apply.js";
 import type { CordonFlags } from "./cordon.js";
 import type { CreateFlags } from "./create.js";
+import type { CreateFileFlags } from "./create-file.js";
 import type { CreateServiceFlags } from "./create-service.js";
 import type { CreateJobFlags } from "./create-job.js";
 import type { CreateCronJobFlags } from "./create-cronjob.js";
 import type { DeleteFlags } from "./delete.js";
+import { registerDaily } from "./index-daily.js";
+import { lazy, repeatable, type Run } from "./lazy.js";
 import type { DescribeFlags } from "./describe.js";
 import type { DrainFlags } from "./drain.js";
 import type { ExecFlags } from "./exec.js";
@@ -25,20 +28,9 @@ import type { ScaleFlags } from "./scale.js";
 import type { VersionFlags } from "./version.js";
 import type { WaitFlags } from "./wait.js";
 
-type Run<A extends unknown[]> = (cli: Cli, ...args: A) => Promise<void>;
-
-/** A commander action that imports the command's module, then runs it through cli.ts's `action`. */
-function lazy<A extends unknown[]>(load: () => Promise<Run<A>>): (...args: unknown[]) => Promise<void> {
-  return async (...args: unknown[]) => {
-    const [{ action }, run] = await Promise.all([import("../cli.js"), load()]);
-    await action(run)(...args);
-  };
-}
-
-const repeatable = (v: string, prev: string[] = []) => [...prev, v];
 
 function registerWorkloads(program: Command): void {
-  const create = program.command("create").description("Create a resource (deployment, namespace, configmap, secret, service, job)");
+  const create = program.command("create").description("Create a resource from a file or stdin (-f FILE|DIR|-), or of a kind (deployment, namespace, configmap, secret, service, job)");
   const service = create.command("service").alias("svc").description("Create a service (clusterip, nodeport)");
   service
     .command("clusterip")
@@ -80,6 +72,7 @@ function registerWorkloads(program: Command): void {
     .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
     .action(lazy(async () => (await import("./create.js")).createNamespace as Run<[string, CreateFlags]>));
   registerCreateConfig(create);
+  registerCreateFromFiles(create);
   create
     .command("job")
     .description("Create a job with the specified name")
@@ -155,12 +148,26 @@ function registerCreateConfig(create: Command): void {
     .action(lazy(async () => (await import("./create.js")).createSecretDockerRegistry as Run<[string, CreateFlags]>));
 }
 
+/** `create -f`: a hidden default subcommand, chosen by argv.ts when a flag only it knows is given. */
+function registerCreateFromFiles(create: Command): void {
+  create
+    .command("from-files", { isDefault: true, hidden: true })
+    .description("Create a resource from a file or from stdin")
+    .argument("[args...]", "none: kubectl's create takes no arguments with -f")
+    .option("-f, --filename <file>", "File, directory or - (stdin) with the manifests (repeatable)", repeatable)
+    .option("-R, --recursive", "Process the directory used in -f recursively")
+    .option("--dry-run [mode]", "none, server or client")
+    .option("-o, --output <format>", "yaml, json or name")
+    .option("--save-config", "Record the object as its last-applied configuration, for a later apply")
+    .action(lazy(async () => (await import("./create-file.js")).createFromFiles as Run<[string[], CreateFileFlags]>));
+}
+
 function registerReading(program: Command): void {
   program
     .command("get")
     .description("Display one or many resources")
     .argument("[resources...]", "TYPE[,TYPE…] [NAME…] or TYPE/NAME…")
-    .option("-o, --output <format>", "Output format: wide, yaml, json, name, jsonpath=TEMPLATE")
+    .option("-o, --output <format>", "Output format: wide, yaml, json, name, jsonpath=TEMPLATE, custom-columns=SPEC, custom-columns-file=FILE")
     .option("--no-headers", "Don't print headers")
     .option("--show-labels", "Show all labels as the last column")
     .option("-l, --selector <selector>", "Label selector (e.g. app=web,tier!=db)")
@@ -169,6 +176,11 @@ function registerReading(program: Command): void {
     .option("-w, --watch", "After listing, watch for changes")
     .option("--watch-only", "Watch for changes without listing first")
     .option("--ignore-not-found", 'Treat "resource not found" as a successful retrieval')
+    .option("-f, --filename <file>", "File, directory or - (stdin) naming the resources to get (repeatable)", repeatable)
+    .option("-R, --recursive", "Process the directory used in -f recursively")
+    .option("--sort-by <jsonpath>", "Sort the list by this field (a JSONPath, e.g. '{.metadata.name}')")
+    .option("-L, --label-columns <keys>", "Labels to show as columns (comma-separated, repeatable)", repeatable)
+    .option("--show-kind", "List the resource type of each object")
     .action(lazy(async () => (await import("./get.js")).get as Run<[string[], GetFlags]>));
 
   program
@@ -183,19 +195,25 @@ function registerReading(program: Command): void {
   program
     .command("logs")
     .description("Print the logs for a container in a pod")
-    .argument("<pod>", "POD or pod/POD")
+    .argument("[args...]", "POD, pod/POD, deployment/NAME, replicaset/NAME or job/NAME, then optionally CONTAINER")
     .option("-c, --container <name>", "Print the logs of this container")
+    .option("-l, --selector <selector>", "Selector (label query) to filter on: every matching pod's logs")
+    .option("--all-containers", "Get all containers' logs in the pod(s)")
+    .option("--prefix", "Prefix each log line with the log source (pod name and container name)")
+    .option("--max-log-requests <n>", "Maximum number of concurrent logs to follow when using by a selector (default 5)")
     .option("-f, --follow", "Specify if the logs should be streamed")
-    .option("--tail <lines>", "Lines of recent log file to display (default -1: all)")
+    .option("--tail <lines>", "Lines of recent log file to display (default -1: all; 10 with a selector)")
     .option("-p, --previous", "Print the logs for the previous instance of the container")
     .option("--timestamps", "Include timestamps on each line in the log output")
     .addOption(durationOption("--since <duration>", "Only return logs newer than a relative duration like 5s, 2m, or 3h"))
-    .action(lazy(async () => (await import("./logs.js")).logs as Run<[string, LogsFlags]>));
+    .action(lazy(async () => (await import("./logs.js")).logs as Run<[string[], LogsFlags]>));
   program
     .command("wait")
     .description("Wait for a specific condition on one or many resources")
     .argument("[resources...]", "TYPE/NAME… or TYPE NAME…")
-    .option("--for <condition>", "condition=TYPE[=VALUE] or delete")
+    .option("--for <condition>", "condition=TYPE[=VALUE], delete, or jsonpath='{PATH}'[=VALUE]")
+    .option("-l, --selector <selector>", "Selector (label query) to filter on")
+    .option("--all", "Select all resources in the namespace of the specified resource types")
     .addOption(durationOption("--timeout <duration>", "The length of time to wait before giving up", "30s"))
     .action(lazy(async () => (await import("./wait.js")).wait as Run<[string[], WaitFlags]>));
 
@@ -409,9 +427,13 @@ export async function expandCommand(program: Command, stub: Command): Promise<Co
 function registerCompletion(program: Command): void {
   program
     .command("completion")
-    .description("Output shell completion code for bash or zsh")
-    .argument("<shell>", "bash or zsh")
+    .description("Output shell completion code for bash, zsh or fish")
+    .argument("<shell>", "bash, zsh or fish")
     .action(async (shell: string) => {
+      if (shell === "fish") {
+        process.stdout.write((await import("./completion-fish.js")).fishCompletion(program));
+        return;
+      }
       const { completion } = await import("./completion.js");
       completion(program, shell);
     });
@@ -425,6 +447,7 @@ export function registerCommands(program: Command): void {
   registerMetadata(program);
   registerNodes(program);
   registerInfo(program);
+  registerDaily(program);
   registerClusterStub(program);
   registerCompletion(program);
 }

@@ -10,7 +10,9 @@ type Segment =
   | { t: "recursive"; name: string }
   | { t: "wildcard" }
   | { t: "index"; i: number }
-  | { t: "slice"; start: number | undefined; end: number | undefined }
+  | { t: "slice"; start: number | undefined; end: number | undefined; step: number }
+  /** `['a','b']` or `[0,2]`: each member's results, in order. */
+  | { t: "union"; members: Segment[] }
   | { t: "filter"; path: Segment[]; op: string; value: Json | undefined };
 
 type Node =
@@ -27,6 +29,36 @@ function parseLiteral(s: string): Json {
   const n = Number(v);
   if (v !== "" && !Number.isNaN(n)) return n;
   return v;
+}
+
+/** Splits a bracket's content on the commas outside quotes: `'a','b'` → `'a'`, `'b'`. */
+function splitUnion(inner: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quote = "";
+  for (const c of inner) {
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === ",") {
+      out.push(cur.trim());
+      cur = "";
+      continue;
+    }
+    cur += c;
+  }
+  return [...out, cur.trim()];
+}
+
+/** One member of a bracket: an index, a slice `start:end[:step]`, or a quoted field name. */
+function bracketMember(mem: string, bad: () => CliError): Segment {
+  if (/^-?\d+$/.test(mem)) return { t: "index", i: Number(mem) };
+  if (/^'.*'$|^".*"$/.test(mem)) return { t: "field", name: mem.slice(1, -1).replaceAll("\\.", ".") };
+  const m = /^(-?\d*):(-?\d*)(?::(-?\d*))?$/.exec(mem);
+  if (!m) throw bad();
+  const step = m[3] ? Number(m[3]) : 1;
+  if (step <= 0) throw new CliError(`step must be > 0`);
+  return { t: "slice", start: m[1] ? Number(m[1]) : undefined, end: m[2] ? Number(m[2]) : undefined, step };
 }
 
 function parsePath(expr: string, template: string): Segment[] {
@@ -50,10 +82,11 @@ function parsePath(expr: string, template: string): Segment[] {
         i += 2;
         continue;
       }
-      const m = /^[A-Za-z0-9_\-$/]*/.exec(s.slice(i + 1));
-      const name = m?.[0] ?? "";
-      if (name) segs.push({ t: "field", name });
-      i += 1 + name.length;
+      // `\.` is a dot inside the name: {.data.tls\.crt}
+      const m = /^(?:[A-Za-z0-9_\-$/]|\\\.)*/.exec(s.slice(i + 1));
+      const raw = m?.[0] ?? "";
+      if (raw) segs.push({ t: "field", name: raw.replaceAll("\\.", ".") });
+      i += 1 + raw.length;
       continue;
     }
     if (ch === "[") {
@@ -71,12 +104,10 @@ function parsePath(expr: string, template: string): Segment[] {
       if (j >= s.length) throw new CliError(`error parsing jsonpath ${template}, unterminated array`);
       const inner = s.slice(i + 1, j).trim();
       i = j + 1;
-      if (inner === "*") segs.push({ t: "wildcard" });
-      else if (/^-?\d+$/.test(inner)) segs.push({ t: "index", i: Number(inner) });
-      else if (/^-?\d*:-?\d*$/.test(inner)) {
-        const [a, b] = inner.split(":");
-        segs.push({ t: "slice", start: a ? Number(a) : undefined, end: b ? Number(b) : undefined });
-      } else if (/^'.*'$|^".*"$/.test(inner)) segs.push({ t: "field", name: inner.slice(1, -1) });
+      const members = inner.startsWith("?(") ? [inner] : splitUnion(inner);
+      if (members.length > 1) segs.push({ t: "union", members: members.map((mem) => bracketMember(mem, bad)) });
+      else if (inner === "*") segs.push({ t: "wildcard" });
+      else if (/^-?\d+$|^-?\d*:-?\d*(:-?\d*)?$|^'.*'$|^".*"$/.test(inner)) segs.push(bracketMember(inner, bad));
       else if (inner.startsWith("?(") && inner.endsWith(")")) {
         const cond = inner.slice(2, -1).trim();
         const m = /^(@[^=!<>]*?)\s*(==|!=|<=|>=|<|>)\s*(.+)$/.exec(cond);
@@ -88,6 +119,12 @@ function parsePath(expr: string, template: string): Segment[] {
     throw bad();
   }
   return segs;
+}
+
+/** A string literal's escapes, in either quotes (`{'\t'}` is a tab, as in kubectl). */
+function literalText(body: string): string {
+  const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"' };
+  return body.replace(/\\(.)/g, (all, c: string) => map[c] ?? all);
 }
 
 export function parseTemplate(template: string): Node[] {
@@ -125,7 +162,7 @@ export function parseTemplate(template: string): Node[] {
       stack.push(node.body);
     } else if (/^".*"$|^'.*'$/s.test(action)) {
       const body = action.slice(1, -1);
-      top.push({ t: "text", s: action[0] === '"' ? (JSON.parse(`"${body}"`) as string) : body });
+      top.push({ t: "text", s: literalText(body) });
     } else {
       top.push({ t: "path", segs: parsePath(action, template) });
     }
@@ -167,6 +204,12 @@ function compare(a: Json | undefined, op: string, b: Json | undefined): boolean 
 export function evalPath(segs: readonly Segment[], input: Json): Json[] {
   let cur: Json[] = [input];
   for (const seg of segs) {
+    if (seg.t === "union") {
+      // Member by member over every current value, as Go's evalUnion: all names, then all namespaces.
+      const from = cur;
+      cur = seg.members.flatMap((mem) => from.flatMap((v) => evalPath([mem], v)));
+      continue;
+    }
     const next: Json[] = [];
     for (const v of cur) {
       switch (seg.t) {
@@ -187,7 +230,7 @@ export function evalPath(segs: readonly Segment[], input: Json): Json[] {
           }
           break;
         case "slice":
-          if (Array.isArray(v)) next.push(...v.slice(seg.start, seg.end));
+          if (Array.isArray(v)) next.push(...v.slice(seg.start, seg.end).filter((_, k) => k % seg.step === 0));
           break;
         case "filter":
           for (const item of children(v)) {
@@ -221,4 +264,23 @@ function run(nodes: readonly Node[], input: Json, template: string): string {
 
 export function printJsonpath(template: string, input: Json): string {
   return run(parseTemplate(template), input, template);
+}
+
+/**
+ * kubectl's RelaxedJSONPathExpression (wait --for=jsonpath, --sort-by, custom columns): `a.b`,
+ * `.a.b`, `{a.b}` and `{.a.b}` all mean `{.a.b}`.
+ */
+export function relaxedJsonPath(expr: string): string {
+  if (expr === "") return expr;
+  const m = /^\{\.?([^{}]+)\}$|^\.?([^{}]+)$/.exec(expr);
+  if (!m) throw new CliError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'");
+  return `{.${m[1] ?? m[2] ?? ""}}`;
+}
+
+/** The values a one-path template finds (`{.status.phase}`), for wait, sort-by and custom columns. */
+export function findValues(template: string, input: Json): Json[] {
+  const nodes = parseTemplate(template);
+  const out: Json[] = [];
+  for (const n of nodes) if (n.t === "path") out.push(...evalPath(n.segs, input));
+  return out;
 }

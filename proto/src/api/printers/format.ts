@@ -4,8 +4,10 @@ import type { LabelSelector } from "../../gen/mk/v1/meta.js";
 import { since } from "./age.js";
 
 export function formatLabels(labels: { [k: string]: string } | undefined): string {
-  const keys = Object.keys(labels ?? {}).sort();
-  return keys.length === 0 ? "<none>" : keys.map((k) => `${k}=${labels?.[k] ?? ""}`).join(",");
+  // Go's labels.Set.String sorts the "key=value" strings, not the keys: `app.kubernetes.io/name=x`
+  // comes before `app=y` ('.' < '=').
+  const pairs = Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`);
+  return pairs.length === 0 ? "<none>" : pairs.sort().join(",");
 }
 
 /** A label selector as kubectl prints it: requirements sorted by key (`app=web,tier in (a,b)`). */
