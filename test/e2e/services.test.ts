@@ -3,8 +3,11 @@
 // ClusterIP. From a busybox pod: `nslookup web` is exactly the Service's ClusterIP; `http://web/`,
 // the full name and, from another namespace, `http://web.default/` answer; 60 requests by name reach
 // all 3 pods; `nosuch` is NXDOMAIN; a headless Service's name gives the ready pods' IPs; a pod started
-// after the Service has its environment variables.
+// after the Service has its environment variables. The two-tier example (deploy/examples/two-tier.yaml:
+// a proxy reaching its backend by the Service's name) answers through its NodePort on every node's
+// address.
 import assert from "node:assert/strict";
+import { get } from "node:http";
 import { after, before } from "node:test";
 import { eventually, isReady, LocalCluster, steps } from "./cluster.js";
 
@@ -34,6 +37,20 @@ spec:
 
 async function exec(pod: string, script: string, signal: AbortSignal, namespace = "default") {
   return await cluster.mkctl(["exec", "-n", namespace, pod, "--", "sh", "-c", script], { signal });
+}
+
+function httpGet(host: string, port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host, port, path, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on("end", () => resolve(body));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
 }
 
 /** The addresses of busybox nslookup's answer section (after the server's own lines). */
@@ -143,4 +160,26 @@ step("a pod started after the Service has its environment variables", async (sig
   assert.match(r.stdout, new RegExp(`^WEB_SERVICE_HOST=${clusterIp.replaceAll(".", "\\.")}$`, "m"), r.stdout);
   assert.match(r.stdout, /^WEB_SERVICE_PORT=80$/m, r.stdout);
   assert.match(r.stdout, /^KUBERNETES_SERVICE_HOST=/m, r.stdout);
+});
+
+step("the two-tier example: curl NODE_IP:NODEPORT/api/ on each node's address answers", async (signal) => {
+  const out = await cluster.ok(["apply", "-f", "deploy/examples/two-tier.yaml"], { signal });
+  assert.match(out, /deployment\.apps\/backend created\nservice\/backend created\ndeployment\.apps\/proxy created\nservice\/proxy created/);
+  const nodePort = (await cs().services.get("proxy", "default")).spec?.ports[0]?.nodePort ?? 0;
+  assert.ok(nodePort >= 30000, `NodePort ${nodePort}`);
+  const nodes = (await cs().nodes.list({})).items;
+  const addresses = nodes.map((n) => n.status?.addresses.find((a) => a.type === "InternalIP")?.address ?? "");
+  assert.equal(addresses.length, cluster.nodes.length);
+  for (const ip of addresses) {
+    const body = await eventually(
+      `http://${ip}:${nodePort}/api/`,
+      async () => {
+        const out = await httpGet(ip, nodePort, "/api/").catch(() => "");
+        return out.includes("Request to / was successful") ? out : undefined;
+      },
+      WAIT_MS,
+      { signal },
+    );
+    assert.match(body, /Request to \/ was successful/);
+  }
 });
