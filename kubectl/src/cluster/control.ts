@@ -8,6 +8,7 @@ import { clusterComponents } from "./components.js";
 import { labLayout } from "./lab/layout.js";
 import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from "./lab/network.js";
 import type { ClusterPaths } from "./paths.js";
+import { memberRoles } from "./roles.js";
 import { initLocalPki } from "./secure.js";
 import { podNetworkDown } from "./podnet-cleanup.js";
 import { type ClusterSettings, clusterIdOf, DEFAULT_SETTINGS } from "./settings.js";
@@ -203,6 +204,8 @@ export interface StatusRow {
   name: string;
   pid: number;
   address: string;
+  /** roles.ts: etcd leader/follower, scheduler/controller-manager leader/standby, … ("-" unknown). */
+  role: string;
   health: string;
   restarts: number;
   log: string;
@@ -217,12 +220,13 @@ export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boo
   if (settings?.isolated) {
     for (const n of labLayout(settings, paths).nodes) if ((await linkUp(n)) === false) cut.add(n.name);
   }
+  const roles = settings ? await memberRoles(clusterTopology(settings, paths)) : new Map<string, string>();
   const rows = await Promise.all(
     state.components.map(async (c) => {
       // 3 s: etcd's /health on a loaded machine can take more than a second to answer.
       let health = c.pid && isAlive(c.pid) ? ((await isHealthy(c.healthUrl, 3000)) ? "healthy" : "unhealthy") : c.held ? "stopped" : "down";
       if (cut.has(c.name)) health += " (link cut)";
-      return { name: c.name, pid: c.pid, address: c.address, health, restarts: c.restarts, log: c.logFile };
+      return { name: c.name, pid: c.pid, address: c.address, role: roles.get(c.name) ?? "-", health, restarts: c.restarts, log: c.logFile };
     }),
   );
   return { running: true, rows };
