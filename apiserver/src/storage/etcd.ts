@@ -335,6 +335,25 @@ export class EtcdStorage {
     };
   }
 
+  /**
+   * kube-apiserver's compaction handshake: writes `revision` into `key` when the key's version is
+   * still `expectedVersion` (0: absent). Either way, answers the key's version now and etcd's
+   * current revision, so a loser learns what the winner wrote.
+   */
+  async claimCompaction(key: string, expectedVersion: number, revision: string): Promise<{ claimed: boolean; version: number; revision: string }> {
+    const res = await this.timed("cas", () =>
+      this.client
+        .if(key, "Version", "==", expectedVersion)
+        .then(this.client.put(key).value(revision))
+        .else(this.client.get(key))
+        .options(this.callOptions())
+        .commit(),
+    );
+    if (res.succeeded) return { claimed: true, version: expectedVersion + 1, revision: res.header.revision };
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    return { claimed: false, version: kv ? Number(kv.version) : 0, revision: res.header.revision };
+  }
+
   /** Compacts etcd's history up to `revision` (physical: waits until it is applied). */
   async compact(revision: string): Promise<void> {
     await this.timed("compact", () => this.client.kv.compact({ revision, physical: true }, this.callOptions()));
