@@ -29,6 +29,8 @@ export interface LocalClusterOptions {
   /** Names this run: node names are `<name><pid>-1`, `-2` …, unique on the shared engine. */
   name: string;
   nodes?: number;
+  /** `up --ha` (kubectl/src/cluster/topology.ts): the API port's next 12 ports and etcd's next 8 are used. */
+  ha?: boolean;
 }
 
 /** An isolated local cluster (`mkctl cluster up` with its own ports, home and node prefix). */
@@ -48,15 +50,17 @@ export class LocalCluster {
     const env = { MK_HOME: home, MK_CONFIG: join(home, "config") };
     // Two free ports each (the API port's next five serve health checks and kubelets; etcd's next
     // one is its peer port).
+    const apiSpan = opts.ha ? 12 : 6;
+    const etcdSpan = opts.ha ? 8 : 2;
     let api = await freePort();
-    while (api > 65000 - 8) api = await freePort();
+    while (api > 65000 - apiSpan - 2) api = await freePort();
     let etcd = await freePort();
-    while (etcd > 65000 || (etcd >= api - 1 && etcd <= api + 6)) etcd = await freePort();
+    while (etcd > 65000 - etcdSpan || (etcd + etcdSpan >= api && etcd <= api + apiSpan)) etcd = await freePort();
     const prefix = `${opts.name}${process.pid}`;
     const n = opts.nodes ?? 2;
     const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
     // Its own pod range: two test clusters at once must not put two pod networks on one range.
-    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr()];
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), ...(opts.ha ? ["--ha"] : [])];
     return new LocalCluster(home, env, prefix, nodes, upArgs);
   }
 
