@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Deployment, Pod } from "@mk/proto";
@@ -53,9 +54,9 @@ export class LocalCluster {
     const apiSpan = opts.ha ? 12 : 6;
     const etcdSpan = opts.ha ? 8 : 2;
     let api = await freePort();
-    while (api > 65000 - apiSpan - 2) api = await freePort();
+    while (api > 65000 - apiSpan - 2 || (opts.ha && !(await spanFree(api, apiSpan)))) api = await freePort();
     let etcd = await freePort();
-    while (etcd > 65000 - etcdSpan || (etcd + etcdSpan >= api && etcd <= api + apiSpan)) etcd = await freePort();
+    while (etcd > 65000 - etcdSpan || (etcd + etcdSpan >= api && etcd <= api + apiSpan) || (opts.ha && !(await spanFree(etcd, etcdSpan)))) etcd = await freePort();
     const prefix = `${opts.name}${process.pid}`;
     const n = opts.nodes ?? 2;
     const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
@@ -126,6 +127,19 @@ export class LocalCluster {
     if (process.env.MK_E2E_KEEP === "1") console.error(`e2e: kept ${this.home}`);
     else await rm(this.home, { recursive: true, force: true });
   }
+}
+
+/** Whether port … port + span are all free on loopback now (an HA cluster listens on each). */
+async function spanFree(port: number, span: number): Promise<boolean> {
+  for (let p = port; p <= port + span; p++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(p, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+    if (!free) return false;
+  }
+  return true;
 }
 
 interface KubeConfig {
