@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { randomInt } from "node:crypto";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -51,12 +52,21 @@ export class LocalCluster {
     const env = { MK_HOME: home, MK_CONFIG: join(home, "config") };
     // Two free ports each (the API port's next five serve health checks and kubelets; etcd's next
     // one is its peer port).
-    const apiSpan = opts.ha ? 12 : 6;
-    const etcdSpan = opts.ha ? 8 : 2;
-    let api = await freePort();
-    while (api > 65000 - apiSpan - 2 || (opts.ha && !(await spanFree(api, apiSpan)))) api = await freePort();
-    let etcd = await freePort();
-    while (etcd > 65000 - etcdSpan || (etcd + etcdSpan >= api && etcd <= api + apiSpan) || (opts.ha && !(await spanFree(etcd, etcdSpan)))) etcd = await freePort();
+    let api: number;
+    let etcd: number;
+    if (opts.ha) {
+      // 13 and 9 ports in a row: below Linux's ephemeral range (32768-60999), where no outgoing
+      // connection can take one of them between the check and the listen.
+      do api = 20_000 + randomInt(12_000);
+      while (!(await spanFree(api, 12)));
+      do etcd = 20_000 + randomInt(12_000);
+      while ((etcd + 8 >= api && etcd <= api + 12) || !(await spanFree(etcd, 8)));
+    } else {
+      api = await freePort();
+      while (api > 65000 - 8) api = await freePort();
+      etcd = await freePort();
+      while (etcd > 65000 || (etcd >= api - 1 && etcd <= api + 6)) etcd = await freePort();
+    }
     const prefix = `${opts.name}${process.pid}`;
     const n = opts.nodes ?? 2;
     const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
@@ -81,8 +91,8 @@ export class LocalCluster {
     return r.stdout;
   }
 
-  async up(): Promise<RunResult> {
-    return await this.mkctl([...this.upArgs, "--timeout", "120"]);
+  async up(timeoutSeconds = 120): Promise<RunResult> {
+    return await this.mkctl([...this.upArgs, "--timeout", String(timeoutSeconds)]);
   }
 
   /** A client of this cluster's API server, from the context `cluster up` wrote into MK_CONFIG. */

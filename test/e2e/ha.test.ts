@@ -15,7 +15,8 @@ import { LocalCluster, steps } from "./cluster.js";
 import { eventually, sleep } from "../harness/wait.js";
 
 let cluster: LocalCluster;
-const step = steps(180_000);
+// Generous for a loaded machine: twelve processes start at once.
+const step = steps(300_000);
 
 before(async () => {
   cluster = await LocalCluster.create({ name: "ha", nodes: 1, ha: true });
@@ -58,7 +59,7 @@ async function backUp(name: string, oldPid: number): Promise<boolean> {
 const ETCD = ["etcd-1", "etcd-2", "etcd-3"];
 
 step("cluster up --ha: 3 etcd members, 2 API servers behind one address, 2 schedulers, 2 controller managers", async () => {
-  const up = await cluster.up();
+  const up = await cluster.up(240);
   assert.equal(up.code, 0, up.stderr);
   const status = await cluster.mkctl(["cluster", "status"]);
   assert.equal(status.code, 0, status.stdout + status.stderr);
