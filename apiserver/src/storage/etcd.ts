@@ -13,7 +13,7 @@ import {
   UnavailableError,
 } from "@mk/proto/client";
 import { type KindName, type KindTypes, KINDS, metaOf } from "@mk/proto";
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop, retry } from "cockatiel";
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
 import { Etcd3, GRPCUnavailableError, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from "etcd3";
 import { kindPrefix, objectKey, resourceName } from "./keys.js";
 
@@ -105,15 +105,17 @@ export class EtcdStorage {
     // into 5 s of refused requests.
     if (options.endpoints.length === 1) opts.faultHandling = { host: () => noop };
     // With several members: a member is skipped only when it is unreachable (UNAVAILABLE: refused,
-    // reset), for 1 s before it is tried again, and such a call moves to another member. etcd3's
-    // default also counts deadlines — under load every member is slow at once and the breakers of
-    // all three opened together, refusing every call for 5 s — and re-sends any failed call, a
-    // transaction whose answer was lost included.
+    // reset) three times in a row, for 1 s before it is tried again. etcd3's default also counts
+    // deadlines — under load every member is slow at once and the breakers of all three opened
+    // together, refusing every call for 5 s. Nothing is re-sent here: a transaction whose member died
+    // mid-call may have been applied, and re-sent it would answer NotFound (a delete) or Conflict for
+    // a write that worked. UNAVAILABLE goes back to the client, whose retry is idempotent
+    // (proto/src/client/resource.ts; a create's uid is its request id, see create below).
     else {
       const unreachable = handleWhen((err) => err instanceof GRPCUnavailableError);
       opts.faultHandling = {
         host: () => circuitBreaker(unreachable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
-        global: retry(unreachable, { maxAttempts: 2 }),
+        global: noop,
       };
     }
     if (options.tls) {
