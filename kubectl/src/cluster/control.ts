@@ -211,16 +211,17 @@ export interface StatusRow {
   log: string;
 }
 
-export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boolean; rows: StatusRow[] }> {
+/** What `cluster status` shows; `ha`: several members per role, so the ROLE column says which leads. */
+export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boolean; ha: boolean; rows: StatusRow[] }> {
   const state = readState(paths.state);
-  if (!state || !isAlive(state.supervisorPid)) return { running: false, rows: [] };
+  if (!state || !isAlive(state.supervisorPid)) return { running: false, ha: false, rows: [] };
   // In a lab, a node whose link is cut says so (its kubelet runs but is unreachable).
   const settings = savedSettings(paths);
   const cut = new Set<string>();
   if (settings?.isolated) {
     for (const n of labLayout(settings, paths).nodes) if ((await linkUp(n)) === false) cut.add(n.name);
   }
-  const roles = settings ? await memberRoles(clusterTopology(settings, paths)) : new Map<string, string>();
+  const roles = settings?.ha ? await memberRoles(clusterTopology(settings, paths)) : new Map<string, string>();
   const rows = await Promise.all(
     state.components.map(async (c) => {
       // 3 s: etcd's /health on a loaded machine can take more than a second to answer.
@@ -229,5 +230,5 @@ export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boo
       return { name: c.name, pid: c.pid, address: c.address, role: roles.get(c.name) ?? "-", health, restarts: c.restarts, log: c.logFile };
     }),
   );
-  return { running: true, rows };
+  return { running: true, ha: settings?.ha === true, rows };
 }

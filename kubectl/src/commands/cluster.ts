@@ -203,14 +203,15 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .description("List the cluster's components with pid, address, health and log file")
     .addOption(dirOption())
     .action(async (opts: { dir?: string }) => {
-      const { running, rows } = await clusterStatus(clusterPaths(opts.dir));
+      const { running, ha, rows } = await clusterStatus(clusterPaths(opts.dir));
       if (!running) {
         say("local cluster is not running (start it with: mkctl cluster up)");
         process.exitCode = 1;
         return;
       }
-      const out = [["COMPONENT", "PID", "ADDRESS", "ROLE", "HEALTH", "RESTARTS", "LOG"]];
-      for (const r of rows) out.push([r.name, r.pid ? String(r.pid) : "-", r.address, r.role, r.health, String(r.restarts), r.log]);
+      // An HA cluster (up --ha) adds ROLE: etcd leader/follower, which scheduler and controller manager lead.
+      const out = [["COMPONENT", "PID", "ADDRESS", ...(ha ? ["ROLE"] : []), "HEALTH", "RESTARTS", "LOG"]];
+      for (const r of rows) out.push([r.name, r.pid ? String(r.pid) : "-", r.address, ...(ha ? [r.role] : []), r.health, String(r.restarts), r.log]);
       process.stdout.write(`${table(out)}\n`);
       if (rows.some((r) => r.health !== "healthy")) process.exitCode = 1;
     });
