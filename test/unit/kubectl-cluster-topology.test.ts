@@ -127,6 +127,7 @@ test("--ha: three etcd members with peer TLS, two API servers behind a balancer 
       ["apiserver-2", 30009, 30010],
     ],
   );
+  for (const m of t.apiServers) assert.equal(flag(m.args, "--etcd-request-timeout"), "4s", "a call stuck behind a dead etcd leader returns for a retry");
   assert.equal(t.server, "127.0.0.1:30000");
   assert.deepEqual(t.balancer, { component: "apiserver-lb", listen: "127.0.0.1:30000", healthListen: "127.0.0.1:30001" });
   assert.deepEqual(

@@ -119,7 +119,8 @@ export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topolo
         const client = s.etcdPort + 3 * (i - 1);
         return { component: `etcd-${i}`, name: `mk-${i}`, host: etcdHost, clientPort: client, peerPort: client + 1, metricsAddress: `127.0.0.1:${client + 2}`, dataDir: `etcd-${i}` };
       }),
-      apiServers: [1, 2].map((i) => ({ component: `apiserver-${i}`, host: s.host, port: s.apiPort + 5 + 2 * i, httpPort: s.apiPort + 6 + 2 * i, args: [...serviceRange] })),
+      // A call stuck behind a killed etcd leader returns after 4 s (not 10) for the client to retry.
+      apiServers: [1, 2].map((i) => ({ component: `apiserver-${i}`, host: s.host, port: s.apiPort + 5 + 2 * i, httpPort: s.apiPort + 6 + 2 * i, args: [...serviceRange, "--etcd-request-timeout", "4s"] })),
       balancer: { component: "apiserver-lb", listen: `${s.host}:${s.apiPort}`, healthListen: `${s.host}:${s.apiHttpPort}` },
       schedulers: [
         { component: "scheduler-1", listen: `${s.host}:${s.schedulerHttpPort}`, args: [...leases] },
