@@ -12,6 +12,8 @@ import { startApiServer } from "./server.js";
 const USAGE = `usage: mk-apiserver [flags]
   --etcd-servers URLS      comma-separated etcd members (default http://127.0.0.1:2379)
   --etcd-cafile/--etcd-certfile/--etcd-keyfile FILE   TLS to etcd
+  --etcd-request-timeout DURATION   deadline of each etcd call (default 10s; shorter with several
+                           members, so a call stuck behind a dead leader returns for the client to retry)
   --listen HOST:PORT       gRPC API (default 127.0.0.1:6443)
   --advertise-address IP   the address other components reach this server at
   --http-listen HOST:PORT  /healthz, /readyz, /metrics (default 127.0.0.1:6444; "" turns it off)
@@ -53,6 +55,13 @@ function dnsOptions(port: string, upstream: string | undefined, domain: string):
   return { port: Number(port), upstreams, clusterDomain: domain };
 }
 
+/** --etcd-request-timeout in ms (a positive duration). */
+function etcdTimeoutMs(v: string): number {
+  const s = parseDuration(v);
+  if (s <= 0) throw new Error(`--etcd-request-timeout: must be positive, got "${v}"`);
+  return s * 1000;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -71,6 +80,7 @@ async function main(): Promise<void> {
       "kubelet-client-certificate": { type: "string" },
       "kubelet-client-key": { type: "string" },
       "event-ttl": { type: "string", default: "1h" },
+      "etcd-request-timeout": { type: "string", default: "10s" },
       "service-cluster-ip-range": { type: "string", default: "10.96.0.0/12" },
       "service-node-port-range": { type: "string", default: "30000-32767" },
       "dns-port": { type: "string", default: "off" },
@@ -126,6 +136,7 @@ async function main(): Promise<void> {
     // Kubelets serve certificates from the cluster CA naming their IP; the API server presents its own.
     kubeletCredentials: clientCa && kubeletCert && kubeletKey ? () => credentials.createSsl(clientCa, kubeletKey, kubeletCert) : undefined,
     eventTtlSeconds: parseDuration(values["event-ttl"]),
+    etcdRequestTimeoutMs: etcdTimeoutMs(values["etcd-request-timeout"]),
     serviceClusterIpRange: values["service-cluster-ip-range"],
     serviceNodePortRange: values["service-node-port-range"],
     dns,

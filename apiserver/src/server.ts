@@ -48,6 +48,8 @@ export interface ServerTls {
 export interface ApiServerOptions {
   /** etcd members: http(s)://host:port each. */
   etcdServers: string[];
+  /** Deadline of each etcd call; default 10 s. */
+  etcdRequestTimeoutMs?: number;
   etcdTls?: EtcdTls | undefined;
   /** host:port of the gRPC API; port 0 picks a free one. Default 127.0.0.1:6443. */
   listen?: string;
@@ -176,6 +178,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const storage = new EtcdStorage({
     endpoints: options.etcdServers,
     tls: options.etcdTls,
+    timeoutMs: options.etcdRequestTimeoutMs,
     observe: (op, seconds) => metrics.etcdLatency.observe({ operation: op }, seconds),
   });
   const stops: (() => Promise<void> | void)[] = [() => storage.close()];

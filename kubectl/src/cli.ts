@@ -98,7 +98,8 @@ export class Cli {
       server: conn.server,
       ...(conn.tls ? { tls: conn.tls } : {}),
       timeoutMs: this.timeoutMs,
-      retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 500 },
+      // ~6 s of retries: an etcd election or an API server lost behind the balancer passes unnoticed.
+      retry: { attempts: 8, initialDelayMs: 100, maxDelayMs: 1_500 },
       userAgent: "mkctl",
     });
     this.clientset = cs;

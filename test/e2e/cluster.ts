@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { randomInt } from "node:crypto";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Deployment, Pod } from "@mk/proto";
@@ -30,6 +32,8 @@ export interface LocalClusterOptions {
   /** Names this run: node names are `<name><pid>-1`, `-2` …, unique on the shared engine. */
   name: string;
   nodes?: number;
+  /** `up --ha` (kubectl/src/cluster/topology.ts): the API port's next 12 ports and etcd's next 8 are used. */
+  ha?: boolean;
 }
 
 /** An isolated local cluster (`mkctl cluster up` with its own ports, home and node prefix). */
@@ -51,17 +55,28 @@ export class LocalCluster {
     const env = { MK_HOME: home, MK_CONFIG: join(home, "config") };
     // Two free ports each (the API port's next five serve health checks and kubelets; etcd's next
     // one is its peer port).
-    let api = await freePort();
-    while (api > 65000 - 8) api = await freePort();
-    let etcd = await freePort();
-    while (etcd > 65000 || (etcd >= api - 1 && etcd <= api + 6)) etcd = await freePort();
+    let api: number;
+    let etcd: number;
+    if (opts.ha) {
+      // 13 and 9 ports in a row: below Linux's ephemeral range (32768-60999), where no outgoing
+      // connection can take one of them between the check and the listen.
+      do api = 20_000 + randomInt(12_000);
+      while (!(await spanFree(api, 12)));
+      do etcd = 20_000 + randomInt(12_000);
+      while ((etcd + 8 >= api && etcd <= api + 12) || !(await spanFree(etcd, 8)));
+    } else {
+      api = await freePort();
+      while (api > 65000 - 8) api = await freePort();
+      etcd = await freePort();
+      while (etcd > 65000 || (etcd >= api - 1 && etcd <= api + 6)) etcd = await freePort();
+    }
     const prefix = `${opts.name}${process.pid}`;
     const n = opts.nodes ?? 2;
     const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
     // Its own pod and Service ranges: two test clusters at once must not put two pod networks on one
     // range, nor two node proxies' rules on one ClusterIP.
     const dnsUpstream = await startStubUpstream({});
-    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`];
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`, ...(opts.ha ? ["--ha"] : [])];
     return new LocalCluster(home, env, prefix, nodes, upArgs, dnsUpstream);
   }
 
@@ -81,8 +96,8 @@ export class LocalCluster {
     return r.stdout;
   }
 
-  async up(): Promise<RunResult> {
-    return await this.mkctl([...this.upArgs, "--timeout", "120"]);
+  async up(timeoutSeconds = 120): Promise<RunResult> {
+    return await this.mkctl([...this.upArgs, "--timeout", String(timeoutSeconds)]);
   }
 
   /** A client of this cluster's API server, from the context `cluster up` wrote into MK_CONFIG. */
@@ -128,6 +143,19 @@ export class LocalCluster {
     if (process.env.MK_E2E_KEEP === "1") console.error(`e2e: kept ${this.home}`);
     else await rm(this.home, { recursive: true, force: true });
   }
+}
+
+/** Whether port … port + span are all free on loopback now (an HA cluster listens on each). */
+async function spanFree(port: number, span: number): Promise<boolean> {
+  for (let p = port; p <= port + span; p++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(p, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+    if (!free) return false;
+  }
+  return true;
 }
 
 interface KubeConfig {

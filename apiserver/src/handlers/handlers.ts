@@ -128,7 +128,7 @@ export class Handlers {
   async create(ctx: RequestContext, req: ObjectRequest): Promise<Unwrapped> {
     await this.authorize(ctx, objectAttributes("create", req.object));
     const { kind, object } = objectOf(req.object);
-    return { kind, object: await this.store.create(kind, object, req.dryRun) } as Unwrapped;
+    return { kind, object: await this.store.create(kind, object, req.dryRun, ctx.requestId) } as Unwrapped;
   }
 
   async get(ctx: RequestContext, req: { kind: string; namespace: string; name: string }): Promise<Unwrapped> {

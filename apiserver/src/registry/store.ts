@@ -157,14 +157,15 @@ export class Store {
   }
 
   /** Defaults, validates and writes a new object (nothing is written on dryRun or any error). */
-  async create<K extends KindName>(kind: K, obj: KindTypes[K], dryRun: boolean): Promise<KindTypes[K]> {
+  async create<K extends KindName>(kind: K, obj: KindTypes[K], dryRun: boolean, uid?: string): Promise<KindTypes[K]> {
     const strategy = this.strategyOf(kind);
     const info = KINDS[kind];
     const meta = metaOf(obj);
     meta.namespace = this.namespaceFor(kind, meta.namespace);
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = meta.generateName + randomSuffix();
-    meta.uid = randomUUID();
+    // The client's request id when it sent one (handlers/context.ts), so a re-sent create can tell its own object.
+    meta.uid = uid ?? randomUUID();
     meta.creationTimestamp = timestamp(this.now());
     meta.generation = 1;
     meta.resourceVersion = "";

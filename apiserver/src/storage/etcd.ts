@@ -13,8 +13,8 @@ import {
   UnavailableError,
 } from "@mk/proto/client";
 import { type KindName, type KindTypes, KINDS, metaOf } from "@mk/proto";
-import { noop } from "cockatiel";
-import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from "etcd3";
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
+import { Etcd3, GRPCUnavailableError, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from "etcd3";
 import { kindPrefix, objectKey, resourceName } from "./keys.js";
 
 export interface EtcdTls {
@@ -104,6 +104,20 @@ export class EtcdStorage {
     // members that routes around a dead one, but with a single member it only turns a short stall
     // into 5 s of refused requests.
     if (options.endpoints.length === 1) opts.faultHandling = { host: () => noop };
+    // With several members: a member is skipped only when it is unreachable (UNAVAILABLE: refused,
+    // reset) three times in a row, for 1 s before it is tried again. etcd3's default also counts
+    // deadlines — under load every member is slow at once and the breakers of all three opened
+    // together, refusing every call for 5 s. Nothing is re-sent here: a transaction whose member died
+    // mid-call may have been applied, and re-sent it would answer NotFound (a delete) or Conflict for
+    // a write that worked. UNAVAILABLE goes back to the client, whose retry is idempotent
+    // (proto/src/client/resource.ts; a create's uid is its request id, see create below).
+    else {
+      const unreachable = handleWhen((err) => err instanceof GRPCUnavailableError);
+      opts.faultHandling = {
+        host: () => circuitBreaker(unreachable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+        global: noop,
+      };
+    }
     if (options.tls) {
       opts.credentials = { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key };
     }
@@ -163,7 +177,11 @@ export class EtcdStorage {
     return kv ? this.decode(kind, kv.value, kv.mod_revision) : undefined;
   }
 
-  /** Writes a new object; AlreadyExists when the key is taken. Returns it with its resourceVersion. */
+  /**
+   * Writes a new object; AlreadyExists when the key is taken by another object. A key holding this
+   * very object (same uid: a transaction re-sent after its answer was lost) counts as written.
+   * Returns it with its resourceVersion.
+   */
   async create<K extends KindName>(kind: K, obj: KindTypes[K], opts: { ttlSeconds?: number } = {}): Promise<KindTypes[K]> {
     const meta = metaOf(obj);
     const key = objectKey(kind, meta.namespace, meta.name);
@@ -172,9 +190,12 @@ export class EtcdStorage {
     const res = await this.timed("create", () => {
       const put = this.client.put(key).value(value);
       if (lease) put.lease(lease);
-      return this.client.if(key, "Mod", "==", 0).then(put).options(this.callOptions()).commit();
+      return this.client.if(key, "Mod", "==", 0).then(put).else(this.client.get(key)).options(this.callOptions()).commit();
     });
     if (!res.succeeded) {
+      const current = res.responses[0]?.response_range?.kvs?.[0];
+      const mine = current && meta.uid ? this.decode(kind, current.value, current.mod_revision) : undefined;
+      if (mine && metaOf(mine).uid === meta.uid) return mine;
       throw new AlreadyExistsError(`${resourceName(kind)} "${meta.name}" already exists`);
     }
     meta.resourceVersion = res.header.revision;
@@ -333,6 +354,25 @@ export class EtcdStorage {
         }
       },
     };
+  }
+
+  /**
+   * kube-apiserver's compaction handshake: writes `revision` into `key` when the key's version is
+   * still `expectedVersion` (0: absent). Either way, answers the key's version now and etcd's
+   * current revision, so a loser learns what the winner wrote.
+   */
+  async claimCompaction(key: string, expectedVersion: number, revision: string): Promise<{ claimed: boolean; version: number; revision: string }> {
+    const res = await this.timed("cas", () =>
+      this.client
+        .if(key, "Version", "==", expectedVersion)
+        .then(this.client.put(key).value(revision))
+        .else(this.client.get(key))
+        .options(this.callOptions())
+        .commit(),
+    );
+    if (res.succeeded) return { claimed: true, version: expectedVersion + 1, revision: res.header.revision };
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    return { claimed: false, version: kv ? Number(kv.version) : 0, revision: res.header.revision };
   }
 
   /** Compacts etcd's history up to `revision` (physical: waits until it is applied). */

@@ -1,38 +1,60 @@
 // The assembler: the processes of a cluster, in start order, each with how to run it and how to tell
 // it is healthy, built from the topology (topology.ts) by one builder per role. A role whose binary
-// is neither built nor on PATH is left out. Start order: etcd, the API servers, schedulers,
-// controller managers, the registry (the nodes pull from it), then the nodes.
+// is neither built nor on PATH is left out. Start order: etcd, the API servers (and the balancer in
+// front of several), schedulers, controller managers, the registry (the nodes pull from it), then
+// the nodes.
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Binary, resolveComponent } from "./binaries.js";
 import { kubeletComponent } from "./kubelet-spec.js";
 import { inLabNode, labDockerdComponent } from "./lab/components.js";
 import type { ClusterPaths } from "./paths.js";
 import { type Pki, pkiPaths } from "./pki.js";
 import { registryComponent } from "./registry.js";
-import { apiserverTlsArgs, clientTlsArgs, etcdServerTlsArgs, withKubeletJoin } from "./secure.js";
+import { apiserverTlsArgs, clientTlsArgs, etcdPeerTlsArgs, etcdServerTlsArgs, withKubeletJoin } from "./secure.js";
 import type { ClusterSettings, ComponentSpec } from "./settings.js";
-import { type ApiClientMember, type ApiServerMember, clusterTopology, type EtcdMember, type Topology } from "./topology.js";
+import { type ApiClientMember, type ApiServerMember, type BalancerMember, clusterTopology, type EtcdMember, type Topology } from "./topology.js";
 
 /** Where the cluster's secrets are, for a TLS cluster (the default); undefined for `up --insecure`. */
 type Tls = Pki | undefined;
 
 const etcdClientUrl = (m: EtcdMember, tls: Tls) => `${tls ? "https" : "http"}://${m.host}:${m.clientPort}`;
-const etcdPeerUrl = (m: EtcdMember) => `http://${m.host}:${m.peerPort}`;
+// Peers talk TLS when there are peers and the cluster has certificates (a single member keeps the
+// plain peer URL it always had: its data directory records it).
+const peerTls = (t: Topology, tls: Tls): tls is Pki => tls !== undefined && t.etcd.length > 1;
+const etcdPeerUrl = (m: EtcdMember, secure: boolean) => `${secure ? "https" : "http"}://${m.host}:${m.peerPort}`;
 
 function etcdComponent(m: EtcdMember, t: Topology, paths: ClusterPaths, tls: Tls): ComponentSpec {
   const client = etcdClientUrl(m, tls);
+  const secure = peerTls(t, tls);
   const args = [
     ...["--name", m.name, "--data-dir", join(paths.data, m.dataDir)],
     ...["--listen-client-urls", client, "--advertise-client-urls", client],
-    ...["--listen-peer-urls", etcdPeerUrl(m), "--initial-advertise-peer-urls", etcdPeerUrl(m)],
-    ...["--initial-cluster", t.etcd.map((e) => `${e.name}=${etcdPeerUrl(e)}`).join(",")],
+    ...["--listen-peer-urls", etcdPeerUrl(m, secure), "--initial-advertise-peer-urls", etcdPeerUrl(m, secure)],
+    ...["--initial-cluster", t.etcd.map((e) => `${e.name}=${etcdPeerUrl(e, secure)}`).join(",")],
+    ...["--initial-cluster-token", `mk-${t.server}`],
     ...["--quota-backend-bytes", String(2 * 1024 * 1024 * 1024)],
   ];
   const logFile = join(paths.logs, `${m.component}.log`);
   if (!tls) return { name: m.component, command: "etcd", args, address: client, healthUrl: `${client}/health`, logFile };
   // With client certificates required, /health moves to a plain-HTTP metrics listener.
   const metrics = `http://${m.metricsAddress}`;
-  return { name: m.component, command: "etcd", args: [...args, ...etcdServerTlsArgs(tls), "--listen-metrics-urls", metrics], address: client, healthUrl: `${metrics}/health`, logFile };
+  const peers = secure ? etcdPeerTlsArgs(tls) : [];
+  return { name: m.component, command: "etcd", args: [...args, ...etcdServerTlsArgs(tls), ...peers, "--listen-metrics-urls", metrics], address: client, healthUrl: `${metrics}/health`, logFile };
+}
+
+/** The TCP balancer at the cluster's address (balancer.ts), run as `mkctl cluster balance`. */
+function balancerComponent(b: BalancerMember, t: Topology, paths: ClusterPaths): ComponentSpec {
+  const mkctl = fileURLToPath(new URL("../main.js", import.meta.url));
+  const backends = t.apiServers.flatMap((m) => ["--backend", `${m.host}:${m.port}=http://${m.host}:${m.httpPort}/readyz`]);
+  return {
+    name: b.component,
+    command: process.execPath,
+    args: [mkctl, "cluster", "balance", "--listen", b.listen, "--health-listen", b.healthListen, ...backends],
+    address: b.listen,
+    healthUrl: `http://${b.healthListen}/healthz`,
+    logFile: join(paths.logs, `${b.component}.log`),
+  };
 }
 
 function apiserverComponent(bin: Binary, m: ApiServerMember, t: Topology, paths: ClusterPaths, tls: Tls): ComponentSpec {
@@ -80,6 +102,7 @@ export function assemble(t: Topology, paths: ClusterPaths, tls: Tls): ComponentS
   return [
     ...t.etcd.map((m) => etcdComponent(m, t, paths, tls)),
     ...role("apiserver", t.apiServers, (bin, m) => apiserverComponent(bin, m, t, paths, tls)),
+    ...(t.balancer ? [balancerComponent(t.balancer, t, paths)] : []),
     ...role("scheduler", t.schedulers, (bin, m) => apiClientComponent(bin, ["--leader-elect"], m, t, paths, tls ? clientTlsArgs(tls, tls.scheduler) : [])),
     ...role("controller", t.controllerManagers, (bin, m) => apiClientComponent(bin, [], m, t, paths, tls ? clientTlsArgs(tls, tls.controllerManager) : [])),
     ...(registry ? [registry] : []),

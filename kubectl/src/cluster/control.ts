@@ -9,6 +9,7 @@ import { clusterComponents } from "./components.js";
 import { labLayout } from "./lab/layout.js";
 import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from "./lab/network.js";
 import type { ClusterPaths } from "./paths.js";
+import { memberRoles } from "./roles.js";
 import { initLocalPki } from "./secure.js";
 import { podNetworkDown } from "./podnet-cleanup.js";
 import { type ClusterSettings, clusterIdOf, DEFAULT_SETTINGS } from "./settings.js";
@@ -244,27 +245,31 @@ export interface StatusRow {
   name: string;
   pid: number;
   address: string;
+  /** roles.ts: etcd leader/follower, scheduler/controller-manager leader/standby, … ("-" unknown). */
+  role: string;
   health: string;
   restarts: number;
   log: string;
 }
 
-export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boolean; rows: StatusRow[] }> {
+/** What `cluster status` shows; `ha`: several members per role, so the ROLE column says which leads. */
+export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boolean; ha: boolean; rows: StatusRow[] }> {
   const state = readState(paths.state);
-  if (!state || !isAlive(state.supervisorPid)) return { running: false, rows: [] };
+  if (!state || !isAlive(state.supervisorPid)) return { running: false, ha: false, rows: [] };
   // In a lab, a node whose link is cut says so (its kubelet runs but is unreachable).
   const settings = savedSettings(paths);
   const cut = new Set<string>();
   if (settings?.isolated) {
     for (const n of labLayout(settings, paths).nodes) if ((await linkUp(n)) === false) cut.add(n.name);
   }
+  const roles = settings?.ha ? await memberRoles(clusterTopology(settings, paths)) : new Map<string, string>();
   const rows = await Promise.all(
     state.components.map(async (c) => {
       // 3 s: etcd's /health on a loaded machine can take more than a second to answer.
       let health = c.pid && isAlive(c.pid) ? ((await isHealthy(c.healthUrl, 3000)) ? "healthy" : "unhealthy") : c.held ? "stopped" : "down";
       if (cut.has(c.name)) health += " (link cut)";
-      return { name: c.name, pid: c.pid, address: c.address, health, restarts: c.restarts, log: c.logFile };
+      return { name: c.name, pid: c.pid, address: c.address, role: roles.get(c.name) ?? "-", health, restarts: c.restarts, log: c.logFile };
     }),
   );
-  return { running: true, rows };
+  return { running: true, ha: settings?.ha === true, rows };
 }

@@ -52,6 +52,11 @@ export function etcdServerTlsArgs(pki: Pki): string[] {
   return ["--cert-file", pki.etcdServer.cert, "--key-file", pki.etcdServer.key, "--client-cert-auth", "--trusted-ca-file", pki.ca.cert];
 }
 
+/** etcd's peers (several members): the same certificate (server and client usage), peers must present one signed by the CA. */
+export function etcdPeerTlsArgs(pki: Pki): string[] {
+  return ["--peer-cert-file", pki.etcdServer.cert, "--peer-key-file", pki.etcdServer.key, "--peer-client-cert-auth", "--peer-trusted-ca-file", pki.ca.cert];
+}
+
 /** The API server: its serving certificate, the CA it checks clients and signs kubelets' CSRs with, its certificates to etcd and kubelets. */
 export function apiserverTlsArgs(pki: Pki): string[] {
   return [

@@ -40,6 +40,11 @@ export interface ClusterSettings {
   dnsUpstream?: string;
   /** Mutual TLS everywhere, local cluster and lab alike (the default; `up --insecure` turns it off): see secure.ts. */
   tls?: boolean;
+  /**
+   * `up --ha`: three etcd members, two API servers behind the cluster's one address (a TCP balancer,
+   * balancer.ts), two schedulers and two controller managers; see topology.ts for their ports.
+   */
+  ha?: boolean;
 }
 
 export const DEFAULT_SETTINGS: ClusterSettings = {
@@ -80,6 +85,12 @@ export function portsFrom(apiPort: number): Partial<ClusterSettings> {
     registryPort: apiPort + 6,
   };
 }
+
+/**
+ * Leases short enough that a killed leader is replaced within 5 s (leader.ts: 4 s lease, 2.7 s
+ * renew deadline, 0.5 s retry), for the lab and `--ha`; without them Kubernetes' 15/10/2 s stay.
+ */
+export const FAST_FAILOVER_LEASE_SECONDS = 4;
 
 /** One process the supervisor runs (supervisor.ts), built from the topology by components.ts. */
 export interface ComponentSpec {

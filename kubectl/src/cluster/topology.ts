@@ -3,16 +3,23 @@
 // cluster (several etcd members or API servers, more flags for every controller manager) is a change
 // to this file's data, not to the assembler.
 //
-// Two flavours today, both with a single control plane:
+// Two flavours, each with one control-plane member per role or, with `--ha`, several:
 //   local  every process on the host; node i is its own loopback address 127.0.0.(i+1)
 //   lab    (`up --isolated`) the control plane on the lab bridge's host address (etcd stays on
 //          loopback: the nodes reach the API server, never etcd); each node a network namespace
 //          with its own dockerd (lab/layout.ts)
+//
+// `--ha` ports, beside the single control plane's (settings.ts portsFrom: API port + 0…6):
+//   etcd-i (i = 1…3)          client etcdPort + 3(i-1), peer + 1, plain-HTTP /health + 2
+//   apiserver-i (i = 1, 2)    gRPC API port + 7 + 2(i-1), /readyz + 8 + 2(i-1)
+//   apiserver-lb              the cluster's one address, API port (its /healthz on the API HTTP port)
+//   scheduler-1, -2           the scheduler HTTP port, API port + 11
+//   controller-manager-1, -2  the controller HTTP port, API port + 12
 import { LAB_CONTROLLER_ARGS, LAB_IMAGES, LAB_LEASE_RENEW_SECONDS, type LabNode, labLayout } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
 import { registryAddress } from "./registry.js";
 import { DEFAULT_CLUSTER_DOMAIN, kubeDnsClusterIp } from "@mk/proto";
-import { type ClusterSettings, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CLUSTER_IP_RANGE } from "./settings.js";
+import { type ClusterSettings, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CLUSTER_IP_RANGE, FAST_FAILOVER_LEASE_SECONDS } from "./settings.js";
 
 export interface EtcdMember {
   /** The supervisor's name for it (`cluster status`, logs/<component>.log). */
@@ -60,12 +67,23 @@ export interface NodeMember {
   lab?: { node: LabNode; images: string[] };
 }
 
+/** The TCP balancer in front of several API servers (balancer.ts): the cluster's one address. */
+export interface BalancerMember {
+  component: string;
+  /** host:port clients dial: the topology's server. */
+  listen: string;
+  /** host:port of its plain-HTTP /healthz. */
+  healthListen: string;
+}
+
 export interface Topology {
   flavour: "local" | "lab";
   etcd: EtcdMember[];
   apiServers: ApiServerMember[];
   /** host:port every client of the API dials. */
   server: string;
+  /** With several API servers: what listens at `server` and passes each connection to a healthy one. */
+  balancer?: BalancerMember;
   schedulers: ApiClientMember[];
   controllerManagers: ApiClientMember[];
   /** The image registry's HOST:PORT (it runs when docker-registry is installed), started before the nodes. */
@@ -93,24 +111,40 @@ export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topolo
         lab: { node, images: s.labImages ?? LAB_IMAGES },
       }))
     : Array.from({ length: s.nodes }, (_, i) => ({ name: `${s.nodePrefix}-${i + 1}`, ip: `127.0.0.${i + 2}`, ...kubelet, kubeletArgs: [...clusterCidr, ...podDns] }));
+  const serviceRangeArgs = ["--service-cluster-ip-range", serviceRange];
+  const controllerArgs = [...clusterCidr, ...(lab ? LAB_CONTROLLER_ARGS : [])];
+  const base = { flavour: lab ? ("lab" as const) : ("local" as const), server: `${s.host}:${s.apiPort}`, registry: registryAddress(s), nodes };
+  // etcd stays on loopback in the lab: the nodes reach the API server, never etcd.
+  const etcdHost = lab ? "127.0.0.1" : s.host;
+  // Lab and HA: a killed leader is replaced within 5 s (settings.ts); elsewhere Kubernetes' leases.
+  const leases = lab || s.ha ? ["--lease-duration", String(FAST_FAILOVER_LEASE_SECONDS)] : [];
+  if (s.ha) {
+    return {
+      ...base,
+      etcd: [1, 2, 3].map((i) => {
+        const client = s.etcdPort + 3 * (i - 1);
+        return { component: `etcd-${i}`, name: `mk-${i}`, host: etcdHost, clientPort: client, peerPort: client + 1, metricsAddress: `127.0.0.1:${client + 2}`, dataDir: `etcd-${i}` };
+      }),
+      // A call stuck behind a killed etcd leader returns after 4 s (not 10) for the client to retry.
+      // Cluster DNS on the first API server only: the two share an address, and kube-dns's
+      // EndpointSlice has one port list for all its endpoints.
+      apiServers: [1, 2].map((i) => ({ component: `apiserver-${i}`, host: s.host, port: s.apiPort + 5 + 2 * i, httpPort: s.apiPort + 6 + 2 * i, args: [...serviceRangeArgs, "--etcd-request-timeout", "4s", ...(i === 1 ? dnsServer : [])] })),
+      balancer: { component: "apiserver-lb", listen: `${s.host}:${s.apiPort}`, healthListen: `${s.host}:${s.apiHttpPort}` },
+      schedulers: [
+        { component: "scheduler-1", listen: `${s.host}:${s.schedulerHttpPort}`, args: [...leases] },
+        { component: "scheduler-2", listen: `${s.host}:${s.apiPort + 11}`, args: [...leases] },
+      ],
+      controllerManagers: [
+        { component: "controller-manager-1", listen: `${s.host}:${s.controllerHttpPort}`, args: [...controllerArgs, ...leases] },
+        { component: "controller-manager-2", listen: `${s.host}:${s.apiPort + 12}`, args: [...controllerArgs, ...leases] },
+      ],
+    };
+  }
   return {
-    flavour: lab ? "lab" : "local",
-    etcd: [
-      {
-        component: "etcd",
-        name: "mk",
-        host: lab ? "127.0.0.1" : s.host,
-        clientPort: s.etcdPort,
-        peerPort: s.etcdPort + 1,
-        metricsAddress: `127.0.0.1:${s.etcdPort + 2}`,
-        dataDir: "etcd",
-      },
-    ],
-    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: ["--service-cluster-ip-range", serviceRange, ...dnsServer] }],
-    server: `${s.host}:${s.apiPort}`,
-    schedulers: [{ component: "scheduler", listen: `${s.host}:${s.schedulerHttpPort}`, args: [] }],
-    controllerManagers: [{ component: "controller-manager", listen: `${s.host}:${s.controllerHttpPort}`, args: [...clusterCidr, ...(lab ? LAB_CONTROLLER_ARGS : [])] }],
-    registry: registryAddress(s),
-    nodes,
+    ...base,
+    etcd: [{ component: "etcd", name: "mk", host: etcdHost, clientPort: s.etcdPort, peerPort: s.etcdPort + 1, metricsAddress: `127.0.0.1:${s.etcdPort + 2}`, dataDir: "etcd" }],
+    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: [...serviceRangeArgs, ...dnsServer] }],
+    schedulers: [{ component: "scheduler", listen: `${s.host}:${s.schedulerHttpPort}`, args: [...leases] }],
+    controllerManagers: [{ component: "controller-manager", listen: `${s.host}:${s.controllerHttpPort}`, args: [...controllerArgs, ...leases] }],
   };
 }

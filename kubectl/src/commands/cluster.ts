@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { kubeDnsClusterIp, parseCidr } from "@mk/proto";
 import { Command, Option } from "commander";
 import { durationOption } from "../argv.js";
+import { TcpBalancer } from "../cluster/balancer.js";
 import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinCluster } from "../cluster/join.js";
@@ -79,11 +80,12 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--cluster-cidr <cidr>", "the pods' range: each node gets a podCIDR from it (default 10.244.0.0/16; distinct per cluster on one host)")
     .option("--service-cluster-ip-range <cidr>", "the Services' range (default 10.96.0.0/12)")
     .option("--dns-upstream <ip[:port],...>", "where the cluster DNS sends names outside cluster.local (default: the host's resolvers)")
+    .option("--ha", "a control plane that survives losing a member: 3 etcd members, 2 API servers behind the cluster's address, 2 schedulers, 2 controller managers (kept for later ups)")
     .option(
       "--isolated",
       "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
     )
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string; dnsUpstream?: string }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; ha?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string; dnsUpstream?: string }) => {
       if (opts.tls && opts.insecure) throw new Error("--tls and --insecure contradict each other: give one");
       const paths = clusterPaths(opts.dir);
       const overrides = {
@@ -92,6 +94,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
         ...(opts.nodePrefix ? { nodePrefix: opts.nodePrefix } : {}),
         ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
         ...(opts.insecure ? { tls: false } : opts.tls ? { tls: true } : {}),
+        ...(opts.ha ? { ha: true } : {}),
         ...(opts.clusterCidr !== undefined ? { clusterCidr: cidrOption("--cluster-cidr", opts.clusterCidr) } : {}),
         ...(opts.serviceClusterIpRange !== undefined ? { serviceClusterIpRange: cidrOption("--service-cluster-ip-range", opts.serviceClusterIpRange) } : {}),
         ...(opts.dnsUpstream !== undefined ? { dnsUpstream: dnsUpstreamOption(opts.dnsUpstream) } : {}),
@@ -101,6 +104,9 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const running = readState(paths.state);
       if (overrides.tls !== undefined && before && running && isAlive(running.supervisorPid) && before.tls !== overrides.tls) {
         throw new Error(`the cluster runs ${before.tls ? "with" : "without"} TLS: stop it first (mkctl cluster down), then up ${overrides.tls ? "--tls" : "--insecure"}`);
+      }
+      if (opts.ha && before && !before.ha && running && isAlive(running.supervisorPid)) {
+        throw new Error("the cluster runs with a single control plane: stop it first (mkctl cluster down), then up --ha");
       }
       // A lab stays a lab: a later `up` without --isolated brings the same lab back.
       const lab = opts.isolated || before?.isolated === true;
@@ -210,14 +216,15 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .description("List the cluster's components with pid, address, health and log file")
     .addOption(dirOption())
     .action(async (opts: { dir?: string }) => {
-      const { running, rows } = await clusterStatus(clusterPaths(opts.dir));
+      const { running, ha, rows } = await clusterStatus(clusterPaths(opts.dir));
       if (!running) {
         say("local cluster is not running (start it with: mkctl cluster up)");
         process.exitCode = 1;
         return;
       }
-      const out = [["COMPONENT", "PID", "ADDRESS", "HEALTH", "RESTARTS", "LOG"]];
-      for (const r of rows) out.push([r.name, r.pid ? String(r.pid) : "-", r.address, r.health, String(r.restarts), r.log]);
+      // An HA cluster (up --ha) adds ROLE: etcd leader/follower, which scheduler and controller manager lead.
+      const out = [["COMPONENT", "PID", "ADDRESS", ...(ha ? ["ROLE"] : []), "HEALTH", "RESTARTS", "LOG"]];
+      for (const r of rows) out.push([r.name, r.pid ? String(r.pid) : "-", r.address, ...(ha ? [r.role] : []), r.health, String(r.restarts), r.log]);
       process.stdout.write(`${table(out)}\n`);
       if (rows.some((r) => r.health !== "healthy")) process.exitCode = 1;
     });
@@ -234,6 +241,29 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const settings = savedSettings(paths);
       if (!settings) throw new Error("the cluster is not running (start it with: mkctl cluster up)");
       process.stdout.write(`${await nodeAction(paths, settings, action, name)}\n`);
+    });
+
+  cluster
+    .command("balance", { hidden: true })
+    .description("The TCP balancer `up --ha` runs at the cluster's address, in front of the API servers")
+    .requiredOption("--listen <host:port>", "where clients connect")
+    .option("--health-listen <host:port>", "plain-HTTP /healthz and /backends", "")
+    .option("--backend <address=readyz-url>", "an API server and its readiness URL (repeat for each)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .action(async (opts: { listen: string; healthListen: string; backend: string[] }) => {
+      const backends = opts.backend.map((b) => {
+        const i = b.indexOf("=");
+        if (i <= 0) throw new Error(`--backend ${JSON.stringify(b)}: want HOST:PORT=READYZ-URL`);
+        return { address: b.slice(0, i), healthUrl: b.slice(i + 1) };
+      });
+      const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
+      const lb = new TcpBalancer({ listen: opts.listen, healthListen: opts.healthListen, backends, log });
+      await lb.start();
+      log("balancing", { listen: opts.listen, backends: backends.map((b) => b.address) });
+      await new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+      });
+      await lb.stop();
     });
 
   cluster

@@ -11,6 +11,10 @@ export interface CallOpts {
   timeoutMs?: number;
   /** false: never retry (for calls that are not idempotent, such as create with generateName). */
   retry?: boolean;
+  /** Sent as REQUEST_ID_HEADER with every attempt of the call (resource.ts: a create's uid). */
+  requestId?: string;
+  /** Called before each attempt (the first and every retry). */
+  onAttempt?: () => void;
 }
 
 type Callback<R> = (error: ServiceError | null, response: R) => void;

@@ -13,7 +13,7 @@ import type { Scale } from "../gen/mk/v1/apps.js";
 import type { Pod } from "../gen/mk/v1/core.js";
 import type { KindName } from "../api/kinds.js";
 import type { CallOpts, Caller, UnaryMethod } from "./call.js";
-import { ApiError, fromServiceError } from "./errors.js";
+import { ApiError, fromServiceError, REQUEST_ID_HEADER } from "./errors.js";
 import { ResourceClient } from "./resource.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
 
@@ -75,8 +75,11 @@ export class Clientset implements Caller {
           reject(opts.signal.reason);
           return;
         }
+        opts.onAttempt?.();
         const deadline = new Date(Date.now() + (opts.timeoutMs ?? this.timeoutMs));
-        const call = method.call(this.raw, request, new Metadata(), { deadline }, (err, res) => {
+        const metadata = new Metadata();
+        if (opts.requestId) metadata.set(REQUEST_ID_HEADER, opts.requestId);
+        const call = method.call(this.raw, request, metadata, { deadline }, (err, res) => {
           opts.signal?.removeEventListener("abort", onAbort);
           if (err) reject(fromServiceError(err));
           else resolve(res);

@@ -22,7 +22,7 @@ export interface ConnectOptions {
   tls?: TlsOptions;
   /** Deadline for each unary call; default 30 s. */
   timeoutMs?: number;
-  /** Retry of UNAVAILABLE calls; default 5 attempts from 100 ms up to 2 s apart. */
+  /** Retry of UNAVAILABLE calls and deadlines; default 8 attempts from 100 ms up to 2 s apart (retry.ts). */
   retry?: Partial<RetryPolicy>;
   /** Identifies the caller in the API server's logs. */
   userAgent?: string;

@@ -167,14 +167,22 @@ export class BadRequestError extends ApiError {
 }
 
 /**
- * The deadline passed. Not retried by the transport: the server may have applied the call (a create
- * retried after a lost answer would fail with AlreadyExists for a write that worked).
+ * The deadline passed: the server may or may not have applied the call. Retried by the transport
+ * like UNAVAILABLE (which a connection lost mid-call also gives), because every retried write is
+ * safe to repeat (resource.ts): a create carries a request id that becomes its object's uid, so a
+ * re-sent create that finds AlreadyExists reads the object and returns it when the uid is its own;
+ * a delete re-sent that finds NotFound is done; an update pinned to a resourceVersion applies once
+ * and reports a conflict when re-sent after it applied (callers re-read: retryOnConflict). Until
+ * this, timed-out calls were not retried at all.
  */
 export class TimeoutError extends ApiError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("Timeout", Code.DEADLINE_EXCEEDED, message, options);
+    super("Timeout", Code.DEADLINE_EXCEEDED, message, { ...options, retryable: true });
   }
 }
+
+/** The gRPC metadata key of a request's id (a UUID, the same on every retry of one call). */
+export const REQUEST_ID_HEADER = "mk-request-id";
 
 export class InternalError extends ApiError {
   constructor(message: string, options?: { cause?: unknown }) {

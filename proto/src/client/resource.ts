@@ -1,8 +1,9 @@
 // A typed client for one kind: create, get, list, update, updateStatus, patch, delete and watch.
+import { randomUUID } from "node:crypto";
 import type { Object as ApiObject, WatchRequest } from "../gen/mk/v1/api.js";
 import { type KindName, type KindTypes, KINDS, unwrapAs, wrap } from "../api/kinds.js";
 import type { CallOpts, Caller } from "./call.js";
-import { InternalError } from "./errors.js";
+import { AlreadyExistsError, InternalError, NotFoundError } from "./errors.js";
 
 export interface ListOptions {
   /** Empty or absent: every namespace. */
@@ -68,11 +69,25 @@ export class ResourceClient<K extends KindName> {
     return obj;
   }
 
+  /**
+   * Creates the object. Every attempt carries one request id, which the API server makes the new
+   * object's uid: when an attempt's answer was lost (the server died, the deadline passed) and a
+   * retry finds AlreadyExists, the object is read back and, if its uid is that id, it is ours and the
+   * create is done. A create with generateName is not retried (a re-sent one would make a second name).
+   */
   async create(obj: KindTypes[K], opts: CallOpts & { dryRun?: boolean } = {}): Promise<KindTypes[K]> {
-    // A create with generateName is not idempotent: a retry after a lost answer would make two.
     const retry = opts.retry ?? !obj.metadata?.generateName;
-    const res = await this.cs.unary(this.cs.raw.create, { object: wrap(this.kind, obj), dryRun: opts.dryRun ?? false }, { ...opts, retry });
-    return this.out(res);
+    const requestId = randomUUID();
+    let attempts = 0;
+    try {
+      const res = await this.cs.unary(this.cs.raw.create, { object: wrap(this.kind, obj), dryRun: opts.dryRun ?? false }, { ...opts, retry, requestId, onAttempt: () => attempts++ });
+      return this.out(res);
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError) || attempts < 2 || opts.dryRun) throw err;
+      const mine = await this.get(obj.metadata?.name ?? "", obj.metadata?.namespace ?? "", { signal: opts.signal }).catch(() => undefined);
+      if (mine?.metadata?.uid === requestId) return mine;
+      throw err;
+    }
   }
 
   async get(name: string, namespace = "", opts: CallOpts = {}): Promise<KindTypes[K]> {
@@ -122,7 +137,9 @@ export class ResourceClient<K extends KindName> {
     return this.out(res);
   }
 
+  /** Deletes the object; a retry that finds it gone (an earlier attempt's answer was lost) is done. */
   async delete(name: string, namespace = "", opts: DeleteOptions & CallOpts = {}): Promise<DeleteResult<KindTypes[K]>> {
+    let attempts = 0;
     const res = await this.cs.unary(
       this.cs.raw.delete,
       {
@@ -134,8 +151,12 @@ export class ResourceClient<K extends KindName> {
         preconditions: opts.preconditions,
         dryRun: opts.dryRun ?? false,
       },
-      opts,
-    );
+      { ...opts, onAttempt: () => attempts++ },
+    ).catch((err: unknown) => {
+      if (err instanceof NotFoundError && attempts > 1 && !opts.dryRun) return undefined;
+      throw err;
+    });
+    if (!res) return { object: undefined, pending: false };
     return { object: res.object ? unwrapAs(this.kind, res.object) : undefined, pending: res.pending };
   }
 

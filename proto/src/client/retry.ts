@@ -1,4 +1,5 @@
-// Retries: the transport retries UNAVAILABLE with exponential backoff; callers retry conflicts of
+// Retries: the transport retries UNAVAILABLE and deadlines (calls with an unknown outcome, made safe
+// to repeat in resource.ts) with exponential backoff; callers retry conflicts of
 // read-modify-write updates with retryOnConflict, as client-go's RetryOnConflict.
 import { ApiError, ConflictError } from "./errors.js";
 
@@ -8,7 +9,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 100, maxDelayMs: 2_000 };
+/**
+ * 8 attempts, 100 ms doubling to 2 s apart: ~7 s of waiting, enough to ride out an etcd leader
+ * election or an API server's death behind the cluster's balancer (ARCHITECTURE.md, --ha).
+ */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, initialDelayMs: 100, maxDelayMs: 2_000 };
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -34,7 +39,7 @@ export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
-/** Runs fn, retrying while it throws a retryable ApiError (UNAVAILABLE, deadline). */
+/** Runs fn, retrying while it throws a retryable ApiError (UNAVAILABLE, deadline, 429). */
 export async function withRetry<T>(policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {

@@ -4,7 +4,7 @@
 import { type ClientReadableStream, type ServerUnaryCall, type ServerWritableStream, type ServiceError, type sendUnaryData, status } from "@grpc/grpc-js";
 import { type ExecOutput, type ExecRequest, isKindName, type LogChunk, type LogsRequest, type ResourcesServer, unwrap, type WatchEvent, type WatchRequest, wrap } from "@mk/proto";
 import type { Json } from "@mk/proto/api";
-import { ApiError, BadRequestError, toServiceError } from "@mk/proto/client";
+import { ApiError, BadRequestError, REQUEST_ID_HEADER, toServiceError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import { userOf } from "../../auth/identity.js";
 import type { RequestContext } from "../../handlers/context.js";
@@ -21,9 +21,12 @@ export interface ServiceDeps {
 }
 
 /** Who calls: the verified client certificate's user (the auth interceptor has refused calls without one). */
-function contextOf(call: Pick<ServerUnaryCall<unknown, unknown>, "getAuthContext">): RequestContext {
-  return { user: userOf(call.getAuthContext()) };
+function contextOf(call: Pick<ServerUnaryCall<unknown, unknown>, "getAuthContext" | "metadata">): RequestContext {
+  const id = call.metadata.get(REQUEST_ID_HEADER)[0];
+  return { user: userOf(call.getAuthContext()), requestId: typeof id === "string" && UUID.test(id) ? id.toLowerCase() : undefined };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The kind label of a watch's metrics (unknown kinds are counted as such; the watch itself rejects them). */
 function watchKindLabel(kind: string): string {

@@ -1,0 +1,204 @@
+// The cluster's one address in front of several API servers: a layer-4 TCP balancer, as k3s's agent
+// load balancer and kubeadm's haproxy/kube-vip recipe put before kube-apiservers. TLS passes through
+// untouched (each API server does its own mutual-TLS handshake, so client identities are the same as
+// when dialled directly, and the API server's HTTP/gRPC split by ClientHello still works).
+//
+// - Backends are health-checked every checkMs on their /readyz; new connections go round-robin to
+//   the healthy ones, then, as a last resort, to the rest (a check can lag a restart by checkMs).
+// - A backend that refuses or does not accept within connectMs is skipped for the next one before a
+//   byte is forwarded, so a new connection fails over at once; it is also marked unhealthy until
+//   its next good check.
+// - A connection through a backend that dies is closed both ways; the client reconnects (grpc-js
+//   does at once) and lands on a live backend. Calls in flight on it end with UNAVAILABLE and are
+//   retried by the client (proto/src/client/retry.ts, idempotently).
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { connect, createServer, type Server, type Socket } from "node:net";
+
+export interface Backend {
+  /** host:port of the API server. */
+  address: string;
+  /** Its readiness URL (plain HTTP). */
+  healthUrl: string;
+}
+
+export interface BalancerOptions {
+  /** host:port to listen on. */
+  listen: string;
+  /** host:port of /healthz (200 while some backend is healthy) and /backends (JSON); "" for none. */
+  healthListen: string;
+  backends: Backend[];
+  /** Between health checks of each backend; default 500 ms. */
+  checkMs?: number;
+  /** How long a backend may take to accept a connection before the next is tried; default 1 s. */
+  connectMs?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+interface BackendState extends Backend {
+  healthy: boolean;
+  host: string;
+  port: number;
+  active: number;
+}
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(":");
+  const port = Number(address.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${JSON.stringify(address)} is not HOST:PORT`);
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ""), port };
+}
+
+export class TcpBalancer {
+  private readonly backends: BackendState[];
+  private readonly checkMs: number;
+  private readonly connectMs: number;
+  private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
+  private next = 0;
+  private server: Server | undefined;
+  private http: HttpServer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly o: BalancerOptions) {
+    if (o.backends.length === 0) throw new Error("--backend: at least one API server is needed");
+    this.backends = o.backends.map((b) => ({ ...b, ...splitHostPort(b.address), healthy: false, active: 0 }));
+    this.checkMs = o.checkMs ?? 500;
+    this.connectMs = o.connectMs ?? 1_000;
+    this.log = o.log ?? (() => {});
+  }
+
+  /** Which backends are healthy now (for /backends and tests). */
+  status(): { address: string; healthy: boolean; active: number }[] {
+    return this.backends.map((b) => ({ address: b.address, healthy: b.healthy, active: b.active }));
+  }
+
+  async start(): Promise<void> {
+    await this.checkAll();
+    this.timer = setInterval(() => void this.checkAll(), this.checkMs);
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (client) => void this.accept(client));
+    this.server = server;
+    const { host, port } = splitHostPort(this.o.listen);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    if (this.o.healthListen) {
+      const h = splitHostPort(this.o.healthListen);
+      const http = createHttpServer((req, res) => {
+        if (req.url === "/backends") {
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(this.status()));
+        } else if (req.url === "/healthz" || req.url === "/readyz") {
+          const ok = this.backends.some((b) => b.healthy);
+          res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok" : "no healthy API server");
+        } else {
+          res.writeHead(404).end();
+        }
+      });
+      this.http = http;
+      await new Promise<void>((resolve, reject) => {
+        http.once("error", reject);
+        http.listen(h.port, h.host, () => {
+          http.off("error", reject);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private async checkAll(): Promise<void> {
+    await Promise.all(
+      this.backends.map(async (b) => {
+        let ok = false;
+        try {
+          const res = await fetch(b.healthUrl, { signal: AbortSignal.timeout(Math.max(this.checkMs * 2, 1_000)) });
+          ok = res.ok;
+          await res.body?.cancel();
+        } catch {
+          ok = false;
+        }
+        if (ok !== b.healthy) this.log(ok ? "backend healthy" : "backend unhealthy", { backend: b.address });
+        b.healthy = ok;
+      }),
+    );
+  }
+
+  /** The order to try backends in for one connection: healthy ones round-robin, then the others. */
+  private candidates(): BackendState[] {
+    const n = this.backends.length;
+    const start = this.next++ % n;
+    const ring = Array.from({ length: n }, (_, i) => this.backends[(start + i) % n] as BackendState);
+    return [...ring.filter((b) => b.healthy), ...ring.filter((b) => !b.healthy)];
+  }
+
+  private async accept(client: Socket): Promise<void> {
+    this.sockets.add(client);
+    client.once("close", () => this.sockets.delete(client));
+    // Until a backend is connected the client's bytes wait in the kernel (pauseOnConnect).
+    client.on("error", () => client.destroy());
+    for (const b of this.candidates()) {
+      if (client.destroyed) return;
+      const upstream = await this.dial(b);
+      if (!upstream) continue;
+      if (client.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      this.pipe(client, upstream, b);
+      return;
+    }
+    this.log("no API server accepted the connection", {});
+    client.destroy();
+  }
+
+  private dial(b: BackendState): Promise<Socket | undefined> {
+    return new Promise((resolve) => {
+      const s = connect({ host: b.host, port: b.port, noDelay: true });
+      const fail = () => {
+        clearTimeout(timer);
+        s.destroy();
+        if (b.healthy) this.log("backend refused a connection; marked unhealthy", { backend: b.address });
+        b.healthy = false;
+        resolve(undefined);
+      };
+      const timer = setTimeout(fail, this.connectMs);
+      s.once("error", fail);
+      s.once("connect", () => {
+        clearTimeout(timer);
+        s.off("error", fail);
+        resolve(s);
+      });
+    });
+  }
+
+  private pipe(client: Socket, upstream: Socket, b: BackendState): void {
+    b.active++;
+    this.sockets.add(upstream);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on("error", close);
+    client.on("error", close);
+    upstream.once("close", () => {
+      this.sockets.delete(upstream);
+      b.active--;
+      client.destroy();
+    });
+    client.once("close", () => upstream.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.resume();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const s of this.sockets) s.destroy();
+    await Promise.all([
+      new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r())),
+      new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r())),
+    ]);
+  }
+}
