@@ -324,7 +324,7 @@ test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its st
   await eventually(`${quiet} healthy again`, async () => ((await healthOf(quiet)) === "healthy" ? true : undefined), 30_000, { everyMs: 250 });
   await eventually(`${quiet} Ready`, async () => (ready((await list<Node>("nodes")).find((n) => n.metadata.name === quiet)?.status.conditions) ? true : undefined), 30_000, { everyMs: 250 });
 
-  await servicesAcrossNodes();
+  await servicesAcrossNodes(settings.host);
 
   // down removes the namespaces, veths and bridge.
   const down = await mkctl(env, ["cluster", "down"]);
@@ -383,7 +383,7 @@ spec:
  * addresses; node 3 cut, the pod is replaced on node 2 (the only other node its selector allows) and
  * the name answers again.
  */
-async function servicesAcrossNodes(): Promise<void> {
+async function servicesAcrossNodes(bridgeHost: string): Promise<void> {
   const [clientNode = "", spare = "", home3 = ""] = nodes;
   const ok = async (args: string[], stdin?: string) => {
     const r = await mkctl(env, args, stdin);
@@ -415,6 +415,9 @@ async function servicesAcrossNodes(): Promise<void> {
 
   // DNS: the pod's nameserver is kube-dns's ClusterIP; busybox's nslookup asks it over UDP.
   const dns = (JSON.parse(await ok(["get", "svc", "kube-dns", "-n", "kube-system", "-o", "json"])) as Svc).spec.clusterIP ?? "";
+  // kube-dns's one endpoint: the API server's DNS listener on the lab bridge's host address.
+  const dnsEndpoints = JSON.parse(await ok(["get", "endpoints", "kube-dns", "-n", "kube-system", "-o", "json"])) as { subsets?: { addresses?: { ip: string }[] }[] };
+  assert.deepEqual(dnsEndpoints.subsets?.flatMap((s) => s.addresses?.map((a) => a.ip) ?? []), [bridgeHost], JSON.stringify(dnsEndpoints));
   const conf = await inClient("cat /etc/resolv.conf");
   assert.match(conf.stdout, new RegExp(`^nameserver ${dns.replaceAll(".", "\\.")}$`, "m"), conf.stdout);
   const lookup = await eventually(
@@ -438,6 +441,8 @@ async function servicesAcrossNodes(): Promise<void> {
       { everyMs: 1000 },
     );
   await byName(first.metadata.name);
+  const viaIp = await inClient(`timeout 10 wget -qO- http://${clusterIp}/`);
+  assert.equal(viaIp.stdout.trim(), `mk web v1 ${first.metadata.name}`, `by ClusterIP ${clusterIp}: ${viaIp.stderr}`);
   const direct = await inClient(`timeout 10 wget -qO- http://${first.status.podIP}:8080/`);
   assert.equal(direct.stdout.trim(), `mk web v1 ${first.metadata.name}`, `by pod IP ${first.status.podIP}: ${direct.stderr}`);
 
