@@ -164,7 +164,7 @@ after(async () => {
   await dnsUpstream?.stop();
 });
 
-test("lab: 3 isolated nodes; cut one, its pods move within 30 s; heal it, its stale containers go; stop/start a kubelet", { skip: ROOT ? false : "needs root", timeout: 900_000 }, async () => {
+test("lab: 3 isolated nodes; cut one, its pods move; heal it, its stale containers go; stop/start a kubelet; a Service across nodes survives its node cut", { skip: ROOT ? false : "needs root", timeout: 900_000 }, async () => {
   let api = await freePort();
   while (api > 65000 - 8) api = await freePort();
   let etcd = await freePort();
