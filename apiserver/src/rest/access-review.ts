@@ -3,7 +3,7 @@
 // that decides its real requests. Kubernetes' verbs map onto mk's (patch is an update,
 // deletecollection a delete, pods/status an updatestatus …); a verb mk has no rule for is left to the
 // unrestricted users alone.
-import { isJsonObject, type JsonObject, KIND_NAMES, KINDS } from "@mk/proto/api";
+import { isJsonObject, type JsonObject, KIND_NAMES, KINDS, VIRTUAL_RESOURCES } from "@mk/proto/api";
 import { BadRequestError } from "@mk/proto/client";
 import type { RequestAttributes, Verb } from "../auth/authorizer.js";
 import type { RequestContext } from "../handlers/context.js";
@@ -13,9 +13,13 @@ export const AUTHORIZATION_GROUP = "authorization.k8s.io";
 export const AUTHORIZATION_VERSION = "v1";
 
 /** The resources this group serves, for discovery. */
-export const AUTHORIZATION_RESOURCES: readonly JsonObject[] = [
-  { name: "selfsubjectaccessreviews", singularName: "selfsubjectaccessreview", namespaced: false, kind: "SelfSubjectAccessReview", verbs: ["create"] },
-];
+export const AUTHORIZATION_RESOURCES: readonly JsonObject[] = VIRTUAL_RESOURCES.filter((r) => r.group === AUTHORIZATION_GROUP && r.version === AUTHORIZATION_VERSION).map((r) => ({
+  name: r.plural,
+  singularName: r.singular,
+  namespaced: r.namespaced,
+  kind: r.kind,
+  verbs: [...r.verbs],
+}));
 
 const PLAIN_VERBS: { readonly [verb: string]: Verb } = {
   get: "get",

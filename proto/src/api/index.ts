@@ -19,3 +19,4 @@ export * from "./merge-keys.js";
 export * from "./patch/index.js";
 export * from "./field-docs.js";
 export * from "./openapi.js";
+export * from "./virtual-resources.js";
