@@ -10,11 +10,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { get } from "node:http";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { clusterHash, proxyNames } from "@mk/proto";
 import { docker } from "../harness/docker.js";
+import { REPO } from "./mkctl.js";
 import { eventually, isReady, LABEL_CONTAINER_NAME, LABEL_NODE_NAME, LABEL_POD_NAME, LocalCluster, steps } from "./cluster.js";
 
 const STEP_MS = 300_000;
@@ -27,11 +30,32 @@ let clusterIp = "";
 let nodePort = 0;
 let webPods: string[] = [];
 
+/** mk/busybox:1 plus a static UDP echo (fixtures/udp-echo.c), committed locally: never pulled. */
+const UDP_IMAGE = `mk-e2e/udp-echo:${process.pid}`;
+
+async function buildUdpImage(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "mk-udp-echo-"));
+  try {
+    execFileSync("gcc", ["-static", "-Os", "-s", "-o", join(dir, "udp-echo"), join(REPO, "test", "e2e", "fixtures", "udp-echo.c")]);
+    const id = await docker(["create", "--label", "io.mk.test=proxy-e2e", "mk/busybox:1", "true"]);
+    try {
+      await docker(["cp", join(dir, "udp-echo"), `${id}:/bin/udp-echo`]);
+      await docker(["commit", id, UDP_IMAGE]);
+    } finally {
+      await docker(["rm", id]);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 before(async () => {
   cluster = await LocalCluster.create({ name: "proxy" });
+  await buildUdpImage();
 });
 after(async () => {
   await cluster?.stop();
+  await docker(["rmi", UDP_IMAGE]).catch(() => undefined);
 });
 
 const cs = () => cluster.client();
@@ -155,6 +179,27 @@ step("the kubernetes Service (endpoint 127.0.0.1) from a pod: the API server ans
   assert.doesNotMatch(r.stdout, /rc=143|timed out|Connection refused/, r.stdout);
 });
 
+const udpServer = (name: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: udp}}\nspec:\n  nodeName: ${cluster.nodes[0]}\n  containers:\n  - {name: s, image: "${UDP_IMAGE}", command: [/bin/udp-echo, serve, "9999"]}\n`;
+
+step("UDP: a Service answers a pod on another node; its conntrack entries go when the endpoint is replaced", async (signal) => {
+  const manifests = [
+    udpServer("userver-a"),
+    `apiVersion: v1\nkind: Service\nmetadata: {name: udp}\nspec:\n  selector: {app: udp}\n  ports:\n  - {name: echo, protocol: UDP, port: 5353, targetPort: 9999}\n`,
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: uclient}\nspec:\n  nodeName: ${cluster.nodes[1]}\n  containers:\n  - {name: c, image: "${UDP_IMAGE}", command: [sleep, "100000"]}\n`,
+  ];
+  await cluster.ok(["apply", "-f", "-"], { signal, stdin: manifests.join("---\n") });
+  const ip = (await cs().services.get("udp", "default")).spec?.clusterIp ?? "";
+  // A fixed source port: the same conntrack tuple every time, as a long-lived UDP client has.
+  const ask = async () => (await exec("uclient", `/bin/udp-echo ask ${ip} 5353 40000`, signal)).stdout.trim();
+  await eventually("pong from userver-a", async () => (await ask()) === "pong userver-a", WAIT_MS, { signal });
+  // The endpoint replaced: without deleting the flow's conntrack entry (which every ask keeps alive)
+  // the asks would go on being DNAT'ed to userver-a's gone address.
+  await cluster.ok(["delete", "pod", "userver-a"], { signal });
+  await cluster.ok(["apply", "-f", "-"], { signal, stdin: udpServer("userver-b") });
+  await eventually("pong from userver-b, same source port", async () => (await ask()) === "pong userver-b", WAIT_MS, { signal });
+});
+
 step("scaled to 0: a request to the ClusterIP is refused at once (REJECT), not a timeout", async (signal) => {
   await cluster.ok(["scale", "deployment", "web", "--replicas=0"], { signal });
   const out = await eventually(
@@ -235,7 +280,16 @@ step("kubelets SIGKILLed: Services keep answering; at restart a deleted Service'
       for (const c of chains) if (!c.startsWith("MK-FW-")) execFileSync("iptables", ["-w", "-t", table, "-X", c]);
     }
   });
-  const fresh = await eventually("a fresh agent's rules", async () => (proxyRules().some((l) => l.includes("default/new:")) ? proxyRules() : undefined), WAIT_MS, { signal });
+  // Its first sync writes the chains, then puts the jumps back: wait for both.
+  const fresh = await eventually(
+    "a fresh agent's rules and jumps",
+    async () => {
+      const rules = proxyRules();
+      return rules.some((l) => l.includes("default/new:")) && rules.filter((l) => /^(nat|filter) -A (PREROUTING|OUTPUT|INPUT) /.test(l)).length === 4 ? rules : undefined;
+    },
+    WAIT_MS,
+    { signal },
+  );
   assert.deepEqual(restarted, fresh, "the restarted agent's rules equal a fresh agent's");
 });
 
