@@ -33,6 +33,8 @@ export interface Ruleset {
   filterRules: number;
   /** Chains this text deletes. */
   deleted: string[];
+  /** The per service port and per endpoint chains this text leaves in the kernel. */
+  chains: string[];
 }
 
 export function svcChain(names: ProxyNames, p: Pick<ServicePortInfo, "name" | "protocol">): string {
@@ -97,7 +99,8 @@ export function buildRuleset(input: RulesetInput): Ruleset {
     "COMMIT",
     "",
   ].join("\n");
-  return { text, natRules: nat.length, filterRules: filter.length, deleted };
+  const chains = natChains.filter((c) => c.startsWith(names.svcPrefix) || c.startsWith(names.sepPrefix));
+  return { text, natRules: nat.length, filterRules: filter.length, deleted, chains };
 }
 
 /** The chains of `table` in `iptables-save -t table` output that start with one of the prefixes. */
