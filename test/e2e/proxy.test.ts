@@ -257,9 +257,20 @@ step("kubelets SIGKILLed: Services keep answering; at restart a deleted Service'
     WAIT_MS,
     { signal },
   );
-  const jumps = proxyRules().filter((l) => /^(nat|filter) -A (PREROUTING|OUTPUT|INPUT) /.test(l));
-  assert.equal(jumps.length, 4, `one jump each from nat PREROUTING, nat OUTPUT, filter INPUT, filter OUTPUT:\n${jumps.join("\n")}`);
-  const restarted = proxyRules();
+  // A restarted kubelet probes its pods' readiness afresh: wait for web's 3 endpoints in both snapshots.
+  const settled = async () => {
+    const rules = proxyRules();
+    const webDnats = rules.filter((l) => l.includes("default/web:") && l.includes("DNAT")).length;
+    const jumpCount = rules.filter((l) => /^(nat|filter) -A (PREROUTING|OUTPUT|INPUT) /.test(l)).length;
+    return webDnats === 3 && jumpCount === 4 && rules.some((l) => l.includes("default/new:")) ? rules : undefined;
+  };
+  const restarted = await eventually("the restarted agent's rules with web's 3 endpoints", settled, WAIT_MS, { signal });
+  const jumps = restarted.filter((l) => /^(nat|filter) -A (PREROUTING|OUTPUT|INPUT) /.test(l));
+  assert.deepEqual(
+    jumps.map((l) => l.split(" -m ")[0]),
+    ["filter -A INPUT", "filter -A OUTPUT", "nat -A OUTPUT", "nat -A PREROUTING"],
+    "one jump each from filter INPUT and OUTPUT, nat OUTPUT and PREROUTING",
+  );
   assert.equal(new Set(restarted).size, restarted.length, "nothing doubled");
   // new has no endpoints (port 82 → 8080 of no pod): refused.
   assert.ok(restarted.some((l) => l.includes(newIp) && l.includes("REJECT")), restarted.join("\n"));
@@ -281,16 +292,8 @@ step("kubelets SIGKILLed: Services keep answering; at restart a deleted Service'
       for (const c of chains) if (!c.startsWith("MK-FW-")) execFileSync("iptables", ["-w", "-t", table, "-X", c]);
     }
   });
-  // Its first sync writes the chains, then puts the jumps back: wait for both.
-  const fresh = await eventually(
-    "a fresh agent's rules and jumps",
-    async () => {
-      const rules = proxyRules();
-      return rules.some((l) => l.includes("default/new:")) && rules.filter((l) => /^(nat|filter) -A (PREROUTING|OUTPUT|INPUT) /.test(l)).length === 4 ? rules : undefined;
-    },
-    WAIT_MS,
-    { signal },
-  );
+  // Its first sync writes the chains, then puts the jumps back: wait for both, and web's endpoints.
+  const fresh = await eventually("a fresh agent's rules and jumps", settled, WAIT_MS, { signal });
   assert.deepEqual(restarted, fresh, "the restarted agent's rules equal a fresh agent's");
 });
 
