@@ -216,6 +216,10 @@ step("scaled to 0: a request to the ClusterIP is refused at once (REJECT), not a
   assert.ok(m, out);
   const seconds = Number(m[1]) * 60 + Number(m[2]);
   assert.ok(seconds < 0.5, `refused in ${seconds}s:\n${out}`);
+  // And again at once (a rate-limited ICMP error would leave this one to its SYN's retransmission).
+  const again = await exec("client", `time wget -qO- http://${clusterIp}/ 2>&1`, signal);
+  const m2 = /real\s+(\d+)m\s*([\d.]+)s/.exec(again.stdout + again.stderr);
+  assert.ok(m2 && /refused/.test(again.stdout + again.stderr) && Number(m2[1]) * 60 + Number(m2[2]) < 0.5, again.stdout + again.stderr);
   await cluster.ok(["scale", "deployment", "web", "--replicas=3"], { signal });
   webPods = await eventually(
     "3 web pods Ready again",
