@@ -6,7 +6,8 @@
 // Service, whose endpoint is 127.0.0.1 (route_localnet on mk's bridges only); scaled to 0 a request is
 // refused at once; with every kubelet SIGKILLed the Services keep answering, a Service deleted and one
 // created meanwhile and a stray rule in mk's chain are reconciled at restart into exactly what a
-// fresh agent writes; `cluster down` leaves no rule, jump or route of the cluster.
+// fresh agent writes; `cluster down` leaves no rule, jump or route of the cluster. A UDP Service
+// answers from another node, and a flow follows when its endpoint leaves the Service.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -182,7 +183,7 @@ step("the kubernetes Service (endpoint 127.0.0.1) from a pod: the API server ans
 const udpServer = (name: string) =>
   `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: udp}}\nspec:\n  nodeName: ${cluster.nodes[0]}\n  containers:\n  - {name: s, image: "${UDP_IMAGE}", command: [/bin/udp-echo, serve, "9999"]}\n`;
 
-step("UDP: a Service answers a pod on another node; its conntrack entries go when the endpoint is replaced", async (signal) => {
+step("UDP: a Service answers a pod on another node; a flow moves when its endpoint leaves the Service (conntrack entry deleted)", async (signal) => {
   const manifests = [
     udpServer("userver-a"),
     `apiVersion: v1\nkind: Service\nmetadata: {name: udp}\nspec:\n  selector: {app: udp}\n  ports:\n  - {name: echo, protocol: UDP, port: 5353, targetPort: 9999}\n`,
@@ -190,13 +191,23 @@ step("UDP: a Service answers a pod on another node; its conntrack entries go whe
   ];
   await cluster.ok(["apply", "-f", "-"], { signal, stdin: manifests.join("---\n") });
   const ip = (await cs().services.get("udp", "default")).spec?.clusterIp ?? "";
-  // A fixed source port: the same conntrack tuple every time, as a long-lived UDP client has.
+  // A fixed source port: one conntrack entry, kept alive by every ask (as a long-lived UDP client's).
   const ask = async () => (await exec("uclient", `/bin/udp-echo ask ${ip} 5353 40000`, signal)).stdout.trim();
   await eventually("pong from userver-a", async () => (await ask()) === "pong userver-a", WAIT_MS, { signal });
-  // The endpoint replaced: without deleting the flow's conntrack entry (which every ask keeps alive)
-  // the asks would go on being DNAT'ed to userver-a's gone address.
-  await cluster.ok(["delete", "pod", "userver-a"], { signal });
   await cluster.ok(["apply", "-f", "-"], { signal, stdin: udpServer("userver-b") });
+  const slices = () => cs().resource("EndpointSlice").list({ namespace: "default", labelSelector: "kubernetes.io/service-name=udp" });
+  await eventually(
+    "userver-b an endpoint too (asking meanwhile)",
+    async () => {
+      await ask();
+      return (await slices()).items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready !== false).length === 2;
+    },
+    WAIT_MS,
+    { signal },
+  );
+  // userver-a leaves the Service but keeps running and answering: only deleting the flow's conntrack
+  // entry moves it (Docker deletes a container's entries when it is removed, not when it is relabelled).
+  await cluster.ok(["label", "pod", "userver-a", "app=gone", "--overwrite"], { signal });
   await eventually("pong from userver-b, same source port", async () => (await ask()) === "pong userver-b", WAIT_MS, { signal });
 });
 
