@@ -9,7 +9,7 @@ import { labLayout } from "./lab/layout.js";
 import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from "./lab/network.js";
 import type { ClusterPaths } from "./paths.js";
 import { initLocalPki } from "./secure.js";
-import { podNetworkDown } from "./podnet-cleanup.js";
+import { podNetworkDown, removeProxyLocks } from "./podnet-cleanup.js";
 import { type ClusterSettings, clusterIdOf, DEFAULT_SETTINGS } from "./settings.js";
 import { clusterTopology } from "./topology.js";
 import { isAlive, isHealthy, readState } from "./state.js";
@@ -154,6 +154,8 @@ export async function clusterDown(paths: ClusterPaths, progress: Progress, timeo
     // The supervisor removed the network already; this reports (and retries) a failure of its.
     const lab = labLayout(settings, paths);
     await labNetworkDown(lab);
+    // The nodes' rules went with their namespaces; their proxies' lock files are on the host.
+    await removeProxyLocks(clusterIdOf(settings));
     progress(`lab network removed: ${lab.bridge}, ${lab.nodes.map((n) => n.netns).join(", ")}`);
   } else if (settings) {
     await localPodNetworkDown(settings, progress);
@@ -186,6 +188,7 @@ async function labLeftovers(paths: ClusterPaths, settings: ClusterSettings, prog
   const deadline = Date.now() + 15_000;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGKILL");
+  await removeProxyLocks(clusterIdOf(settings));
   if (await labNetworkDown(lab)) progress(`lab network removed: ${lab.bridge}, ${lab.nodes.map((n) => n.netns).join(", ")}`);
 }
 
