@@ -21,6 +21,9 @@ command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
 # The node proxy deletes UDP conntrack entries of a Service whose endpoints changed; ab measures it.
 command -v conntrack >/dev/null 2>&1 || missing+=(conntrack)
 command -v ab >/dev/null 2>&1 || missing+=(apache2-utils)
+# The proxy's e2e test builds a static UDP echo (busybox's nc has no UDP).
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || missing+=(libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

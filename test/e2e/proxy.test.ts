@@ -6,15 +6,19 @@
 // Service, whose endpoint is 127.0.0.1 (route_localnet on mk's bridges only); scaled to 0 a request is
 // refused at once; with every kubelet SIGKILLed the Services keep answering, a Service deleted and one
 // created meanwhile and a stray rule in mk's chain are reconciled at restart into exactly what a
-// fresh agent writes; `cluster down` leaves no rule, jump or route of the cluster.
+// fresh agent writes; `cluster down` leaves no rule, jump or route of the cluster. A UDP Service
+// answers from another node, and a flow follows when its endpoint leaves the Service.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { get } from "node:http";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { clusterHash, proxyNames } from "@mk/proto";
 import { docker } from "../harness/docker.js";
+import { REPO } from "./mkctl.js";
 import { eventually, isReady, LABEL_CONTAINER_NAME, LABEL_NODE_NAME, LABEL_POD_NAME, LocalCluster, steps } from "./cluster.js";
 
 const STEP_MS = 300_000;
@@ -27,11 +31,32 @@ let clusterIp = "";
 let nodePort = 0;
 let webPods: string[] = [];
 
+/** mk/busybox:1 plus a static UDP echo (fixtures/udp-echo.c), committed locally: never pulled. */
+const UDP_IMAGE = `mk-e2e/udp-echo:${process.pid}`;
+
+async function buildUdpImage(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "mk-udp-echo-"));
+  try {
+    execFileSync("gcc", ["-static", "-Os", "-s", "-o", join(dir, "udp-echo"), join(REPO, "test", "e2e", "fixtures", "udp-echo.c")]);
+    const id = await docker(["create", "--label", "io.mk.test=proxy-e2e", "mk/busybox:1", "true"]);
+    try {
+      await docker(["cp", join(dir, "udp-echo"), `${id}:/bin/udp-echo`]);
+      await docker(["commit", id, UDP_IMAGE]);
+    } finally {
+      await docker(["rm", id]);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 before(async () => {
   cluster = await LocalCluster.create({ name: "proxy" });
+  await buildUdpImage();
 });
 after(async () => {
   await cluster?.stop();
+  await docker(["rmi", UDP_IMAGE]).catch(() => undefined);
 });
 
 const cs = () => cluster.client();
@@ -155,6 +180,37 @@ step("the kubernetes Service (endpoint 127.0.0.1) from a pod: the API server ans
   assert.doesNotMatch(r.stdout, /rc=143|timed out|Connection refused/, r.stdout);
 });
 
+const udpServer = (name: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: udp}}\nspec:\n  nodeName: ${cluster.nodes[0]}\n  containers:\n  - {name: s, image: "${UDP_IMAGE}", command: [/bin/udp-echo, serve, "9999"]}\n`;
+
+step("UDP: a Service answers a pod on another node; a flow moves when its endpoint leaves the Service (conntrack entry deleted)", async (signal) => {
+  const manifests = [
+    udpServer("userver-a"),
+    `apiVersion: v1\nkind: Service\nmetadata: {name: udp}\nspec:\n  selector: {app: udp}\n  ports:\n  - {name: echo, protocol: UDP, port: 5353, targetPort: 9999}\n`,
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: uclient}\nspec:\n  nodeName: ${cluster.nodes[1]}\n  containers:\n  - {name: c, image: "${UDP_IMAGE}", command: [sleep, "100000"]}\n`,
+  ];
+  await cluster.ok(["apply", "-f", "-"], { signal, stdin: manifests.join("---\n") });
+  const ip = (await cs().services.get("udp", "default")).spec?.clusterIp ?? "";
+  // A fixed source port: one conntrack entry, kept alive by every ask (as a long-lived UDP client's).
+  const ask = async () => (await exec("uclient", `/bin/udp-echo ask ${ip} 5353 40000`, signal)).stdout.trim();
+  await eventually("pong from userver-a", async () => (await ask()) === "pong userver-a", WAIT_MS, { signal });
+  await cluster.ok(["apply", "-f", "-"], { signal, stdin: udpServer("userver-b") });
+  const slices = () => cs().resource("EndpointSlice").list({ namespace: "default", labelSelector: "kubernetes.io/service-name=udp" });
+  await eventually(
+    "userver-b an endpoint too (asking meanwhile)",
+    async () => {
+      await ask();
+      return (await slices()).items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready !== false).length === 2;
+    },
+    WAIT_MS,
+    { signal },
+  );
+  // userver-a leaves the Service but keeps running and answering: only deleting the flow's conntrack
+  // entry moves it (Docker deletes a container's entries when it is removed, not when it is relabelled).
+  await cluster.ok(["label", "pod", "userver-a", "app=gone", "--overwrite"], { signal });
+  await eventually("pong from userver-b, same source port", async () => (await ask()) === "pong userver-b", WAIT_MS, { signal });
+});
+
 step("scaled to 0: a request to the ClusterIP is refused at once (REJECT), not a timeout", async (signal) => {
   await cluster.ok(["scale", "deployment", "web", "--replicas=0"], { signal });
   const out = await eventually(
@@ -171,6 +227,10 @@ step("scaled to 0: a request to the ClusterIP is refused at once (REJECT), not a
   assert.ok(m, out);
   const seconds = Number(m[1]) * 60 + Number(m[2]);
   assert.ok(seconds < 0.5, `refused in ${seconds}s:\n${out}`);
+  // And again at once (a rate-limited ICMP error would leave this one to its SYN's retransmission).
+  const again = await exec("client", `time wget -qO- http://${clusterIp}/ 2>&1`, signal);
+  const m2 = /real\s+(\d+)m\s*([\d.]+)s/.exec(again.stdout + again.stderr);
+  assert.ok(m2 && /refused/.test(again.stdout + again.stderr) && Number(m2[1]) * 60 + Number(m2[2]) < 0.5, again.stdout + again.stderr);
   await cluster.ok(["scale", "deployment", "web", "--replicas=3"], { signal });
   webPods = await eventually(
     "3 web pods Ready again",
@@ -185,9 +245,10 @@ step("scaled to 0: a request to the ClusterIP is refused at once (REJECT), not a
 });
 
 step("kubelets SIGKILLed: Services keep answering; at restart a deleted Service's rules go, a new one's come, a stray rule goes, nothing doubled", async (signal) => {
-  await cluster.ok(["create", "service", "clusterip", "old", "--tcp=81:8080"], { signal });
+  // old selects the web pods: its SVC and SEP chains must go when it is deleted while no agent runs.
+  await cluster.ok(["apply", "-f", "-"], { signal, stdin: "apiVersion: v1\nkind: Service\nmetadata: {name: old}\nspec:\n  selector: {app: web}\n  ports:\n  - {port: 81, targetPort: 8080}\n" });
   const names = proxyNames(clusterId);
-  await eventually("old's rules", async () => proxyRules().some((l) => l.includes("default/old:")), WAIT_MS, { signal });
+  await eventually("old's chains", async () => proxyRules().filter((l) => l.includes("default/old:") && l.includes("DNAT")).length === 3, WAIT_MS, { signal });
   const stray = `-A ${names.servicesChain} -d 10.255.255.1/32 -p tcp -m comment --comment stray-rule -j RETURN`;
   await withKubeletsKilled(async () => {
     await cs().services.delete("old", "default");
@@ -211,14 +272,25 @@ step("kubelets SIGKILLed: Services keep answering; at restart a deleted Service'
     WAIT_MS,
     { signal },
   );
-  const jumps = proxyRules().filter((l) => /^(nat|filter) -A (PREROUTING|OUTPUT|INPUT) /.test(l));
-  assert.equal(jumps.length, 4, `one jump each from nat PREROUTING, nat OUTPUT, filter INPUT, filter OUTPUT:\n${jumps.join("\n")}`);
-  const restarted = proxyRules();
+  // A restarted kubelet probes its pods' readiness afresh: wait for web's 3 endpoints in both snapshots.
+  const settled = async () => {
+    const rules = proxyRules();
+    const webDnats = rules.filter((l) => l.includes("default/web:") && l.includes("DNAT")).length;
+    const jumpCount = rules.filter((l) => /^(nat|filter) -A (PREROUTING|OUTPUT|INPUT) /.test(l)).length;
+    return webDnats === 3 && jumpCount === 4 && rules.some((l) => l.includes("default/new:")) ? rules : undefined;
+  };
+  const restarted = await eventually("the restarted agent's rules with web's 3 endpoints", settled, WAIT_MS, { signal });
+  const jumps = restarted.filter((l) => /^(nat|filter) -A (PREROUTING|OUTPUT|INPUT) /.test(l));
+  assert.deepEqual(
+    jumps.map((l) => l.split(" -m ")[0]),
+    ["filter -A INPUT", "filter -A OUTPUT", "nat -A OUTPUT", "nat -A PREROUTING"],
+    "one jump each from filter INPUT and OUTPUT, nat OUTPUT and PREROUTING",
+  );
   assert.equal(new Set(restarted).size, restarted.length, "nothing doubled");
   // new has no endpoints (port 82 → 8080 of no pod): refused.
   assert.ok(restarted.some((l) => l.includes(newIp) && l.includes("REJECT")), restarted.join("\n"));
-  const r = await exec("client", `timeout 5 wget -qO- http://${clusterIp}/`, signal);
-  assert.match(r.stdout, /mk web v1/);
+  // (mkctl exec needs the restarted kubelet's server up: retried until it is.)
+  await eventually("web answers after the restart", async () => (await exec("client", `timeout 5 wget -qO- http://${clusterIp}/`, signal)).stdout.includes("mk web v1"), WAIT_MS, { signal });
 
   // What a fresh agent writes: every proxy chain and jump removed while no agent runs, then restarted.
   await withKubeletsKilled(async () => {
@@ -235,7 +307,8 @@ step("kubelets SIGKILLed: Services keep answering; at restart a deleted Service'
       for (const c of chains) if (!c.startsWith("MK-FW-")) execFileSync("iptables", ["-w", "-t", table, "-X", c]);
     }
   });
-  const fresh = await eventually("a fresh agent's rules", async () => (proxyRules().some((l) => l.includes("default/new:")) ? proxyRules() : undefined), WAIT_MS, { signal });
+  // Its first sync writes the chains, then puts the jumps back: wait for both, and web's endpoints.
+  const fresh = await eventually("a fresh agent's rules and jumps", settled, WAIT_MS, { signal });
   assert.deepEqual(restarted, fresh, "the restarted agent's rules equal a fresh agent's");
 });
 

@@ -11,7 +11,7 @@ import { labNetworkDown, labNetworkUp, linkUp, pickLabNet, requireRoot } from ".
 import type { ClusterPaths } from "./paths.js";
 import { memberRoles } from "./roles.js";
 import { initLocalPki } from "./secure.js";
-import { podNetworkDown } from "./podnet-cleanup.js";
+import { podNetworkDown, removeProxyLocks } from "./podnet-cleanup.js";
 import { type ClusterSettings, clusterIdOf, DEFAULT_SETTINGS } from "./settings.js";
 import { clusterTopology } from "./topology.js";
 import { isAlive, isHealthy, readState } from "./state.js";
@@ -196,6 +196,8 @@ export async function clusterDown(paths: ClusterPaths, progress: Progress, timeo
     // The supervisor removed the network already; this reports (and retries) a failure of its.
     const lab = labLayout(settings, paths);
     await labNetworkDown(lab);
+    // The nodes' rules went with their namespaces; their proxies' lock files are on the host.
+    await removeProxyLocks(clusterIdOf(settings));
     progress(`lab network removed: ${lab.bridge}, ${lab.nodes.map((n) => n.netns).join(", ")}`);
   } else if (settings) {
     await localPodNetworkDown(settings, progress);
@@ -228,6 +230,7 @@ async function labLeftovers(paths: ClusterPaths, settings: ClusterSettings, prog
   const deadline = Date.now() + 15_000;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGKILL");
+  await removeProxyLocks(clusterIdOf(settings));
   if (await labNetworkDown(lab)) progress(`lab network removed: ${lab.bridge}, ${lab.nodes.map((n) => n.netns).join(", ")}`);
 }
 

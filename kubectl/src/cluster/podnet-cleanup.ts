@@ -45,6 +45,14 @@ async function removeClusterRules(table: string, h: string): Promise<boolean> {
   return jumps.length + chains.length > 0;
 }
 
+/** The node proxies' ownership lock files of the cluster (one per network namespace it ran in). */
+export async function removeProxyLocks(clusterId: string): Promise<void> {
+  const h = clusterHash(clusterId);
+  for (const f of await readdir("/run").catch(() => [] as string[])) {
+    if (f.startsWith(`mk-proxy-${h}-`) && f.endsWith(".lock")) await rm(`/run/${f}`, { force: true });
+  }
+}
+
 export async function podNetworkDown(clusterId: string): Promise<PodNetworkCleanup> {
   const out: PodNetworkCleanup = { rules: false, networksRemoved: [], networksInUse: [] };
   // Without root there are no rules of ours to remove (the kubelets could not have written them either).
@@ -53,9 +61,7 @@ export async function podNetworkDown(clusterId: string): Promise<PodNetworkClean
     const f = await removeClusterRules("filter", h);
     const n = await removeClusterRules("nat", h);
     out.rules = f || n;
-    for (const f of await readdir("/run").catch(() => [] as string[])) {
-      if (f.startsWith(`mk-proxy-${h}-`) && f.endsWith(".lock")) await rm(`/run/${f}`, { force: true });
-    }
+    await removeProxyLocks(clusterId);
   }
   const ls = await run("docker", ["network", "ls", "-q", "--filter", `label=${POD_NETWORK_CLUSTER_LABEL}=${clusterId}`, "--filter", `label=${POD_NETWORK_KIND_LABEL}=pods`]);
   for (const id of ls.code === 0 ? ls.stdout.split("\n").filter(Boolean) : []) {

@@ -4,7 +4,8 @@
 // one iptables-restore. Syncs are at most one per minSyncMs (events in between are batched into the
 // next) and at least one per syncPeriodMs (a full one: the jumps are checked too, and whatever
 // strayed into mk's chains is overwritten). A sync's text equal to the last one written is skipped,
-// except for the periodic and the first one. The rules outlive the process: nothing is removed on
+// except for the periodic and the first one. Only a full sync reads the kernel's chains
+// (iptables-save); the others know them from their last write. The rules outlive the process: nothing is removed on
 // stop (a restarted or another kubelet takes over the same rules); `mkctl cluster down` removes them.
 import { type EndpointSlice, proxyNames, type ProxyNames, type Service } from "@mk/proto";
 import type { Clientset } from "@mk/proto/client";
@@ -56,11 +57,18 @@ export class Proxier {
   private full = true;
   private wake: (() => void) | undefined;
   private lastText = "";
+  /** The SVC/SEP chains the last write left (a full sync reads them from the kernel instead). */
+  private lastChains: string[] | undefined;
   private lastSyncAt = 0;
   private lastFullAt = 0;
   /** UDP service port → its endpoints as last written (conntrack entries go when they change). */
   private udpEndpoints = new Map<string, string>();
   private metrics: ProxyMetrics | undefined;
+  /** The text last written (the bench reads it: a rule is in place once its restore returned). */
+  get lastWritten(): string {
+    return this.lastText;
+  }
+
   /** Syncs written since start (tests and the bench read it). */
   syncs = 0;
   lastRules = { nat: 0, filter: 0 };
@@ -152,11 +160,13 @@ export class Proxier {
     this.lastSyncAt = Date.now();
     try {
       const ports = servicePorts(this.services.store.list(), this.slices.store.list());
-      const existing = await this.kernel.natChains(this.names);
+      // iptables-save costs as much as the restore: only a full sync reads what the kernel has.
+      const existing = full || !this.lastChains ? await this.kernel.natChains(this.names) : this.lastChains;
       const rs = buildRuleset({ names: this.names, clusterCidr: this.o.clusterCidr, ports, existingNatChains: existing });
       if (!full && rs.text === this.lastText) return;
       await this.kernel.write(rs.text, full ? proxyJumps(this.names) : undefined);
       this.lastText = rs.text;
+      this.lastChains = rs.chains;
       if (full) this.lastFullAt = this.lastSyncAt;
       this.syncs++;
       this.lastRules = { nat: rs.natRules, filter: rs.filterRules };
@@ -172,6 +182,7 @@ export class Proxier {
       );
     } catch (err) {
       this.full = true;
+      this.lastChains = undefined;
       this.metrics?.failures.inc();
       this.log.warn({ err }, "proxy: sync failed; retrying");
     }

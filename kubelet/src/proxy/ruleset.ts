@@ -33,6 +33,8 @@ export interface Ruleset {
   filterRules: number;
   /** Chains this text deletes. */
   deleted: string[];
+  /** The per service port and per endpoint chains this text leaves in the kernel. */
+  chains: string[];
 }
 
 export function svcChain(names: ProxyNames, p: Pick<ServicePortInfo, "name" | "protocol">): string {
@@ -56,9 +58,12 @@ export function buildRuleset(input: RulesetInput): Ruleset {
     const proto = p.protocol.toLowerCase();
     const svcName = `${p.name}${p.protocol === "UDP" ? "/udp" : ""}`;
     if (p.endpoints.length === 0) {
-      filter.push(`-A ${names.filterChain} -d ${p.clusterIp}/32 -p ${proto} -m ${proto} --dport ${p.port} -m conntrack --ctstate NEW ${tag(`${svcName} has no endpoints`)} -j REJECT --reject-with icmp-port-unreachable`);
+      // TCP gets a reset: the kernel rate-limits ICMP errors (net.ipv4.icmp_ratelimit, 1/s per
+      // destination), so a client retrying would wait for its SYN's retransmission, 1 s later.
+      const reject = `-j REJECT --reject-with ${p.protocol === "TCP" ? "tcp-reset" : "icmp-port-unreachable"}`;
+      filter.push(`-A ${names.filterChain} -d ${p.clusterIp}/32 -p ${proto} -m ${proto} --dport ${p.port} -m conntrack --ctstate NEW ${tag(`${svcName} has no endpoints`)} ${reject}`);
       if (p.nodePort) {
-        filter.push(`-A ${names.filterChain} -p ${proto} -m addrtype --dst-type LOCAL -m ${proto} --dport ${p.nodePort} -m conntrack --ctstate NEW ${tag(`${svcName} has no endpoints`)} -j REJECT --reject-with icmp-port-unreachable`);
+        filter.push(`-A ${names.filterChain} -p ${proto} -m addrtype --dst-type LOCAL -m ${proto} --dport ${p.nodePort} -m conntrack --ctstate NEW ${tag(`${svcName} has no endpoints`)} ${reject}`);
       }
       continue;
     }
@@ -97,7 +102,8 @@ export function buildRuleset(input: RulesetInput): Ruleset {
     "COMMIT",
     "",
   ].join("\n");
-  return { text, natRules: nat.length, filterRules: filter.length, deleted };
+  const chains = natChains.filter((c) => c.startsWith(names.svcPrefix) || c.startsWith(names.sepPrefix));
+  return { text, natRules: nat.length, filterRules: filter.length, deleted, chains };
 }
 
 /** The chains of `table` in `iptables-save -t table` output that start with one of the prefixes. */
