@@ -2,7 +2,7 @@
 // Kubernetes' JSON so that they take the same path as JSON bodies (schema check, decode, admission).
 // client-go sends its typed clients' writes this way and does not fall back to JSON: `kubectl
 // create deployment` posts a protobuf Deployment, `kubectl drain` a protobuf policy/v1 Eviction,
-// `kubectl auth can-i` a SelfSubjectAccessReview.
+// `kubectl auth can-i` a SelfSubjectAccessReview, `kubectl create configmap|secret` theirs.
 // The body is "k8s\0" then a runtime.Unknown {typeMeta{apiVersion, kind}, raw}; raw is the object
 // in the k8s.io/api generated.proto messages, whose field numbers are tabled below for the kinds
 // kubectl's typed writes send. gogo-protobuf writes every optional scalar even when empty, so empty
@@ -117,6 +117,7 @@ const MESSAGES: { readonly [name: string]: MessageTable } = {
   Namespace: { 1: ["metadata", M("ObjectMeta")], 2: ["spec", M("NamespaceSpec")], 3: ["status", M("Status")] },
   NamespaceSpec: { 1: ["finalizers", STRINGS] },
   ConfigMap: { 1: ["metadata", M("ObjectMeta")], 2: ["data", STRING_MAP], 3: ["binaryData", { map: "bytes" }], 4: ["immutable", "bool"] },
+  Secret: { 1: ["metadata", M("ObjectMeta")], 2: ["data", { map: "bytes" }], 3: ["type", "string"], 4: ["stringData", STRING_MAP], 5: ["immutable", "bool"] },
   Eviction: { 1: ["metadata", M("ObjectMeta")], 2: ["deleteOptions", M("DeleteOptions")] },
   DeleteOptions: { 1: ["gracePeriodSeconds", "int"], 2: ["preconditions", M("Preconditions")], 3: ["orphanDependents", "bool"], 4: ["propagationPolicy", "string"], 5: ["dryRun", STRINGS] },
   Preconditions: { 1: ["uid", "string"], 2: ["resourceVersion", "string"] },
@@ -268,7 +269,7 @@ export function protobufToJson(body: Uint8Array): JsonObject {
   const kind = utf8.decode(typeMeta.find((f) => f.n === 2)?.bytes ?? new Uint8Array());
   const encoding = utf8.decode(unknown.find((f) => f.n === 3)?.bytes ?? new Uint8Array());
   if (encoding) throw new BadRequestError(`the protobuf body's content encoding "${encoding}" is not supported`);
-  if (!MESSAGES[kind] || kind === "Status" || kind === "Empty") throw new BadRequestError(`mk reads ${PROTOBUF} bodies of ${Object.keys(MESSAGES).filter((k) => /^(Deployment|Namespace|ConfigMap|Eviction|DeleteOptions|SelfSubjectAccessReview)$/.test(k)).join(", ")}, not ${kind || "(no kind)"}: send JSON`);
+  if (!MESSAGES[kind] || kind === "Status" || kind === "Empty") throw new BadRequestError(`mk reads ${PROTOBUF} bodies of ${Object.keys(MESSAGES).filter((k) => /^(Deployment|Namespace|ConfigMap|Secret|Eviction|DeleteOptions|SelfSubjectAccessReview)$/.test(k)).join(", ")}, not ${kind || "(no kind)"}: send JSON`);
   const object = (messageValue(kind, unknown.find((f) => f.n === 2)?.bytes ?? new Uint8Array(), "") as JsonObject | undefined) ?? {};
   return { apiVersion, kind, ...object };
 }

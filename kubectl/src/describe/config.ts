@@ -24,14 +24,13 @@ export async function describeConfigMap(cm: ConfigMap, c: DescribeContext): Prom
   return w.toString();
 }
 
-export async function describeSecret(s: Secret, c: DescribeContext): Promise<string> {
+/** As kubectl's describeSecret: sizes, never values, and no Events section. */
+export async function describeSecret(s: Secret, _c: DescribeContext): Promise<string> {
   const w = new PrefixWriter();
   header(w, s);
   w.raw("\n");
   w.line(0, "Type:", s.type || "Opaque");
   w.raw("\nData\n====\n");
   for (const k of Object.keys(s.data).sort()) w.line(0, `${k}:`, `${s.data[k]?.length ?? 0} bytes`);
-  w.raw("\n");
-  describeEvents(w, c.events, c.now);
   return w.toString();
 }
