@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before } from "node:test";
+import { kubeDnsClusterIp } from "@mk/proto";
 import { answerData, query } from "../harness/dns.js";
 import { docker } from "../harness/docker.js";
 import { eventually, LABEL_CONTAINER_NAME, LABEL_POD_NAME, LocalCluster, steps } from "./cluster.js";
@@ -16,9 +17,17 @@ import { eventually, LABEL_CONTAINER_NAME, LABEL_POD_NAME, LocalCluster, steps }
 const step = steps(300_000);
 let cluster: LocalCluster;
 let dnsPort = 0;
+// Test clusters get a Service range of their own (test/harness/cluster-cidr.ts): the `kubernetes`
+// Service at its first address, kube-dns at its tenth.
+let kubeDns = "";
+let kubernetes = "";
+const esc = (ip: string) => ip.replaceAll(".", "\\.");
 
 before(async () => {
   cluster = await LocalCluster.create({ name: "dns", nodes: 1 });
+  const range = cluster.upArgs[cluster.upArgs.indexOf("--service-cluster-ip-range") + 1] ?? "";
+  kubeDns = kubeDnsClusterIp(range);
+  kubernetes = kubeDns.replace(/\.10$/, ".1");
 });
 
 after(async () => {
@@ -31,18 +40,18 @@ after(async () => {
 step("cluster up: the API server answers DNS on the cluster's own port at 127.0.0.1", async () => {
   const up = await cluster.up();
   assert.equal(up.code, 0, up.stderr);
-  assert.match(up.stderr, /cluster DNS on 127\.0\.0\.1:\d+, Service kube-system\/kube-dns at 10\.96\.0\.10/);
+  assert.match(up.stderr, new RegExp(`cluster DNS on 127\\.0\\.0\\.1:\\d+, Service kube-system/kube-dns at ${esc(kubeDns)}`));
   const settings = JSON.parse(readFileSync(join(cluster.home, "cluster", "cluster.json"), "utf8")) as { dnsPort?: number };
   dnsPort = settings.dnsPort ?? 0;
   assert.ok(dnsPort > 0, "a DNS port is kept in the cluster's settings");
   const r = await query(dnsPort, "kubernetes.default.svc.cluster.local", "A");
-  assert.deepEqual(answerData(r), ["10.96.0.1"]);
-  assert.deepEqual(answerData(await query(dnsPort, "kube-dns.kube-system.svc.cluster.local", "A", { transport: "tcp" })), ["10.96.0.10"]);
+  assert.deepEqual(answerData(r), [kubernetes]);
+  assert.deepEqual(answerData(await query(dnsPort, "kube-dns.kube-system.svc.cluster.local", "A", { transport: "tcp" })), [kubeDns]);
 });
 
-step("kube-dns: 53/UDP and 53/TCP at 10.96.0.10, its endpoint the API server's address and DNS port", async () => {
+step("kube-dns: 53/UDP and 53/TCP at the range's tenth address, its endpoint the API server's address and DNS port", async () => {
   const svc = await cluster.ok(["get", "svc", "kube-dns", "-n", "kube-system"]);
-  assert.match(svc, /kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP/);
+  assert.match(svc, new RegExp(`kube-dns\\s+ClusterIP\\s+${esc(kubeDns)}\\s+<none>\\s+53/UDP,53/TCP`));
   const ep = await cluster.ok(["get", "endpoints", "kube-dns", "-n", "kube-system"]);
   assert.match(ep, new RegExp(`127\\.0\\.0\\.1:${dnsPort}`));
 });
@@ -62,9 +71,9 @@ step("a pod's /etc/resolv.conf names the kube-dns ClusterIP with the namespace's
     { everyMs: 500 },
   );
   const resolv = await docker(["exec", id, "cat", "/etc/resolv.conf"]);
-  assert.match(resolv, /^nameserver 10\.96\.0\.10$/m);
+  assert.match(resolv, new RegExp(`^nameserver ${esc(kubeDns)}$`, "m"));
   assert.match(resolv, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/m);
   assert.match(resolv, /^options ndots:5$/m);
   const env = await docker(["exec", id, "env"]);
-  assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.96\.0\.1$/m);
+  assert.match(env, new RegExp(`^KUBERNETES_SERVICE_HOST=${esc(kubernetes)}$`, "m"));
 });
