@@ -21,7 +21,7 @@ import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.
 import { docker } from "../../harness/docker.js";
 import { mkctlFor, tempDir } from "../kubectl/mkctl.js";
 import { eventually } from "../../harness/wait.js";
-import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, makePod, testKubeletOptions, uniqueNode } from "./fixtures.js";
 
 const nodeName = uniqueNode("cfg");
 /** Every log line of the API server and the kubelet, both at trace level. */
@@ -46,20 +46,7 @@ before(async () => {
   kubelet = new Kubelet(
     cs,
     new DockerRuntime(),
-    {
-      nodeName,
-      clusterId: api.address,
-      nodeIp: "127.0.0.1",
-      port: 0,
-      healthzPort: -1,
-      podInfraImage: PAUSE,
-      allowPrivileged: false,
-      leaseRenewMs: 2_000,
-      labels: {},
-      taints: [],
-      resyncMs: 2_000,
-      rootDir,
-    },
+    testKubeletOptions(nodeName, api.address, { rootDir }),
     pino({ level: "trace" }, sink()),
   );
   await kubelet.start();

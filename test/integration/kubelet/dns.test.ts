@@ -21,7 +21,7 @@ import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.
 import { docker, RUN_ID } from "../../harness/docker.js";
 import { serviceObject, servicePort } from "../../harness/service.js";
 import { eventually } from "../../harness/wait.js";
-import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, makePod, testKubeletOptions, uniqueNode } from "./fixtures.js";
 
 /** A user-defined Docker network of this run (Docker picks its range), as the kubelet's pod network is. */
 class UserDefinedNetwork implements PodNetwork {
@@ -68,22 +68,7 @@ before(async () => {
   kubelet = new Kubelet(
     cs,
     new DockerRuntime(),
-    {
-      nodeName,
-      clusterId: api.address,
-      nodeIp: "127.0.0.1",
-      port: 0,
-      healthzPort: -1,
-      podInfraImage: PAUSE,
-      allowPrivileged: false,
-      leaseRenewMs: 2_000,
-      labels: {},
-      taints: [],
-      resyncMs: 2_000,
-      rootDir,
-      podCidr: "10.250.0.0/24",
-      dns: { clusterDns: [CLUSTER_DNS], clusterDomain: "cluster.local", resolvConf },
-    },
+    testKubeletOptions(nodeName, api.address, { rootDir, podCidr: "10.250.0.0/24", dns: { clusterDns: [CLUSTER_DNS], clusterDomain: "cluster.local", resolvConf } }),
     pino({ level: process.env.MK_TEST_LOG ?? "silent" }),
     net,
   );
@@ -91,21 +76,7 @@ before(async () => {
   plain = new Kubelet(
     cs,
     new DockerRuntime(),
-    {
-      nodeName: plainNode,
-      clusterId: api.address,
-      nodeIp: "127.0.0.1",
-      port: 0,
-      healthzPort: -1,
-      podInfraImage: PAUSE,
-      allowPrivileged: false,
-      leaseRenewMs: 2_000,
-      labels: {},
-      taints: [],
-      resyncMs: 2_000,
-      rootDir: join(rootDir, "plain"),
-      dns: { clusterDns: [], resolvConf },
-    },
+    testKubeletOptions(plainNode, api.address, { rootDir: join(rootDir, "plain"), dns: { clusterDns: [], resolvConf } }),
     pino({ level: process.env.MK_TEST_LOG ?? "silent" }),
   );
   await plain.start();

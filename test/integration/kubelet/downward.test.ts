@@ -18,7 +18,7 @@ import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.
 import { docker } from "../../harness/docker.js";
 import { mkctlFor, tempDir, writeTemp } from "../kubectl/mkctl.js";
 import { eventually } from "../../harness/wait.js";
-import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, makePod, testKubeletOptions, uniqueNode } from "./fixtures.js";
 
 const nodeName = uniqueNode("dapi");
 let api: TestApiServer;
@@ -35,21 +35,7 @@ before(async () => {
   kubelet = new Kubelet(
     cs,
     new DockerRuntime(),
-    {
-      nodeName,
-      clusterId: api.address,
-      nodeIp: "127.0.0.1",
-      port: 0,
-      healthzPort: -1,
-      podInfraImage: PAUSE,
-      allowPrivileged: false,
-      leaseRenewMs: 2_000,
-      labels: {},
-      taints: [],
-      resyncMs: 2_000,
-      rootDir,
-      capacity: { cpu: "3", memory: "2Gi" },
-    },
+    testKubeletOptions(nodeName, api.address, { rootDir, capacity: { cpu: "3", memory: "2Gi" } }),
     pino({ level: "warn" }),
   );
   await kubelet.start();

@@ -2,6 +2,7 @@
 // test run (every container the kubelet makes carries it as a label), cleanup by that label and id.
 import { randomUUID } from "node:crypto";
 import { emptyMeta, Pod, type PodSpec } from "@mk/proto";
+import type { KubeletOptions } from "@mk/kubelet/kubelet.js";
 import { LABEL_NODE_NAME, LABEL_POD_UID, LABEL_VOLUME_KIND } from "@mk/kubelet/runtime/names.js";
 import { containersByLabel, docker, RUN_ID, removeContainers } from "../../harness/docker.js";
 
@@ -81,3 +82,24 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
 
 /** @deprecated import eventually from test/harness/wait.js (kept for tests written before the merge). */
 export { eventually } from "../../harness/wait.js";
+
+/**
+ * A kubelet under test: the node on 127.0.0.1, no serving ports, no privileged pods, a 2 s lease and
+ * resync; `extra` adds or overrides (rootDir, capacity, dns, podCidr …).
+ */
+export function testKubeletOptions(nodeName: string, clusterId: string, extra: Partial<KubeletOptions> = {}): KubeletOptions {
+  return {
+    nodeName,
+    clusterId,
+    nodeIp: "127.0.0.1",
+    port: 0,
+    healthzPort: -1,
+    podInfraImage: PAUSE,
+    allowPrivileged: false,
+    leaseRenewMs: 2_000,
+    labels: {},
+    taints: [],
+    resyncMs: 2_000,
+    ...extra,
+  };
+}

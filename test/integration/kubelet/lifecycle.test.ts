@@ -18,7 +18,7 @@ import { pino } from "pino";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { docker } from "../../harness/docker.js";
 import { eventually } from "../../harness/wait.js";
-import { BUSYBOX, cleanupNode, makePod, PAUSE, uniqueNode } from "./fixtures.js";
+import { BUSYBOX, cleanupNode, makePod, testKubeletOptions, uniqueNode } from "./fixtures.js";
 
 const nodeName = uniqueNode("hooks");
 let api: TestApiServer;
@@ -36,20 +36,7 @@ before(async () => {
   kubelet = new Kubelet(
     cs,
     new DockerRuntime(),
-    {
-      nodeName,
-      clusterId: api.address,
-      nodeIp: "127.0.0.1",
-      port: 0,
-      healthzPort: -1,
-      podInfraImage: PAUSE,
-      allowPrivileged: false,
-      leaseRenewMs: 2_000,
-      labels: {},
-      taints: [],
-      resyncMs: 2_000,
-      rootDir,
-    },
+    testKubeletOptions(nodeName, api.address, { rootDir }),
     pino({ level: "warn" }),
   );
   await kubelet.start();
