@@ -65,7 +65,7 @@ export function reviewAttributes(spec: JsonObject): RequestAttributes | undefine
   if (!resource) {
     const nonResource = isJsonObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
     if (!nonResource) throw new BadRequestError("spec: Invalid value: exactly one of nonResourceAttributes or resourceAttributes must be specified");
-    // /version, discovery, /openapi: any authenticated user reads them (Kubernetes' system:discovery).
+    // /version, discovery and /openapi are read by every authenticated user (Kubernetes' system:discovery).
     return str(nonResource, "verb") === "get" ? { verb: "version", kind: "", namespace: "", name: "" } : undefined;
   }
   const verb = verbOf(str(resource, "verb"), str(resource, "subresource"));

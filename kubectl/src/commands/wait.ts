@@ -29,7 +29,7 @@ const POLL_MS = 250;
 export type WaitFor =
   | { kind: "condition"; type: string; status: string }
   | { kind: "delete" }
-  /** value undefined: any value will do, as long as the path finds one. */
+  /** With value undefined, whatever value the path finds will do. */
   | { kind: "jsonpath"; template: string; value: string | undefined };
 
 /** Splits on a single "=", never on "==" (a filter's), as kubectl's splitJSONPathInput. */
