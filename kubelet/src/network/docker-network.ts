@@ -53,7 +53,9 @@ export class DockerPodNetwork implements PodNetwork {
     await this.ensureNetwork(podCidr, formatIPv4(cidr.base + 1));
     const names = podNetworkNames(this.o.clusterId);
     try {
-      await setRouteLocalnet(this.bridge);
+      if (!(await setRouteLocalnet(this.bridge))) {
+        this.log.warn({ bridge: this.bridge }, "the pod bridge is not in this network namespace: route_localnet not set, pods cannot reach loopback endpoints");
+      }
       await ensureChain("filter", names.proxyFilterChain);
       await applyRules(podNetworkRules(names, this.o.clusterCidr), podNetworkJumps(names, await filterParent()));
     } catch (err) {

@@ -8,9 +8,21 @@
 // 127.0.0.0/8 from outside loopback (kube-proxy's mitigation: unless conntrack says DNAT).
 import { readdir, readFile, writeFile } from "node:fs/promises";
 
-export async function setRouteLocalnet(device: string): Promise<void> {
+/**
+ * Turns route_localnet on for `device`; false when the device is not in this process's network
+ * namespace (a Docker engine that lives in another namespace than the kubelet, as in the VM test's
+ * namespace sharing the host's engine): then loopback endpoints are out of the pods' reach, nothing
+ * else changes.
+ */
+export async function setRouteLocalnet(device: string): Promise<boolean> {
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(device)) throw new Error(`bad device name ${JSON.stringify(device)}`);
-  await writeFile(`/proc/sys/net/ipv4/conf/${device}/route_localnet`, "1\n");
+  try {
+    await writeFile(`/proc/sys/net/ipv4/conf/${device}/route_localnet`, "1\n");
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
 }
 
 /**

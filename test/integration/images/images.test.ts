@@ -18,7 +18,7 @@ import {
 import { freePort, startEtcd } from "../../harness/etcd.js";
 import { eventually } from "../../harness/wait.js";
 
-const IMAGES = ["mk/pause:1", "mk/busybox:1", "mk/web:v1", "mk/web:v2", "mk/etcd:3.4"];
+const IMAGES = ["mk/pause:1", "mk/busybox:1", "mk/web:v1", "mk/web:v2", "mk/backend:v1", "mk/proxy:v1", "mk/etcd:3.4"];
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
