@@ -46,8 +46,12 @@ const NO_ALLOCATIONS: Allocations = {
   release: async () => {},
 };
 
-/** How often guaranteedUpdate tries before a lost race is the answer. */
-const MAX_UPDATE_ATTEMPTS = 20;
+/**
+ * How often guaranteedUpdate tries before a lost race is the answer. kube-apiserver has no cap (the
+ * request's deadline bounds it); 20 was too few: 8 writers each sending 4 unconditional updates of one
+ * object can leave one writer losing 20 rounds in a row (each round has one winner), seen once in CI.
+ */
+const MAX_UPDATE_ATTEMPTS = 200;
 
 /** What a guaranteedUpdate wrote: the object as stored, or as it was when removed. */
 export interface UpdateOutcome<K extends KindName> {
@@ -248,7 +252,7 @@ export class Store {
    * The one read-modify-write of a stored object, as kube-apiserver's GuaranteedUpdate: read it,
    * let `tryUpdate` make the next object from it, apply the kind's defaults and validation, bump
    * generation when the spec changed, and compare-and-swap on the read resourceVersion. A lost race
-   * (someone wrote in between) reads again and repeats, up to 20 times, unless the client pinned a
+   * (someone wrote in between) reads again and repeats, up to 200 times, unless the client pinned a
    * resourceVersion (retryOnConflict false): then the conflict is the answer. Errors thrown by
    * tryUpdate (preconditions, bad requests) are never repeated. Update, UpdateStatus, Scale, Bind
    * and Delete all write through here.

@@ -19,10 +19,10 @@ before(async () => {
 after(() => env?.stop());
 
 test("wait --for=jsonpath returns when the value is there; a filter's == is not the separator; -l waits on each", async () => {
-  // The wait starts before the pod exists in a running state: it must really wait for it.
-  const waiting = mkctl(["wait", "--for=jsonpath={.status.phase}=Running", "pod/jp-1", "--timeout=60s"]);
-  await new Promise((r) => setTimeout(r, 500));
+  // The pod exists (as kubectl, wait answers NotFound for a named object that does not) but is not
+  // Running yet: the wait starts at once, before the scheduler and the simulated node have run it.
   await env.cs.pods.create(newPod("jp-1"));
+  const waiting = mkctl(["wait", "--for=jsonpath={.status.phase}=Running", "pod/jp-1", "--timeout=60s"]);
   assert.deepEqual(await waiting, { code: 0, stdout: "pod/jp-1 condition met\n", stderr: "" });
   assert.equal((await env.cs.pods.get("jp-1", "default")).status?.phase, "Running");
 
