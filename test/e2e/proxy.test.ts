@@ -213,6 +213,14 @@ step("UDP: a Service answers a pod on another node; a flow moves when its endpoi
 
 step("scaled to 0: a request to the ClusterIP is refused at once (REJECT), not a timeout", async (signal) => {
   await cluster.ok(["scale", "deployment", "web", "--replicas=0"], { signal });
+  // Until the pods are gone their terminating endpoints still serve (kube-proxy's fallback when none is
+  // ready): a request may meet a pod's own reset, or its vanished address. Then nothing is left.
+  await eventually(
+    "web's pods gone",
+    async () => (await cs().pods.list({ namespace: "default" })).items.every((p) => !p.metadata?.name?.startsWith("web-")),
+    WAIT_MS,
+    { signal },
+  );
   await eventually(
     "refused",
     async () => {
