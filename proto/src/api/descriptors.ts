@@ -26,9 +26,13 @@ export interface MessageDescriptorJson {
 
 export interface DescriptorSetJson {
   file: {
+    /** `mk/v1/core.proto`. */
+    name?: string;
     package?: string;
     messageType?: MessageDescriptorJson[];
     service?: { name: string; method?: { name: string; inputType: string }[] }[];
+    /** buf's image keeps the .proto comments here (the OpenAPI documents' descriptions). */
+    sourceCodeInfo?: { location?: { path?: number[]; leadingComments?: string }[] };
   }[];
 }
 
@@ -55,8 +59,13 @@ export function indexDescriptors(set: DescriptorSetJson): Descriptors {
   return { messages, inputs };
 }
 
+/** The descriptor set shipped in @mk/proto, as buf wrote it. */
+export function readDescriptorSet(): DescriptorSetJson {
+  const path = fileURLToPath(import.meta.resolve("@mk/proto/descriptor.json"));
+  return JSON.parse(readFileSync(path, "utf8")) as DescriptorSetJson;
+}
+
 /** The descriptors shipped in @mk/proto. */
 export function loadDescriptors(): Descriptors {
-  const path = fileURLToPath(import.meta.resolve("@mk/proto/descriptor.json"));
-  return indexDescriptors(JSON.parse(readFileSync(path, "utf8")) as DescriptorSetJson);
+  return indexDescriptors(readDescriptorSet());
 }

@@ -3,34 +3,16 @@
 // (`io.k8s.api.apps.v1.Deployment`), its field descriptions (field-docs.ts, else the .proto comment),
 // `x-kubernetes-group-version-kind` on each kind, and the patch strategies and merge keys
 // (merge-keys.ts) and list-map keys that kubectl reads to compute apply patches.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { type DescriptorSetJson, type FieldDescriptorJson, type MessageDescriptorJson, readDescriptorSet } from "./descriptors.js";
 import { COMMON_FIELDS, FIELD_DOCS, FIELD_ENUMS, LIST_MAP_KEYS } from "./field-docs.js";
 import type { JsonObject } from "./json.js";
 import { KIND_NAMES, KINDS, type KindInfo, type KindName } from "./kinds.js";
 import { patchStrategyOf } from "./merge-keys.js";
 
-interface FieldDescriptor {
-  name: string;
-  jsonName?: string;
-  type: string;
-  typeName?: string;
-  label?: string;
-}
-interface MessageDescriptor {
-  name: string;
-  field?: FieldDescriptor[];
-  nestedType?: MessageDescriptor[];
-  options?: { mapEntry?: boolean };
-}
-interface SourceLocation {
-  path?: number[];
-  leadingComments?: string;
-}
+type FieldDescriptor = FieldDescriptorJson;
+type MessageDescriptor = MessageDescriptorJson;
 /** The JSON form of a google.protobuf.FileDescriptorSet with source info, as `buf build` writes it. */
-export interface DocumentedDescriptorSet {
-  file: { name?: string; package?: string; messageType?: MessageDescriptor[]; sourceCodeInfo?: { location?: SourceLocation[] } }[];
-}
+export type DocumentedDescriptorSet = DescriptorSetJson;
 
 /** Kubernetes' Go package of the messages of each .proto file, as schema names carry it. */
 const PACKAGES: { readonly [file: string]: string } = {
@@ -264,6 +246,5 @@ export function kindsByGroupVersion(): Map<string, KindInfo[]> {
 
 /** The schemas from the descriptors shipped in @mk/proto (buf's image keeps the .proto comments). */
 export function loadOpenApiSchemas(): OpenApiSchemas {
-  const path = fileURLToPath(import.meta.resolve("@mk/proto/descriptor.json"));
-  return new OpenApiSchemas(JSON.parse(readFileSync(path, "utf8")) as DocumentedDescriptorSet);
+  return new OpenApiSchemas(readDescriptorSet());
 }

@@ -3,8 +3,7 @@
 // value of the wrong type by its path (`spec.replica`, `spec.template.spec.containers[0].ports[0].containerPort`),
 // as Kubernetes' strict field validation does, instead of silently dropping them as a JSON decoder
 // would. `mkctl apply` runs it before sending; an HTTP edge taking JSON can run the same check.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { type DescriptorSetJson, type FieldDescriptorJson, type MessageDescriptorJson, readDescriptorSet } from "./descriptors.js";
 import { isJsonObject, type Json, type JsonObject } from "./json.js";
 import type { KindName } from "./kinds.js";
 
@@ -17,23 +16,10 @@ export interface SchemaViolation {
   value?: string;
 }
 
-interface FieldDescriptor {
-  name: string;
-  jsonName?: string;
-  type: string;
-  typeName?: string;
-  label?: string;
-}
-interface MessageDescriptor {
-  name: string;
-  field?: FieldDescriptor[];
-  nestedType?: MessageDescriptor[];
-  options?: { mapEntry?: boolean };
-}
+type FieldDescriptor = FieldDescriptorJson;
+type MessageDescriptor = MessageDescriptorJson;
 /** The JSON form of a google.protobuf.FileDescriptorSet, as buf writes it. */
-export interface FileDescriptorSet {
-  file: { package?: string; messageType?: MessageDescriptor[] }[];
-}
+export type FileDescriptorSet = DescriptorSetJson;
 
 /**
  * String fields that take a number too, as Kubernetes' IntOrString and Quantity do
@@ -113,8 +99,7 @@ export class Schema {
 
   /** The API's descriptors as shipped in @mk/proto. */
   static load(): Schema {
-    const path = fileURLToPath(import.meta.resolve("@mk/proto/descriptor.json"));
-    return new Schema(JSON.parse(readFileSync(path, "utf8")) as FileDescriptorSet);
+    return new Schema(readDescriptorSet());
   }
 
   /**
