@@ -60,7 +60,9 @@ export interface MkctlEnv {
 
 /** With `kubectl`: the same server over TLS, and Kubernetes' kubectl 1.32 beside mkctl, both on one kubeconfig. */
 export interface KubectlEnv extends MkctlEnv {
-  kubectl: (args: string[]) => Promise<Run>;
+  /** `env`: added to kubectl's environment (EDITOR for edit, KUBECTL_EXTERNAL_DIFF for diff). */
+  kubectl: (args: string[], env?: NodeJS.ProcessEnv) => Promise<Run>;
+  mkctlWith: (args: string[], env: NodeJS.ProcessEnv, input?: string) => Promise<Run>;
 }
 
 /** kubectl 1.32: beside the kubectl on the PATH (google-cloud-sdk keeps kubectl.1.NN there). */
@@ -108,7 +110,8 @@ export async function startKubectlEnv(): Promise<KubectlEnv> {
     api,
     cs,
     mkctl: (args, input) => runMkctl(args, { env: { MK_CONFIG: config }, stdin: input }),
-    kubectl: (args) => runBinary(binary, [...args, "--cache-dir", cacheDir, "--request-timeout", "30s"], { PATH: process.env.PATH ?? "", HOME: dir, KUBECONFIG: config }),
+    mkctlWith: (args, extra, input) => runMkctl(args, { env: { MK_CONFIG: config, ...extra }, stdin: input }),
+    kubectl: (args, extra = {}) => runBinary(binary, [...args, "--cache-dir", cacheDir, "--request-timeout", "30s"], { PATH: process.env.PATH ?? "", HOME: dir, KUBECONFIG: config, ...extra }),
     stop: async () => {
       cs.close();
       await api.stop();

@@ -1,0 +1,14 @@
+// The command table's part for edit, diff, explain and auth can-i: declared as data like the rest of
+// index.ts, each module imported only when its command runs.
+import type { Command } from "commander";
+import type { EditFlags } from "./edit.js";
+import { lazy, type Run } from "./lazy.js";
+
+export function registerReview(program: Command): void {
+  program
+    .command("edit")
+    .description("Edit a resource on the server (in $KUBE_EDITOR, $EDITOR or vi)")
+    .argument("[resources...]", "TYPE NAME…, TYPE/NAME… or TYPE")
+    .option("-o, --output <format>", "yaml or json: the file's format, and the edited object printed in it (default: a yaml file, `edited` printed)")
+    .action(lazy(async () => (await import("./edit.js")).edit as Run<[string[], EditFlags]>));
+}
