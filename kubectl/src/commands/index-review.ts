@@ -1,8 +1,9 @@
 // The command table's part for edit, diff, explain and auth can-i: declared as data like the rest of
 // index.ts, each module imported only when its command runs.
 import type { Command } from "commander";
+import type { DiffFlags } from "./diff.js";
 import type { EditFlags } from "./edit.js";
-import { lazy, type Run } from "./lazy.js";
+import { lazy, repeatable, type Run } from "./lazy.js";
 
 export function registerReview(program: Command): void {
   program
@@ -11,4 +12,10 @@ export function registerReview(program: Command): void {
     .argument("[resources...]", "TYPE NAME…, TYPE/NAME… or TYPE")
     .option("-o, --output <format>", "yaml or json: the file's format, and the edited object printed in it (default: a yaml file, `edited` printed)")
     .action(lazy(async () => (await import("./edit.js")).edit as Run<[string[], EditFlags]>));
+  program
+    .command("diff")
+    .description("Diff the live version against a would-be applied version (exit 0: none, 1: differences, 2: error)")
+    .option("-f, --filename <file>", "File, directory or - (stdin) with the manifests (repeatable)", repeatable)
+    .option("-R, --recursive", "Process the directory used in -f recursively")
+    .action(lazy(async () => (await import("./diff.js")).diff as Run<[DiffFlags]>));
 }
