@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import type { DiffFlags } from "./diff.js";
 import type { EditFlags } from "./edit.js";
+import type { ExplainFlags } from "./explain.js";
 import { lazy, repeatable, type Run } from "./lazy.js";
 
 export function registerReview(program: Command): void {
@@ -18,4 +19,12 @@ export function registerReview(program: Command): void {
     .option("-f, --filename <file>", "File, directory or - (stdin) with the manifests (repeatable)", repeatable)
     .option("-R, --recursive", "Process the directory used in -f recursively")
     .action(lazy(async () => (await import("./diff.js")).diff as Run<[DiffFlags]>));
+  program
+    .command("explain")
+    .description("Get documentation for a resource: its fields and their types, from the API's OpenAPI schema")
+    .argument("[resource...]", "TYPE[.field.path], e.g. deployment.spec.strategy")
+    .option("--recursive", "Print the names of all the fields recursively, without descriptions")
+    .option("--api-version <group/version>", "Use given api-version (group/version) of the resource")
+    .option("-o, --output <format>", "plaintext (kubectl's default)")
+    .action(lazy(async () => (await import("./explain.js")).explain as Run<[string[], ExplainFlags]>));
 }
