@@ -1,6 +1,7 @@
 // The command table's part for edit, diff, explain and auth can-i: declared as data like the rest of
 // index.ts, each module imported only when its command runs.
 import type { Command } from "commander";
+import type { CanIFlags } from "./auth.js";
 import type { DiffFlags } from "./diff.js";
 import type { EditFlags } from "./edit.js";
 import type { ExplainFlags } from "./explain.js";
@@ -27,4 +28,15 @@ export function registerReview(program: Command): void {
     .option("--api-version <group/version>", "Use given api-version (group/version) of the resource")
     .option("-o, --output <format>", "plaintext (kubectl's default)")
     .action(lazy(async () => (await import("./explain.js")).explain as Run<[string[], ExplainFlags]>));
+  program
+    .command("auth")
+    .description("Inspect authorization")
+    .command("can-i")
+    .description("Check whether an action is allowed (exit 0: yes, 1: no)")
+    .argument("[args...]", "VERB TYPE[/NAME] or VERB /NONRESOURCE/URL")
+    .option("-A, --all-namespaces", "If true, check the specified action in all namespaces")
+    .option("--subresource <name>", "SubResource such as pod/log or deployment/scale")
+    .option("-q, --quiet", "If true, suppress output and just return the exit code")
+    .option("--list", "List all allowed actions (not supported by mk)")
+    .action(lazy(async () => (await import("./auth.js")).canI as Run<[string[], CanIFlags]>));
 }
