@@ -16,7 +16,7 @@ import { defaultEditor, editTempFile } from "../edit/editor.js";
 import { type EditReason, hasLines, headerText, manualStrip, stripComments } from "../edit/file.js";
 import { identify, parseManifestText } from "../manifest.js";
 import { twoWayPatch } from "../merge.js";
-import { deepEqual, type JsonObject, listOf, toK8s } from "../objects.js";
+import { deepEqual, isObject, type JsonObject, listOf, toK8s } from "../objects.js";
 import { printJson } from "../printers/json.js";
 import { printYaml } from "../printers/yaml.js";
 import { parseAllDocuments } from "yaml";
@@ -66,9 +66,10 @@ async function readOriginals(cli: Cli, args: string[]): Promise<Original[]> {
   return out;
 }
 
-function uidOf(json: JsonObject): string {
-  const meta = json.metadata;
-  return typeof meta === "object" && meta !== null && !Array.isArray(meta) && typeof meta.uid === "string" ? meta.uid : "";
+/** A metadata field of an object as read from JSON ("" when absent). */
+function metaField(json: JsonObject, field: "uid" | "name"): string {
+  const value = isObject(json.metadata) ? json.metadata[field] : undefined;
+  return typeof value === "string" ? value : "";
 }
 
 /**
@@ -106,9 +107,9 @@ interface PassResult {
   notFound: number;
 }
 
+/** kubectl's preconditions on an edit: apiVersion, kind and name stay. */
 function samePlace(original: JsonObject, edited: JsonObject): boolean {
-  const name = (j: JsonObject) => (typeof j.metadata === "object" && j.metadata !== null && !Array.isArray(j.metadata) ? j.metadata.name : undefined);
-  return original.apiVersion === edited.apiVersion && original.kind === edited.kind && name(original) === name(edited);
+  return original.apiVersion === edited.apiVersion && original.kind === edited.kind && metaField(original, "name") === metaField(edited, "name");
 }
 
 /** kubectl's printer for each object: `deployment.apps/web edited`, or the object itself with -o yaml|json. */
@@ -124,10 +125,11 @@ async function sendPatches(cli: Cli, originals: readonly Original[], edited: { i
   const result: PassResult = { again: [], reasons: [], retryable: 0, notFound: 0 };
   const cs = await cli.client();
   for (const e of edited) {
-    const original = originals.find((o) => uidOf(o.json) === uidOf(e.json));
+    // Matched by uid, as kubectl matches them.
+    const original = originals.find((o) => metaField(o.json, "uid") === metaField(e.json, "uid"));
     if (!original) {
       keep();
-      throw new CliError(`no original object found for ${e.info.kind} "${typeof e.json.metadata === "object" ? JSON.stringify(e.json.metadata) : ""}"`);
+      throw new CliError(`no original object found for ${e.info.kind} "${metaField(e.json, "name")}" (its metadata.uid was changed)`);
     }
     if (deepEqual(original.json, e.json)) {
       cli.out(print(original.info, original.name, e.json, "skipped"));
