@@ -188,6 +188,22 @@ test("a file that is not YAML: reopened with the syntax error; saved unchanged, 
   assert.equal(withoutComplaint(out.mkctl?.reopened ?? ""), withoutComplaint(out.kubectl?.reopened ?? ""));
 });
 
+test("a type without names: every object of the namespace in one List; each changed one edited, the others skipped", async () => {
+  for (const name of ["one", "two", "three"]) {
+    const file = writeTemp(dir, `many-${name}.yaml`, WEB_NO_REPLICAS.replace(/web/g, name).replace(`mk/${name}:v1`, "mk/web:v1").replace("  labels:\n", "  namespace: many\n  labels:\n"));
+    if (name === "one") assert.equal((await env.mkctl(["create", "namespace", "many"])).code, 0);
+    assert.equal((await env.mkctl(["apply", "-f", file])).code, 0);
+  }
+  // Items sit 4 spaces in: the replicas of two and three change, one's stays.
+  const some = editor("some.sh", `sed -i -e "/^    name: two$/,/^    replicas:/ s/^    replicas: .*/    replicas: $REPLICAS/" -e "/^    name: three$/,/^    replicas:/ s/^    replicas: .*/    replicas: $REPLICAS/" "$1"`);
+  for (const [tool, replicas] of [["mkctl", 3], ["kubectl", 4]] as const) {
+    const r = await run(tool, ["edit", "deployments", "-n", "many"], { EDITOR: some, REPLICAS: String(replicas) });
+    assert.deepEqual(r, { code: 0, stdout: "deployment.apps/one skipped\ndeployment.apps/three edited\ndeployment.apps/two edited\n", stderr: "" }, tool);
+    for (const name of ["two", "three"]) assert.equal((await env.cs.deployments.get(name, "many")).spec?.replicas, replicas, `${tool} ${name}`);
+    assert.equal((await env.cs.deployments.get("one", "many")).spec?.replicas, 1, tool);
+  }
+});
+
 test("bad arguments, a missing object and a missing editor are answered as kubectl does", async () => {
   for (const tool of ["mkctl", "kubectl"] as const) {
     const missing = await run(tool, ["edit", "deploy/nope"], { EDITOR: "true" });

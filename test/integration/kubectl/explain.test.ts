@@ -47,8 +47,8 @@ test("deployment.spec.strategy: kubectl's layout, field by field", async () => {
   assert.match(containers.stdout, /\n {2}containers\t<\[\]Container>\n/);
 });
 
-test("errors: an unknown field, an unknown type", async () => {
-  for (const args of [["explain", "deployment.spec.nope"], ["explain", "nope"]]) {
+test("errors: an unknown field, an unknown type, a version the type does not have", async () => {
+  for (const args of [["explain", "deployment.spec.nope"], ["explain", "nope"], ["explain", "deployment", "--api-version=apps/v2"]]) {
     const [m, k] = [await env.mkctl(args), await env.kubectl(args)];
     assert.equal(m.code, 1, m.stderr);
     assert.equal(k.code, 1, k.stderr);
