@@ -55,3 +55,14 @@ test("errors: an unknown field, an unknown type, a version the type does not hav
     assert.equal(m.stderr.replace(/mkctl/g, "kubectl"), k.stderr, args.join(" "));
   }
 });
+
+test("--help and completion (bash, fish) list edit, diff, explain and auth can-i", async () => {
+  const help = await env.mkctl(["--help"]);
+  for (const verb of ["edit", "diff", "explain", "auth"]) assert.match(help.stdout, new RegExp(`\\n  ${verb} `), verb);
+  const bash = (await env.mkctl(["completion", "bash"])).stdout;
+  assert.match(bash, /commands="[^"]* edit diff explain auth /);
+  assert.match(bash, /can-i/);
+  const fish = (await env.mkctl(["completion", "fish"])).stdout;
+  for (const verb of ["edit", "diff", "explain", "auth"]) assert.match(fish, new RegExp(`-a ${verb} `), verb);
+  assert.match((await env.mkctl(["auth", "--help"])).stdout, /\n {2}can-i \[options\] \[args\.\.\.\] /);
+});
