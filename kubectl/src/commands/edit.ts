@@ -195,6 +195,8 @@ export async function edit(cli: Cli, args: string[], f: EditFlags): Promise<void
       throw err;
     }
     if (containsError && stripComments(previous) === stripComments(edited)) {
+      // The last file is kept; the one before it holds the same text (kubectl leaves both behind).
+      if (file) rmSync(file, { force: true });
       keep(path);
       throw new CliError("Edit cancelled, no valid changes were saved.");
     }

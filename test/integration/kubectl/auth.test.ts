@@ -2,6 +2,7 @@
 // over HTTP, mkctl asks the same authorizer over gRPC): as the admin (system:masters) and as a node
 // (system:node:NAME, the node authorizer's rules), the same `yes`/`no` lines, warnings and exit codes.
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { issue } from "@mk/kubectl/cluster/pki.js";
@@ -9,16 +10,17 @@ import { type KubectlEnv, type Run, startKubectlEnv, tempDir } from "./mkctl.js"
 
 let env: KubectlEnv;
 let node: ReturnType<KubectlEnv["as"]>;
+const dir = tempDir("mk-auth-");
 
 before(async () => {
   env = await startKubectlEnv();
-  const dir = tempDir("mk-auth-");
   const cert = { cert: join(dir, "node.crt"), key: join(dir, "node.key") };
   await issue(env.ca, cert, { subject: "/O=system:nodes/CN=system:node:can-i-1", usage: "client" });
   node = env.as(cert);
 });
 after(async () => {
   await env?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function same(m: Run, k: Run, what: string): void {

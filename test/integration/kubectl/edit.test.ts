@@ -4,7 +4,7 @@
 // writes an invalid file or an invalid value (the file reopened with the reason at the top; saved
 // unchanged, exit 1 with kubectl's message, the file kept, nothing written: the resourceVersion stays).
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type KubectlEnv, type Run, startKubectlEnv, tempDir, WEB_NO_REPLICAS, writeTemp } from "./mkctl.js";
@@ -41,15 +41,19 @@ ${first}
 
 type Tool = "mkctl" | "kubectl";
 
+/** Both tools' temp files go here (TMPDIR), removed with the test's directory: kubectl leaves some behind. */
+const tmp = join(dir, "tmp");
+mkdirSync(tmp);
+
 function run(tool: Tool, args: string[], extra: NodeJS.ProcessEnv): Promise<Run> {
   // KUBE_EDITOR would win over EDITOR: never inherited from the test's own environment.
-  const e = { KUBE_EDITOR: "", ...extra };
+  const e = { KUBE_EDITOR: "", TMPDIR: tmp, ...extra };
   return tool === "kubectl" ? env.kubectl(args, e) : env.mkctlWith(args, e);
 }
 
 /** The temp file's random part masked, and the tool's name, so both tools' lines compare. */
 function masked(s: string): string {
-  return s.replace(/(mkctl|kubectl[.\d]*)-edit-\d+\.(yaml|json)/g, "TOOL-edit-N.$2").replace(/`(mkctl|kubectl[.\d]*) replace/g, "`TOOL replace");
+  return s.replaceAll(tmp, "/TMP").replace(/(mkctl|kubectl[.\d]*)-edit-\d+\.(yaml|json)/g, "TOOL-edit-N.$2").replace(/`(mkctl|kubectl[.\d]*) replace/g, "`TOOL replace");
 }
 
 /** The file paths a message names (kubectl's "A copy of your changes has been stored to …"). */
@@ -124,11 +128,13 @@ test("an invalid value: the file reopens with the server's reason; saved unchang
     out[tool] = { r, reopened: readFileSync(seen, "utf8") };
   }
   assert.equal(await resourceVersion("bad"), before);
+  // mkctl leaves no temp file of its own behind once the kept copy is removed.
+  assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith("mkctl-")), []);
   const m = out.mkctl;
   assert.ok(m);
   assert.equal(
     masked(m.r.stderr),
-    'error: deployments.apps "bad" is invalid\nA copy of your changes has been stored to "/tmp/TOOL-edit-N.yaml"\nerror: Edit cancelled, no valid changes were saved.\n',
+    'error: deployments.apps "bad" is invalid\nA copy of your changes has been stored to "/TMP/TOOL-edit-N.yaml"\nerror: Edit cancelled, no valid changes were saved.\n',
   );
   assert.match(m.reopened, /\n#\n# deployments\.apps "bad" was not valid:\n# \* spec\.replicas: Invalid value: -1: must be greater than or equal to 0\n#\napiVersion: apps\/v1\n/);
   assert.equal(masked(m.r.stderr), masked(out.kubectl?.r.stderr ?? ""));
@@ -178,7 +184,7 @@ test("a file that is not YAML: reopened with the syntax error; saved unchanged, 
     out[tool] = { r, reopened: readFileSync(seen, "utf8") };
   }
   assert.equal(await resourceVersion("broken"), before);
-  assert.equal(masked(out.mkctl?.r.stderr ?? ""), 'error: deployments.apps "broken" is invalid\nA copy of your changes has been stored to "/tmp/TOOL-edit-N.yaml"\nerror: Edit cancelled, no valid changes were saved.\n');
+  assert.equal(masked(out.mkctl?.r.stderr ?? ""), 'error: deployments.apps "broken" is invalid\nA copy of your changes has been stored to "/TMP/TOOL-edit-N.yaml"\nerror: Edit cancelled, no valid changes were saved.\n');
   assert.equal(masked(out.mkctl?.r.stderr ?? ""), masked(out.kubectl?.r.stderr ?? ""));
   // kubectl's reason, to the line of the YAML reader's complaint; the complaint's own words differ
   // (Go's yaml.v2: "did not find expected ',' or ']'"; eemeli/yaml: "Map keys must be unique").
