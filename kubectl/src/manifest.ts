@@ -83,6 +83,13 @@ export function parseManifestText(text: string, source: string): ManifestDoc[] {
 }
 
 export function readManifests(paths: readonly string[], recursive = false, verb = "apply"): ManifestDoc[] {
+  const out = readManifestDocs(paths, recursive);
+  if (out.length === 0) throw new CliError(`no objects passed to ${verb}`);
+  return out;
+}
+
+/** The documents of -f, none allowed (kubectl's diff of an empty input is no difference). */
+export function readManifestDocs(paths: readonly string[], recursive = false): ManifestDoc[] {
   const out: ManifestDoc[] = [];
   for (const p of paths) {
     if (p === "-") {
@@ -99,7 +106,6 @@ export function readManifests(paths: readonly string[], recursive = false, verb 
       out.push(...parseManifestText(text, f));
     }
   }
-  if (out.length === 0) throw new CliError(`no objects passed to ${verb}`);
   return out;
 }
 

@@ -24,6 +24,11 @@ export function threeWayPatch(kind: KindName, original: JsonObject | undefined, 
   return patchEngines().maker.threeWay(kind, original, modified, current);
 }
 
+/** The strategic merge patch from one object to another (kubectl edit's CreateTwoWayMergePatch); `{}`: equal. */
+export function twoWayPatch(kind: KindName, from: JsonObject, to: JsonObject): JsonObject {
+  return patchEngines().maker.twoWay(kind, from, to);
+}
+
 /** The object the server will make of that patch: the live object with the manifest's changes applied. */
 export function threeWayMerge(kind: KindName, original: JsonObject | undefined, modified: JsonObject, current: JsonObject): JsonObject {
   return patchEngines().merge.apply(kind, current, threeWayPatch(kind, original, modified, current));

@@ -28,7 +28,8 @@ async function report(err: unknown): Promise<void> {
   }
   // Only a failure needs the error mapping, and with it the gRPC client's error classes.
   const e = err instanceof CliError ? err : (await import("./errors.js")).toCliError(err);
-  process.stderr.write(`${e.line}\n`);
+  // An empty line: the exit code says it all (diff's 1, "differences found").
+  if (e.line) process.stderr.write(`${e.line}\n`);
   process.exitCode = e.exitCode;
 }
 

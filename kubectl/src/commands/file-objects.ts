@@ -6,7 +6,7 @@ import { type AnyObject, Schema } from "@mk/proto/api";
 import { ApiError, InvalidError } from "@mk/proto/client";
 import type { Cli } from "../cli.js";
 import { CliError, invalidLine, serverError, toCliError } from "../errors.js";
-import { identify, type Manifest, readManifests } from "../manifest.js";
+import { identify, type Manifest, type ManifestDoc, readManifests } from "../manifest.js";
 import { fromK8s, isObject, type JsonObject } from "../objects.js";
 
 export interface FileFlags {
@@ -17,7 +17,12 @@ export interface FileFlags {
 /** The manifests of -f, identified, in file order. `needName`: false where generateName will do (create). */
 export function manifestsOf(cli: Cli, f: FileFlags, verb: string, needName = true): Manifest[] {
   if (!f.filename || f.filename.length === 0) throw new CliError("must specify one of -f and -k");
-  const manifests = readManifests(f.filename, Boolean(f.recursive), verb).map((d) => identify(d, cli.namespace));
+  return identifyAll(cli, readManifests(f.filename, Boolean(f.recursive), verb), needName);
+}
+
+/** Each document identified, with kubectl's checks: a name (or, where allowed, generateName) and -n matching. */
+export function identifyAll(cli: Cli, docs: readonly ManifestDoc[], needName = true): Manifest[] {
+  const manifests = docs.map((d) => identify(d, cli.namespace));
   for (const m of manifests) {
     const meta = isObject(m.doc.metadata) ? m.doc.metadata : {};
     if (!m.name && (needName || typeof meta.generateName !== "string" || !meta.generateName)) {

@@ -14,6 +14,7 @@ import type { CreateJobFlags } from "./create-job.js";
 import type { CreateCronJobFlags } from "./create-cronjob.js";
 import type { DeleteFlags } from "./delete.js";
 import { registerDaily } from "./index-daily.js";
+import { registerReview } from "./index-review.js";
 import { lazy, repeatable, type Run } from "./lazy.js";
 import type { DescribeFlags } from "./describe.js";
 import type { DrainFlags } from "./drain.js";
@@ -448,6 +449,7 @@ export function registerCommands(program: Command): void {
   registerNodes(program);
   registerInfo(program);
   registerDaily(program);
+  registerReview(program);
   registerClusterStub(program);
   registerCompletion(program);
 }

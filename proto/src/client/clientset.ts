@@ -2,6 +2,8 @@
 // Every call goes through `unary` or `stream`, where gRPC errors become typed ApiErrors (once).
 import { type ClientReadableStream, Metadata } from "@grpc/grpc-js";
 import type {
+  AccessReviewRequest,
+  AccessReviewResponse,
   ExecOutput,
   ExecRequest,
   LogChunk,
@@ -142,6 +144,12 @@ export class Clientset implements Caller {
 
   version(opts: CallOpts = {}): Promise<VersionInfo> {
     return this.unary(this.raw.version, {}, opts);
+  }
+
+  /** May the caller itself do this (a SelfSubjectAccessReview)? Answered by the server's authorizer. */
+  accessReview(request: Partial<AccessReviewRequest> & { verb: string }, opts: CallOpts = {}): Promise<AccessReviewResponse> {
+    const req: AccessReviewRequest = { group: "", resource: "", subresource: "", namespace: "", name: "", path: "", ...request };
+    return this.unary(this.raw.accessReview, req, opts);
   }
 
   close(): void {

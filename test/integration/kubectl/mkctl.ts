@@ -4,7 +4,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { initPki } from "@mk/kubectl/cluster/pki.js";
+import { type CertFiles, initPki } from "@mk/kubectl/cluster/pki.js";
 import { type Clientset, connect } from "@mk/proto/client";
 import { stringify } from "yaml";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
@@ -60,7 +60,13 @@ export interface MkctlEnv {
 
 /** With `kubectl`: the same server over TLS, and Kubernetes' kubectl 1.32 beside mkctl, both on one kubeconfig. */
 export interface KubectlEnv extends MkctlEnv {
-  kubectl: (args: string[]) => Promise<Run>;
+  /** `env`: added to kubectl's environment (EDITOR for edit, KUBECTL_EXTERNAL_DIFF for diff). */
+  kubectl: (args: string[], env?: NodeJS.ProcessEnv) => Promise<Run>;
+  mkctlWith: (args: string[], env: NodeJS.ProcessEnv, input?: string) => Promise<Run>;
+  /** The test PKI's CA (to issue other users' certificates: a node's). */
+  ca: CertFiles;
+  /** Both tools on a kubeconfig of their own with another user's client certificate. */
+  as: (user: CertFiles) => { mkctl: (args: string[]) => Promise<Run>; kubectl: (args: string[]) => Promise<Run> };
 }
 
 /** kubectl 1.32: beside the kubectl on the PATH (google-cloud-sdk keeps kubectl.1.NN there). */
@@ -90,25 +96,37 @@ export async function startKubectlEnv(): Promise<KubectlEnv> {
   const dir = tempDir("mk-kubectl-env-");
   const { pki } = await initPki({ dir: join(dir, "pki"), advertiseAddress: "127.0.0.1", tokenTtlSeconds: 60 });
   const api = await startTestApiServer({ tls: { cert: readFileSync(pki.apiserver.cert), key: readFileSync(pki.apiserver.key), clientCa: readFileSync(pki.ca.cert) } });
-  const config = writeTemp(
-    dir,
-    "config",
-    stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "test", cluster: { server: `https://${api.address}`, "certificate-authority": pki.ca.cert } }],
-      users: [{ name: "admin", user: { "client-certificate": pki.admin.cert, "client-key": pki.admin.key } }],
-      contexts: [{ name: "test", context: { cluster: "test", user: "admin", namespace: "default" } }],
-      "current-context": "test",
-    }),
-  );
+  const configFor = (name: string, user: CertFiles) =>
+    writeTemp(
+      dir,
+      name,
+      stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "test", cluster: { server: `https://${api.address}`, "certificate-authority": pki.ca.cert } }],
+        users: [{ name: "user", user: { "client-certificate": user.cert, "client-key": user.key } }],
+        contexts: [{ name: "test", context: { cluster: "test", user: "user", namespace: "default" } }],
+        "current-context": "test",
+      }),
+    );
+  const config = configFor("config", pki.admin);
+  let users = 0;
   const cs = connect({ server: api.address, tls: { ca: readFileSync(pki.ca.cert), cert: readFileSync(pki.admin.cert), key: readFileSync(pki.admin.key) }, timeoutMs: 10_000 });
   const cacheDir = join(dir, "cache");
   return {
     api,
     cs,
     mkctl: (args, input) => runMkctl(args, { env: { MK_CONFIG: config }, stdin: input }),
-    kubectl: (args) => runBinary(binary, [...args, "--cache-dir", cacheDir, "--request-timeout", "30s"], { PATH: process.env.PATH ?? "", HOME: dir, KUBECONFIG: config }),
+    mkctlWith: (args, extra, input) => runMkctl(args, { env: { MK_CONFIG: config, ...extra }, stdin: input }),
+    kubectl: (args, extra = {}) => runBinary(binary, [...args, "--cache-dir", cacheDir, "--request-timeout", "30s"], { PATH: process.env.PATH ?? "", HOME: dir, KUBECONFIG: config, ...extra }),
+    ca: pki.ca,
+    as: (user) => {
+      const other = configFor(`config-${++users}`, user);
+      return {
+        mkctl: (args) => runMkctl(args, { env: { MK_CONFIG: other } }),
+        kubectl: (args) => runBinary(binary, [...args, "--cache-dir", join(dir, `cache-${users}`), "--request-timeout", "30s"], { PATH: process.env.PATH ?? "", HOME: dir, KUBECONFIG: other }),
+      };
+    },
     stop: async () => {
       cs.close();
       await api.stop();

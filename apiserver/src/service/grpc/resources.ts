@@ -2,14 +2,15 @@
 // (handlers/handlers.ts does authorization, the registry admission) and maps any failure to a gRPC
 // status exactly once (toServiceError). Metrics and error logs are taken here too.
 import { type ClientReadableStream, type ServerUnaryCall, type ServerWritableStream, type ServiceError, type sendUnaryData, status } from "@grpc/grpc-js";
-import { type ExecOutput, type ExecRequest, isKindName, type LogChunk, type LogsRequest, type ResourcesServer, unwrap, type WatchEvent, type WatchRequest, wrap } from "@mk/proto";
-import type { Json } from "@mk/proto/api";
+import { type AccessReviewRequest, type ExecOutput, type ExecRequest, isKindName, type LogChunk, type LogsRequest, type ResourcesServer, unwrap, type WatchEvent, type WatchRequest, wrap } from "@mk/proto";
+import type { Json, JsonObject } from "@mk/proto/api";
 import { ApiError, BadRequestError, REQUEST_ID_HEADER, toServiceError } from "@mk/proto/client";
 import type { Logger } from "pino";
 import { userOf } from "../../auth/identity.js";
 import type { RequestContext } from "../../handlers/context.js";
 import type { Handlers } from "../../handlers/handlers.js";
 import type { ApiMetrics } from "../../http/metrics.js";
+import { reviewAttributes } from "../../rest/access-review.js";
 import { pipeStream } from "../proxy.js";
 
 export interface ServiceDeps {
@@ -165,5 +166,18 @@ export function resourcesService(deps: ServiceDeps): ResourcesServer {
       const out = await handlers.patch(ctx, { ...req, patch: parsePatch(req.patch) });
       return wrap(out.kind, out.object);
     }),
+
+    // The HTTP edge's SelfSubjectAccessReview, the same verb mapping and the same authorizer.
+    accessReview: unary("AccessReview", () => "", async (ctx, req: AccessReviewRequest) => {
+      const decision = await handlers.reviewAccess(ctx, reviewAttributes(reviewSpec(req)));
+      return decision.allowed ? { allowed: true, reason: "" } : { allowed: false, reason: decision.reason };
+    }),
   };
+}
+
+/** The request as a SelfSubjectAccessReview's spec: a path asks about a non-resource URL. */
+function reviewSpec(req: AccessReviewRequest): JsonObject {
+  if (req.path) return { nonResourceAttributes: { verb: req.verb, path: req.path } };
+  const { verb, group, resource, subresource, namespace, name } = req;
+  return { resourceAttributes: { verb, group, resource, subresource, namespace, name } };
 }
