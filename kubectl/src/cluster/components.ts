@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Binary, resolveComponent } from "./binaries.js";
+import { backendsFile, memberComponents } from "./control-plane-member.js";
 import { kubeletComponent } from "./kubelet-spec.js";
 import { inLabNode, labDockerdComponent } from "./lab/components.js";
 import type { ClusterPaths } from "./paths.js";
@@ -50,7 +51,8 @@ function balancerComponent(b: BalancerMember, t: Topology, paths: ClusterPaths):
   return {
     name: b.component,
     command: process.execPath,
-    args: [mkctl, "cluster", "balance", "--listen", b.listen, "--health-listen", b.healthListen, ...backends],
+    // Control-plane members joined later add their API servers to the backends file.
+    args: [mkctl, "cluster", "balance", "--listen", b.listen, "--health-listen", b.healthListen, ...backends, "--backends-file", backendsFile(paths.root)],
     address: b.listen,
     healthUrl: `http://${b.healthListen}/healthz`,
     logFile: join(paths.logs, `${b.component}.log`),
@@ -93,6 +95,8 @@ function role<M>(binary: string, members: M[], build: (bin: Binary, m: M) => Com
 }
 
 export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): ComponentSpec[] {
+  // A directory holding one joined control-plane member (`cluster join --control-plane`) runs just that.
+  if (s.controlPlane) return memberComponents(s, s.controlPlane, paths);
   return assemble(clusterTopology(s, paths), paths, s.tls ? pkiPaths(paths.pki) : undefined);
 }
 
