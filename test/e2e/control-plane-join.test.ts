@@ -160,3 +160,32 @@ step("cluster down stops the joined members too", async () => {
     assert.equal(out.code, 1, `member ${n} still runs: ${out.stdout}`);
   }
 });
+
+step("cluster up again starts the members with it; its API server now talks to every etcd member, and stays ready with its own member stopped", async () => {
+  const up = await cluster.up(240);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stderr, /starting control-plane member cp2 .*\nstarting control-plane member cp3 /);
+  await eventually(
+    "3 etcd members with a leader, 3 API servers, all healthy after the restart",
+    async () => {
+      const { rows, text } = await status();
+      const role = (n: string) => rows.find((r) => r.name === n)?.role;
+      assert.deepEqual(["etcd", "etcd-cp2", "etcd-cp3"].map(role).sort(), ["etcd follower", "etcd follower", "etcd leader"], text);
+      assert.ok(rows.every((r) => r.health === "healthy"), text);
+      return true;
+    },
+    120_000,
+    { everyMs: 500 },
+  );
+  for (const name of BEFORE) assert.deepEqual((await cluster.client().resource("ConfigMap").get(name, "default")).data, { name });
+  const state = JSON.parse(readFileSync(join(clusterDir(), "state.json"), "utf8")) as { components: { name: string; pid: number; healthUrl: string }[] };
+  const api = state.components.find((c) => c.name === "apiserver");
+  assert.ok(api);
+  const cmdline = readFileSync(`/proc/${api.pid}/cmdline`, "utf8").split("\0");
+  assert.equal(cmdline[cmdline.indexOf("--etcd-servers") + 1]?.split(",").length, 3, cmdline.join(" "));
+  // The cluster's own etcd member stopped: its API server still reads through the joined members.
+  await cluster.ok(["cluster", "node", "stop", "etcd"]);
+  await eventually("the first API server ready without its own etcd member", async () => (await fetch(api.healthUrl, { signal: AbortSignal.timeout(3_000) })).ok, 60_000, { everyMs: 500 });
+  assert.equal(await cluster.ok(["get", "configmap", "alpha", "-o", "jsonpath={.data.name}"]), "alpha");
+  await cluster.ok(["cluster", "node", "start", "etcd"]);
+});

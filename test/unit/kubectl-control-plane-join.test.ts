@@ -3,14 +3,14 @@
 // member), etcd's --initial-cluster from MemberAdd's answer, and the balancer taking backends from
 // its file. The whole join runs in test/e2e/control-plane-join.test.ts.
 import assert from "node:assert/strict";
-import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseBackends, TcpBalancer } from "@mk/kubectl/cluster/balancer.js";
 import { assemble, clusterComponents } from "@mk/kubectl/cluster/components.js";
-import { initialCluster } from "@mk/kubectl/cluster/control-plane-join.js";
+import { initialCluster, joinControlPlane } from "@mk/kubectl/cluster/control-plane-join.js";
 import { backendsFile } from "@mk/kubectl/cluster/control-plane-member.js";
 import { clusterPaths } from "@mk/kubectl/cluster/paths.js";
 import { pkiPaths } from "@mk/kubectl/cluster/pki.js";
@@ -92,5 +92,28 @@ test("the balancer adds the backends its file lists, re-read before every round 
     await lb.stop();
     ready.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a join is refused, writing nothing, when the cluster's address is its API server itself, runs without TLS, or is not running; bad flags are named", async () => {
+  const home = mkdtempSync(join(tmpdir(), "mk-cpjoin-refuse-"));
+  try {
+    const clusterDir = join(home, "cluster");
+    mkdirSync(clusterDir);
+    const member = join(home, "cp2", "cluster");
+    const o = { clusterDir, dir: member, name: "cp2", etcdPort: 40000, apiPort: 40010, timeoutMs: 1_000 };
+    const quiet = () => {};
+    await assert.rejects(() => joinControlPlane(o, quiet), /--cluster-dir .*: no cluster runs from there/);
+    // A running cluster (its supervisor's pid is alive: this process's) without a balancer.
+    writeFileSync(join(clusterDir, "state.json"), JSON.stringify({ supervisorPid: process.pid, startedAt: "", components: [] }));
+    writeFileSync(join(clusterDir, "cluster.json"), JSON.stringify({ ...DEFAULT_SETTINGS }));
+    await assert.rejects(() => joinControlPlane(o, quiet), /the cluster's address 127\.0\.0\.1:6443 is its API server itself.*mkctl cluster up --balancer/);
+    writeFileSync(join(clusterDir, "cluster.json"), JSON.stringify({ ...DEFAULT_SETTINGS, balancer: true, tls: false }));
+    await assert.rejects(() => joinControlPlane(o, quiet), /runs without TLS/);
+    await assert.rejects(() => joinControlPlane({ ...o, name: "CP_2" }, quiet), /--name "CP_2": want lowercase letters/);
+    await assert.rejects(() => joinControlPlane({ ...o, etcdPort: Number.NaN }, quiet), /--etcd-port NaN: want a port number/);
+    assert.equal(existsSync(join(home, "cp2")), false, "nothing written for the member");
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
 });

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clusterDown, clusterStatus, type Progress, type StatusRow, savedSettings } from "./control.js";
 import { backendsFile, etcdTls, memberAddresses, memberComponents, memberRecords, membersDir, type MemberRecord } from "./control-plane-member.js";
-import { type EtcdMemberInfo, EtcdMembership, isLearnerNotReady } from "./etcd-members.js";
+import { type EtcdMemberInfo, EtcdMembership, isLearnerNotReady, isUnhealthyCluster } from "./etcd-members.js";
 import { type ClusterPaths, clusterPaths } from "./paths.js";
 import { issue, pkiPaths } from "./pki.js";
 import { etcdRole } from "./roles.js";
@@ -106,6 +106,18 @@ async function promoteWhenReady(etcd: EtcdMembership, id: bigint, deadline: numb
   }
 }
 
+/** MemberAdd as a learner, asked again while etcd answers "unhealthy cluster" (nothing was added then). */
+async function addLearner(etcd: EtcdMembership, peerUrl: string, deadline: number): Promise<{ member: EtcdMemberInfo; members: EtcdMemberInfo[] }> {
+  for (;;) {
+    try {
+      return await etcd.add([peerUrl], true);
+    } catch (err) {
+      if (!isUnhealthyCluster(err) || Date.now() > deadline) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
 async function waitHealthy(url: string, what: string, deadline: number, logFile: string): Promise<void> {
   while (!(await isHealthy(url, 2_000))) {
     if (Date.now() > deadline) throw new Error(`${what} is not ready at ${url}; see ${logFile}`);
@@ -181,7 +193,7 @@ export async function joinControlPlane(o: ControlPlaneJoinOptions, progress: Pro
     const peerScheme = members[0]?.peerUrls[0]?.startsWith("https:") ? "https" : "http";
     const cp: JoinedControlPlane = { name: o.name, clusterDir: o.clusterDir, peerScheme, initialCluster: "", etcdServers: [] };
     const a = memberAddresses(settings, cp);
-    const added = await etcd.add([a.etcdPeer], true);
+    const added = await addLearner(etcd, a.etcdPeer, deadline);
     progress(`etcd member ${o.name} added as a learner (${a.etcdPeer}, peers over ${peerScheme})`);
     cp.initialCluster = initialCluster(added.members, added.member, o.name);
     cp.etcdServers = [...added.members.flatMap((m) => (m.id === added.member.id ? [a.etcdClient] : m.clientUrls))];

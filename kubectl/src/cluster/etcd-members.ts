@@ -61,6 +61,16 @@ export function isLearnerNotReady(err: unknown): boolean {
   return (err as ServiceError | undefined)?.code === status.FAILED_PRECONDITION;
 }
 
+/**
+ * MemberAdd refused before anything changed: the member asked has not been connected to every voting
+ * peer for etcd's health interval (5 s; e.g. just after the previous member was promoted), so a new
+ * member could break quorum (etcd's ErrGRPCUnhealthy, code Unavailable). Asking again later is safe.
+ */
+export function isUnhealthyCluster(err: unknown): boolean {
+  const e = err as ServiceError | undefined;
+  return e?.code === status.UNAVAILABLE && /unhealthy cluster/.test(e.details ?? e.message ?? "");
+}
+
 export class EtcdMembership {
   private readonly client: Client;
 
