@@ -17,11 +17,10 @@
 // role): kubeadm likewise refuses a control-plane join without a --control-plane-endpoint.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { clusterDown, clusterStatus, type Progress, type StatusRow, savedSettings } from "./control.js";
+import { clusterDown, clusterStatus, type Progress, portFree, type StatusRow, savedSettings } from "./control.js";
 import { backendsFile, etcdTls, memberAddresses, memberComponents, memberRecords, membersDir, type MemberRecord } from "./control-plane-member.js";
 import { type EtcdMemberInfo, EtcdMembership, isLearnerNotReady, isUnhealthyCluster } from "./etcd-members.js";
 import { type ClusterPaths, clusterPaths } from "./paths.js";
@@ -44,14 +43,6 @@ export interface ControlPlaneJoinOptions {
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -196,7 +187,7 @@ export async function joinControlPlane(o: ControlPlaneJoinOptions, progress: Pro
     const added = await addLearner(etcd, a.etcdPeer, deadline);
     progress(`etcd member ${o.name} added as a learner (${a.etcdPeer}, peers over ${peerScheme})`);
     cp.initialCluster = initialCluster(added.members, added.member, o.name);
-    cp.etcdServers = [...added.members.flatMap((m) => (m.id === added.member.id ? [a.etcdClient] : m.clientUrls))];
+    cp.etcdServers = added.members.flatMap((m) => (m.id === added.member.id ? [a.etcdClient] : m.clientUrls));
     settings.controlPlane = cp;
     try {
       mkdirSync(paths.root, { recursive: true });

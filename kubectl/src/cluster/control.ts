@@ -98,7 +98,7 @@ async function ensureDnsPort(paths: ClusterPaths, settings: ClusterSettings, pro
   if (kept) progress(`cluster DNS port ${kept} is in use: the cluster DNS moves to ${settings.dnsPort}`);
 }
 
-function portFree(host: string, port: number): Promise<boolean> {
+export function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once("error", () => resolve(false));
