@@ -2,10 +2,11 @@
 // and one API server (behind its balancer: `up --balancer`) is joined twice, each member in a
 // directory and on ports of its own → 3 etcd members (voters, one leader), 3 API servers, all healthy
 // in `cluster status`; the objects made before are there; with the first API server stopped, calls
-// through the kubeconfig's address still work; `cluster down` stops the members too.
+// through the kubeconfig's address still work; `cluster down` stops the members and `up` starts them;
+// `cluster leave` takes one out.
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { EtcdMembership } from "@mk/kubectl/cluster/etcd-members.js";
@@ -188,4 +189,35 @@ step("cluster up again starts the members with it; its API server now talks to e
   await eventually("the first API server ready without its own etcd member", async () => (await fetch(api.healthUrl, { signal: AbortSignal.timeout(3_000) })).ok, 60_000, { everyMs: 500 });
   assert.equal(await cluster.ok(["get", "configmap", "alpha", "-o", "jsonpath={.data.name}"]), "alpha");
   await cluster.ok(["cluster", "node", "start", "etcd"]);
+});
+
+step("cluster leave: the member's etcd member is removed (two voters left), its API server leaves the balancer, the rest serve", async () => {
+  const leave = await cluster.mkctl(["cluster", "leave", "--dir", memberDir("cp3")]);
+  assert.equal(leave.code, 0, leave.stderr);
+  assert.match(leave.stderr, /etcd member cp3 removed\ncontrol-plane member cp3 stopped; its etcd data deleted/);
+  const pki = join(memberDir("cp2"), "pki");
+  const etcd = new EtcdMembership(`127.0.0.1:${flag("--etcd-port")}`, {
+    ca: readFileSync(join(pki, "ca.crt")),
+    cert: readFileSync(join(pki, "apiserver-etcd-client.crt")),
+    key: readFileSync(join(pki, "apiserver-etcd-client.key")),
+  });
+  try {
+    assert.deepEqual((await etcd.list()).map((m) => [m.name, m.isLearner]).sort(), [["cp2", false], ["mk", false]]);
+  } finally {
+    etcd.close();
+  }
+  assert.equal(existsSync(join(memberDir("cp3"), "data")), false, "the removed member's etcd data is gone");
+  await eventually(
+    "2 etcd members, 2 API servers, all healthy, cp3 gone from status",
+    async () => {
+      const { rows, text } = await status();
+      assert.ok(!rows.some((r) => r.name.endsWith("-cp3")), text);
+      assert.equal(rows.find((r) => r.name === "apiserver-lb")?.role, "balancer 2/2", text);
+      assert.ok(rows.every((r) => r.health === "healthy"), text);
+      return true;
+    },
+    60_000,
+    { everyMs: 500 },
+  );
+  assert.equal(await cluster.ok(["get", "configmap", "beta", "-o", "jsonpath={.data.name}"]), "beta");
 });

@@ -16,12 +16,12 @@
 // The cluster must have a balancer at its address (`up --ha`, or `up --balancer` with one member per
 // role): kubeadm likewise refuses a control-plane join without a --control-plane-endpoint.
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clusterDown, clusterStatus, type Progress, portFree, type StatusRow, savedSettings } from "./control.js";
-import { backendsFile, etcdTls, memberAddresses, memberComponents, memberRecords, membersDir, type MemberRecord } from "./control-plane-member.js";
+import { backendsFile, etcdTls, memberAddresses, memberComponents, memberPki, memberRecords, membersDir, type MemberRecord } from "./control-plane-member.js";
 import { type EtcdMemberInfo, EtcdMembership, isLearnerNotReady, isUnhealthyCluster } from "./etcd-members.js";
 import { type ClusterPaths, clusterPaths } from "./paths.js";
 import { issue, pkiPaths } from "./pki.js";
@@ -116,11 +116,17 @@ async function waitHealthy(url: string, what: string, deadline: number, logFile:
   }
 }
 
-/** Writes the record and rewrites the balancer's list from every record (a rename: never half a file). */
+/** Writes the record and rewrites the balancer's list from every record. */
 function recordMember(clusterDir: string, record: MemberRecord): void {
   mkdirSync(membersDir(clusterDir), { recursive: true });
   writeFileSync(join(membersDir(clusterDir), `${record.name}.json`), JSON.stringify(record, null, 2));
-  const lines = memberRecords(clusterDir).map((r) => `${r.apiserver.address}=${r.apiserver.readyz}`);
+  writeBackends(clusterDir, memberRecords(clusterDir));
+}
+
+/** The balancer's list of joined API servers (a rename: the balancer never reads half a file). */
+function writeBackends(clusterDir: string, records: MemberRecord[]): void {
+  mkdirSync(membersDir(clusterDir), { recursive: true });
+  const lines = records.map((r) => `${r.apiserver.address}=${r.apiserver.readyz}`);
   const file = backendsFile(clusterDir);
   writeFileSync(`${file}.tmp`, `${lines.join("\n")}\n`);
   renameSync(`${file}.tmp`, file);
@@ -254,4 +260,60 @@ export async function memberRows(clusterDir: string): Promise<StatusRow[]> {
     for (const row of status.rows) rows.push({ ...row, role: row.name === r.etcd.component ? etcdRole(metrics) : "apiserver" });
   }
   return rows;
+}
+
+/**
+ * `cluster leave --dir MEMBER_DIR`: the member leaves the cluster it joined, as kubeadm reset does on a
+ * control-plane node: out of the balancer's list first (no new connection goes there), its etcd
+ * member removed through another member while every member still runs (so a 2-member cluster keeps
+ * the quorum the removal needs; the removed member's etcd then stops by itself), its processes
+ * stopped, its record dropped, and its etcd data deleted (a removed member cannot come back with it;
+ * the directory may join again). Its logs and certificates stay.
+ */
+export async function leaveControlPlane(memberDir: string, progress: Progress): Promise<void> {
+  const paths = clusterPaths(memberDir);
+  const settings = savedSettings(paths);
+  const cp = settings?.controlPlane;
+  if (!settings || !cp) throw new Error(`--dir ${memberDir} holds no control-plane member (cluster join --control-plane makes one)`);
+  const records = memberRecords(cp.clusterDir);
+  writeBackends(
+    cp.clusterDir,
+    records.filter((r) => r.name !== cp.name),
+  );
+  // Every other member: the cluster's own and those joined before or after this one.
+  const cluster = savedSettings(clusterPaths(cp.clusterDir));
+  const own = cluster ? clusterTopology(cluster, clusterPaths(cp.clusterDir)).etcd.map((m) => `${m.host}:${m.clientPort}`) : [];
+  const mine = memberAddresses(settings, cp).etcdClient.replace(/^https:\/\//, "");
+  const endpoints = [...new Set([...own, ...records.map((r) => r.etcd.clientUrl.replace(/^https:\/\//, ""))])].filter((e) => e !== mine);
+  // etcd refuses a removal for a while after a member restarted ("not enough started members",
+  // "unhealthy cluster": it must have been connected to a quorum for 5 s); asked again until then.
+  const deadline = Date.now() + 60_000;
+  let last: unknown;
+  for (;;) {
+    let removed = false;
+    for (const endpoint of endpoints) {
+      const etcd = new EtcdMembership(endpoint, etcdTls(memberPki(paths, cp)));
+      try {
+        const me = (await etcd.list()).find((m) => m.name === cp.name);
+        if (me) await etcd.remove(me.id);
+        removed = true;
+        break;
+      } catch (err) {
+        last = err; // this member does not answer, or etcd refused for now: the next, then again
+      } finally {
+        etcd.close();
+      }
+    }
+    if (removed) break;
+    if (Date.now() > deadline) {
+      throw new Error(`${cp.name} is still an etcd member (asked ${endpoints.join(", ")}): ${last instanceof Error ? last.message : String(last)}; run cluster leave again`, { cause: last });
+    }
+    await sleep(1_000);
+  }
+  progress(`etcd member ${cp.name} removed`);
+  if (running(paths)) await clusterDown(paths, () => {});
+  rmSync(join(membersDir(cp.clusterDir), `${cp.name}.json`), { force: true });
+  rmSync(paths.data, { recursive: true, force: true });
+  rmSync(paths.settings, { force: true });
+  progress(`control-plane member ${cp.name} stopped; its etcd data deleted (logs and certificates kept in ${paths.root})`);
 }

@@ -9,7 +9,7 @@ import { durationOption } from "../argv.js";
 import { TcpBalancer } from "../cluster/balancer.js";
 import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
-import { joinControlPlane, memberRows, startMembers, stopMembers } from "../cluster/control-plane-join.js";
+import { joinControlPlane, leaveControlPlane, memberRows, startMembers, stopMembers } from "../cluster/control-plane-join.js";
 import { joinCluster } from "../cluster/join.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
@@ -259,6 +259,14 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const child = spawn(kubelet.command, [...kubelet.args, ...args], { detached: true, stdio: ["ignore", openSync(log, "a"), openSync(log, "a")] });
       child.unref();
       say(`kubelet started (pid ${child.pid}), log ${log}`);
+    });
+
+  cluster
+    .command("leave")
+    .description("Take a control-plane member (cluster join --control-plane) out of its cluster: off the balancer, its etcd member removed, stopped, its etcd data deleted")
+    .requiredOption("--dir <path>", "the member's directory (join's --dir)")
+    .action(async (opts: { dir: string }) => {
+      await leaveControlPlane(opts.dir, say);
     });
 
   cluster
