@@ -160,10 +160,11 @@ done
 [ "$(id -u)" = 0 ] || die "run as root (sudo $0 $ROLE ...): it installs packages and systemd services"
 
 # 3. Packages ------------------------------------------------------------------------------------
-# Node (any version: setup.sh brings Node 24 when it is older) and npm to start with, openssl for the
-# PKI, the rest as setup.sh would install them (installing them here once saves an apt-get update).
+# Node (any version: setup.sh brings Node 24 when it is older) and npm to start with, the rest as
+# setup.sh would install them (installing them here once saves an apt-get update). No openssl: the
+# PKI is made in-process.
 missing=()
-for pkg in ca-certificates openssl iproute2 util-linux tar nodejs npm docker.io etcd-server docker-registry busybox-static; do
+for pkg in ca-certificates iproute2 util-linux tar nodejs npm docker.io etcd-server docker-registry busybox-static; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -34,6 +34,8 @@ export interface LocalClusterOptions {
   nodes?: number;
   /** `up --ha` (kubectl/src/cluster/topology.ts): the API port's next 12 ports and etcd's next 8 are used. */
   ha?: boolean;
+  /** `up --balancer` (one member per role, the API server behind a balancer): ports as --ha's. */
+  balancer?: boolean;
 }
 
 /** An isolated local cluster (`mkctl cluster up` with its own ports, home and node prefix). */
@@ -57,7 +59,7 @@ export class LocalCluster {
     // one is its peer port).
     let api: number;
     let etcd: number;
-    if (opts.ha) {
+    if (opts.ha || opts.balancer) {
       // 13 and 9 ports in a row: below Linux's ephemeral range (32768-60999), where no outgoing
       // connection can take one of them between the check and the listen.
       do api = 20_000 + randomInt(12_000);
@@ -76,7 +78,7 @@ export class LocalCluster {
     // Its own pod and Service ranges: two test clusters at once must not put two pod networks on one
     // range, nor two node proxies' rules on one ClusterIP.
     const dnsUpstream = await startStubUpstream({});
-    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`, ...(opts.ha ? ["--ha"] : [])];
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`, ...(opts.ha ? ["--ha"] : []), ...(opts.balancer ? ["--balancer"] : [])];
     return new LocalCluster(home, env, prefix, nodes, upArgs, dnsUpstream);
   }
 
@@ -146,7 +148,7 @@ export class LocalCluster {
 }
 
 /** Whether port … port + span are all free on loopback now (an HA cluster listens on each). */
-async function spanFree(port: number, span: number): Promise<boolean> {
+export async function spanFree(port: number, span: number): Promise<boolean> {
   for (let p = port; p <= port + span; p++) {
     const free = await new Promise<boolean>((resolve) => {
       const srv = createServer();

@@ -8,9 +8,12 @@
 // - A backend that refuses or does not accept within connectMs is skipped for the next one before a
 //   byte is forwarded, so a new connection fails over at once; it is also marked unhealthy until
 //   its next good check.
+// - More backends may come from a file (`--backends-file`, one HOST:PORT=READYZ-URL a line), re-read
+//   before every round of checks: `cluster join --control-plane` adds its API server there.
 // - A connection through a backend that dies is closed both ways; the client reconnects (grpc-js
 //   does at once) and lands on a live backend. Calls in flight on it end with UNAVAILABLE and are
 //   retried by the client (proto/src/client/retry.ts, idempotently).
+import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { connect, createServer, type Server, type Socket } from "node:net";
 
@@ -27,6 +30,8 @@ export interface BalancerOptions {
   /** host:port of /healthz (200 while some backend is healthy) and /backends (JSON); "" for none. */
   healthListen: string;
   backends: Backend[];
+  /** More backends, one `HOST:PORT=READYZ-URL` a line, re-read before each round of checks (absent: none). */
+  backendsFile?: string;
   /** Between health checks of each backend; default 500 ms. */
   checkMs?: number;
   /** How long a backend may take to accept a connection before the next is tried; default 1 s. */
@@ -49,7 +54,7 @@ function splitHostPort(address: string): { host: string; port: number } {
 }
 
 export class TcpBalancer {
-  private readonly backends: BackendState[];
+  private backends: BackendState[];
   private readonly checkMs: number;
   private readonly connectMs: number;
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
@@ -61,10 +66,31 @@ export class TcpBalancer {
 
   constructor(private readonly o: BalancerOptions) {
     if (o.backends.length === 0) throw new Error("--backend: at least one API server is needed");
-    this.backends = o.backends.map((b) => ({ ...b, ...splitHostPort(b.address), healthy: false, active: 0 }));
+    this.backends = o.backends.map((b) => this.fresh(b));
     this.checkMs = o.checkMs ?? 500;
     this.connectMs = o.connectMs ?? 1_000;
     this.log = o.log ?? (() => {});
+  }
+
+  private fresh(b: Backend): BackendState {
+    return { ...b, ...splitHostPort(b.address), healthy: false, active: 0 };
+  }
+
+  /** The given backends and the file's; a backend already known keeps its state. */
+  private refreshBackends(): void {
+    if (!this.o.backendsFile) return;
+    let text = "";
+    try {
+      text = readFileSync(this.o.backendsFile, "utf8");
+    } catch (err) {
+      // No file yet: no control-plane member joined.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log("backends file unreadable", { file: this.o.backendsFile, err: String(err) });
+    }
+    const wanted = [...this.o.backends, ...parseBackends(text)];
+    const known = new Map(this.backends.map((b) => [b.address, b]));
+    const next = [...new Map(wanted.map((b) => [b.address, known.get(b.address) ?? this.fresh(b)])).values()];
+    for (const b of next) if (!known.has(b.address)) this.log("backend added", { backend: b.address });
+    this.backends = next;
   }
 
   /** Which backends are healthy now (for /backends and tests). */
@@ -109,6 +135,7 @@ export class TcpBalancer {
   }
 
   private async checkAll(): Promise<void> {
+    this.refreshBackends();
     await Promise.all(
       this.backends.map(async (b) => {
         let ok = false;
@@ -201,4 +228,21 @@ export class TcpBalancer {
       new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r())),
     ]);
   }
+}
+
+/** `HOST:PORT=READYZ-URL` lines (blank lines and a malformed one are skipped: the file is written by mkctl). */
+export function parseBackends(text: string): Backend[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .flatMap((l) => {
+      const i = l.indexOf("=");
+      if (i <= 0) return [];
+      try {
+        splitHostPort(l.slice(0, i));
+      } catch {
+        return []; // not HOST:PORT: skipped like any malformed line
+      }
+      return [{ address: l.slice(0, i), healthUrl: l.slice(i + 1) }];
+    });
 }

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Binary, resolveComponent } from "./binaries.js";
+import { backendsFile, memberComponents, memberRecords } from "./control-plane-member.js";
 import { kubeletComponent } from "./kubelet-spec.js";
 import { inLabNode, labDockerdComponent } from "./lab/components.js";
 import type { ClusterPaths } from "./paths.js";
@@ -50,7 +51,8 @@ function balancerComponent(b: BalancerMember, t: Topology, paths: ClusterPaths):
   return {
     name: b.component,
     command: process.execPath,
-    args: [mkctl, "cluster", "balance", "--listen", b.listen, "--health-listen", b.healthListen, ...backends],
+    // Control-plane members joined later add their API servers to the backends file.
+    args: [mkctl, "cluster", "balance", "--listen", b.listen, "--health-listen", b.healthListen, ...backends, "--backends-file", backendsFile(paths.root)],
     address: b.listen,
     healthUrl: `http://${b.healthListen}/healthz`,
     logFile: join(paths.logs, `${b.component}.log`),
@@ -93,7 +95,16 @@ function role<M>(binary: string, members: M[], build: (bin: Binary, m: M) => Com
 }
 
 export function clusterComponents(s: ClusterSettings, paths: ClusterPaths): ComponentSpec[] {
-  return assemble(clusterTopology(s, paths), paths, s.tls ? pkiPaths(paths.pki) : undefined);
+  // A directory holding one joined control-plane member (`cluster join --control-plane`) runs just that.
+  if (s.controlPlane) return memberComponents(s, s.controlPlane, paths);
+  const specs = assemble(clusterTopology(s, paths), paths, s.tls ? pkiPaths(paths.pki) : undefined);
+  // After a `cluster down`/`up`, the API servers talk to the etcd members joined since, too.
+  const joined = memberRecords(paths.root).map((r) => r.etcd.clientUrl);
+  if (joined.length === 0) return specs;
+  return specs.map((c) => {
+    const i = c.args.indexOf("--etcd-servers");
+    return i < 0 ? c : { ...c, args: c.args.map((a, j) => (j === i + 1 ? [a, ...joined].join(",") : a)) };
+  });
 }
 
 /** The specs of a topology's members, in start order; with tls, each with its certificates. */

@@ -98,7 +98,7 @@ async function ensureDnsPort(paths: ClusterPaths, settings: ClusterSettings, pro
   if (kept) progress(`cluster DNS port ${kept} is in use: the cluster DNS moves to ${settings.dnsPort}`);
 }
 
-function portFree(host: string, port: number): Promise<boolean> {
+export function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once("error", () => resolve(false));
@@ -265,7 +265,8 @@ export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boo
   if (settings?.isolated) {
     for (const n of labLayout(settings, paths).nodes) if ((await linkUp(n)) === false) cut.add(n.name);
   }
-  const roles = settings?.ha ? await memberRoles(clusterTopology(settings, paths)) : new Map<string, string>();
+  // With several members (--ha) or room for them (--balancer, control-plane members joined later): who leads.
+  const roles = settings?.ha || settings?.balancer ? await memberRoles(clusterTopology(settings, paths)) : new Map<string, string>();
   const rows = await Promise.all(
     state.components.map(async (c) => {
       // 3 s: etcd's /health on a loaded machine can take more than a second to answer.
@@ -274,5 +275,5 @@ export async function clusterStatus(paths: ClusterPaths): Promise<{ running: boo
       return { name: c.name, pid: c.pid, address: c.address, role: roles.get(c.name) ?? "-", health, restarts: c.restarts, log: c.logFile };
     }),
   );
-  return { running: true, ha: settings?.ha === true, rows };
+  return { running: true, ha: settings?.ha === true || settings?.balancer === true, rows };
 }

@@ -1,16 +1,13 @@
 // The cluster's PKI, made by `mkctl cluster init`: a CA, serving certificates for the API server and
 // etcd, client certificates for mkctl (admin), the control-plane components, the API server's calls
-// to etcd and to kubelets, and bootstrap tokens for `mkctl cluster join`. Node has no API to issue
-// X.509 certificates, so this shells out to openssl (argument arrays only). Keys are EC P-256:
-// generating one takes milliseconds where RSA-2048 takes ~100 ms.
-import { execFile } from "node:child_process";
-import { createHash, randomBytes, randomInt, X509Certificate } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// to etcd and to kubelets, and bootstrap tokens for `mkctl cluster join`. The certificates are made
+// in-process (@mk/proto/pki, which decides their extensions); this file decides which ones a cluster
+// has and where they live: a certificate and its PKCS#8 key (0600) per file pair.
+import { createHash, randomInt, X509Certificate } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { createCa as makeCa, issueCertificate, type KeyAndCert, newKeyAndCsr as makeKeyAndCsr } from "@mk/proto/pki";
 
 /** A certificate and its key, as files. */
 export interface CertFiles {
@@ -50,26 +47,23 @@ export function pkiPaths(dir: string): Pki {
   };
 }
 
-async function openssl(args: string[], cwd?: string): Promise<string> {
-  try {
-    const { stdout } = await run("openssl", args, { cwd, maxBuffer: 1 << 20 });
-    return stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === "ENOENT") throw new Error("openssl is not installed (apt-get install -y openssl)", { cause: err });
-    throw new Error(`openssl ${args[0]} failed: ${(e.stderr ?? e.message).trim()}`, { cause: err });
-  }
+/** Every certificate of the PKI lasts ten years (kubeadm's CA does; its leaves last one). */
+const DAYS = 3650;
+
+function writeKey(file: string, pem: string): void {
+  writeFileSync(file, pem, { mode: 0o600 });
+  chmodSync(file, 0o600); // an existing file keeps its mode through writeFileSync
 }
 
-const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-const DAYS = "3650";
+function writePair(files: CertFiles, pair: KeyAndCert): void {
+  writeKey(files.key, pair.keyPem);
+  writeFileSync(files.cert, pair.certPem);
+}
 
-/** A random serial (openssl's -CAcreateserial would write a .srl file beside the CA). */
-const serial = () => `0x${randomBytes(16).toString("hex").replace(/^./, "1")}`;
+export const readPair = (files: CertFiles): KeyAndCert => ({ keyPem: readFileSync(files.key, "utf8"), certPem: readFileSync(files.cert, "utf8") });
 
 export async function createCa(ca: CertFiles, commonName = "mk-ca"): Promise<void> {
-  await openssl(["req", "-x509", ...EC_KEY, "-keyout", ca.key, "-out", ca.cert, "-subj", `/CN=${commonName}`, "-days", DAYS, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"]);
-  chmodSync(ca.key, 0o600);
+  writePair(ca, await makeCa(commonName, DAYS));
 }
 
 export interface CertRequest {
@@ -82,28 +76,14 @@ export interface CertRequest {
 
 /** Issues a key and a certificate signed by the CA. */
 export async function issue(ca: CertFiles, out: CertFiles, req: CertRequest): Promise<void> {
-  const dir = join(out.cert, "..");
-  const csr = `${out.cert}.csr`;
-  const ext = `${out.cert}.ext`;
-  await openssl(["req", "-new", ...EC_KEY, "-keyout", out.key, "-out", csr, "-subj", req.subject]);
-  chmodSync(out.key, 0o600);
-  const eku = req.usage === "client" ? "clientAuth" : req.usage === "server" ? "serverAuth" : "serverAuth,clientAuth";
-  const lines = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", `extendedKeyUsage=${eku}`];
-  if (req.sans?.length) lines.push(`subjectAltName=${req.sans.join(",")}`);
-  writeFileSync(ext, `${lines.join("\n")}\n`);
-  try {
-    await openssl(["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-set_serial", serial(), "-days", DAYS, "-extfile", ext, "-out", out.cert], dir);
-  } finally {
-    rmSync(csr, { force: true });
-    rmSync(ext, { force: true });
-  }
+  writePair(out, await issueCertificate(readPair(ca), { ...req, days: DAYS }));
 }
 
 /** A new key (written to keyFile, 0600) and a certificate signing request for it (PEM). */
 export async function newKeyAndCsr(keyFile: string, subject: string): Promise<string> {
-  const csr = await openssl(["req", "-new", ...EC_KEY, "-keyout", keyFile, "-subj", subject]);
-  chmodSync(keyFile, 0o600);
-  return csr;
+  const { keyPem, csrPem } = await makeKeyAndCsr(subject);
+  writeKey(keyFile, keyPem);
+  return csrPem;
 }
 
 /** kubeadm's --discovery-token-ca-cert-hash: sha256 of the CA's SubjectPublicKeyInfo (DER). */

@@ -45,6 +45,27 @@ export interface ClusterSettings {
    * balancer.ts), two schedulers and two controller managers; see topology.ts for their ports.
    */
   ha?: boolean;
+  /**
+   * `up --balancer`: the TCP balancer at the cluster's address even with one API server (kubeadm's
+   * --control-plane-endpoint), so that `cluster join --control-plane` can put more behind it.
+   */
+  balancer?: boolean;
+  /** This directory runs one joined control-plane member (`cluster join --control-plane`), not a cluster. */
+  controlPlane?: JoinedControlPlane;
+}
+
+/** What a control-plane member joined by `cluster join --control-plane` runs (control-plane-join.ts). */
+export interface JoinedControlPlane {
+  /** Its etcd member's name; its components are etcd-NAME and apiserver-NAME. */
+  name: string;
+  /** The cluster directory it joined (its CA, its bootstrap tokens, its balancer's backends). */
+  clusterDir: string;
+  /** etcd's --initial-cluster as MemberAdd answered it (every member, this one included). */
+  initialCluster: string;
+  /** The peers' scheme, the cluster's: https with peer certificates, or plain http on loopback. */
+  peerScheme: "http" | "https";
+  /** Every member's client URL, for the API server's --etcd-servers. */
+  etcdServers: string[];
 }
 
 export const DEFAULT_SETTINGS: ClusterSettings = {

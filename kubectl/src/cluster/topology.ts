@@ -15,6 +15,7 @@
 //   apiserver-lb              the cluster's one address, API port (its /healthz on the API HTTP port)
 //   scheduler-1, -2           the scheduler HTTP port, API port + 11
 //   controller-manager-1, -2  the controller HTTP port, API port + 12
+// `--balancer` (one member per role): the API server on apiserver-1's ports, the balancer as above.
 import { LAB_CONTROLLER_ARGS, LAB_IMAGES, LAB_LEASE_RENEW_SECONDS, type LabNode, labLayout } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
 import { registryAddress } from "./registry.js";
@@ -143,7 +144,9 @@ export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topolo
   return {
     ...base,
     etcd: [{ component: "etcd", name: "mk", host: etcdHost, clientPort: s.etcdPort, peerPort: s.etcdPort + 1, metricsAddress: `127.0.0.1:${s.etcdPort + 2}`, dataDir: "etcd" }],
-    apiServers: [{ component: "apiserver", host: s.host, port: s.apiPort, httpPort: s.apiHttpPort, args: [...serviceRangeArgs, ...dnsServer] }],
+    // `up --balancer`: the API server moves to apiserver-1's ports of `--ha`, behind the balancer.
+    apiServers: [{ component: "apiserver", host: s.host, port: s.balancer ? s.apiPort + 7 : s.apiPort, httpPort: s.balancer ? s.apiPort + 8 : s.apiHttpPort, args: [...serviceRangeArgs, ...dnsServer] }],
+    ...(s.balancer ? { balancer: { component: "apiserver-lb", listen: `${s.host}:${s.apiPort}`, healthListen: `${s.host}:${s.apiHttpPort}` } } : {}),
     schedulers: [{ component: "scheduler", listen: `${s.host}:${s.schedulerHttpPort}`, args: [...leases] }],
     controllerManagers: [{ component: "controller-manager", listen: `${s.host}:${s.controllerHttpPort}`, args: [...controllerArgs, ...leases] }],
   };

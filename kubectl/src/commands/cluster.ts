@@ -9,6 +9,7 @@ import { durationOption } from "../argv.js";
 import { TcpBalancer } from "../cluster/balancer.js";
 import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
+import { joinControlPlane, leaveControlPlane, memberRows, startMembers, stopMembers } from "../cluster/control-plane-join.js";
 import { joinCluster } from "../cluster/join.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
@@ -62,6 +63,46 @@ function dnsUpstreamOption(value: string): string {
   return list.join(",");
 }
 
+interface JoinFlags {
+  token?: string;
+  caCertHash?: string;
+  nodeIp?: string;
+  nodeName?: string;
+  dir?: string;
+  start: boolean;
+  kubeletEnvFile?: string;
+  registry?: string;
+  dockerDaemonConfig: string;
+  dockerdPidfile: string;
+  controlPlane?: boolean;
+  clusterDir?: string;
+  etcdPort?: number;
+  apiPort?: number;
+  timeout?: string;
+}
+
+/** `cluster join --control-plane`: the member's own directory and ports are required; a node's flags are refused. */
+async function controlPlaneJoin(opts: JoinFlags): Promise<void> {
+  for (const [flag, value] of [["--token", opts.token], ["--ca-cert-hash", opts.caCertHash], ["--node-ip", opts.nodeIp], ["--registry", opts.registry], ["--kubelet-env-file", opts.kubeletEnvFile]] as const) {
+    if (value !== undefined) throw new Error(`${flag} is a node's join flag: a control-plane member takes --cluster-dir, --dir, --node-name, --etcd-port and --api-port`);
+  }
+  if (opts.dir === undefined) throw new Error("--control-plane needs --dir: the member's own directory (settings, certificates, data, logs)");
+  if (opts.etcdPort === undefined || opts.apiPort === undefined) throw new Error("--control-plane needs --etcd-port and --api-port: the member's own ports (its etcd uses the next two, its API server the next one)");
+  const name = (opts.nodeName ?? hostname()).toLowerCase();
+  const record = await joinControlPlane(
+    {
+      clusterDir: opts.clusterDir ?? clusterPaths().root,
+      dir: opts.dir,
+      name,
+      etcdPort: opts.etcdPort,
+      apiPort: opts.apiPort,
+      timeoutMs: opts.timeout !== undefined ? parseDurationFlag(opts.timeout) : 120_000,
+    },
+    say,
+  );
+  process.stdout.write(`control-plane member ${record.name} joined: ${record.etcd.component} ${record.etcd.clientUrl}, ${record.apiserver.component} ${record.apiserver.address}\n`);
+}
+
 export function clusterCommand(hooks: ClusterHooks): Command {
   const cluster = new Command("cluster").description("Run a local mk cluster: etcd, the control plane and the nodes");
   const dirOption = () => new Option("--dir <path>", "state directory (default $MK_HOME/cluster, MK_HOME defaults to ~/.mk)");
@@ -81,11 +122,12 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--service-cluster-ip-range <cidr>", "the Services' range (default 10.96.0.0/12)")
     .option("--dns-upstream <ip[:port],...>", "where the cluster DNS sends names outside cluster.local (default: the host's resolvers)")
     .option("--ha", "a control plane that survives losing a member: 3 etcd members, 2 API servers behind the cluster's address, 2 schedulers, 2 controller managers (kept for later ups)")
+    .option("--balancer", "the TCP balancer at the cluster's address with one API server too, so that `cluster join --control-plane` can add more (kept for later ups)")
     .option(
       "--isolated",
       "lab mode (root): each node is a network namespace on a bridge, with its own dockerd and kubelet; the control plane listens on the bridge",
     )
-    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; ha?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string; dnsUpstream?: string }) => {
+    .action(async (opts: { dir?: string; apiPort?: number; etcdPort?: number; nodes?: number; nodePrefix?: string; timeout?: string; isolated?: boolean; ha?: boolean; balancer?: boolean; tls?: boolean; insecure?: boolean; clusterCidr?: string; serviceClusterIpRange?: string; dnsUpstream?: string }) => {
       if (opts.tls && opts.insecure) throw new Error("--tls and --insecure contradict each other: give one");
       const paths = clusterPaths(opts.dir);
       const overrides = {
@@ -95,6 +137,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
         ...(opts.etcdPort ? { etcdPort: opts.etcdPort } : {}),
         ...(opts.insecure ? { tls: false } : opts.tls ? { tls: true } : {}),
         ...(opts.ha ? { ha: true } : {}),
+        ...(opts.balancer ? { balancer: true } : {}),
         ...(opts.clusterCidr !== undefined ? { clusterCidr: cidrOption("--cluster-cidr", opts.clusterCidr) } : {}),
         ...(opts.serviceClusterIpRange !== undefined ? { serviceClusterIpRange: cidrOption("--service-cluster-ip-range", opts.serviceClusterIpRange) } : {}),
         ...(opts.dnsUpstream !== undefined ? { dnsUpstream: dnsUpstreamOption(opts.dnsUpstream) } : {}),
@@ -105,8 +148,8 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       if (overrides.tls !== undefined && before && running && isAlive(running.supervisorPid) && before.tls !== overrides.tls) {
         throw new Error(`the cluster runs ${before.tls ? "with" : "without"} TLS: stop it first (mkctl cluster down), then up ${overrides.tls ? "--tls" : "--insecure"}`);
       }
-      if (opts.ha && before && !before.ha && running && isAlive(running.supervisorPid)) {
-        throw new Error("the cluster runs with a single control plane: stop it first (mkctl cluster down), then up --ha");
+      if ((opts.ha || opts.balancer) && before && !before.ha && !(opts.balancer && before.balancer) && running && isAlive(running.supervisorPid)) {
+        throw new Error(`the cluster runs with a single control plane: stop it first (mkctl cluster down), then up ${opts.ha ? "--ha" : "--balancer"}`);
       }
       // A lab stays a lab: a later `up` without --isolated brings the same lab back.
       const lab = opts.isolated || before?.isolated === true;
@@ -114,6 +157,8 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       if (settings.isolated && (settings.nodes < 1 || settings.nodes > MAX_LAB_NODES)) {
         throw new Error(`--nodes ${settings.nodes}: a lab has 1 to ${MAX_LAB_NODES} nodes`);
       }
+      // Control-plane members joined to it (cluster join --control-plane) start with it: its etcd may need their votes.
+      startMembers(paths.root, say);
       await clusterUp(paths, settings, say, opts.timeout !== undefined ? parseDurationFlag(opts.timeout) : (settings.isolated ? 120 : 60) * 1000);
       const server = `${settings.host}:${settings.apiPort}`;
       const pki = pkiPaths(paths.pki);
@@ -164,29 +209,42 @@ export function clusterCommand(hooks: ClusterHooks): Command {
 
   cluster
     .command("join")
-    .description("Join this host to a cluster as a node: check the CA's hash, trade the token for a kubelet certificate, start the kubelet")
-    .argument("<server>", "the API server, HOST:PORT")
-    .requiredOption("--token <token>", "the bootstrap token `mkctl cluster init` printed")
-    .requiredOption("--ca-cert-hash <sha256:hex>", "the hash of the cluster CA's public key `mkctl cluster init` printed")
-    .requiredOption("--node-ip <ip>", "this node's address, as the control plane reaches it (must be one of this host's)")
-    .option("--node-name <name>", "this node's name (default: the hostname)")
-    .option("--dir <path>", "where the kubelet's certificate, key and CA go (default $MK_HOME/kubelet/NAME)")
+    .description(
+      "Join this host to a cluster as a node: check the CA's hash, trade the token for a kubelet certificate, start the kubelet; with --control-plane, add an etcd member and an API server to a cluster running on this machine",
+    )
+    .argument("[server]", "the API server, HOST:PORT (a node's join)")
+    .option("--token <token>", "the bootstrap token `mkctl cluster init` printed")
+    .option("--ca-cert-hash <sha256:hex>", "the hash of the cluster CA's public key `mkctl cluster init` printed")
+    .option("--node-ip <ip>", "this node's address, as the control plane reaches it (must be one of this host's)")
+    .option("--node-name <name>", "this node's name (default: the hostname); with --control-plane, the etcd member's name")
+    .option("--dir <path>", "where the kubelet's certificate, key and CA go (default $MK_HOME/kubelet/NAME); with --control-plane, the member's own directory")
+    .option("--control-plane", "add a control-plane member (an etcd member, a learner then promoted, and an API server behind the cluster's balancer) to the cluster in --cluster-dir")
+    .option("--cluster-dir <path>", "with --control-plane: the running cluster's directory, whose CA issues the member's certificates (default $MK_HOME/cluster)")
+    .option("--etcd-port <port>", "with --control-plane: the member's etcd client port (peer the next, health the one after)", (v) => Number.parseInt(v, 10))
+    .option("--api-port <port>", "with --control-plane: the member's API server port (its /readyz the next)", (v) => Number.parseInt(v, 10))
+    .addOption(durationOption("--timeout <duration>", "with --control-plane: how long to wait for the member to be ready (default 120s)"))
     .option("--no-start", "only obtain the certificate (a service manager starts the kubelet)")
     .option("--registry <host:port>", "the cluster's image registry: this host's dockerd trusts it over plain HTTP (daemon.json's insecure-registries, reloaded)")
     .option("--docker-daemon-config <path>", "the dockerd configuration --registry is merged into", DOCKER_DAEMON_JSON)
     .option("--dockerd-pidfile <path>", "the pidfile of the dockerd to reload", DOCKERD_PIDFILE)
     .option("--kubelet-env-file <path>", "with --no-start: also write the kubelet's flags there as MK_KUBELET_ARGS, for mk-kubelet.service")
-    .action(async (server: string, opts: { token: string; caCertHash: string; nodeIp: string; nodeName?: string; dir?: string; start: boolean; kubeletEnvFile?: string; registry?: string; dockerDaemonConfig: string; dockerdPidfile: string }) => {
+    .action(async (server: string | undefined, opts: JoinFlags) => {
+      if (opts.controlPlane) return await controlPlaneJoin(opts);
+      if (server === undefined) throw new Error("missing required argument 'server'");
+      for (const [flag, value] of [["--token <token>", opts.token], ["--ca-cert-hash <sha256:hex>", opts.caCertHash], ["--node-ip <ip>", opts.nodeIp]] as const) {
+        if (value === undefined) throw new Error(`required option '${flag}' not specified`);
+      }
+      const { token, caCertHash, nodeIp } = opts as JoinFlags & { token: string; caCertHash: string; nodeIp: string };
       const registry = opts.registry === undefined ? undefined : parseRegistry(opts.registry);
       const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
       const dir = opts.dir ?? join(mkHome(), "kubelet", nodeName);
       if (opts.kubeletEnvFile !== undefined && opts.start) throw new Error("--kubelet-env-file goes with --no-start: a service manager starts the kubelet with those flags");
       // Every kubelet flag is made of these values: refuse one the env file cannot carry before joining.
-      if (opts.kubeletEnvFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, opts.nodeIp, dir]);
-      const files = await joinCluster({ server: normalizeServer(server), token: opts.token, caCertHash: opts.caCertHash, nodeIp: opts.nodeIp, nodeName, dir });
+      if (opts.kubeletEnvFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, nodeIp, dir]);
+      const files = await joinCluster({ server: normalizeServer(server), token, caCertHash, nodeIp, nodeName, dir });
       say(`node ${nodeName}: certificate for system:node:${nodeName} in ${files.cert}`);
       await prepareNodeEngine({ registry, daemonConfig: opts.dockerDaemonConfig, dockerdPidfile: opts.dockerdPidfile }, say);
-      const args = ["--server", normalizeServer(server), "--node-name", nodeName, "--node-ip", opts.nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
+      const args = ["--server", normalizeServer(server), "--node-name", nodeName, "--node-ip", nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
       if (!opts.start) {
         if (opts.kubeletEnvFile !== undefined) {
           writeKubeletEnvFile(opts.kubeletEnvFile, args);
@@ -204,11 +262,22 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     });
 
   cluster
+    .command("leave")
+    .description("Take a control-plane member (cluster join --control-plane) out of its cluster: off the balancer, its etcd member removed, stopped, its etcd data deleted")
+    .requiredOption("--dir <path>", "the member's directory (join's --dir)")
+    .action(async (opts: { dir: string }) => {
+      await leaveControlPlane(opts.dir, say);
+    });
+
+  cluster
     .command("down")
     .description("Stop the local cluster; its data is kept for the next `up` (a lab's namespaces, veths and bridge are removed)")
     .addOption(dirOption())
     .action(async (opts: { dir?: string }) => {
-      await clusterDown(clusterPaths(opts.dir), say);
+      const paths = clusterPaths(opts.dir);
+      // Control-plane members joined to it (cluster join --control-plane) stop first.
+      await stopMembers(paths.root, say);
+      await clusterDown(paths, say);
     });
 
   cluster
@@ -216,15 +285,20 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .description("List the cluster's components with pid, address, health and log file")
     .addOption(dirOption())
     .action(async (opts: { dir?: string }) => {
-      const { running, ha, rows } = await clusterStatus(clusterPaths(opts.dir));
+      const paths = clusterPaths(opts.dir);
+      const { running, ha, rows: own } = await clusterStatus(paths);
+      // Control-plane members joined to it follow its own rows, with their etcd's role.
+      const members = running ? await memberRows(paths.root) : [];
+      const rows = [...own, ...members];
       if (!running) {
         say("local cluster is not running (start it with: mkctl cluster up)");
         process.exitCode = 1;
         return;
       }
       // An HA cluster (up --ha) adds ROLE: etcd leader/follower, which scheduler and controller manager lead.
-      const out = [["COMPONENT", "PID", "ADDRESS", ...(ha ? ["ROLE"] : []), "HEALTH", "RESTARTS", "LOG"]];
-      for (const r of rows) out.push([r.name, r.pid ? String(r.pid) : "-", r.address, ...(ha ? [r.role] : []), r.health, String(r.restarts), r.log]);
+      const roles = ha || members.length > 0;
+      const out = [["COMPONENT", "PID", "ADDRESS", ...(roles ? ["ROLE"] : []), "HEALTH", "RESTARTS", "LOG"]];
+      for (const r of rows) out.push([r.name, r.pid ? String(r.pid) : "-", r.address, ...(roles ? [r.role] : []), r.health, String(r.restarts), r.log]);
       process.stdout.write(`${table(out)}\n`);
       if (rows.some((r) => r.health !== "healthy")) process.exitCode = 1;
     });
@@ -249,14 +323,15 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .requiredOption("--listen <host:port>", "where clients connect")
     .option("--health-listen <host:port>", "plain-HTTP /healthz and /backends", "")
     .option("--backend <address=readyz-url>", "an API server and its readiness URL (repeat for each)", (v: string, all: string[]) => [...all, v], [] as string[])
-    .action(async (opts: { listen: string; healthListen: string; backend: string[] }) => {
+    .option("--backends-file <path>", "more API servers, one ADDRESS=READYZ-URL a line, re-read every check (joined control-plane members)")
+    .action(async (opts: { listen: string; healthListen: string; backend: string[]; backendsFile?: string }) => {
       const backends = opts.backend.map((b) => {
         const i = b.indexOf("=");
         if (i <= 0) throw new Error(`--backend ${JSON.stringify(b)}: want HOST:PORT=READYZ-URL`);
         return { address: b.slice(0, i), healthUrl: b.slice(i + 1) };
       });
       const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
-      const lb = new TcpBalancer({ listen: opts.listen, healthListen: opts.healthListen, backends, log });
+      const lb = new TcpBalancer({ listen: opts.listen, healthListen: opts.healthListen, backends, backendsFile: opts.backendsFile, log });
       await lb.start();
       log("balancing", { listen: opts.listen, backends: backends.map((b) => b.address) });
       await new Promise<void>((resolve) => {

@@ -1,31 +1,30 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { connect } from "@mk/proto/client";
+import { createCa, issueCertificate } from "@mk/proto/pki";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 
 let api: TestApiServer;
 let dir: string;
 const pem = (f: string) => readFileSync(join(dir, f));
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
-function makeCerts(): void {
-  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=mk-test-ca", "-days", "1");
-  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  for (const who of ["server", "client"]) {
-    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", who === "client" ? "/O=system:masters/CN=mk-client" : `/CN=mk-${who}`);
-    const ext = who === "server" ? ["-extfile", "server.ext"] : [];
-    ssl("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.crt`, "-days", "1", ...ext);
+/** A CA, a server certificate for 127.0.0.1 and a client certificate (O=system:masters), made in-process. */
+async function makeCerts(): Promise<void> {
+  const ca = await createCa("mk-test-ca", 1);
+  const server = await issueCertificate(ca, { subject: "/CN=mk-server", sans: ["IP:127.0.0.1", "DNS:localhost"], usage: "server", days: 1 });
+  const client = await issueCertificate(ca, { subject: "/O=system:masters/CN=mk-client", usage: "client", days: 1 });
+  for (const [name, pair] of [["ca", ca], ["server", server], ["client", client]] as const) {
+    writeFileSync(join(dir, `${name}.crt`), pair.certPem);
+    writeFileSync(join(dir, `${name}.key`), pair.keyPem);
   }
 }
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "mk-tls-"));
-  makeCerts();
+  await makeCerts();
   api = await startTestApiServer({ tls: { cert: pem("server.crt"), key: pem("server.key"), clientCa: pem("ca.crt") } });
 });
 after(async () => {
