@@ -166,6 +166,21 @@ test("kubectl 1.32 auth can-i: mk's authorizer answers for the admin and for a n
   assert.match(other.stdout, /^no - .*a node may only change its own Node/);
 });
 
+test("kubectl 1.32 auth can-i --list: the rules mk's authorizer gives the admin and a node (SelfSubjectRulesReview)", { timeout: 60_000 }, async () => {
+  const admin = await ok(32, ["auth", "can-i", "--list"]);
+  assert.match(admin, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/m);
+  assert.match(admin, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+  assert.match(admin, /^\s+\[\*\]\s+\[\]\s+\[\*\]$/m);
+  const node = cluster.nodes[0] ?? "";
+  const asNode = await kubectl(32, ["auth", "can-i", "--list", "-n", "mk-node-lease"], { kubeconfig: await nodeKubeconfig() });
+  assert.equal(asNode.code, 0, asNode.stderr);
+  assert.match(asNode.stdout, new RegExp(`^nodes\\s+\\[\\]\\s+\\[${node}\\]\\s+\\[create update patch\\]$`, "m"));
+  assert.match(asNode.stdout, new RegExp(`^leases\\.coordination\\.k8s\\.io\\s+\\[\\]\\s+\\[${node}\\]\\s+\\[create update patch\\]$`, "m"));
+  assert.match(asNode.stdout, /^pods\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+  assert.doesNotMatch(asNode.stdout, /^deployments/m);
+  assert.match(asNode.stderr, /the list may be incomplete: node authorizer: the pods bound to node/);
+});
+
 test("kubectl 1.32: a manifest with an unknown field is refused naming it, nothing created", { timeout: 60_000 }, async () => {
   const bad = manifest("web-typo", 1).replace("  replicas: 1\n", "  replica: 1\n");
   const r = await kubectl(32, ["apply", "-f", await manifestFile("web-typo", bad)]);
