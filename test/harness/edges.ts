@@ -1,14 +1,19 @@
 // The API server's two edges behind one interface, so that one table of security cases runs over
-// gRPC (mkctl's and the components' protocol) and over Kubernetes' HTTP API (kubectl's) alike: the
-// same request, as the same identity (a certificate and key, or none), answers with the same code,
-// reason and message. An HTTP error's body is kept, to check it is a metav1.Status.
+// gRPC (mkctl's and the components' protocol) and over Kubernetes' HTTP API alike, the latter over
+// HTTP/2 (kubectl's Go client) and over HTTP/1.1 (client-node's): the same request, as the same
+// identity (a certificate and key, or none), answers with the same code, reason and message. An
+// HTTP error's body is kept, to check it is a metav1.Status.
 import { readFileSync } from "node:fs";
+import type { ClientRequest, IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { KINDS, type KindName, type KindTypes, toK8s } from "@mk/proto/api";
 import { ApiError, type Clientset, connect } from "@mk/proto/client";
 import { restRequest, restSession, type RestTarget } from "../integration/apiserver/rest-client.js";
 
-export type EdgeName = "gRPC" | "HTTP";
-export const EDGES: readonly EdgeName[] = ["gRPC", "HTTP"];
+export type EdgeName = "gRPC" | "HTTP/2" | "HTTP/1.1";
+export const EDGES: readonly EdgeName[] = ["gRPC", "HTTP/2", "HTTP/1.1"];
+/** The edge's name as a part of an object name: grpc, http2, http11. */
+export const slug = (edge: EdgeName) => edge.toLowerCase().replace(/[^a-z0-9]/g, "");
 
 /** A client certificate and key (PEM files); undefined: a client without a certificate. */
 export type Identity = { cert: string; key: string } | undefined;
@@ -46,7 +51,7 @@ const TOUCHED = "e2e.mk.io/touched";
 
 /** Opens the named edge of the API server at `address` (host:port), trusting `ca`. */
 export function openEdge(name: EdgeName, target: { address: string; ca: string; admin: Identity }): Edge {
-  return name === "gRPC" ? new GrpcEdge(target) : new HttpEdge(target);
+  return name === "gRPC" ? new GrpcEdge(target) : new HttpEdge(name, target);
 }
 
 class GrpcEdge implements Edge {
@@ -114,8 +119,15 @@ class GrpcEdge implements Edge {
 }
 
 class HttpEdge implements Edge {
-  readonly name = "HTTP";
-  constructor(private readonly target: { address: string; ca: string; admin: Identity }) {}
+  constructor(
+    readonly name: "HTTP/2" | "HTTP/1.1",
+    private readonly target: { address: string; ca: string; admin: Identity },
+  ) {}
+
+  /** One request; the body is sent as JSON. */
+  private request(who: Identity, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+    return this.name === "HTTP/2" ? restRequest(this.rest(who), method, path, body === undefined ? {} : { body }) : http1Request(this.rest(who), method, path, body);
+  }
 
   private rest(who: Identity): RestTarget {
     return { address: this.target.address, ca: this.target.ca, client: who };
@@ -133,25 +145,25 @@ class HttpEdge implements Edge {
     };
     switch (req.verb) {
       case "get":
-        return outcome(await restRequest(this.rest(who), "GET", `${collection}/${req.name}`));
+        return outcome(await this.request(who, "GET", `${collection}/${req.name}`));
       case "list":
-        return outcome(await restRequest(this.rest(who), "GET", `${collection}${query(req.fieldSelector)}`));
+        return outcome(await this.request(who, "GET", `${collection}${query(req.fieldSelector)}`));
       case "watch":
-        return await firstWatchEvent(this.rest(who), `${collection}${query(req.fieldSelector, true)}`);
+        return this.name === "HTTP/2" ? await firstWatchEvent(this.rest(who), `${collection}${query(req.fieldSelector, true)}`) : await firstWatchEventHttp1(this.rest(who), `${collection}${query(req.fieldSelector, true)}`);
       case "update":
       case "updateStatus": {
-        const read = await restRequest(this.rest(this.target.admin), "GET", `${collection}/${req.name}`);
+        const read = await this.request(this.target.admin, "GET", `${collection}/${req.name}`);
         if (read.status !== 200) throw new Error(`the admin cannot read ${collection}/${req.name}: ${read.text}`);
         const meta = read.body.metadata as Record<string, unknown>;
         meta.labels = { ...(meta.labels as Record<string, string> | undefined), [TOUCHED]: "http" };
         if (req.nodeName !== undefined) (read.body.spec as Record<string, unknown>).nodeName = req.nodeName;
         const path = `${collection}/${req.name}${req.verb === "updateStatus" ? "/status" : ""}`;
-        return outcome(await restRequest(this.rest(who), "PUT", path, { body: read.body }));
+        return outcome(await this.request(who, "PUT", path, read.body));
       }
       case "delete":
-        return outcome(await restRequest(this.rest(who), "DELETE", `${collection}/${req.name}`));
+        return outcome(await this.request(who, "DELETE", `${collection}/${req.name}`));
       case "create":
-        return outcome(await restRequest(this.rest(who), "POST", collection, { body: toK8s(info, req.object) }));
+        return outcome(await this.request(who, "POST", collection, toK8s(info, req.object)));
     }
   }
 
@@ -196,6 +208,90 @@ async function firstWatchEvent(target: RestTarget, path: string): Promise<Outcom
     conn.close();
     conn.destroy();
   }
+}
+
+/** HTTP/1.1 over TLS, offering no ALPN at all, as node's https (and so client-node) does. */
+function http1(target: RestTarget, method: string, path: string, onResponse: (res: IncomingMessage) => void, onError: (err: Error) => void): ClientRequest {
+  const [host = "", port = ""] = target.address.split(":");
+  const req = httpsRequest({
+    host,
+    port: Number(port),
+    method,
+    path,
+    servername: "localhost",
+    ca: readFileSync(target.ca),
+    ...(target.client ? { cert: readFileSync(target.client.cert), key: readFileSync(target.client.key) } : {}),
+    agent: false,
+    headers: { accept: "application/json", "content-type": "application/json" },
+  });
+  req.on("response", onResponse);
+  req.on("error", onError);
+  return req;
+}
+
+function http1Request(target: RestTarget, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http1(
+      target,
+      method,
+      path,
+      (res) => {
+        if (res.httpVersion !== "1.1") reject(new Error(`the reply came over HTTP/${res.httpVersion}, not HTTP/1.1`));
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+        res.on("end", () => {
+          let parsed: Record<string, unknown> = {};
+          try {
+            parsed = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            // not JSON: the text is there
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+        res.on("error", reject);
+      },
+      reject,
+    );
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** firstWatchEvent over HTTP/1.1 (a chunked reply). */
+function firstWatchEventHttp1(target: RestTarget, path: string): Promise<Outcome> {
+  return new Promise<Outcome>((resolve, reject) => {
+    const req = http1(
+      target,
+      "GET",
+      path,
+      (res) => {
+        let text = "";
+        const done = (o: Outcome) => {
+          resolve(o);
+          res.destroy();
+        };
+        res.on("data", (c: Buffer) => {
+          text += c.toString("utf8");
+          const line = res.statusCode === 200 ? text.split("\n", 2) : [];
+          if (line.length < 2) return;
+          const event = JSON.parse(line[0] ?? "") as { type: string; object: Record<string, unknown> };
+          done(event.type === "ERROR" ? outcome({ status: Number(event.object.code), body: event.object }) : OK);
+        });
+        res.on("end", () => {
+          try {
+            done(outcome({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+          } catch {
+            reject(new Error(`the watch ended with ${res.statusCode}: ${text}`));
+          }
+        });
+      },
+      reject,
+    );
+    req.end();
+    setTimeout(() => {
+      req.destroy();
+      reject(new Error(`no watch event within ${WATCH_TIMEOUT_MS} ms`));
+    }, WATCH_TIMEOUT_MS).unref();
+  });
 }
 
 function timeout(ms: number): Promise<never> {

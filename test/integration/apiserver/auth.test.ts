@@ -2,9 +2,9 @@
 // init`'s code: the admin and the control plane may do everything; a node's certificate changes
 // only its own Node, Lease and the pods bound to it, and reads a Secret or ConfigMap only while one
 // of its pods refers to it; no certificate (or one from another CA), no service. One table of
-// cases runs over both edges — gRPC and Kubernetes' HTTP API — with the same certificates on the
-// same server; both must answer each case with the same code, reason and message, HTTP's failures
-// as a metav1.Status.
+// cases runs over both edges — gRPC and Kubernetes' HTTP API, the latter over HTTP/2 (kubectl) and
+// HTTP/1.1 (client-node) — with the same certificates on the same server; each must answer each
+// case with the same code, reason and message as gRPC, HTTP's failures as a metav1.Status.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import { ConfigMap, Event, Lease, Pod, Secret, emptyMeta } from "@mk/proto";
 import { type Clientset, connect } from "@mk/proto/client";
 import { type CertFiles, createCa, initPki, issue, type Pki } from "@mk/kubectl/cluster/pki.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
-import { EDGES, type Edge, type EdgeName, type EdgeRequest, type Identity, type Outcome, openEdge } from "../../harness/edges.js";
+import { EDGES, type Edge, type EdgeName, type EdgeRequest, type Identity, type Outcome, openEdge, slug } from "../../harness/edges.js";
 import { eventually } from "../../harness/wait.js";
 import { nodeObject } from "../../harness/fake-kubelet.js";
 import { pod } from "./fixtures.js";
@@ -47,8 +47,8 @@ function identity(who: Who): Identity {
 }
 
 const lease = (name: string) => Lease.fromPartial({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: emptyMeta({ name, namespace: "mk-node-lease" }), spec: { holderIdentity: name, leaseDurationSeconds: 40 } });
-/** The pods each edge works on are its own (`web-a-grpc`, `web-a-http`): the cases delete some. */
-const podOf = (node: string, edge: EdgeName) => `web-${node}-${edge.toLowerCase()}`;
+/** The pods each edge works on are its own (`web-a-grpc`, `web-a-http2` …): the cases delete some. */
+const podOf = (node: string, edge: EdgeName) => `web-${node}-${slug(edge)}`;
 
 /** A pod bound to `node` whose spec refers to objects as `spec` says. */
 function referring(name: string, node: string, spec: Partial<Pod["spec"]> & object): Pod {
@@ -144,7 +144,7 @@ const CASES: Case[] = [
   { what: "node-a cannot update the status of a pod bound to node-b", who: "node-a", req: (e) => ({ verb: "updateStatus", kind: "Pod", name: podOf("b", e), namespace: ns }), code: 403, message: /system:node:a/ },
   { what: "node-a claiming node-b's pod in the object sent does not help: the stored pod decides", who: "node-a", req: (e) => ({ verb: "updateStatus", kind: "Pod", name: podOf("b", e), namespace: ns, nodeName: "a" }), code: 403, message: /system:node:a/ },
   { what: "node-a cannot delete a pod bound to node-b", who: "node-a", req: (e) => ({ verb: "delete", kind: "Pod", name: podOf("b", e), namespace: ns }), code: 403, message: /system:node:a/ },
-  { what: "node-a cannot create a pod, even one bound to itself", who: "node-a", req: (e) => ({ verb: "create", kind: "Pod", object: pod(`sneaky-${e.toLowerCase()}`, { nodeName: "a" }) }), code: 403, message: /system:node:a/ },
+  { what: "node-a cannot create a pod, even one bound to itself", who: "node-a", req: (e) => ({ verb: "create", kind: "Pod", object: pod(`sneaky-${slug(e)}`, { nodeName: "a" }) }), code: 403, message: /system:node:a/ },
   { what: "node-a cannot list Deployments", who: "node-a", req: () => ({ verb: "list", kind: "Deployment", namespace: ns }), code: 403, message: /system:node:a/ },
 
   // Secrets and ConfigMaps: only those its pods refer to, and only by name (the node authorizer's graph).
@@ -169,7 +169,7 @@ for (const edge of EDGES) {
       const out = await edges.get(edge)!.call(identity(c.who), c.req(edge));
       assert.equal(out.code, c.code, `${c.who}: ${out.code} ${out.reason}: ${out.message}`);
       if (c.message) assert.match(out.message, c.message);
-      if (edge === "HTTP" && c.code !== 200) {
+      if (edge !== "gRPC" && c.code !== 200) {
         const reason = c.code === 401 ? "Unauthorized" : "Forbidden";
         assert.deepEqual({ ...out.body, message: "", details: undefined }, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "", reason, code: c.code, details: undefined }, "a metav1.Status");
       }
@@ -183,7 +183,7 @@ for (const edge of EDGES) {
   test(`${edge}: once a pod bound to node-a refers to a Secret, node-a reads it; the pod gone, refused again`, async () => {
     const e = edges.get(edge)!;
     const a = nodeCert("a");
-    const name = `uses-a-${edge.toLowerCase()}`;
+    const name = `uses-a-${slug(edge)}`;
     const get = (kind: "Secret" | "ConfigMap", n: string) => e.call(a, { verb: "get", kind, name: n, namespace: ns });
     await admin.pods.create(
       referring(name, "a", {
@@ -201,14 +201,13 @@ for (const edge of EDGES) {
   });
 }
 
-test("both edges answer every case alike: the same code, reason and message", () => {
+test("the edges answer every case alike: the same code, reason and message over HTTP/2 and HTTP/1.1 as over gRPC", () => {
   const differ: string[] = [];
+  const same = (o: Outcome | undefined) => o && `${o.code} ${o.reason} ${o.message.replaceAll(/-(grpc|http2|http11)\b/g, "-<edge>")}`;
   for (const [what, byEdge] of answers) {
-    const [g, h] = [byEdge.get("gRPC"), byEdge.get("HTTP")];
-    const same = (o: Outcome | undefined) => o && `${o.code} ${o.reason} ${o.message.replaceAll(/-(grpc|http)\b/g, "-<edge>")}`;
-    if (same(g) !== same(h)) differ.push(`${what}:\n  gRPC: ${same(g)}\n  HTTP: ${same(h)}`);
+    for (const e of EDGES) if (same(byEdge.get(e)) !== same(byEdge.get("gRPC"))) differ.push(`${what}:\n  gRPC: ${same(byEdge.get("gRPC"))}\n  ${e}: ${same(byEdge.get(e))}`);
   }
-  assert.equal(answers.size, CASES.length, "every case answered on both edges");
+  assert.equal(answers.size, CASES.length, "every case answered on every edge");
   assert.deepEqual(differ, []);
 });
 
