@@ -140,6 +140,40 @@ step("apply -f twice: created, then unchanged; a changed file is configured", as
   assert.equal((await deploymentJson("two")).spec.replicas, 2);
 });
 
+/** A Deployment of no replicas (nothing runs) with the named containers, in that order. */
+const ORDERED = (name: string, containers: string[]) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: 0
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+${containers.map((c) => `      - name: ${c}\n        image: mk/web:v1\n`).join("")}`;
+
+step("apply with the containers reordered and one added between: $setElementOrder keeps the file's order", async () => {
+  const names = async (name: string) => ((await json(["get", "deployment", name])) as unknown as DeploymentJson).spec.template.spec.containers.map((c) => c.name);
+  for (const [name, run] of [
+    ["order", (args: string[]) => kubectl(args)],
+    ["order-m", (args: string[]) => cluster.ok(args)],
+  ] as const) {
+    const path = file(`${name}.yaml`, ORDERED(name, ["web", "side"]));
+    assert.equal(await run(["apply", "-f", path]), `deployment.apps/${name} created\n`);
+    writeFileSync(path, ORDERED(name, ["side", "extra", "web"]));
+    // kubectl (and mkctl) send only the new container plus $setElementOrder/containers: the server
+    // must put the merged list in the file's order, not append the new one after the old ones.
+    assert.equal(await run(["apply", "-f", path]), `deployment.apps/${name} configured\n`);
+    assert.deepEqual(await names(name), ["side", "extra", "web"], name);
+    assert.equal(await run(["apply", "-f", path]), `deployment.apps/${name} unchanged\n`);
+    await run(["delete", "deployment", name]);
+  }
+});
+
 step("scale through the Scale subresource", async () => {
   assert.equal(await kubectl(["scale", "deployment/web", "--replicas=2"]), "deployment.apps/web scaled\n");
   assert.equal(await mkctlSays(["scale", "deployment/web-m", "--replicas=2"], "web-m", "web"), "deployment.apps/web scaled\n");

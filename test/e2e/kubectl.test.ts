@@ -103,3 +103,21 @@ test("kubectl get pods -w: the watch streams Table rows; a scale-up's new pod ap
   }
   assert.doesNotMatch(err, /error/i, err);
 });
+
+test("where kubectl and mkctl both print something, they print the same (get nodes, deploy, rs, pods; -o wide; -o name; describe deploy, pod)", async () => {
+  const pod = (await kubectl(["get", "pods", "-o", "name"])).trim().split("\n")[0]?.replace("pod/", "") ?? "";
+  // The two are taken seconds apart under load (mkctl starts a node process), so an AGE may differ by
+  // those seconds: ages are compared as <age>. Pods may change between the two: compare a few times.
+  const ages = (text: string) => text.replace(/(?<=\s)\d+[smhd](\d+[smh])?(?=\s)/g, "<age>");
+  for (const args of [["get", "nodes"], ["get", "deploy"], ["get", "rs", "-o", "wide"], ["get", "pods", "-o", "wide"], ["get", "pods", "-o", "name"], ["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"], ["describe", "deploy", "web"], ["describe", "pod", pod]]) {
+    await eventually(
+      `the same output of ${args.join(" ")}`,
+      async (why) => {
+        const [k, m] = [await kubectl(args), await cluster.ok(args)];
+        return ages(k) === ages(m) || why(`kubectl:\n${k}\nmkctl:\n${m}`);
+      },
+      20_000,
+      { everyMs: 1000 },
+    );
+  }
+});

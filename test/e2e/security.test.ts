@@ -1,22 +1,26 @@
 // Mutual TLS by default, end to end (issue criterion 4): a cluster started with `mkctl cluster up`
 // (no flag: TLS is the default) refuses a join with a wrong token or a wrong CA hash, saying why and
 // writing nothing; a kubelet's certificate (node-1's, as its join left it in the cluster directory)
-// reads and updates its own Node but cannot change node-2's Node or a pod bound to node-2, nor call
-// node-2's kubelet directly; a connection without a client certificate is refused; the admin
+// reads and updates its own Node but cannot change node-2's Node or a pod bound to node-2, nor read
+// a Secret only node-2's pod uses, nor call node-2's kubelet directly — each check over both edges,
+// gRPC and Kubernetes' HTTP API (HTTP/2 and HTTP/1.1), which must answer alike (HTTP's refusals a
+// metav1.Status); a
+// connection without a client certificate, or with one from another CA, is refused; the admin
 // context `up` wrote works, and logs of a pod on node-2 come through the API server (the one
 // identity the kubelet serves).
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
-import { emptyMeta, KubeletClient, Pod } from "@mk/proto";
-import { type Clientset, connect, ForbiddenError, UnauthorizedError } from "@mk/proto/client";
-import { caCertHash } from "@mk/kubectl/cluster/pki.js";
+import { emptyMeta, KubeletClient, Pod, Secret } from "@mk/proto";
+import { type Clientset, connect, UnauthorizedError } from "@mk/proto/client";
+import { caCertHash, createCa, issue } from "@mk/kubectl/cluster/pki.js";
 import { writeContext } from "@mk/kubectl/config.js";
 import { LocalCluster, steps } from "./cluster.js";
 import { eventually } from "../harness/wait.js";
+import { EDGES, type EdgeName, type EdgeRequest, type Identity, type Outcome, openEdge } from "../harness/edges.js";
 
 const step = steps(240_000);
 let cluster: LocalCluster;
@@ -97,14 +101,30 @@ step("a join with a wrong CA hash is refused before the token is sent, and write
 
 let podOn2: Pod | undefined;
 
-step("node-1's certificate reads and updates its own Node, but cannot change node-2's Node or its pod: Forbidden", async (signal) => {
+type Who = "admin" | "node-1" | "node-2" | "no certificate" | "another CA's admin";
+interface Case {
+  what: string;
+  who: Who;
+  req: EdgeRequest;
+  code: 200 | 401 | 403;
+  message?: RegExp;
+}
+/** What each edge answered, compared once both have run. */
+const answers = new Map<string, Map<EdgeName, Outcome>>();
+
+step("node-1's certificate works on its own Node; it cannot change node-2's Node or pod, nor read node-2's Secret: over gRPC and HTTP alike", async (signal) => {
   const admin = cluster.client();
+  await admin.resource("Secret").create(Secret.fromPartial({ metadata: emptyMeta({ name: "only-node-2", namespace: "default" }), data: { k: Buffer.from("v") } }));
   podOn2 = await admin.pods.create(
     Pod.fromPartial({
       apiVersion: "v1",
       kind: "Pod",
       metadata: emptyMeta({ name: "on-node-2", namespace: "default" }),
-      spec: { nodeName: node2, containers: [{ name: "c", image: "mk/busybox:1", command: ["sh", "-c", "echo hello from node-2; exec sleep 3600"] }] },
+      spec: {
+        nodeName: node2,
+        containers: [{ name: "c", image: "mk/busybox:1", command: ["sh", "-c", "echo hello from node-2; exec sleep 3600"], volumeMounts: [{ name: "s", mountPath: "/s" }] }],
+        volumes: [{ name: "s", secret: { secretName: "only-node-2", items: [] } }],
+      },
     }),
   );
   const kubelet1 = client(kubeletFiles(node1));
@@ -112,28 +132,70 @@ step("node-1's certificate reads and updates its own Node, but cannot change nod
   own.metadata = { ...(own.metadata ?? emptyMeta({ name: node1 })), labels: { ...own.metadata?.labels, "e2e.mk.io/touched": "by-itself" } };
   const updated = await kubelet1.nodes.update(own);
   assert.equal(updated.metadata?.labels["e2e.mk.io/touched"], "by-itself");
-
-  // Reads are allowed (a kubelet watches pods and nodes); changes are not.
-  const other = await kubelet1.nodes.get(node2);
-  other.metadata = { ...(other.metadata ?? emptyMeta({ name: node2 })), labels: { ...other.metadata?.labels, "e2e.mk.io/touched": "by-node-1" } };
-  const forbidden = (what: string) => (err: unknown) => {
-    assert.ok(err instanceof ForbiddenError, `${what}: ${String(err)}`);
-    assert.match(err.message, new RegExp(`user "system:node:${node1}"`));
-    return true;
-  };
-  await assert.rejects(() => kubelet1.nodes.update(other), forbidden("update node-2"));
-  await assert.rejects(() => kubelet1.nodes.updateStatus(other), forbidden("update node-2's status"));
-
   const pod = await eventually("the pod on node-2 running", async () => {
     const p = await admin.pods.get("on-node-2", "default");
     return p.status?.phase === "Running" ? p : undefined;
   }, 120_000, { everyMs: 500, signal });
-  const stolen = Pod.fromPartial({ ...pod, status: { ...pod.status, phase: "Failed", reason: "StolenByNode1" } });
-  await assert.rejects(() => kubelet1.pods.updateStatus(stolen), forbidden("update the status of node-2's pod"));
-  await assert.rejects(() => kubelet1.pods.delete("on-node-2", "default", { gracePeriodSeconds: 0 }), forbidden("delete node-2's pod"));
+
+  // The same certificates, the same address: one table of cases over both edges.
+  const rogue = join(scratch, "rogue");
+  mkdirSync(rogue);
+  await createCa({ cert: join(rogue, "ca.crt"), key: join(rogue, "ca.key") }, "rogue");
+  await issue({ cert: join(rogue, "ca.crt"), key: join(rogue, "ca.key") }, { cert: join(rogue, "admin.crt"), key: join(rogue, "admin.key") }, { subject: "/O=system:masters/CN=admin", usage: "client" });
+  const identities: { [w in Who]: Identity } = {
+    admin: { cert: join(pkiDir, "admin.crt"), key: join(pkiDir, "admin.key") },
+    "node-1": kubeletFiles(node1),
+    "node-2": kubeletFiles(node2),
+    "no certificate": undefined,
+    "another CA's admin": { cert: join(rogue, "admin.crt"), key: join(rogue, "admin.key") },
+  };
+  const forbidden = new RegExp(`user "system:node:${node1}"`);
+  const unauthenticated = /^Unauthorized: the request carries no client certificate signed by the cluster CA$/;
+  const ns = "default";
+  const cases: Case[] = [
+    { what: "the admin reads node-2's pod", who: "admin", req: { verb: "get", kind: "Pod", name: "on-node-2", namespace: ns }, code: 200 },
+    { what: "the admin reads the Secret", who: "admin", req: { verb: "get", kind: "Secret", name: "only-node-2", namespace: ns }, code: 200 },
+    { what: "node-1 reads its own Node", who: "node-1", req: { verb: "get", kind: "Node", name: node1 }, code: 200 },
+    { what: "node-1 reads node-2's Node (a kubelet reads nodes)", who: "node-1", req: { verb: "get", kind: "Node", name: node2 }, code: 200 },
+    { what: "node-1 cannot update node-2's Node", who: "node-1", req: { verb: "update", kind: "Node", name: node2 }, code: 403, message: forbidden },
+    { what: "node-1 cannot update node-2's Node status", who: "node-1", req: { verb: "updateStatus", kind: "Node", name: node2 }, code: 403, message: forbidden },
+    { what: "node-1 cannot update the status of the pod bound to node-2", who: "node-1", req: { verb: "updateStatus", kind: "Pod", name: "on-node-2", namespace: ns }, code: 403, message: forbidden },
+    { what: "node-1 cannot delete the pod bound to node-2", who: "node-1", req: { verb: "delete", kind: "Pod", name: "on-node-2", namespace: ns }, code: 403, message: forbidden },
+    { what: "node-2 reads the Secret its pod mounts", who: "node-2", req: { verb: "get", kind: "Secret", name: "only-node-2", namespace: ns }, code: 200 },
+    { what: "node-1 cannot read the Secret only node-2's pod uses", who: "node-1", req: { verb: "get", kind: "Secret", name: "only-node-2", namespace: ns }, code: 403, message: new RegExp(`${forbidden.source}.*no relationship found between node '${node1}' and this object`) },
+    { what: "no client certificate: refused", who: "no certificate", req: { verb: "list", kind: "Node" }, code: 401, message: unauthenticated },
+    { what: "another CA's certificate claiming the admin: refused", who: "another CA's admin", req: { verb: "list", kind: "Node" }, code: 401, message: unauthenticated },
+  ];
+  for (const name of EDGES) {
+    const edge = openEdge(name, { address: server, ca: join(pkiDir, "ca.crt"), admin: identities.admin });
+    try {
+      for (const c of cases) {
+        const out = await edge.call(identities[c.who], c.req);
+        const where = `${name}: ${c.what}: ${out.code} ${out.reason}: ${out.message}`;
+        assert.equal(out.code, c.code, where);
+        if (c.message) assert.match(out.message, c.message, where);
+        if (name !== "gRPC" && c.code !== 200) {
+          assert.equal(out.body?.kind, "Status", `${where}: a metav1.Status`);
+          assert.equal(out.body?.code, c.code, where);
+          assert.equal(out.body?.reason, c.code === 401 ? "Unauthorized" : "Forbidden", where);
+        }
+        if (!answers.has(c.what)) answers.set(c.what, new Map());
+        answers.get(c.what)?.set(name, out);
+      }
+    } finally {
+      edge.close();
+    }
+  }
+  for (const [what, by] of answers) {
+    const g = by.get("gRPC");
+    for (const e of EDGES) assert.equal(`${by.get(e)?.code} ${by.get(e)?.reason} ${by.get(e)?.message}`, `${g?.code} ${g?.reason} ${g?.message}`, `${what}: ${e} answers as gRPC`);
+  }
+
+  // Nothing the refused calls tried happened.
   const after = await admin.pods.get("on-node-2", "default");
   assert.equal(after.status?.phase, "Running", "the pod is untouched");
   assert.ok(!after.metadata?.deletionTimestamp, "not being deleted");
+  assert.equal(after.metadata?.resourceVersion, pod.metadata?.resourceVersion, "not written at all");
   assert.equal((await admin.nodes.get(node2)).metadata?.labels["e2e.mk.io/touched"], undefined);
 });
 

@@ -32,7 +32,7 @@ export const NODE_LEASE_NAMESPACE = "mk-node-lease";
 
 // Services and EndpointSlices: the node proxy turns them into the node's rules. ConfigMaps and
 // Secrets: see referencedRead.
-const NODE_READS = new Set(["Node", "Pod", "Namespace", "Lease", "Service", "EndpointSlice"]);
+export const NODE_READS: ReadonlySet<string> = new Set(["Node", "Pod", "Namespace", "Lease", "Service", "EndpointSlice"]);
 const READ_VERBS = new Set<Verb>(["get", "list", "watch"]);
 
 const allow: Decision = { allowed: true };

@@ -126,6 +126,9 @@ const MESSAGES: { readonly [name: string]: MessageTable } = {
   SelfSubjectAccessReviewSpec: { 1: ["resourceAttributes", M("ResourceAttributes")], 2: ["nonResourceAttributes", M("NonResourceAttributes")] },
   ResourceAttributes: { 1: ["namespace", "string"], 2: ["verb", "string"], 3: ["group", "string"], 4: ["version", "string"], 5: ["resource", "string"], 6: ["subresource", "string"], 7: ["name", "string"] },
   NonResourceAttributes: { 1: ["path", "string"], 2: ["verb", "string"] },
+  // …and the SelfSubjectRulesReview of `kubectl auth can-i --list`.
+  SelfSubjectRulesReview: { 1: ["metadata", M("ObjectMeta")], 2: ["spec", M("SelfSubjectRulesReviewSpec")], 3: ["status", M("Status")] },
+  SelfSubjectRulesReviewSpec: { 1: ["namespace", "string"] },
   // A status is the server's to write: a create's is dropped whatever it holds.
   Status: {},
   // A struct mk does not serve: accepted only empty.
@@ -269,7 +272,7 @@ export function protobufToJson(body: Uint8Array): JsonObject {
   const kind = utf8.decode(typeMeta.find((f) => f.n === 2)?.bytes ?? new Uint8Array());
   const encoding = utf8.decode(unknown.find((f) => f.n === 3)?.bytes ?? new Uint8Array());
   if (encoding) throw new BadRequestError(`the protobuf body's content encoding "${encoding}" is not supported`);
-  if (!MESSAGES[kind] || kind === "Status" || kind === "Empty") throw new BadRequestError(`mk reads ${PROTOBUF} bodies of ${Object.keys(MESSAGES).filter((k) => /^(Deployment|Namespace|ConfigMap|Secret|Eviction|DeleteOptions|SelfSubjectAccessReview)$/.test(k)).join(", ")}, not ${kind || "(no kind)"}: send JSON`);
+  if (!MESSAGES[kind] || kind === "Status" || kind === "Empty") throw new BadRequestError(`mk reads ${PROTOBUF} bodies of ${Object.keys(MESSAGES).filter((k) => /^(Deployment|Namespace|ConfigMap|Secret|Eviction|DeleteOptions|SelfSubjectAccessReview|SelfSubjectRulesReview)$/.test(k)).join(", ")}, not ${kind || "(no kind)"}: send JSON`);
   const object = (messageValue(kind, unknown.find((f) => f.n === 2)?.bytes ?? new Uint8Array(), "") as JsonObject | undefined) ?? {};
   return { apiVersion, kind, ...object };
 }

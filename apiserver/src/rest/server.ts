@@ -17,6 +17,7 @@ import { OpenApiV3 } from "./openapi.js";
 import { OPENAPI_V2_PROTOBUF, openApiV2Document } from "./openapi-v2.js";
 import { isProtobuf, protobufToJson } from "./protobuf.js";
 import { parsePath, type ResourcePath } from "./paths.js";
+import { selfSubjectRulesReview } from "./rules-review.js";
 import { type StatusTarget, statusOf } from "./status.js";
 import { patchResource, requireKnownBody, type SubresourceContext, subresource } from "./subresources.js";
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
@@ -124,6 +125,9 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
   async function resource(ctx: RequestContext, req: Request, res: Response, path: ResourcePath, query: URLSearchParams, target: StatusTarget): Promise<Reply> {
     if (path.group === AUTHORIZATION_GROUP && path.version === AUTHORIZATION_VERSION && path.plural === "selfsubjectaccessreviews" && !path.name && req.method === "POST") {
       return { code: 201, body: await selfSubjectAccessReview(handlers, ctx, await readObjectBody(req)) };
+    }
+    if (path.group === AUTHORIZATION_GROUP && path.version === AUTHORIZATION_VERSION && path.plural === "selfsubjectrulesreviews" && !path.name && req.method === "POST") {
+      return { code: 201, body: await selfSubjectRulesReview(handlers, ctx, await readObjectBody(req)) };
     }
     const info = kindAt(path.group, path.version, path.plural);
     if (!info) throw new NotFoundError(`the server could not find the requested resource (${path.plural})`);

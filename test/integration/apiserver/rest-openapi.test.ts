@@ -11,7 +11,7 @@ import { KIND_NAMES, KINDS } from "@mk/proto/api";
 import { type CertFiles, initPki, issue, type Pki } from "@mk/kubectl/cluster/pki.js";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 import { Etcd3 } from "etcd3";
-import { type RestTarget, restRequest, watchLines } from "./rest-client.js";
+import { type RestTarget, restRequest, restSession, watchLines } from "./rest-client.js";
 
 let api: TestApiServer;
 let dir: string;
@@ -267,6 +267,46 @@ test("SelfSubjectAccessReview: mk's authorizer answers for the requesting identi
   }
   const groups = await restRequest(admin, "GET", "/apis/authorization.k8s.io/v1");
   assert.ok((groups.body.resources as { name: string }[]).some((r) => r.name === "selfsubjectaccessreviews"));
+});
+
+test("SelfSubjectRulesReview (kubectl auth can-i --list): everything for the admin; a node's own rules, incomplete, from JSON or protobuf", async () => {
+  const path = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
+  const asAdmin = await restRequest(admin, "POST", path, { body: { kind: "SelfSubjectRulesReview", apiVersion: "authorization.k8s.io/v1", spec: { namespace: "default" } } });
+  assert.equal(asAdmin.status, 201, asAdmin.text);
+  assert.deepEqual(asAdmin.body.status, { resourceRules: [{ verbs: ["*"], apiGroups: ["*"], resources: ["*"] }], nonResourceRules: [{ verbs: ["*"], nonResourceURLs: ["*"] }], incomplete: false });
+  // kubectl's typed client posts it as protobuf: k8s\0 + Unknown{typeMeta, raw{spec{namespace}}}.
+  const msg = (num: number, inner: Buffer) => Buffer.concat([Buffer.from([(num << 3) | 2, inner.length]), inner]);
+  const str = (num: number, s: string) => msg(num, Buffer.from(s));
+  const envelope = Buffer.concat([Buffer.from("k8s\0"), msg(1, Buffer.concat([str(1, "authorization.k8s.io/v1"), str(2, "SelfSubjectRulesReview")])), msg(2, msg(2, str(1, "mk-node-lease")))]);
+  const node: RestTarget = { ...admin, client: nodeCert("a") };
+  const conn = restSession(node);
+  let reply = "";
+  try {
+    reply = await new Promise<string>((resolve, reject) => {
+      const stream = conn.request({ ":method": "POST", ":path": path, "content-type": "application/vnd.kubernetes.protobuf", accept: "application/json" });
+      let text = "";
+      stream.on("data", (c: Buffer) => (text += c.toString("utf8")));
+      stream.on("end", () => resolve(text));
+      stream.on("error", reject);
+      stream.end(envelope);
+    });
+  } finally {
+    conn.close();
+  }
+  const body = JSON.parse(reply) as { spec: unknown; status: { resourceRules: { verbs: string[]; apiGroups: string[]; resources: string[]; resourceNames?: string[] }[]; incomplete: boolean; evaluationError: string } };
+  assert.deepEqual(body.spec, { namespace: "mk-node-lease" }, reply);
+  const rule = (resource: string, verb = "get") => body.status.resourceRules.find((r) => r.resources.includes(resource) && r.verbs.includes(verb));
+  assert.deepEqual(rule("nodes", "update"), { verbs: ["create", "update", "patch"], apiGroups: [""], resources: ["nodes"], resourceNames: ["a"] });
+  assert.deepEqual(rule("leases", "update")?.resourceNames, ["a"], "its own Lease, in mk-node-lease");
+  assert.deepEqual(rule("pods")?.verbs, ["get", "list", "watch"]);
+  assert.equal(rule("deployments"), undefined);
+  assert.equal(body.status.incomplete, true);
+  assert.match(body.status.evaluationError, /pods bound to node "a"/);
+  const groups = await restRequest(admin, "GET", "/apis/authorization.k8s.io/v1");
+  assert.ok((groups.body.resources as { name: string }[]).some((r) => r.name === "selfsubjectrulesreviews"));
+  const wrong = await restRequest(admin, "POST", path, { body: { kind: "SelfSubjectRulesReview", spec: { namespace: 7 } } });
+  assert.equal(wrong.status, 400);
+  assert.match(String(wrong.body.message), /spec\.namespace/);
 });
 
 test("/openapi/v2 (kubectl 1.27 and 1.28 read it as protobuf): each kind's PATCH with its GVK and fieldValidation", async () => {
