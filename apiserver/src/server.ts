@@ -50,6 +50,8 @@ export interface ApiServerOptions {
   etcdServers: string[];
   /** Deadline of each etcd call; default 10 s. */
   etcdRequestTimeoutMs?: number;
+  /** An etcd watch silent this long despite a progress request moves to another member; default 5 s. */
+  etcdWatchSilenceMs?: number;
   etcdTls?: EtcdTls | undefined;
   /** host:port of the gRPC API; port 0 picks a free one. Default 127.0.0.1:6443. */
   listen?: string;
@@ -180,6 +182,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tls: options.etcdTls,
     timeoutMs: options.etcdRequestTimeoutMs,
     observe: (op, seconds) => metrics.etcdLatency.observe({ operation: op }, seconds),
+    watchSilenceMs: options.etcdWatchSilenceMs,
+    onWatchMove: (move) => log.warn(move, "etcd watch moved to another member"),
   });
   const stops: (() => Promise<void> | void)[] = [() => storage.close()];
   const stopAll = async () => {
