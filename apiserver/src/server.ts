@@ -16,7 +16,6 @@ import { Compactor } from "./housekeeping/compaction.js";
 import { ApiMetrics } from "./http/metrics.js";
 import { startHttp } from "./http/server.js";
 import { SYSTEM_NAMESPACES } from "./registry/namespace.js";
-import { NamespaceCleanup } from "./registry/namespace-cleanup.js";
 import { NamespaceCache } from "./registry/namespaces.js";
 import { Store } from "./registry/store.js";
 import type { StrategyTable } from "./registry/strategy.js";
@@ -66,7 +65,6 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** etcd compaction period (history kept is one period); default 5 min; 0 turns it off. */
   compactionIntervalMs?: number;
-  namespaceCleanupIntervalMs?: number;
   /** Recent events the watch hub keeps for watches that start in the past; default 10 000. */
   watchWindowEvents?: number;
   /** Channel credentials for kubelets (Logs and Exec); default insecure. */
@@ -210,9 +208,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
     for (const name of SYSTEM_NAMESPACES) await ensureNamespace(store, name, log);
 
-    const cleanup = new NamespaceCleanup(store, { log, intervalMs: options.namespaceCleanupIntervalMs });
-    cleanup.start();
-    stops.push(() => cleanup.stop());
     const compactor = new Compactor(storage, options.compactionIntervalMs ?? 5 * 60_000, log);
     compactor.start();
     stops.push(() => compactor.stop());
