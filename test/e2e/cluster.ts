@@ -34,6 +34,8 @@ export interface LocalClusterOptions {
   nodes?: number;
   /** `up --ha` (kubectl/src/cluster/topology.ts): the API port's next 12 ports and etcd's next 8 are used. */
   ha?: boolean;
+  /** `up --isolated`: a lab (needs root); nodes in network namespaces, with --ha the etcd members too. */
+  isolated?: boolean;
 }
 
 /** An isolated local cluster (`mkctl cluster up` with its own ports, home and node prefix). */
@@ -76,7 +78,7 @@ export class LocalCluster {
     // Its own pod and Service ranges: two test clusters at once must not put two pod networks on one
     // range, nor two node proxies' rules on one ClusterIP.
     const dnsUpstream = await startStubUpstream({});
-    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`, ...(opts.ha ? ["--ha"] : [])];
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`, ...(opts.ha ? ["--ha"] : []), ...(opts.isolated ? ["--isolated"] : [])];
     return new LocalCluster(home, env, prefix, nodes, upArgs, dnsUpstream);
   }
 
