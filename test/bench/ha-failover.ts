@@ -85,7 +85,7 @@ try {
     if (!c) throw new Error(`${name} not in state.json`);
     return c;
   };
-  const fakeNodes = simulatedNodes(5, { labels: { [FAKE_LABEL]: "true" }, pods: "250" }, `hafo${process.pid}`);
+  const fakeNodes = simulatedNodes(5, { labels: { [FAKE_LABEL]: "true" }, pods: "250" }, `hafake${process.pid}`);
   fake = new FakeKubelet({ client: cs, nodes: fakeNodes, readyDelayMs: 1_000, leaseRenewMs: 2_000 });
   await fake.start();
 
