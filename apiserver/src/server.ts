@@ -182,6 +182,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     observe: (op, seconds) => metrics.etcdLatency.observe({ operation: op }, seconds),
     watchSilenceMs: options.etcdWatchSilenceMs,
     onWatchMove: (move) => log.warn(move, "etcd watch moved to another member"),
+    onMemberHeld: (endpoint, held, why) => log.warn({ endpoint, why }, held ? "etcd member kept out of calls" : "etcd member back in calls"),
   });
   const stops: (() => Promise<void> | void)[] = [() => storage.close()];
   const stopAll = async () => {

@@ -20,8 +20,9 @@ import {
 } from "@mk/proto/client";
 import { type KindName, type KindTypes, KINDS, metaOf } from "@mk/proto";
 import { type CallOptions, InterceptingCall, type Interceptor } from "@grpc/grpc-js";
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
+import { type CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
 import { Etcd3, GRPCUnavailableError, type IKeyValue, type IOptions } from "etcd3";
+import { MemberProbe } from "./etcd-members.js";
 import { MovingWatch, type RawEvent, type WatchMove, WatchMembers } from "./etcd-watch.js";
 import { kindPrefix, objectKey, resourceName } from "./keys.js";
 
@@ -46,6 +47,8 @@ export interface EtcdStorageOptions {
   watchSilenceMs?: number;
   /** Each move of a watch to another member (for the log). */
   onWatchMove?: (move: WatchMove) => void;
+  /** A member that calls stop or start being sent to (etcd-members.ts), for the log. */
+  onMemberHeld?: (endpoint: string, held: boolean, why: string) => void;
 }
 
 export interface ListPage<K extends KindName> {
@@ -127,6 +130,7 @@ export class EtcdStorage {
   private readonly leases = new LeasePool(this);
   private readonly watchMembers: WatchMembers;
   private readonly watches = new Set<MovingWatch>();
+  private readonly probe: MemberProbe | undefined;
 
   constructor(options: EtcdStorageOptions) {
     const timeoutMs = options.timeoutMs ?? 10_000;
@@ -153,14 +157,28 @@ export class EtcdStorage {
     else {
       const unreachable = handleWhen((err) => err instanceof GRPCUnavailableError);
       opts.faultHandling = {
-        host: () => circuitBreaker(unreachable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+        host: (host) => {
+          const b = circuitBreaker(unreachable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) });
+          breakers.set(host, b);
+          return b;
+        },
         global: noop,
       };
     }
+    const breakers = new Map<string, CircuitBreakerPolicy>();
     if (options.tls) {
       opts.credentials = { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key };
     }
     this.client = new Etcd3(opts);
+    // A member that answers nothing (a cut link, a frozen process) never trips a breaker that counts
+    // only UNAVAILABLE: a probe holds its breaker open instead.
+    if (options.endpoints.length > 1) {
+      const policies = options.endpoints.map((e) => breakers.get(e)).filter((b): b is CircuitBreakerPolicy => b !== undefined);
+      if (policies.length === options.endpoints.length) {
+        this.probe = new MemberProbe({ endpoints: options.endpoints, credentials: opts.credentials, onChange: options.onMemberHeld }, policies);
+        this.probe.start();
+      }
+    }
     this.timeoutMs = timeoutMs;
     this.observe = options.observe ?? (() => {});
     this.watchMembers = new WatchMembers({
@@ -416,6 +434,11 @@ export class EtcdStorage {
     };
   }
 
+  /** The members unary calls are kept away from now (diagnostics and tests). */
+  heldMembers(): string[] {
+    return this.probe?.heldEndpoints() ?? [];
+  }
+
   /** The member each live watch is on now (diagnostics and tests). */
   watchEndpoints(): string[] {
     return [...this.watches].map((w) => w.endpoint);
@@ -475,6 +498,7 @@ export class EtcdStorage {
     for (const w of this.watches) w.cancel();
     this.watches.clear();
     this.watchMembers.close();
+    this.probe?.stop();
     this.client.close();
   }
 }

@@ -223,10 +223,23 @@ test("a watch on a frozen member moves once it is silent despite a progress requ
         { everyMs: 50 },
       );
       movedAfterMs = Date.now() - t0;
+      // Unary calls are kept off the frozen member too: a probe holds its breaker open (etcd3's
+      // breaker alone counts only UNAVAILABLE, which a frozen member never answers), so no call
+      // waits out its 5 s deadline there.
+      await eventually("the frozen member kept out of calls", (why) => api.storage.heldMembers().includes(frozenEndpoint) || why(JSON.stringify(api.storage.heldMembers())), 30_000);
+      const took: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const c0 = Date.now();
+        await api.storage.get("ConfigMap", "default", "frozen-0");
+        took.push(Date.now() - c0);
+      }
+      t.diagnostic(`12 reads while frozen: ${took.join(", ")} ms`);
+      assert.ok(Math.max(...took) < 4_000, `no read waits on the frozen member: ${took.join(", ")} ms`);
     } finally {
       await docker(["unpause", id]);
     }
   });
+  await eventually("the member back in calls once it answers", (why) => !api.storage.heldMembers().includes(frozenEndpoint) || why("still held"), 30_000);
   const move = moves.find((m) => m.from === frozenEndpoint && /silent/.test(m.reason));
   assert.ok(move, `a move for silence was logged (${JSON.stringify(moves)})`);
   // Silence of 3 s with a progress request at 1.5 s: moved 3-4 s after the freeze.
