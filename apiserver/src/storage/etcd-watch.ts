@@ -52,13 +52,15 @@ export interface WatchMove {
 export class WatchMembers {
   private readonly clients: (WatchClient | undefined)[];
   private readonly creds: ChannelCredentials;
-  private rotation = 0;
+  /** Where the rotation starts: random, so that several API servers' first watches spread too. */
+  private rotation: number;
   readonly createTimeoutMs: number;
   readonly silenceMs: number;
 
   constructor(readonly options: WatchMembersOptions) {
     if (options.endpoints.length === 0) throw new Error("etcd: no endpoints to watch");
     this.clients = options.endpoints.map(() => undefined);
+    this.rotation = Math.floor(Math.random() * options.endpoints.length);
     this.creds = options.tls
       ? grpcCredentials.createSsl(options.tls.ca, options.tls.key ?? null, options.tls.cert ?? null)
       : grpcCredentials.createInsecure();
