@@ -76,6 +76,11 @@ step("cluster up --isolated --ha: each etcd member in its own namespace, at its 
     return l === 1 || why(`${l} leaders`);
   }, 60_000);
   assert.ok(leaders);
+  // `cluster status` reads each member's role at its own address.
+  const status = await cluster.mkctl(["cluster", "status"]);
+  const rows = status.stdout.trim().split("\n").slice(1).map((l) => l.split(/\s{2,}/));
+  const role = (name: string) => rows.find((r) => r[0] === name)?.[3] ?? "";
+  assert.deepEqual(ETCD.map(role).sort(), ["etcd follower", "etcd follower", "etcd leader"], status.stdout);
 });
 
 interface Call {
