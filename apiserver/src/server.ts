@@ -16,7 +16,6 @@ import { Compactor } from "./housekeeping/compaction.js";
 import { ApiMetrics } from "./http/metrics.js";
 import { startHttp } from "./http/server.js";
 import { SYSTEM_NAMESPACES } from "./registry/namespace.js";
-import { NamespaceCleanup } from "./registry/namespace-cleanup.js";
 import { NamespaceCache } from "./registry/namespaces.js";
 import { Store } from "./registry/store.js";
 import type { StrategyTable } from "./registry/strategy.js";
@@ -50,6 +49,8 @@ export interface ApiServerOptions {
   etcdServers: string[];
   /** Deadline of each etcd call; default 10 s. */
   etcdRequestTimeoutMs?: number;
+  /** An etcd watch silent this long despite a progress request moves to another member; default 5 s. */
+  etcdWatchSilenceMs?: number;
   etcdTls?: EtcdTls | undefined;
   /** host:port of the gRPC API; port 0 picks a free one. Default 127.0.0.1:6443. */
   listen?: string;
@@ -64,7 +65,6 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** etcd compaction period (history kept is one period); default 5 min; 0 turns it off. */
   compactionIntervalMs?: number;
-  namespaceCleanupIntervalMs?: number;
   /** Recent events the watch hub keeps for watches that start in the past; default 10 000. */
   watchWindowEvents?: number;
   /** Channel credentials for kubelets (Logs and Exec); default insecure. */
@@ -180,6 +180,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tls: options.etcdTls,
     timeoutMs: options.etcdRequestTimeoutMs,
     observe: (op, seconds) => metrics.etcdLatency.observe({ operation: op }, seconds),
+    watchSilenceMs: options.etcdWatchSilenceMs,
+    onWatchMove: (move) => log.warn(move, "etcd watch moved to another member"),
+    onMemberHeld: (endpoint, held, why) => log.warn({ endpoint, why }, held ? "etcd member kept out of calls" : "etcd member back in calls"),
   });
   const stops: (() => Promise<void> | void)[] = [() => storage.close()];
   const stopAll = async () => {
@@ -206,9 +209,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
     for (const name of SYSTEM_NAMESPACES) await ensureNamespace(store, name, log);
 
-    const cleanup = new NamespaceCleanup(store, { log, intervalMs: options.namespaceCleanupIntervalMs });
-    cleanup.start();
-    stops.push(() => cleanup.stop());
     const compactor = new Compactor(storage, options.compactionIntervalMs ?? 5 * 60_000, log);
     compactor.start();
     stops.push(() => compactor.stop());

@@ -10,6 +10,7 @@ import { DeploymentController } from "./deployment/controller.js";
 import { EndpointSliceController } from "./endpointslice/controller.js";
 import { GarbageCollector } from "./gc/collector.js";
 import { JobController } from "./job/controller.js";
+import { NamespaceController } from "./namespace/controller.js";
 import type { Logger } from "./log.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { CLAIM_NAMESPACE } from "./nodeipam/claims.js";
@@ -29,9 +30,10 @@ export interface Concurrency {
   endpointslice: number;
   job: number;
   cronjob: number;
+  namespace: number;
 }
 
-export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1, endpointslice: 5, job: 5, cronjob: 5 };
+export const DEFAULT_CONCURRENCY: Concurrency = { deployment: 5, replicaset: 5, gc: 20, nodelifecycle: 2, podgc: 2, nodeipam: 1, endpointslice: 5, job: 5, cronjob: 5, namespace: 2 };
 
 /** The controllers' flags. */
 export interface ControllerSettings {
@@ -110,6 +112,10 @@ export const CONTROLLERS = {
       podInformer: ctx.informers.informerFor("Pod"),
     });
     return { run: (signal) => c.run(ctx.settings.concurrency.nodelifecycle, signal) };
+  },
+  namespace: (ctx) => {
+    const c = new NamespaceController({ ...common(ctx), namespaceInformer: ctx.informers.informerFor("Namespace") });
+    return { run: (signal) => c.run(ctx.settings.concurrency.namespace, signal) };
   },
   nodeipam: (ctx) => {
     const c = new NodeIpamController({

@@ -24,6 +24,7 @@ ${replicaUsage(REPLICA)}
   --concurrent-service-endpoint-syncs   endpointslice workers (default ${DEFAULT_CONCURRENCY.endpointslice})
   --concurrent-job-syncs         job workers (default ${DEFAULT_CONCURRENCY.job})
   --concurrent-cron-job-syncs    cronjob workers (default ${DEFAULT_CONCURRENCY.cronjob})
+  --concurrent-namespace-syncs   namespace workers (default ${DEFAULT_CONCURRENCY.namespace})
   --node-monitor-grace-period    a node whose Lease has not changed this long is Ready=Unknown (default 40s)
   --node-monitor-period          how often the node lifecycle controller checks every node (default 5s)
   --default-unreachable-toleration-seconds
@@ -54,6 +55,7 @@ async function main(): Promise<number> {
     "concurrent-service-endpoint-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.endpointslice) },
     "concurrent-job-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.job) },
     "concurrent-cron-job-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.cronjob) },
+    "concurrent-namespace-syncs": { type: "string", default: String(DEFAULT_CONCURRENCY.namespace) },
     "node-monitor-grace-period": { type: "string", default: "40s" },
     "node-monitor-period": { type: "string", default: "5s" },
     "default-unreachable-toleration-seconds": { type: "string", default: "300" },
@@ -83,6 +85,7 @@ async function main(): Promise<number> {
     endpointslice: positiveInt("concurrent-service-endpoint-syncs", values["concurrent-service-endpoint-syncs"]),
     job: positiveInt("concurrent-job-syncs", values["concurrent-job-syncs"]),
     cronjob: positiveInt("concurrent-cron-job-syncs", values["concurrent-cron-job-syncs"]),
+    namespace: positiveInt("concurrent-namespace-syncs", values["concurrent-namespace-syncs"]),
   };
   const nodeLifecycle = {
     nodeMonitorGracePeriodMs: durationMs("node-monitor-grace-period", values["node-monitor-grace-period"]),

@@ -1,5 +1,5 @@
 // The controller manager: one shared informer per kind, the enabled controllers of the table
-// (controllers.ts) on it, and (with leader election) all of that only while holding the Lease
+// (controllers.ts) on it, and (with leader election) their workers only while holding the Lease
 // mk-system/mk-controller-manager. k0s-style lifecycle: run(signal) until the signal aborts or
 // leadership is lost, stopping everything it started in reverse order.
 import type { Clientset } from "@mk/proto/client";
@@ -27,16 +27,37 @@ export interface ManagerOptions {
   nodeIpam?: ControllerSettings["nodeIpam"];
 }
 
-/** Runs the controllers until the signal aborts; with leader election only while leading. */
+/**
+ * Runs the controllers until the signal aborts; with leader election only while leading. A standby
+ * is warm: its informers list and watch from the start (controllers' handlers fill their queues), so
+ * a new leader acts as soon as it holds the Lease instead of first listing every kind — which made
+ * the takeover's first action come seconds after the lease was won.
+ */
 export async function runControllerManager(signal: AbortSignal, o: ManagerOptions): Promise<void> {
-  await runWithLeaderElection(
-    { client: o.client, name: LEASE_NAME, election: o.leaderElection, logger: o.logger, onLeading: o.onLeading, run: (s) => runControllers(s, o) },
-    signal,
-  );
+  const warm = prepareControllers(o);
+  warm.factory.start(signal);
+  try {
+    await runWithLeaderElection({ client: o.client, name: LEASE_NAME, election: o.leaderElection, logger: o.logger, onLeading: o.onLeading, run: (s) => warm.run(s) }, signal);
+  } finally {
+    await warm.factory.stop();
+    o.logger.info({}, "controllers stopped");
+  }
 }
 
 /** Informers, then the controllers on them; returns once the signal aborted and all of it stopped. */
 export async function runControllers(signal: AbortSignal, o: ManagerOptions): Promise<void> {
+  const warm = prepareControllers(o);
+  warm.factory.start(signal);
+  try {
+    await warm.run(signal);
+  } finally {
+    await warm.factory.stop();
+    o.logger.info({}, "controllers stopped");
+  }
+}
+
+/** The shared informers and every enabled controller on them (handlers registered, no worker yet). */
+function prepareControllers(o: ManagerOptions): { factory: InformerFactory; run(signal: AbortSignal): Promise<void> } {
   const log = o.logger;
   const settings: ControllerSettings = { concurrency: { ...DEFAULT_CONCURRENCY, ...o.concurrency }, nodeLifecycle: o.nodeLifecycle, nodeIpam: o.nodeIpam };
   const recorder = new EventRecorder(
@@ -49,12 +70,11 @@ export async function runControllers(signal: AbortSignal, o: ManagerOptions): Pr
   const names = o.controllers ?? (Object.keys(CONTROLLERS) as ControllerName[]);
   // Every controller registers its informers and handlers before the first list, so none misses an event.
   const controllers = names.map((name) => CONTROLLERS[name](ctx));
-  factory.start(signal);
-  log.info({ controllers: names, concurrency: settings.concurrency }, "controllers starting");
-  try {
-    await Promise.all(controllers.map((c) => c.run(signal)));
-  } finally {
-    await factory.stop();
-    log.info({}, "controllers stopped");
-  }
+  return {
+    factory,
+    async run(signal) {
+      log.info({ controllers: names, concurrency: settings.concurrency }, "controllers starting");
+      await Promise.all(controllers.map((c) => c.run(signal)));
+    },
+  };
 }

@@ -36,6 +36,8 @@ export interface LocalClusterOptions {
   ha?: boolean;
   /** `up --balancer` (one member per role, the API server behind a balancer): ports as --ha's. */
   balancer?: boolean;
+  /** `up --isolated`: a lab (needs root); nodes in network namespaces, with --ha the etcd members too. */
+  isolated?: boolean;
 }
 
 /** An isolated local cluster (`mkctl cluster up` with its own ports, home and node prefix). */
@@ -78,7 +80,7 @@ export class LocalCluster {
     // Its own pod and Service ranges: two test clusters at once must not put two pod networks on one
     // range, nor two node proxies' rules on one ClusterIP.
     const dnsUpstream = await startStubUpstream({});
-    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`, ...(opts.ha ? ["--ha"] : []), ...(opts.balancer ? ["--balancer"] : [])];
+    const upArgs = ["cluster", "up", "--api-port", String(api), "--etcd-port", String(etcd), "--node-prefix", prefix, "--nodes", String(n), "--cluster-cidr", freeClusterCidr(), "--service-cluster-ip-range", freeServiceRange(), "--dns-upstream", `127.0.0.1:${dnsUpstream.port}`, ...(opts.ha ? ["--ha"] : []), ...(opts.balancer ? ["--balancer"] : []), ...(opts.isolated ? ["--isolated"] : [])];
     return new LocalCluster(home, env, prefix, nodes, upArgs, dnsUpstream);
   }
 

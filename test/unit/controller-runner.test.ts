@@ -213,13 +213,13 @@ test("runWithLeaderElection without an election runs at once and reports leading
 });
 
 test("--controllers: * is every controller, -name disables one, name enables one, unknown names are an error", () => {
-  const all = ["deployment", "replicaset", "job", "cronjob", "garbagecollector", "podgc", "endpointslice", "nodelifecycle", "nodeipam"];
+  const all = ["deployment", "replicaset", "job", "cronjob", "garbagecollector", "podgc", "endpointslice", "nodelifecycle", "namespace", "nodeipam"];
   assert.deepEqual(enabledControllers("*"), all);
-  assert.deepEqual(enabledControllers("*,-garbagecollector"), ["deployment", "replicaset", "job", "cronjob", "podgc", "endpointslice", "nodelifecycle", "nodeipam"]);
-  assert.deepEqual(enabledControllers("-garbagecollector,*"), ["deployment", "replicaset", "job", "cronjob", "podgc", "endpointslice", "nodelifecycle", "nodeipam"]);
+  assert.deepEqual(enabledControllers("*,-garbagecollector"), ["deployment", "replicaset", "job", "cronjob", "podgc", "endpointslice", "nodelifecycle", "namespace", "nodeipam"]);
+  assert.deepEqual(enabledControllers("-garbagecollector,*"), ["deployment", "replicaset", "job", "cronjob", "podgc", "endpointslice", "nodelifecycle", "namespace", "nodeipam"]);
   assert.deepEqual(enabledControllers("replicaset,deployment"), ["deployment", "replicaset"]);
   assert.deepEqual(enabledControllers("deployment,-deployment,*"), all, "the first item naming it decides");
   assert.deepEqual(enabledControllers(""), []);
-  assert.throws(() => enabledControllers("*,-gc"), /^Error: --controllers: unknown controller "gc" \(known: deployment, replicaset, job, cronjob, garbagecollector, podgc, endpointslice, nodelifecycle, nodeipam;/);
+  assert.throws(() => enabledControllers("*,-gc"), /^Error: --controllers: unknown controller "gc" \(known: deployment, replicaset, job, cronjob, garbagecollector, podgc, endpointslice, nodelifecycle, namespace, nodeipam;/);
   assert.throws(() => enabledControllers("deploymnet"), /--controllers: unknown controller "deploymnet"/);
 });

@@ -71,3 +71,35 @@ test("lab components: etcd on loopback, the rest on the bridge, each node's dock
   }
   assert.equal(typeof kubelet.prepare, "function", "the kubelet joins (token + CA hash) before it starts");
 });
+
+test("lab with --ha: each etcd member in its own namespace at its own bridge address, peers and clients there, run through nsenter", () => {
+  const paths = clusterPaths("/tmp/a/cluster");
+  const settings = { ...DEFAULT_SETTINGS, isolated: true, ha: true, labNet: 2, nodes: 1, nodePrefix: "lab", host: "10.213.2.1" };
+  const l = labLayout(settings, paths);
+  assert.deepEqual(
+    l.etcdMembers.map((m) => [m.component, m.ip]),
+    [
+      ["etcd-1", "10.213.2.2"],
+      ["etcd-2", "10.213.2.3"],
+      ["etcd-3", "10.213.2.4"],
+    ],
+  );
+  const names = [l.bridge, ...l.nodes.flatMap((n) => [n.hostVeth, n.peerVeth]), ...l.etcdMembers.flatMap((m) => [m.hostVeth, m.peerVeth])];
+  for (const n of names) assert.ok(n.length <= 15, `${n} is ${n.length} bytes`);
+  assert.equal(new Set([...names, ...l.nodes.map((n) => n.netns), ...l.etcdMembers.map((m) => m.netns)]).size, names.length + 4);
+  assert.deepEqual(labLayout({ ...settings, ha: false }, paths).etcdMembers, [], "no member namespaces without --ha");
+
+  const specs = clusterComponents(settings, paths);
+  const etcd2 = specs.find((s) => s.name === "etcd-2");
+  assert.ok(etcd2);
+  assert.equal(etcd2.command, "nsenter");
+  assert.equal(etcd2.netns, l.etcdMembers[1]?.netns);
+  assert.deepEqual(etcd2.args.slice(0, 2), [`--net=${l.etcdMembers[1]?.netnsPath}`, "etcd"]);
+  const args = etcd2.args.join(" ");
+  for (const want of ["--listen-client-urls https://10.213.2.3:", "--listen-peer-urls https://10.213.2.3:", "--initial-cluster mk-1=https://10.213.2.2:"]) {
+    assert.ok(args.includes(want), `${want} in ${args}`);
+  }
+  assert.match(etcd2.healthUrl, /^http:\/\/10\.213\.2\.3:\d+\/health$/);
+  const api = specs.find((s) => s.name === "apiserver-1")?.args.join(" ") ?? "";
+  assert.match(api, /--etcd-servers https:\/\/10\.213\.2\.2:\d+,https:\/\/10\.213\.2\.3:\d+,https:\/\/10\.213\.2\.4:\d+/);
+});

@@ -6,7 +6,7 @@ import type { KindName, KindTypes, Namespace, Pod } from "@mk/proto";
 import { metaOf } from "@mk/proto";
 import { ForbiddenError, InvalidError, PreconditionFailedError } from "@mk/proto/client";
 import { UNDELETABLE_NAMESPACES } from "./namespace.js";
-import { checkUid, Removal, type Store, timestamp } from "./store.js";
+import { awaitsNamespaceController, checkUid, Removal, type Store, timestamp } from "./store.js";
 
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
 export const ORPHAN_FINALIZER = "orphan";
@@ -77,7 +77,10 @@ function deletionOf<K extends KindName>(store: Store, kind: K, obj: KindTypes[K]
   nextMeta.finalizers = fins;
 
   if (kind === "Namespace") {
-    // A namespace always goes through Terminating: the namespace cleanup empties it, then deletes it.
+    // A namespace always goes through Terminating: the controller manager's namespace controller
+    // empties it, removes `kubernetes` from spec.finalizers and deletes it again, which removes it
+    // once no finalizer of either list is left.
+    if (meta.deletionTimestamp && fins.length === 0 && !awaitsNamespaceController(kind, next)) return new Removal(next);
     nextMeta.deletionTimestamp ||= timestamp(now);
     nextMeta.deletionGracePeriodSeconds = 0;
     (next as Namespace).status = { phase: "Terminating" };

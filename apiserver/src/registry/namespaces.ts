@@ -10,7 +10,6 @@ import type { WatchHub } from "../watch/hub.js";
 export class NamespaceCache {
   private readonly terminating = new Map<string, { terminating: boolean; revision: number }>();
   private unsubscribe: (() => void) | undefined;
-  private readonly listeners = new Set<(ns: Namespace) => void>();
 
   constructor(
     private readonly storage: EtcdStorage,
@@ -48,13 +47,6 @@ export class NamespaceCache {
     const known = this.terminating.get(name);
     if (known && known.revision > revision) return;
     this.terminating.set(name, { terminating: !!ns.metadata?.deletionTimestamp || ns.status?.phase === "Terminating", revision });
-    for (const l of this.listeners) l(ns);
-  }
-
-  /** Called on every namespace added or changed (the namespace cleanup listens). */
-  onChange(listener: (ns: Namespace) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   names(): string[] {
@@ -76,6 +68,5 @@ export class NamespaceCache {
 
   stop(): void {
     this.unsubscribe?.();
-    this.listeners.clear();
   }
 }

@@ -319,9 +319,10 @@ export class Store {
     if (!renewsTtl && deepEqual(next, old)) return { object: old, removed: false };
     if (opts.dryRun) return { object: next, removed: false };
     const finalizing = opts.operation === "update" || opts.operation === "status";
-    if (finalizing && nextMeta.deletionTimestamp && nextMeta.finalizers.length === 0 && !this.awaitsKubelet(kind, next)) {
+    if (finalizing && nextMeta.deletionTimestamp && nextMeta.finalizers.length === 0 && !this.awaitsKubelet(kind, next) && !awaitsNamespaceController(kind, next)) {
       // The last finalizer of an object being deleted is gone: the object goes. (Delete itself
-      // decides when an object goes, with a Removal; a namespace stays Terminating until emptied.)
+      // decides when an object goes, with a Removal; a namespace stays Terminating until the
+      // namespace controller has emptied it and removed `kubernetes` from spec.finalizers.)
       await this.storage.remove(kind, nextMeta.namespace, nextMeta.name, oldMeta.resourceVersion);
       await this.allocations.release(kind, old);
       return { object: next, removed: true };
@@ -351,4 +352,9 @@ export class Store {
     const pod = obj as KindTypes["Pod"];
     return !!pod.spec?.nodeName && (pod.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
   }
+}
+
+/** A namespace whose spec.finalizers still hold a token (the namespace controller's `kubernetes`). */
+export function awaitsNamespaceController(kind: KindName, obj: KindTypes[KindName]): boolean {
+  return kind === "Namespace" && ((obj as KindTypes["Namespace"]).spec?.finalizers.length ?? 0) > 0;
 }

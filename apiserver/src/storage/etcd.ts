@@ -2,6 +2,12 @@
 // encoding of the kind's message; an object's resourceVersion is its key's mod revision. Creates
 // are "put if absent" and updates "put if the mod revision is still the one read", both in one
 // transaction, so two writers can never both win.
+//
+// Hardened for several members (ARCHITECTURE.md, "The etcd client"): every unary call carries a
+// deadline and etcd's `hasleader` metadata (a member cut off from the quorum refuses at once, and
+// the refusal, never applied, is tried again on another member); watches are mk's own
+// (etcd-watch.ts), moved to another member when theirs loses its leader or goes silent; a write
+// whose event lease has vanished gets a new lease.
 import {
   AlreadyExistsError,
   BadRequestError,
@@ -13,9 +19,14 @@ import {
   UnavailableError,
 } from "@mk/proto/client";
 import { type KindName, type KindTypes, KINDS, metaOf } from "@mk/proto";
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
-import { Etcd3, GRPCUnavailableError, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from "etcd3";
+import { type CallOptions, InterceptingCall, type Interceptor } from "@grpc/grpc-js";
+import { type CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
+import { Etcd3, GRPCUnavailableError, type IKeyValue, type IOptions } from "etcd3";
+import { MemberProbe } from "./etcd-members.js";
+import { MovingWatch, type RawEvent, type WatchMove, WatchMembers } from "./etcd-watch.js";
 import { kindPrefix, objectKey, resourceName } from "./keys.js";
+
+export type { RawEvent, WatchMove } from "./etcd-watch.js";
 
 export interface EtcdTls {
   /** PEM of the CA that signed etcd's certificate. */
@@ -32,6 +43,12 @@ export interface EtcdStorageOptions {
   timeoutMs?: number;
   /** Called with each etcd call's duration, for the latency histogram. */
   observe?: (op: string, seconds: number) => void;
+  /** A watch silent this long despite a progress request moves to another member; default 5 s. */
+  watchSilenceMs?: number;
+  /** Each move of a watch to another member (for the log). */
+  onWatchMove?: (move: WatchMove) => void;
+  /** A member that calls stop or start being sent to (etcd-members.ts), for the log. */
+  onMemberHeld?: (endpoint: string, held: boolean, why: string) => void;
 }
 
 export interface ListPage<K extends KindName> {
@@ -39,15 +56,6 @@ export interface ListPage<K extends KindName> {
   /** The store's revision the list was read at. */
   revision: string;
   continue: string;
-}
-
-/** One change seen by a watch; values are the encoded objects. */
-export interface RawEvent {
-  type: "put" | "delete";
-  key: string;
-  modRevision: string;
-  value: Buffer | undefined;
-  prevValue: Buffer | undefined;
 }
 
 export interface RawWatchHandlers {
@@ -59,6 +67,33 @@ export interface RawWatchHandlers {
 
 export interface RawWatch {
   cancel(): Promise<void>;
+}
+
+/**
+ * etcd's `hasleader: true` metadata on a call: a member without a leader answers UNAVAILABLE
+ * "etcdserver: no leader" at once instead of holding the call until its deadline.
+ */
+const requireLeader: Interceptor = (options, nextCall) =>
+  new InterceptingCall(nextCall(options), {
+    start(metadata, listener, next) {
+      metadata.set("hasleader", "true");
+      next(metadata, listener);
+    },
+  });
+
+/**
+ * Refusals etcd makes before it looks at a request (its gRPC interceptors): the request was not
+ * applied, so sending it again, to another member, is safe even for a write.
+ */
+export function isRefusedUnapplied(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return /etcdserver: no leader|rpc not supported for learner/.test(msg);
+}
+
+/** etcd lost the lease a write named (revoked, or expired while we were cut off). */
+function isLeaseNotFound(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return /requested lease not found/.test(msg);
 }
 
 interface ContinueToken {
@@ -93,12 +128,20 @@ export class EtcdStorage {
   private readonly timeoutMs: number;
   private readonly observe: (op: string, seconds: number) => void;
   private readonly leases = new LeasePool(this);
+  private readonly watchMembers: WatchMembers;
+  private readonly watches = new Set<MovingWatch>();
+  private readonly probe: MemberProbe | undefined;
 
   constructor(options: EtcdStorageOptions) {
+    const timeoutMs = options.timeoutMs ?? 10_000;
     const opts: IOptions = {
       hosts: options.endpoints,
       dialTimeout: 5_000,
       grpcOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000 },
+      // Every call etcd3 makes gets a deadline and `hasleader`, including any a method below forgets
+      // to give options to; a method's own options only add to these.
+      defaultCallOptions: (ctx): CallOptions =>
+        ctx.isStream ? { interceptors: [requireLeader] } : { deadline: Date.now() + timeoutMs, interceptors: [requireLeader] },
     };
     // etcd3's default circuit breaker stops sending to a host for 5 s after 3 failures: with several
     // members that routes around a dead one, but with a single member it only turns a short stall
@@ -114,26 +157,75 @@ export class EtcdStorage {
     else {
       const unreachable = handleWhen((err) => err instanceof GRPCUnavailableError);
       opts.faultHandling = {
-        host: () => circuitBreaker(unreachable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+        host: (host) => {
+          const b = circuitBreaker(unreachable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) });
+          breakers.set(host, b);
+          return b;
+        },
         global: noop,
       };
     }
+    const breakers = new Map<string, CircuitBreakerPolicy>();
     if (options.tls) {
       opts.credentials = { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key };
     }
     this.client = new Etcd3(opts);
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    // A member that answers nothing (a cut link, a frozen process) never trips a breaker that counts
+    // only UNAVAILABLE: a probe holds its breaker open instead.
+    if (options.endpoints.length > 1) {
+      const policies = options.endpoints.map((e) => breakers.get(e)).filter((b): b is CircuitBreakerPolicy => b !== undefined);
+      if (policies.length === options.endpoints.length) {
+        this.probe = new MemberProbe({ endpoints: options.endpoints, credentials: opts.credentials, onChange: options.onMemberHeld }, policies);
+        this.probe.start();
+      }
+    }
+    this.timeoutMs = timeoutMs;
     this.observe = options.observe ?? (() => {});
+    this.watchMembers = new WatchMembers({
+      endpoints: options.endpoints,
+      tls: options.tls,
+      createTimeoutMs: timeoutMs,
+      silenceMs: options.watchSilenceMs,
+      onMove: options.onWatchMove,
+    });
   }
 
+  /**
+   * Runs one etcd call (fn makes it afresh each time). A refusal of a member without a leader is
+   * tried again, on whichever member etcd3 picks (its breaker skips one that refused three times in
+   * a row), until the call's deadline: an election in progress is waited for, not failed.
+   */
   private async timed<T>(op: string, fn: () => Promise<T>): Promise<T> {
     const start = performance.now();
     try {
-      return await fn();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fn();
+        } catch (err) {
+          const left = this.timeoutMs - (performance.now() - start);
+          if (!isRefusedUnapplied(err) || left <= 0) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(left, 50 * 2 ** Math.min(attempt, 4))));
+        }
+      }
     } catch (err) {
       throw mapEtcdError(err);
     } finally {
       this.observe(op, (performance.now() - start) / 1000);
+    }
+  }
+
+  /**
+   * Runs a write that may name an event lease; when etcd has lost that lease (revoked, expired
+   * while this server was cut off), forgets it and writes again once with a new one.
+   */
+  private async withLease<T>(ttlSeconds: number | undefined, write: (lease: string | undefined) => Promise<T>): Promise<T> {
+    const lease = ttlSeconds ? await this.leases.leaseFor(ttlSeconds) : undefined;
+    try {
+      return await write(lease);
+    } catch (err) {
+      if (!ttlSeconds || !lease || !isLeaseNotFound(err instanceof Error ? (err.cause ?? err) : err)) throw err;
+      this.leases.forget(lease);
+      return await write(await this.leases.leaseFor(ttlSeconds));
     }
   }
 
@@ -186,12 +278,13 @@ export class EtcdStorage {
     const meta = metaOf(obj);
     const key = objectKey(kind, meta.namespace, meta.name);
     const value = this.encode(kind, obj);
-    const lease = opts.ttlSeconds ? await this.leases.leaseFor(opts.ttlSeconds) : undefined;
-    const res = await this.timed("create", () => {
-      const put = this.client.put(key).value(value);
-      if (lease) put.lease(lease);
-      return this.client.if(key, "Mod", "==", 0).then(put).else(this.client.get(key)).options(this.callOptions()).commit();
-    });
+    const res = await this.withLease(opts.ttlSeconds, (lease) =>
+      this.timed("create", () => {
+        const put = this.client.put(key).value(value);
+        if (lease) put.lease(lease);
+        return this.client.if(key, "Mod", "==", 0).then(put).else(this.client.get(key)).options(this.callOptions()).commit();
+      }),
+    );
     if (!res.succeeded) {
       const current = res.responses[0]?.response_range?.kvs?.[0];
       const mine = current && meta.uid ? this.decode(kind, current.value, current.mod_revision) : undefined;
@@ -210,17 +303,18 @@ export class EtcdStorage {
     const meta = metaOf(obj);
     const key = objectKey(kind, meta.namespace, meta.name);
     const value = this.encode(kind, obj);
-    const lease = opts.ttlSeconds ? await this.leases.leaseFor(opts.ttlSeconds) : undefined;
-    const res = await this.timed("update", () => {
-      const put = this.client.put(key).value(value);
-      if (lease) put.lease(lease);
-      return this.client
-        .if(key, "Mod", "==", expectedRevision)
-        .then(put)
-        .else(this.client.get(key))
-        .options(this.callOptions())
-        .commit();
-    });
+    const res = await this.withLease(opts.ttlSeconds, (lease) =>
+      this.timed("update", () => {
+        const put = this.client.put(key).value(value);
+        if (lease) put.lease(lease);
+        return this.client
+          .if(key, "Mod", "==", expectedRevision)
+          .then(put)
+          .else(this.client.get(key))
+          .options(this.callOptions())
+          .commit();
+      }),
+    );
     if (!res.succeeded) {
       const current = res.responses[0]?.response_range?.kvs?.[0];
       throw current ? this.conflict(kind, meta.name) : this.notFound(kind, meta.name);
@@ -309,51 +403,45 @@ export class EtcdStorage {
     await this.timed("revision", () => this.client.get("/registry/\0revision").revision(revision).options(this.callOptions()).exec());
   }
 
-  /** Watches keys under `prefix` from `fromRevision` (inclusive), with each change's previous value. */
+  /**
+   * Watches keys under `prefix` from `fromRevision` (inclusive), with each change's previous value.
+   * The watch moves between members by itself (etcd-watch.ts); it ends with an error only when etcd
+   * cancels it for good: ExpiredError when its start revision was compacted away.
+   */
   watch(prefix: string, fromRevision: string, handlers: RawWatchHandlers): RawWatch {
-    let watcher: Watcher | undefined;
-    let cancelled = false;
-    const onData = (res: IWatchResponse) => {
-      if (cancelled) return;
-      const events: RawEvent[] = res.events.map((e) => ({
-        type: e.type === "Delete" ? "delete" : "put",
-        key: e.kv.key.toString(),
-        modRevision: e.kv.mod_revision,
-        value: e.type === "Delete" ? undefined : e.kv.value,
-        prevValue: e.prev_kv ? e.prev_kv.value : undefined,
-      }));
-      handlers.onEvents(events, res.header.revision);
-    };
-    const onError = (err: Error) => {
-      if (cancelled) return;
-      cancelled = true;
-      // etcd cancels a watch whose start revision is compacted; the library reports it as
-      // "Watcher canceled" with no reason. Nothing else cancels our watches, so it means "expired".
-      const mapped = /Watcher canceled|compacted/.test(err.message)
-        ? new ExpiredError("The resourceVersion for the provided watch is too old.", { cause: err })
-        : mapEtcdError(err);
-      handlers.onError(mapped);
-      void watcher?.cancel().catch(() => {
-        // already ended on etcd's side: nothing to release
-      });
-    };
-    const builder = this.client.watch().prefix(prefix).withPreviousKV().startRevision(fromRevision);
-    const w = builder.watcher();
-    watcher = w;
-    w.on("data", onData);
-    w.on("error", onError);
+    const key = Buffer.from(prefix);
+    const w = new MovingWatch(
+      this.watchMembers,
+      { key, rangeEnd: Buffer.from(prefixEnd(prefix)), startRevision: fromRevision },
+      {
+        onEvents: (events, revision) => handlers.onEvents(events, revision),
+        onCancel: (reason, compactRevision) => {
+          this.watches.delete(w);
+          handlers.onError(
+            compactRevision !== "0" || /compacted/.test(reason)
+              ? new ExpiredError("The resourceVersion for the provided watch is too old.")
+              : new InternalError(`etcd cancelled the watch: ${reason || "no reason given"}`),
+          );
+        },
+      },
+    );
+    this.watches.add(w);
     return {
-      async cancel() {
-        if (cancelled) return;
-        cancelled = true;
-        w.removeListener("data", onData);
-        try {
-          await w.cancel();
-        } catch {
-          // The stream may already be gone (etcd closed): nothing left to release.
-        }
+      cancel: async () => {
+        this.watches.delete(w);
+        w.cancel();
       },
     };
+  }
+
+  /** The members unary calls are kept away from now (diagnostics and tests). */
+  heldMembers(): string[] {
+    return this.probe?.heldEndpoints() ?? [];
+  }
+
+  /** The member each live watch is on now (diagnostics and tests). */
+  watchEndpoints(): string[] {
+    return [...this.watches].map((w) => w.endpoint);
   }
 
   /**
@@ -397,11 +485,20 @@ export class EtcdStorage {
     const res = await this.timed("get", () => this.client.get(objectKey(kind, namespace, name)).options(this.callOptions()).exec());
     const kv = res.kvs[0];
     if (!kv || kv.lease === "0") return undefined;
-    const ttl = await this.client.leaseClient.leaseTimeToLive({ ID: kv.lease }, this.callOptions());
+    const ttl = await this.timed("lease", () => this.client.leaseClient.leaseTimeToLive({ ID: kv.lease }, this.callOptions()));
     return { lease: kv.lease, ttl: Number(ttl.TTL) };
   }
 
+  /** Revokes a lease (tests: a write then finds its event lease gone). */
+  async revokeLease(id: string): Promise<void> {
+    await this.timed("lease", () => this.client.leaseClient.leaseRevoke({ ID: id }, this.callOptions()));
+  }
+
   close(): void {
+    for (const w of this.watches) w.cancel();
+    this.watches.clear();
+    this.watchMembers.close();
+    this.probe?.stop();
     this.client.close();
   }
 }
@@ -416,6 +513,11 @@ class LeasePool {
   private current: { id: string; ttl: number; expiresAt: number } | undefined;
   private pending: Promise<string> | undefined;
   constructor(private readonly storage: EtcdStorage) {}
+
+  /** etcd no longer has this lease: the next write gets a new one. */
+  forget(id: string): void {
+    if (this.current?.id === id) this.current = undefined;
+  }
 
   async leaseFor(ttlSeconds: number): Promise<string> {
     const now = Date.now();

@@ -37,11 +37,14 @@ function etcdComponent(m: EtcdMember, t: Topology, paths: ClusterPaths, tls: Tls
     ...["--quota-backend-bytes", String(2 * 1024 * 1024 * 1024)],
   ];
   const logFile = join(paths.logs, `${m.component}.log`);
-  if (!tls) return { name: m.component, command: "etcd", args, address: client, healthUrl: `${client}/health`, logFile };
+  // An HA lab's member runs inside its own namespace (nsenter execs etcd: the pid is etcd's).
+  const inLab = (spec: ComponentSpec): ComponentSpec =>
+    m.lab ? { ...spec, command: "nsenter", args: [`--net=${m.lab.netnsPath}`, spec.command, ...spec.args], netns: m.lab.netns } : spec;
+  if (!tls) return inLab({ name: m.component, command: "etcd", args, address: client, healthUrl: `${client}/health`, logFile });
   // With client certificates required, /health moves to a plain-HTTP metrics listener.
   const metrics = `http://${m.metricsAddress}`;
   const peers = secure ? etcdPeerTlsArgs(tls) : [];
-  return { name: m.component, command: "etcd", args: [...args, ...etcdServerTlsArgs(tls), ...peers, "--listen-metrics-urls", metrics], address: client, healthUrl: `${metrics}/health`, logFile };
+  return inLab({ name: m.component, command: "etcd", args: [...args, ...etcdServerTlsArgs(tls), ...peers, "--listen-metrics-urls", metrics], address: client, healthUrl: `${metrics}/health`, logFile });
 }
 
 /** The TCP balancer at the cluster's address (balancer.ts), run as `mkctl cluster balance`. */

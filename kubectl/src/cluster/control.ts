@@ -109,7 +109,8 @@ export function portFree(host: string, port: number): Promise<boolean> {
 /** Every host:port the cluster will listen on, with who will listen there. */
 function listenAddresses(s: ClusterSettings, paths: ClusterPaths): { who: string; host: string; port: number }[] {
   // The peer ports are in no address or health URL; every other port is.
-  const out = clusterTopology(s, paths).etcd.map((m) => ({ who: `${m.component} peer`, host: m.host, port: m.peerPort }));
+  // (An HA lab's etcd member listens inside its own, fresh namespace, as a lab node.)
+  const out = clusterTopology(s, paths).etcd.filter((m) => !m.lab).map((m) => ({ who: `${m.component} peer`, host: m.host, port: m.peerPort }));
   for (const c of clusterComponents(s, paths)) {
     // A lab node listens inside its own, fresh network namespace: nothing else can be there.
     if (c.netns) continue;
@@ -130,7 +131,7 @@ export async function clusterUp(paths: ClusterPaths, settings: ClusterSettings, 
     if (settings.isolated) {
       const lab = labLayout(settings, paths);
       await labNetworkUp(lab);
-      progress(`lab network ready: bridge ${lab.bridge} ${lab.hostIp}/24, ${lab.nodes.map((n) => `${n.netns} ${n.ip}`).join(", ")} (${secs()})`);
+      progress(`lab network ready: bridge ${lab.bridge} ${lab.hostIp}/24, ${[...lab.etcdMembers, ...lab.nodes].map((n) => `${n.netns} ${n.ip}`).join(", ")} (${secs()})`);
     }
     await ensureDnsPort(paths, settings, progress);
     // Another cluster (or anything else) on our ports would answer our health checks and fool us.

@@ -139,6 +139,8 @@ export interface InitOptions {
   advertiseAddress: string;
   /** Extra SANs for the API server (IP or DNS names). */
   extraSans?: string[];
+  /** Extra SANs for the etcd members' certificate (an HA lab's member addresses). */
+  etcdExtraSans?: string[];
   tokenTtlSeconds: number;
 }
 
@@ -162,10 +164,11 @@ export async function initPki(o: InitOptions): Promise<InitResult> {
   const created = !existsSync(pki.ca.cert) || !existsSync(pki.ca.key);
   if (created) await createCa(pki.ca);
   const names = [...new Set([o.advertiseAddress, "127.0.0.1", "localhost", hostname(), ...(o.extraSans ?? [])].filter((s) => s !== ""))];
+  const etcdNames = [...new Set(["127.0.0.1", "localhost", o.advertiseAddress, ...(o.etcdExtraSans ?? [])])].filter((s) => s !== "");
   const wanted: [CertFiles, CertRequest][] = [
     [pki.apiserver, { subject: "/CN=kube-apiserver", sans: names.map(san), usage: "server" }],
     [pki.apiserverKubeletClient, { subject: "/O=system:masters/CN=kube-apiserver-kubelet-client", usage: "client" }],
-    [pki.etcdServer, { subject: "/CN=etcd", sans: [...new Set(["127.0.0.1", "localhost", o.advertiseAddress])].filter((s) => s !== "").map(san), usage: "both" }],
+    [pki.etcdServer, { subject: "/CN=etcd", sans: etcdNames.map(san), usage: "both" }],
     [pki.etcdClient, { subject: "/CN=kube-apiserver-etcd-client", usage: "client" }],
     [pki.admin, { subject: "/O=system:masters/CN=admin", usage: "client" }],
     [pki.scheduler, { subject: "/CN=system:kube-scheduler", usage: "client" }],
@@ -173,7 +176,7 @@ export async function initPki(o: InitOptions): Promise<InitResult> {
   ];
   await Promise.all(
     wanted.map(async ([files, req]) => {
-      if (!created && existsSync(files.cert) && existsSync(files.key) && (files !== pki.apiserver || coversNames(files.cert, names))) return;
+      if (!created && existsSync(files.cert) && existsSync(files.key) && (files !== pki.apiserver || coversNames(files.cert, names)) && (files !== pki.etcdServer || coversNames(files.cert, etcdNames))) return;
       await issue(pki.ca, files, req);
     }),
   );

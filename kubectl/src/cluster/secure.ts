@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { joinCluster, joined } from "./join.js";
+import { labLayout } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
 import { type CertFiles, initPki, type Pki } from "./pki.js";
 import type { ClusterSettings, ComponentSpec } from "./settings.js";
@@ -43,7 +44,9 @@ function joinInNamespace(netnsPath: string, args: string[], signal: AbortSignal)
 
 /** Runs init (keeping an existing CA) and keeps a fresh token for the local kubelets. */
 export async function initLocalPki(s: ClusterSettings, paths: ClusterPaths): Promise<void> {
-  const out = await initPki({ dir: paths.pki, advertiseAddress: s.host, tokenTtlSeconds: 3600 });
+  // An HA lab's etcd members serve (and talk to their peers) at their own addresses.
+  const etcdExtraSans = s.isolated ? labLayout(s, paths).etcdMembers.map((m) => m.ip) : [];
+  const out = await initPki({ dir: paths.pki, advertiseAddress: s.host, tokenTtlSeconds: 3600, etcdExtraSans });
   writeFileSync(joinFile(paths), JSON.stringify({ token: out.token, caCertHash: out.caCertHash }), { mode: 0o600 });
 }
 

@@ -16,7 +16,7 @@
 //   scheduler-1, -2           the scheduler HTTP port, API port + 11
 //   controller-manager-1, -2  the controller HTTP port, API port + 12
 // `--balancer` (one member per role): the API server on apiserver-1's ports, the balancer as above.
-import { LAB_CONTROLLER_ARGS, LAB_IMAGES, LAB_LEASE_RENEW_SECONDS, type LabNode, labLayout } from "./lab/layout.js";
+import { LAB_CONTROLLER_ARGS, LAB_IMAGES, LAB_LEASE_RENEW_SECONDS, type LabMember, type LabNode, labLayout } from "./lab/layout.js";
 import type { ClusterPaths } from "./paths.js";
 import { registryAddress } from "./registry.js";
 import { DEFAULT_CLUSTER_DOMAIN, kubeDnsClusterIp } from "@mk/proto";
@@ -34,6 +34,8 @@ export interface EtcdMember {
   metricsAddress: string;
   /** Under the cluster's data directory. */
   dataDir: string;
+  /** An HA lab's member: the network namespace it runs in, at its own address on the lab bridge. */
+  lab?: LabMember;
 }
 
 export interface ApiServerMember {
@@ -124,7 +126,11 @@ export function clusterTopology(s: ClusterSettings, paths: ClusterPaths): Topolo
       ...base,
       etcd: [1, 2, 3].map((i) => {
         const client = s.etcdPort + 3 * (i - 1);
-        return { component: `etcd-${i}`, name: `mk-${i}`, host: etcdHost, clientPort: client, peerPort: client + 1, metricsAddress: `127.0.0.1:${client + 2}`, dataDir: `etcd-${i}` };
+        // In the lab each member has a namespace and an address of its own, so its network can be cut.
+        const member = lab?.etcdMembers[i - 1];
+        const host = member ? member.ip : etcdHost;
+        const metricsHost = member ? member.ip : "127.0.0.1";
+        return { component: `etcd-${i}`, name: `mk-${i}`, host, clientPort: client, peerPort: client + 1, metricsAddress: `${metricsHost}:${client + 2}`, dataDir: `etcd-${i}`, ...(member ? { lab: member } : {}) };
       }),
       // A call stuck behind a killed etcd leader returns after 4 s (not 10) for the client to retry.
       // Cluster DNS on the first API server only: the two share an address, and kube-dns's

@@ -305,9 +305,9 @@ export function clusterCommand(hooks: ClusterHooks): Command {
 
   cluster
     .command("node")
-    .description("Fail a node on purpose: stop|start its kubelet; in a lab (up --isolated), cut|heal its link")
+    .description("Fail a node on purpose: stop|start its kubelet; in a lab (up --isolated), cut|heal its link (with --ha also an etcd member's: etcd-1…3)")
     .argument("<action>", NODE_ACTIONS.join("|"))
-    .argument("<name>", "the node's name (see mkctl get nodes)")
+    .argument("<name>", "the node's name (see mkctl get nodes), or in an HA lab etcd-1…3 for cut|heal")
     .addOption(dirOption())
     .action(async (action: string, name: string, opts: { dir?: string }) => {
       if (!isNodeAction(action)) throw new Error(`unknown node action ${JSON.stringify(action)}: want ${NODE_ACTIONS.join(", ")}`);

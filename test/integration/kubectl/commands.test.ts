@@ -7,6 +7,9 @@ import { after, before, test } from "node:test";
 import { Node, Pod } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
 import { type Clientset, EventRecorder, NotFoundError } from "@mk/proto/client";
+import { InformerFactory } from "@mk/proto/informer";
+import { silentLogger } from "@mk/controller/log.js";
+import { NamespaceController } from "@mk/controller/namespace/controller.js";
 import type { TestApiServer } from "../../harness/apiserver.js";
 import { type MkctlEnv, mkctlFor, REPO, type Run, startMkctlEnv } from "./mkctl.js";
 
@@ -15,12 +18,27 @@ let api: TestApiServer;
 let cs: Clientset;
 let mkctl: MkctlEnv["mkctl"];
 
+// `delete ns` waits, as kubectl does, until the namespace is gone: emptying it is the controller
+// manager's namespace controller's work, run here in-process beside the API server.
+const controllers = new AbortController();
+let namespaceController: Promise<void> | undefined;
+let factory: InformerFactory | undefined;
+
 before(async () => {
   env = await startMkctlEnv();
   ({ api, cs, mkctl } = env);
+  factory = new InformerFactory(cs, { logger: silentLogger });
+  const c = new NamespaceController({ client: cs, namespaceInformer: factory.informerFor("Namespace"), logger: silentLogger, recheckMs: 200 });
+  namespaceController = c.run(1, controllers.signal);
+  factory.start(controllers.signal);
 });
 
-after(() => env.stop());
+after(async () => {
+  controllers.abort();
+  await namespaceController;
+  await factory?.stop();
+  await env.stop();
+});
 
 const ok = (stdout: string): Run => ({ code: 0, stdout, stderr: "" });
 

@@ -9,7 +9,7 @@ import { existsSync, rmSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { CommandError, must, run } from "./exec.js";
 import { labHostRulesDown, labHostRulesUp } from "./host-rules.js";
-import { type LabLayout, type LabNode, MAX_LABS } from "./layout.js";
+import { type LabLayout, type LabLink, MAX_LABS } from "./layout.js";
 
 const linkExists = async (name: string, netns?: string) =>
   (await run("ip", [...(netns ? ["-n", netns] : []), "link", "show", "dev", name])).code === 0;
@@ -36,7 +36,7 @@ export async function pickLabNet(ownBridge: string, prefer?: number): Promise<nu
   throw new Error(`every lab network (10.213.0-${MAX_LABS - 1}.0/24) is in use on this host: stop a lab first`);
 }
 
-async function nodeUp(layout: LabLayout, node: LabNode): Promise<void> {
+async function nodeUp(layout: LabLayout, node: LabLink): Promise<void> {
   if (existsSync(node.netnsPath)) {
     // Ours from an earlier `up` only if its veth is in our bridge; a namesake from elsewhere is not touched.
     if (!(await linkExists(node.hostVeth))) {
@@ -70,7 +70,7 @@ export async function labNetworkUp(layout: LabLayout): Promise<void> {
   await must("ip", ["addr", "replace", `${layout.hostIp}/24`, "dev", layout.bridge]);
   await must("ip", ["link", "set", layout.bridge, "up"]);
   await labHostRulesUp(layout);
-  for (const node of layout.nodes) await nodeUp(layout, node);
+  for (const node of [...layout.etcdMembers, ...layout.nodes]) await nodeUp(layout, node);
 }
 
 /**
@@ -80,7 +80,7 @@ export async function labNetworkUp(layout: LabLayout): Promise<void> {
  */
 export async function labNetworkDown(layout: LabLayout): Promise<boolean> {
   let removed = false;
-  for (const node of layout.nodes) {
+  for (const node of [...layout.nodes, ...layout.etcdMembers]) {
     // The pair first, by its host end: deleting a namespace destroys its devices later, in the
     // background, so the host end would vanish under our feet.
     if (await linkExists(node.hostVeth)) {
@@ -106,13 +106,13 @@ export async function labNetworkDown(layout: LabLayout): Promise<boolean> {
   return removed;
 }
 
-/** Takes a node's link down (cut) or up (heal), on the host's end of its veth. */
-export async function setLink(node: LabNode, up: boolean): Promise<void> {
+/** Takes a node's (or an etcd member's) link down (cut) or up (heal), on the host's end of its veth. */
+export async function setLink(node: LabLink, up: boolean): Promise<void> {
   await must("ip", ["link", "set", node.hostVeth, up ? "up" : "down"]);
 }
 
 /** Whether the host's end of the node's veth is up; undefined when it does not exist. */
-export async function linkUp(node: LabNode): Promise<boolean | undefined> {
+export async function linkUp(node: LabLink): Promise<boolean | undefined> {
   const r = await run("ip", ["-o", "link", "show", "dev", node.hostVeth]);
   if (r.code !== 0) return undefined;
   return /[<,]UP[,>]/.test(r.stdout);

@@ -5,6 +5,7 @@
 //   cut   takes the node's link down (the host end of its veth): the node and its pods are
 //         unreachable, and the node cannot reach the API server; everything on it keeps running.
 //   heal  brings the link up again.
+//   In an HA lab, cut|heal also take an etcd member's component name (etcd-1…3): its namespace's link.
 // stop/start work on any local cluster; cut/heal need a lab (`cluster up --isolated`).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { type ClusterPaths, heldFile } from "../paths.js";
@@ -42,7 +43,8 @@ export async function nodeAction(paths: ClusterPaths, settings: ClusterSettings,
   const supervisor = runningSupervisor(paths);
   if (action === "cut" || action === "heal") {
     if (!settings.isolated) throw new Error(`node ${action} needs a lab cluster, whose nodes have links of their own (mkctl cluster up --isolated)`);
-    await setLink(labNode(labLayout(settings, paths), name), action === "heal");
+    const layout = labLayout(settings, paths);
+    await setLink(layout.etcdMembers.find((m) => m.component === name) ?? labNode(layout, name), action === "heal");
     return `node/${name} ${PAST[action]}`;
   }
   if (!readState(paths.state)?.components.some((c) => c.name === name)) {
