@@ -81,6 +81,7 @@ export PATH="$ROOT/node_modules/.bin:$PATH"
 
 # 5. Build (generation and tsc are both incremental) ---------------------------------------------
 node proto/scripts/gen.mjs
+node apiserver/scripts/gen.mjs
 if ! tsc -b tsconfig.json; then
   echo "setup: build failed" >&2
   exit 1
