@@ -4,11 +4,27 @@
 // and decoded, then written as an update (or a status update) with the kind's defaults and
 // validation. A patch that names no resourceVersion is repeated on a lost race, as Kubernetes
 // does; one that names it is a precondition, and a conflict is the answer.
-import { applyPatch, fromK8s, isJsonObject, type Json, type JsonObject, KINDS, type KindName, type KindTypes, metaOf, PatchError, type PatchType, type Schema, toK8s } from "@mk/proto/api";
+import {
+  applyPatch,
+  fromK8s,
+  isJsonObject,
+  type Json,
+  type JsonObject,
+  KINDS,
+  type KindName,
+  type KindTypes,
+  MAX_JSON_DEPTH,
+  metaOf,
+  PatchError,
+  type PatchType,
+  type Schema,
+  toK8s,
+  tooDeep,
+} from "@mk/proto/api";
 import { BadRequestError, InvalidError, invalidMessage } from "@mk/proto/client";
 import { checkResourceVersion, type Store } from "./store.js";
 import { groupKind } from "../storage/keys.js";
-import { throwIfInvalid } from "./validation.js";
+import { showShort as shown, throwIfInvalid } from "./validation.js";
 
 export interface PatchOptions {
   type: PatchType;
@@ -36,8 +52,29 @@ export function patchFailure(kind: KindName, name: string, err: PatchError): Err
   return new InvalidError(invalidMessage(groupKind(kind), name, fields), fields, { cause: err });
 }
 
+/**
+ * A patch nested deeper than any object can be (MAX_JSON_DEPTH), refused naming where, before the
+ * recursive patch code could run out of stack on it: a JSON patch by its operation, the others by
+ * their field path.
+ */
+export function checkPatchDepth(type: PatchType, patch: Json): void {
+  if (type === "json" && Array.isArray(patch)) {
+    patch.forEach((op, i) => {
+      const deep = tooDeep(op, MAX_JSON_DEPTH + 1);
+      if (deep !== undefined) {
+        const at = isJsonObject(op) ? `[${i}] ${String(op.op)} ${String(op.path)}` : `[${i}]`;
+        throw new BadRequestError(`invalid patch: ${at}: the value is nested deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+    });
+    return;
+  }
+  const deep = tooDeep(patch);
+  if (deep !== undefined) throw new BadRequestError(`invalid patch: ${deep}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+}
+
 export async function patchObject<K extends KindName>(store: Store, schema: Schema, kind: K, namespace: string, name: string, opts: PatchOptions): Promise<KindTypes[K]> {
   const info = KINDS[kind];
+  checkPatchDepth(opts.type, opts.patch);
   const pinned = pinnedVersion(opts.type, opts.patch);
   const out = await store.guaranteedUpdate(
     kind,
@@ -60,8 +97,10 @@ export async function patchObject<K extends KindName>(store: Store, schema: Sche
       const sent = fromK8s(info, cleaned) as KindTypes[K];
       const meta = metaOf(sent);
       const old = metaOf(current);
-      if (meta.name !== old.name) throw new BadRequestError(`the name of the object (${meta.name}) does not match the name on the URL (${old.name})`);
-      if (meta.namespace !== old.namespace) throw new BadRequestError(`the namespace of the object (${meta.namespace}) does not match the namespace on the URL (${old.namespace})`);
+      if (meta.name !== old.name) throw new BadRequestError(`metadata.name: Invalid value: ${shown(meta.name)}: the name of the object does not match the name on the URL (${JSON.stringify(old.name)})`);
+      if (meta.namespace !== old.namespace) {
+        throw new BadRequestError(`metadata.namespace: Invalid value: ${shown(meta.namespace)}: the namespace of the object does not match the namespace on the URL (${JSON.stringify(old.namespace)})`);
+      }
       return store.nextOf(kind, current, sent, opts.statusOnly);
     },
   );

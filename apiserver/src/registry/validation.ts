@@ -11,6 +11,11 @@ export function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+/** A value quoted for a message, cut to 64 characters (a 2 MiB name is not echoed back whole). */
+export function showShort(value: string): string {
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 61)}...` : value);
+}
+
 export function required(field: string, detail = ""): FieldError {
   return { field, type: "Required", detail };
 }
