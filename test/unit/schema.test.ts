@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Schema, suggest } from "@mk/proto/api";
+import { MAX_STRING_BYTES, Schema, suggest } from "@mk/proto/api";
 import { parse } from "yaml";
 
 const schema = Schema.load();
@@ -75,4 +75,24 @@ test("suggestions only for near misses", () => {
 test("a container port's hostIP is known by Kubernetes' name", () => {
   const d = doc(BASE.replace("ports: [{containerPort: 8080}]", "ports: [{containerPort: 8080, hostPort: 8080, hostIP: 127.0.0.1}]"));
   assert.deepEqual(schema.check("Deployment", d).errors, []);
+});
+
+// Found by the HTTP request fuzzer: a 2 MiB string passed the schema check and reached etcd, whose
+// refusal was the API server's 500. The gRPC edge's wire guard refuses strings over 256 KiB; the
+// schema check (the HTTP edge's, and a patch result's) now does too, naming the field.
+test("a string over 256 KiB is TooLong, named by path; one of 256 KiB passes", () => {
+  const big = "x".repeat(MAX_STRING_BYTES + 1);
+  const manifest = doc(BASE);
+  const spec = manifest.spec as unknown as { template: { spec: { containers: { image: string; env?: { name: string; value: string }[] }[] } } };
+  spec.template.spec.containers[0]!.env = [{ name: "A", value: big }];
+  const { errors } = schema.check("Deployment", manifest);
+  assert.deepEqual(
+    errors.map((e) => [e.field, e.type]),
+    [["spec.template.spec.containers[0].env[0].value", "TooLong"]],
+  );
+  // Multi-byte characters count as bytes, as on the wire.
+  const labels = { metadata: { name: "n", annotations: { big: "é".repeat(MAX_STRING_BYTES / 2 + 1) } } };
+  assert.deepEqual(schema.check("Namespace", labels as never).errors.map((e) => e.field), ["metadata.annotations[big]"]);
+  spec.template.spec.containers[0]!.env = [{ name: "A", value: "x".repeat(MAX_STRING_BYTES) }];
+  assert.deepEqual(schema.check("Deployment", manifest).errors, []);
 });

@@ -13,13 +13,11 @@ import {
   KINDS,
   type KindName,
   type KindTypes,
-  MAX_JSON_DEPTH,
   metaOf,
   PatchError,
   type PatchType,
   type Schema,
   toK8s,
-  tooDeep,
 } from "@mk/proto/api";
 import { BadRequestError, InvalidError, invalidMessage } from "@mk/proto/client";
 import { checkResourceVersion, type Store } from "./store.js";
@@ -52,29 +50,8 @@ export function patchFailure(kind: KindName, name: string, err: PatchError): Err
   return new InvalidError(invalidMessage(groupKind(kind), name, fields), fields, { cause: err });
 }
 
-/**
- * A patch nested deeper than any object can be (MAX_JSON_DEPTH), refused naming where, before the
- * recursive patch code could run out of stack on it: a JSON patch by its operation, the others by
- * their field path.
- */
-export function checkPatchDepth(type: PatchType, patch: Json): void {
-  if (type === "json" && Array.isArray(patch)) {
-    patch.forEach((op, i) => {
-      const deep = tooDeep(op, MAX_JSON_DEPTH + 1);
-      if (deep !== undefined) {
-        const at = isJsonObject(op) ? `[${i}] ${String(op.op)} ${String(op.path)}` : `[${i}]`;
-        throw new BadRequestError(`invalid patch: ${at}: the value is nested deeper than ${MAX_JSON_DEPTH} levels`);
-      }
-    });
-    return;
-  }
-  const deep = tooDeep(patch);
-  if (deep !== undefined) throw new BadRequestError(`invalid patch: ${deep}: nested deeper than ${MAX_JSON_DEPTH} levels`);
-}
-
 export async function patchObject<K extends KindName>(store: Store, schema: Schema, kind: K, namespace: string, name: string, opts: PatchOptions): Promise<KindTypes[K]> {
   const info = KINDS[kind];
-  checkPatchDepth(opts.type, opts.patch);
   const pinned = pinnedVersion(opts.type, opts.patch);
   const out = await store.guaranteedUpdate(
     kind,
