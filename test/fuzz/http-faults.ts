@@ -87,9 +87,12 @@ function base(rng: Rng, id: number): { info: KindInfo; body: JsonObject; method:
   return { info: o.info, body: o.body, method: create ? "POST" : "PUT", path: create ? collectionPath(o.info, ns) : objectPath(o.info, ns, o.name) };
 }
 
-const wrongTypeFor = (v: unknown, rng: Rng): unknown => {
+/** Int-or-string fields (a probe's port, maxSurge …): a number's string is no wrong type there. */
+const INT_OR_STRING_KEYS = new Set(["port", "targetPort", "maxSurge", "maxUnavailable"]);
+
+const wrongTypeFor = (v: unknown, key: string | number, rng: Rng): unknown => {
   if (typeof v === "string") return rng.pick([true, {}, [], [v]]);
-  if (typeof v === "number") return rng.pick([String(v), true, {}, [v]]);
+  if (typeof v === "number") return rng.pick(INT_OR_STRING_KEYS.has(String(key)) ? [true, {}, [v]] : [String(v), true, {}, [v]]);
   if (typeof v === "boolean") return rng.pick(["true", 1, {}, []]);
   if (Array.isArray(v)) return rng.pick(["x", 1, {}, true]);
   return rng.pick(["x", 1, [], true]);
@@ -121,7 +124,7 @@ export function jsonFault(rng: Rng, id: number, semantic: () => { call: HttpCall
   switch (category) {
     case "json-wrong-type": {
       const s = rng.pick(all);
-      s.parent[s.key as never] = wrongTypeFor(s.value, rng) as never;
+      s.parent[s.key as never] = wrongTypeFor(s.value, s.key, rng) as never;
       return { category, field: s.path, call: jsonBody(body, method, path) };
     }
     case "json-out-of-range": {

@@ -210,7 +210,8 @@ export class Schema {
           }
           return v;
         }
-        if (intOrString && typeof v === "number") return String(v);
+        // Kubernetes' IntOrString holds an int32: 1.5, 1e20 or 1e400 is no such number.
+        if (intOrString && typeof v === "number") return Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 ? String(v) : bad("int32 or string");
         return bad(intOrString ? "integer or string" : "string");
       case "TYPE_BOOL":
         return typeof v === "boolean" ? v : bad("boolean");
