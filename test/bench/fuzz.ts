@@ -9,7 +9,7 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { seedFromEnv } from "../fuzz/rng.js";
 import { formatReport, runFuzz, seedObjects } from "../fuzz/run.js";
-import { startFuzzTarget } from "../fuzz/target.js";
+import { type FuzzTarget, startFuzzTarget } from "../fuzz/target.js";
 import { GrpcTransport, HttpTransport, type Transport } from "../fuzz/transport.js";
 
 const { values } = parseArgs({
@@ -22,6 +22,25 @@ const { values } = parseArgs({
 });
 
 const MB = 1024 * 1024;
+
+/**
+ * The API server's RSS once it stopped moving: V8's memory reducer gives back the run's garbage
+ * (2 MiB strings, 3 MiB bodies) some seconds after the allocations stop, so a reading 2 s after a
+ * run is ±25 MB of noise (+1.8, -24.6, +14.4 MB in three runs). Sampled every 2 s until three samples
+ * in a row are within 1 MB of each other, at most 90 s; the last sample.
+ */
+async function settledRss(target: FuzzTarget): Promise<number> {
+  const samples: number[] = [];
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    samples.push(target.rss());
+    const last = samples.slice(-3);
+    if (last.length === 3 && Math.max(...last) - Math.min(...last) < MB) break;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  return samples[samples.length - 1] ?? 0;
+}
 
 async function main(): Promise<void> {
   const seed = seedFromEnv();
@@ -41,8 +60,7 @@ async function main(): Promise<void> {
       const rss: number[] = [target.rss()];
       for (let run = 1; run <= Number(values.runs); run++) {
         const report = await runFuzz({ seed, requests, transport, concurrency: Number(values.concurrency) });
-        await new Promise((r) => setTimeout(r, 2_000)); // let the server settle before reading RSS
-        rss.push(target.rss());
+        rss.push(await settledRss(target));
         console.log(`${edge} run ${run}: ${formatReport(report)}`);
         console.log(`${edge} run ${run}: ${(report.requests / report.seconds).toFixed(0)} requests/s; API server RSS ${(rss[rss.length - 1]! / MB).toFixed(1)} MB`);
         if (report.accepted > 0 || report.unnamed > 0 || report.failed > 0) ok = false;
