@@ -29,6 +29,7 @@ const USAGE = `usage: mk-apiserver [flags]
                            from /etc/resolv.conf, or systemd-resolved's when that names 127.0.0.53)
   --cluster-domain DOMAIN  the cluster zone (default cluster.local)
   --event-ttl DURATION     how long events are kept (default 1h; 90s, 30m, 2h)
+  --etcd-compaction-interval DURATION   etcd compaction period, the history kept (default 5m; 0: off)
   --log-level LEVEL        trace, debug, info (default), warn, error`;
 
 /** "1h", "30m", "90s", "3600" → seconds. */
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
       "kubelet-client-certificate": { type: "string" },
       "kubelet-client-key": { type: "string" },
       "event-ttl": { type: "string", default: "1h" },
+      "etcd-compaction-interval": { type: "string", default: "5m" },
       "etcd-request-timeout": { type: "string", default: "10s" },
       "service-cluster-ip-range": { type: "string", default: "10.96.0.0/12" },
       "service-node-port-range": { type: "string", default: "30000-32767" },
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
     // Kubelets serve certificates from the cluster CA naming their IP; the API server presents its own.
     kubeletCredentials: clientCa && kubeletCert && kubeletKey ? () => credentials.createSsl(clientCa, kubeletKey, kubeletCert) : undefined,
     eventTtlSeconds: parseDuration(values["event-ttl"]),
+    compactionIntervalMs: parseDuration(values["etcd-compaction-interval"]) * 1000,
     etcdRequestTimeoutMs: etcdTimeoutMs(values["etcd-request-timeout"]),
     serviceClusterIpRange: values["service-cluster-ip-range"],
     serviceNodePortRange: values["service-node-port-range"],

@@ -4,7 +4,11 @@
 // after the last fault (median, worst), the invariants' counters and violations, kills per component.
 // Exits 1 if an invariant broke or a cluster did not come back.
 //
-//   node test/dist/bench/chaos.js [--kills 100] [--seeds 5] [--seed N] [--replicas 3] [--converge-limit 300]
+//   node test/dist/bench/chaos.js [--kills 100] [--seeds 5] [--seed N] [--replicas 3] [--converge-limit 300] [--ha]
+//
+// --ha: each cluster is `mkctl cluster up --ha` (3 etcd members, 2 API servers behind the balancer, 2
+// schedulers, 2 controller managers): the kills fall among all of them (etcd one member at a time,
+// while all three are healthy), never on the balancer.
 //
 // --seed N makes the seeds N, N+1, …; without it they are random (printed: CHAOS_SEED replays one in
 // the short run, --seed here).
@@ -22,6 +26,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     replicas: { type: "string", default: "3" },
     "converge-limit": { type: "string", default: "300" },
+    ha: { type: "boolean", default: false },
   },
 });
 
@@ -38,11 +43,12 @@ const limitMs = positive("converge-limit", values["converge-limit"]) * 1000;
 const base = values.seed === undefined ? seedFromEnv() : seedFromEnv({ CHAOS_SEED: values.seed });
 
 const reports: ChaosReport[] = [];
-console.log(`chaos bench: ${kills} kills over ${seeds} seeds from ${base}, ≤ ${maxReplicas} replicas; load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+const ha = values.ha === true;
+console.log(`chaos bench${ha ? " (--ha)" : ""}: ${kills} kills over ${seeds} seeds from ${base}, ≤ ${maxReplicas} replicas; load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 for (let i = 0; i < seeds; i++) {
   const seed = (base + i) >>> 0;
   const n = Math.floor(kills / seeds) + (i < kills % seeds ? 1 : 0);
-  const cluster = await LocalCluster.create({ name: "chaosbench" });
+  const cluster = await LocalCluster.create({ name: ha ? "chaosha" : "chaosbench", ha });
   try {
     const up = await cluster.up();
     if (up.code !== 0) throw new Error(`cluster up: ${up.stderr}`);

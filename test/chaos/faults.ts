@@ -3,7 +3,7 @@
 // with more members (HA: several etcd members, API servers, schedulers, controller managers) offers
 // them all: a component is classed by its name (etcd…, apiserver…, scheduler…,
 // controller-manager…, or one of the cluster's node names for a kubelet). Anything else (the image
-// registry, a lab node's dockerd) is not a target. etcd members die one at a time: one is killed
+// registry, a lab node's dockerd, the HA balancer apiserver-lb) is not a target. etcd members die one at a time: one is killed
 // only while every member runs and answers its health check, so a quorum always remains.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,8 +23,12 @@ interface StateFile {
   components: { name: string; pid: number; healthUrl: string }[];
 }
 
+/** The HA topology's TCP balancer (kubectl/src/cluster/topology.ts): the cluster's address, not a member. */
+const BALANCER = "apiserver-lb";
+
 export function roleOf(name: string, nodes: readonly string[]): Role | undefined {
   if (nodes.includes(name)) return "kubelet";
+  if (name === BALANCER) return undefined;
   return ROLES.find((r) => r !== "kubelet" && (name === r || name.startsWith(`${r}-`)));
 }
 

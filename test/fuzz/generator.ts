@@ -14,6 +14,7 @@ import {
   WatchRequest,
   wrap,
 } from "@mk/proto";
+import type { HttpCall, HttpCategory } from "./http-call.js";
 import { type Category as SemanticCategory, MUTATORS, type ObjectMethod, type Tree } from "./mutations.js";
 import { FUZZ_NAMESPACE, SEEDED_KINDS, seedName, tree, valid } from "./objects.js";
 import { Rng } from "./rng.js";
@@ -30,7 +31,7 @@ export type Request =
 export type Method = Request["method"];
 
 export type WireCategory = "unknown-field" | "wrong-wire-type" | "broken-utf8" | "out-of-range" | "duplicate-field" | "short-length" | "deep-nesting" | "two-kinds";
-export type Category = SemanticCategory | WireCategory | "selector-query" | "subresource" | "delete-options";
+export type Category = SemanticCategory | WireCategory | HttpCategory | "selector-query" | "subresource" | "delete-options";
 
 export interface FuzzCase {
   id: number;
@@ -39,9 +40,14 @@ export interface FuzzCase {
   field: string;
   /** Other words that name the same field in Kubernetes' messages (`label selector` for `labelSelector`). */
   aliases?: readonly string[];
-  request: Request;
+  /** The typed request (gRPC); undefined for a fault only HTTP can carry (then `http` is set). */
+  request?: Request;
   /** The request as gRPC bytes when they differ from encoding `request` (a wire fault). */
   protobuf?: Uint8Array;
+  /** The request over HTTP (http-cases.ts): a case with it is the HTTP edge's, without it gRPC's. */
+  http?: HttpCall;
+  /** The one HTTP status that is right, when only one is (413, 415). */
+  status?: number;
 }
 
 /** Protobuf type of each method's request, for the wire faults. */
@@ -114,7 +120,7 @@ function validRequest(rng: Rng, id: number): Request {
   }
 }
 
-function semantic(rng: Rng, id: number): FuzzCase {
+export function semantic(rng: Rng, id: number): FuzzCase {
   const m = rng.pick(MUTATORS);
   const kind = rng.pick(m.kinds);
   const method = rng.pick(m.methods.filter((x) => x !== "UpdateStatus" || WITH_STATUS.includes(kind)));
@@ -126,7 +132,7 @@ function semantic(rng: Rng, id: number): FuzzCase {
 const BAD_LABEL_SELECTORS = ["a=b=c", "!!", "a in (", "=x", "a notin b", "a,,b", "a in (x,", "Bad Key=1", "a=b c", `x=${"y".repeat(64)}`, "(a)"];
 const BAD_FIELD_SELECTORS = ["foo.bar=baz", "metadata.name", "spec.nodeName=a=b", "=x", "metadata.name~x", "status.phase!", "a==b==c"];
 
-function query(rng: Rng, id: number): FuzzCase {
+export function query(rng: Rng, id: number): FuzzCase {
   const kind = rng.pick(SEEDED_KINDS);
   const ns = KINDS[kind].namespaced ? FUZZ_NAMESPACE : "";
   const list: ListRequest = { kind, namespace: ns, labelSelector: "", fieldSelector: "", limit: 0, continue: "" };
@@ -164,7 +170,7 @@ function query(rng: Rng, id: number): FuzzCase {
     : { id, category: "selector-query", field, aliases, request: { method: "Watch", message: watch } };
 }
 
-function subresource(rng: Rng, id: number): FuzzCase {
+export function subresource(rng: Rng, id: number): FuzzCase {
   if (rng.next() < 0.5) {
     const kind = rng.pick(["ReplicaSet", "Deployment"] as const);
     const msg: UpdateScaleRequest = { kind, namespace: FUZZ_NAMESPACE, name: seedName(kind), replicas: rng.pick([-1, -(2 ** 31)]), resourceVersion: "" };
@@ -179,7 +185,7 @@ function subresource(rng: Rng, id: number): FuzzCase {
   return { id, category: "subresource", field: "target.name", request: { method: "Bind", message: msg } };
 }
 
-function deleteOptions(rng: Rng, id: number): FuzzCase {
+export function deleteOptions(rng: Rng, id: number): FuzzCase {
   const kind = rng.pick(SEEDED_KINDS);
   const msg: DeleteRequest = { kind, namespace: KINDS[kind].namespaced ? FUZZ_NAMESPACE : "", name: seedName(kind), propagationPolicy: "", dryRun: false };
   switch (rng.int(3)) {

@@ -3,6 +3,7 @@
 // category, and keeps a sample of every failure with the case id to reproduce it.
 import { KINDS, wrap } from "@mk/proto";
 import { type Category, type FuzzCase, generate } from "./generator.js";
+import { generateHttp } from "./http-cases.js";
 import { SEEDED_KINDS, seedName, valid } from "./objects.js";
 import type { Outcome, Transport } from "./transport.js";
 
@@ -36,20 +37,15 @@ export interface RunReport {
   seconds: number;
 }
 
-/**
- * The statuses a refusal may carry: INVALID_ARGUMENT (a field error, a wire fault, a bad selector),
- * FAILED_PRECONDITION (Kubernetes' BadRequest: an unknown kind, no scale subresource), ABORTED (a
- * delete's precondition failed) and OUT_OF_RANGE (Kubernetes' Expired: a continue token that is
- * not one). Anything else (INTERNAL, UNKNOWN, UNAVAILABLE, a deadline) is the server failing, not
- * refusing, and counts as a failure whatever its message says.
- */
-export const REFUSAL_CODES: ReadonlySet<string> = new Set(["INVALID_ARGUMENT", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE"]);
-
 export function judge(c: FuzzCase, o: Outcome): Verdict {
   if (o.accepted) return "accepted";
-  if (!REFUSAL_CODES.has(o.code)) return "failed";
+  if (!o.refusal) return "failed";
+  if (c.status !== undefined && o.status !== c.status) return "failed";
   return [c.field, ...(c.aliases ?? [])].some((f) => o.message.includes(f)) ? "refused" : "unnamed";
 }
+
+/** A case's method as a failure names it: gRPC's, or HTTP's with its path. */
+const methodOf = (c: FuzzCase) => (c.http ? `${c.http.method} ${c.http.path.slice(0, 120)}` : (c.request?.method ?? ""));
 
 /** Creates the seed object of every kind (Update, Delete, Bind and Scale cases target them). */
 export async function seedObjects(transport: Transport): Promise<void> {
@@ -89,7 +85,7 @@ export async function runFuzz(opts: RunOptions): Promise<RunReport> {
     failures: [],
     seconds: 0,
   };
-  const cases = generate(opts.seed, opts.requests);
+  const cases = transport.name === "http" ? generateHttp(opts.seed, opts.requests) : generate(opts.seed, opts.requests);
   const worker = async () => {
     for (let next = cases.next(); !next.done; next = cases.next()) {
       const c = next.value;
@@ -105,7 +101,7 @@ export async function runFuzz(opts: RunOptions): Promise<RunReport> {
       if (verdict !== "refused") {
         cat.failed++;
         if (report.failures.filter((f) => f.category === c.category).length < (opts.sample ?? 5)) {
-          report.failures.push({ id: c.id, category: c.category, method: c.request.method, field: c.field, verdict, code: o.code, message: o.message.slice(0, 300) });
+          report.failures.push({ id: c.id, category: c.category, method: methodOf(c), field: c.field, verdict, code: o.code, message: o.message.slice(0, 300) });
         }
       }
     }

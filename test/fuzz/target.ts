@@ -1,8 +1,12 @@
 // The system under fuzz: a native etcd and mk-apiserver as its own process (so its RSS is its own,
-// and a crash is an exit, not a failed test), on free loopback ports.
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+// and a crash is an exit, not a failed test), on free loopback ports. It serves TLS with a
+// self-signed certificate (no client CA: nobody is authenticated, so nothing is authorized away),
+// so that its one address carries both edges: gRPC and the Kubernetes HTTP API (rest/frontdoor.ts).
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { type ChannelCredentials, credentials } from "@grpc/grpc-js";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../harness/etcd.js";
 import { type NativeEtcd, startNativeEtcd } from "../harness/etcd-native.js";
@@ -10,8 +14,11 @@ import { type NativeEtcd, startNativeEtcd } from "../harness/etcd-native.js";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 export interface FuzzTarget {
-  /** 127.0.0.1:PORT of the gRPC API. */
+  /** 127.0.0.1:PORT of the API (gRPC and HTTP, over TLS). */
   address: string;
+  /** The server's self-signed certificate, which clients trust. */
+  ca: Buffer;
+  grpcCredentials(): ChannelCredentials;
   pid: number;
   /** Exits of the API server seen so far (any exit during a run is a crash). */
   exits(): { code: number | null; signal: string | null }[];
@@ -22,7 +29,18 @@ export interface FuzzTarget {
   stop(): Promise<void>;
 }
 
+/** A self-signed EC certificate for 127.0.0.1 (key and certificate files in dir). */
+function selfSigned(dir: string): { cert: string; key: string } {
+  const cert = join(dir, "server.crt");
+  const key = join(dir, "server.key");
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=mk-fuzz", "-days", "2", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  return { cert, key };
+}
+
 export async function startFuzzTarget(): Promise<FuzzTarget> {
+  const dir = mkdtempSync(join(tmpdir(), "mk-fuzz-tls-"));
+  const tls = selfSigned(dir);
+  const ca = readFileSync(tls.cert);
   const etcd: NativeEtcd = await startNativeEtcd("/dev/shm");
   const port = await freePort();
   const httpPort = await freePort();
@@ -31,7 +49,10 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   try {
     api = spawn(
       process.execPath,
-      [resolve(root, "apiserver/dist/main.js"), "--etcd-servers", etcd.endpoint, "--listen", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${httpPort}`, "--log-level", "warn"],
+      [resolve(root, "apiserver/dist/main.js"), "--etcd-servers", etcd.endpoint, "--listen", `127.0.0.1:${port}`, "--http-listen", `127.0.0.1:${httpPort}`, "--tls-cert", tls.cert, "--tls-key", tls.key, "--log-level", "warn",
+        // No compaction round (a write of compact_rev_key every 5 minutes) during the run: every
+        // revision etcd moves is then a request's.
+        "--etcd-compaction-interval", "0"],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
     api.on("exit", (code, signal) => exits.push({ code, signal }));
@@ -49,12 +70,15 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   } catch (err) {
     api?.kill("SIGKILL");
     await etcd.stop();
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   const proc = api;
   const pid = proc.pid ?? 0;
   return {
     address: `127.0.0.1:${port}`,
+    ca,
+    grpcCredentials: () => credentials.createSsl(ca),
     pid,
     exits: () => [...exits],
     rss() {
@@ -76,6 +100,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
         if (exits.length === 0) proc.kill("SIGKILL");
       }
       await etcd.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -236,3 +236,36 @@ describe("three-way strategic merge patch (mkctl apply)", () => {
     assert.deepEqual(smp.apply("Deployment", manifest, maker.twoWay("Deployment", manifest, to)), to);
   });
 });
+
+// Found by the HTTP request fuzzer: a patch carrying a value nested 100 000 deep ran the recursive
+// patch code out of stack (RangeError, the API server's 500). applyPatch refuses it first, naming where.
+describe("a patch nested deeper than any object", () => {
+  const cm: JsonObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "default", labels: { a: "b" } }, data: {} };
+  const deepArrays = JSON.parse(`${"[".repeat(100_000)}1${"]".repeat(100_000)}`) as JsonObject;
+  const deepObjects = JSON.parse(`${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`) as JsonObject;
+
+  test("is a PatchError naming the operation (JSON patch) or the field (merge, strategic), for any depth", () => {
+    for (const value of [deepArrays, deepObjects]) {
+      assert.throws(
+        () => applyPatch(schema, "ConfigMap", "json", cm, [{ op: "add", path: "/metadata/labels/deep", value }]),
+        (e: unknown) => e instanceof PatchError && e.message.includes("[0] add /metadata/labels/deep") && e.message.includes("nested deeper than 100 levels"),
+      );
+      for (const type of ["merge", "strategic"] as const) {
+        assert.throws(
+          () => applyPatch(schema, "ConfigMap", type, cm, { metadata: { labels: { deep: value } } }),
+          (e: unknown) => e instanceof PatchError && e.message.startsWith("metadata.labels.deep") && e.message.includes("nested deeper than 100 levels"),
+        );
+      }
+    }
+  });
+
+  test("the patch functions themselves would overflow the stack on it (what the check keeps them from)", () => {
+    assert.throws(() => applyMergePatch(cm, { metadata: { labels: { deep: deepObjects } } }), RangeError);
+  });
+
+  test("a patch as deep as real objects go still applies", () => {
+    const nested = JSON.parse(`${'{"a":'.repeat(90)}1${"}".repeat(90)}`) as JsonObject;
+    const out = applyPatch(schema, "ConfigMap", "merge", cm, { metadata: { annotations: { x: "y" } }, extra: nested });
+    assert.equal((out.metadata as JsonObject).annotations ? "y" : "", "y");
+  });
+});

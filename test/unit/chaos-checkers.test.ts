@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Deployment, emptyMeta, Pod, ReplicaSet } from "@mk/proto";
 import { EngineChecker } from "../chaos/engines.js";
+import { roleOf } from "../chaos/faults.js";
 import type { ApiEvent, EngineEvent } from "../chaos/events.js";
 import { finalProblems, type Snapshot } from "../chaos/final.js";
 import { LostChecker } from "../chaos/lost.js";
@@ -215,4 +216,14 @@ test("prng: a seed replays the same choices", () => {
   assert.deepEqual(Array.from({ length: 5 }, () => b.int(1, 100)), xs);
   const c = rng(43);
   assert.notDeepEqual(Array.from({ length: 5 }, () => c.int(1, 100)), xs);
+});
+
+test("faults: every member of the single and the HA topology has its role; the HA balancer and the registry are no target", () => {
+  const nodes = ["chaos1-1", "chaos1-2"];
+  const names = ["etcd", "etcd-1", "etcd-3", "apiserver", "apiserver-1", "apiserver-2", "scheduler-2", "controller-manager", "controller-manager-1", "chaos1-2"];
+  assert.deepEqual(
+    names.map((n) => roleOf(n, nodes)),
+    ["etcd", "etcd", "etcd", "apiserver", "apiserver", "apiserver", "scheduler", "controller-manager", "controller-manager", "kubelet"],
+  );
+  assert.deepEqual(["apiserver-lb", "registry", "dockerd"].map((n) => roleOf(n, nodes)), [undefined, undefined, undefined]);
 });

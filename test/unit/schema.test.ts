@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Schema, suggest } from "@mk/proto/api";
+import { validateIntOrPercent } from "@mk/apiserver/registry/validation.js";
+import { MAX_STRING_BYTES, Schema, suggest } from "@mk/proto/api";
 import { parse } from "yaml";
 
 const schema = Schema.load();
@@ -75,4 +76,54 @@ test("suggestions only for near misses", () => {
 test("a container port's hostIP is known by Kubernetes' name", () => {
   const d = doc(BASE.replace("ports: [{containerPort: 8080}]", "ports: [{containerPort: 8080, hostPort: 8080, hostIP: 127.0.0.1}]"));
   assert.deepEqual(schema.check("Deployment", d).errors, []);
+});
+
+// Found by the HTTP request fuzzer: a 2 MiB string passed the schema check and reached etcd, whose
+// refusal was the API server's 500. The gRPC edge's wire guard refuses strings over 256 KiB; the
+// schema check (the HTTP edge's, and a patch result's) now does too, naming the field.
+test("a string over 256 KiB is TooLong, named by path; one of 256 KiB passes", () => {
+  const big = "x".repeat(MAX_STRING_BYTES + 1);
+  const manifest = doc(BASE);
+  const spec = manifest.spec as unknown as { template: { spec: { containers: { image: string; env?: { name: string; value: string }[] }[] } } };
+  spec.template.spec.containers[0]!.env = [{ name: "A", value: big }];
+  const { errors } = schema.check("Deployment", manifest);
+  assert.deepEqual(
+    errors.map((e) => [e.field, e.type]),
+    [["spec.template.spec.containers[0].env[0].value", "TooLong"]],
+  );
+  // Multi-byte characters count as bytes, as on the wire.
+  const labels = { metadata: { name: "n", annotations: { big: "é".repeat(MAX_STRING_BYTES / 2 + 1) } } };
+  assert.deepEqual(schema.check("Namespace", labels as never).errors.map((e) => e.field), ["metadata.annotations[big]"]);
+  spec.template.spec.containers[0]!.env = [{ name: "A", value: "x".repeat(MAX_STRING_BYTES) }];
+  assert.deepEqual(schema.check("Deployment", manifest).errors, []);
+});
+
+// Found by the HTTP request fuzzer: `maxUnavailable: 1e20` (and 1.5) was turned into the string
+// "100000000000000000000" and stored; Kubernetes' IntOrString holds an int32.
+test("an int-or-string field takes an int32 or a string; other numbers are named", () => {
+  for (const bad of [1.5, 1e20, 2 ** 31, -(2 ** 31) - 1, Number.POSITIVE_INFINITY]) {
+    const manifest = doc(BASE);
+    (manifest.spec as unknown as { strategy: { rollingUpdate: { maxUnavailable: unknown } } }).strategy.rollingUpdate.maxUnavailable = bad;
+    assert.deepEqual(
+      schema.check("Deployment", manifest).errors.map((e) => [e.field, e.detail]),
+      [["spec.strategy.rollingUpdate.maxUnavailable", "must be of type int32 or string"]],
+      String(bad),
+    );
+  }
+  const ok = doc(BASE);
+  (ok.spec as unknown as { strategy: { rollingUpdate: { maxUnavailable: unknown } } }).strategy.rollingUpdate.maxUnavailable = 2 ** 31 - 1;
+  assert.deepEqual(schema.check("Deployment", ok).errors, []);
+});
+
+test("validateIntOrPercent: the int of an IntOrString is an int32, a percent at most 100%", () => {
+  const errs = (v: string) => {
+    const out: { field: string; detail?: string }[] = [];
+    validateIntOrPercent("spec.strategy.rollingUpdate.maxSurge", v, out as never);
+    return out.map((e) => e.field);
+  };
+  assert.deepEqual(errs("2147483647"), []);
+  assert.deepEqual(errs("25%"), []);
+  assert.deepEqual(errs("2147483648"), ["spec.strategy.rollingUpdate.maxSurge"]);
+  assert.deepEqual(errs("100000000000000000000"), ["spec.strategy.rollingUpdate.maxSurge"]);
+  assert.deepEqual(errs("101%"), ["spec.strategy.rollingUpdate.maxSurge"]);
 });

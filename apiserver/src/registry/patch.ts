@@ -4,11 +4,25 @@
 // and decoded, then written as an update (or a status update) with the kind's defaults and
 // validation. A patch that names no resourceVersion is repeated on a lost race, as Kubernetes
 // does; one that names it is a precondition, and a conflict is the answer.
-import { applyPatch, fromK8s, isJsonObject, type Json, type JsonObject, KINDS, type KindName, type KindTypes, metaOf, PatchError, type PatchType, type Schema, toK8s } from "@mk/proto/api";
+import {
+  applyPatch,
+  fromK8s,
+  isJsonObject,
+  type Json,
+  type JsonObject,
+  KINDS,
+  type KindName,
+  type KindTypes,
+  metaOf,
+  PatchError,
+  type PatchType,
+  type Schema,
+  toK8s,
+} from "@mk/proto/api";
 import { BadRequestError, InvalidError, invalidMessage } from "@mk/proto/client";
 import { checkResourceVersion, type Store } from "./store.js";
 import { groupKind } from "../storage/keys.js";
-import { throwIfInvalid } from "./validation.js";
+import { showShort as shown, throwIfInvalid } from "./validation.js";
 
 export interface PatchOptions {
   type: PatchType;
@@ -60,8 +74,10 @@ export async function patchObject<K extends KindName>(store: Store, schema: Sche
       const sent = fromK8s(info, cleaned) as KindTypes[K];
       const meta = metaOf(sent);
       const old = metaOf(current);
-      if (meta.name !== old.name) throw new BadRequestError(`the name of the object (${meta.name}) does not match the name on the URL (${old.name})`);
-      if (meta.namespace !== old.namespace) throw new BadRequestError(`the namespace of the object (${meta.namespace}) does not match the namespace on the URL (${old.namespace})`);
+      if (meta.name !== old.name) throw new BadRequestError(`metadata.name: Invalid value: ${shown(meta.name)}: the name of the object does not match the name on the URL (${JSON.stringify(old.name)})`);
+      if (meta.namespace !== old.namespace) {
+        throw new BadRequestError(`metadata.namespace: Invalid value: ${shown(meta.namespace)}: the namespace of the object does not match the namespace on the URL (${JSON.stringify(old.namespace)})`);
+      }
       return store.nextOf(kind, current, sent, opts.statusOnly);
     },
   );

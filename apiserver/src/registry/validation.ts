@@ -11,6 +11,11 @@ export function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+/** A value quoted for a message, cut to 64 characters (a 2 MiB name is not echoed back whole). */
+export function showShort(value: string): string {
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 61)}...` : value);
+}
+
 export function required(field: string, detail = ""): FieldError {
   return { field, type: "Required", detail };
 }
@@ -137,7 +142,11 @@ export function validateQuantity(field: string, q: string, errs: Errors): void {
 
 /** "25%" or "1": Kubernetes' IntOrString for maxSurge and maxUnavailable. */
 export function validateIntOrPercent(field: string, value: string, errs: Errors): void {
-  if (/^\d+$/.test(value)) return;
+  if (/^\d+$/.test(value)) {
+    // The int of an IntOrString is an int32.
+    if (Number(value) >= 2 ** 31) errs.push(invalid(field, value, "must be an integer of at most 2147483647 or a percent"));
+    return;
+  }
   const m = /^(\d+)%$/.exec(value);
   if (!m) {
     errs.push(invalid(field, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));

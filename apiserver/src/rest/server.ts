@@ -8,6 +8,7 @@ import { BadRequestError, NotFoundError, RequestEntityTooLargeError, Unauthorize
 import type { Logger } from "pino";
 import { UNAUTHENTICATED_MESSAGE, userFromCertificate } from "../auth/identity.js";
 import type { RequestContext } from "../handlers/context.js";
+import { showShort as shown } from "../registry/validation.js";
 import type { Handlers } from "../handlers/handlers.js";
 import { AUTHORIZATION_GROUP, AUTHORIZATION_VERSION, selfSubjectAccessReview } from "./access-review.js";
 import { apiGroupList, apiResourceList, apiVersions, kindAt } from "./discovery.js";
@@ -15,6 +16,7 @@ import { deleteCollection, deleteOptionsOf, dryRunOf } from "./delete.js";
 import { checkFields, type FieldValidation, fieldValidationOf, warningHeader } from "./field-validation.js";
 import { OpenApiV3 } from "./openapi.js";
 import { OPENAPI_V2_PROTOBUF, openApiV2Document } from "./openapi-v2.js";
+import { parseJsonBody } from "./json-body.js";
 import { isProtobuf, protobufToJson } from "./protobuf.js";
 import { parsePath, type ResourcePath } from "./paths.js";
 import { selfSubjectRulesReview } from "./rules-review.js";
@@ -84,12 +86,7 @@ async function readBody(req: Request): Promise<JsonObject | undefined> {
   if (size === 0) return undefined;
   // client-go's typed clients write Kubernetes' protobuf (kubectl create deployment, drain's evictions).
   if (isProtobuf(req.headers["content-type"])) return protobufToJson(Buffer.concat(chunks));
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch (err) {
-    throw new BadRequestError(`the request body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const json = parseJsonBody(Buffer.concat(chunks));
   if (!isJsonObject(json)) throw new BadRequestError("the request body is not a JSON object");
   return json;
 }
@@ -108,11 +105,13 @@ function objectOfBody(schema: Schema, info: KindInfo, path: ResourcePath, sent: 
   const meta = obj.metadata;
   if (meta && info.namespaced) {
     if (meta.namespace && path.namespace && meta.namespace !== path.namespace) {
-      throw new BadRequestError("the namespace of the provided object does not match the namespace sent on the request");
+      throw new BadRequestError(`metadata.namespace: Invalid value: ${shown(meta.namespace)}: the namespace of the provided object does not match the namespace sent on the request (${JSON.stringify(path.namespace)})`);
     }
     meta.namespace = path.namespace || meta.namespace;
   }
-  if (meta && path.name && meta.name !== path.name) throw new BadRequestError("the name of the object does not match the name on the URL");
+  if (meta && path.name && meta.name !== path.name) {
+    throw new BadRequestError(`metadata.name: Invalid value: ${shown(meta.name)}: the name of the object does not match the name on the URL (${JSON.stringify(path.name)})`);
+  }
   return { object: obj, warnings };
 }
 

@@ -9,11 +9,12 @@
 //             sinceSeconds, previous, timestamps
 import type { LogChunk } from "@mk/proto";
 import { applyJsonPatch, applyMergePatch, isJsonObject, type Json, type JsonObject, type KindInfo, PATCH_CONTENT_TYPES, type PatchType, PatchError, toK8s } from "@mk/proto/api";
-import { BadRequestError, NotFoundError } from "@mk/proto/client";
+import { BadRequestError, NotFoundError, RequestEntityTooLargeError } from "@mk/proto/client";
 import type { RequestContext } from "../handlers/context.js";
 import type { Handlers } from "../handlers/handlers.js";
 import { patchFailure } from "../registry/patch.js";
 import { pipeStream } from "../service/proxy.js";
+import { parseJsonBody } from "./json-body.js";
 import { isProtobuf, PROTOBUF, protobufToJson } from "./protobuf.js";
 import type { ResourcePath } from "./paths.js";
 import { successStatus } from "./status.js";
@@ -67,7 +68,7 @@ async function readBytes(req: AsyncIterable<Buffer | string>): Promise<Buffer> {
   for await (const chunk of req) {
     const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     size += b.length;
-    if (size > MAX_BODY) throw new BadRequestError(`the request body is larger than ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw new RequestEntityTooLargeError(`Request entity too large: limit is ${MAX_BODY}`);
     chunks.push(b);
   }
   return Buffer.concat(chunks);
@@ -75,12 +76,7 @@ async function readBytes(req: AsyncIterable<Buffer | string>): Promise<Buffer> {
 
 /** The request body as JSON (any JSON value: a JSON patch is an array). */
 export async function readJson(req: AsyncIterable<Buffer | string>): Promise<Json> {
-  const bytes = await readBytes(req);
-  try {
-    return JSON.parse(bytes.toString("utf8")) as Json;
-  } catch (err) {
-    throw new BadRequestError(`the request body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return parseJsonBody(await readBytes(req));
 }
 
 /** A JSON object body, or a protobuf one (client-go's typed writes: drain's Eviction). */

@@ -10,7 +10,7 @@ import type { KindName } from "./kinds.js";
 /** A failing field, shaped as the client's FieldError (`spec.replica`, "Unknown", `did you mean "replicas"?`). */
 export interface SchemaViolation {
   field: string;
-  type: "Unknown" | "Invalid";
+  type: "Unknown" | "Invalid" | "TooLong";
   detail: string;
   /** The rejected value, shortened for a message. */
   value?: string;
@@ -38,6 +38,12 @@ const INT_OR_STRING = new Set([
   ".mk.v1.NodeStatus.capacity",
   ".mk.v1.NodeStatus.allocatable",
 ]);
+
+/**
+ * No string of the API needs more (annotations together are limited to 256 KiB); the gRPC edge's
+ * wire guard refuses a longer one by the same limit.
+ */
+export const MAX_STRING_BYTES = 256 * 1024;
 
 const INT32 = new Set(["TYPE_INT32", "TYPE_SINT32", "TYPE_SFIXED32"]);
 const UINT32 = new Set(["TYPE_UINT32", "TYPE_FIXED32"]);
@@ -197,8 +203,15 @@ export class Schema {
         return this.message(f.typeName ?? "", v, path, errors);
       case "TYPE_STRING":
       case "TYPE_ENUM":
-        if (typeof v === "string") return v;
-        if (intOrString && typeof v === "number") return String(v);
+        if (typeof v === "string") {
+          if (v.length > MAX_STRING_BYTES / 4 && Buffer.byteLength(v) > MAX_STRING_BYTES) {
+            errors.push({ field: path, type: "TooLong", detail: `may not be longer than ${MAX_STRING_BYTES} bytes` });
+            return undefined;
+          }
+          return v;
+        }
+        // Kubernetes' IntOrString holds an int32: 1.5, 1e20 or 1e400 is no such number.
+        if (intOrString && typeof v === "number") return Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 ? String(v) : bad("int32 or string");
         return bad(intOrString ? "integer or string" : "string");
       case "TYPE_BOOL":
         return typeof v === "boolean" ? v : bad("boolean");

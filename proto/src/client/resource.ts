@@ -1,9 +1,28 @@
 // A typed client for one kind: create, get, list, update, updateStatus, patch, delete and watch.
 import { randomUUID } from "node:crypto";
 import type { Object as ApiObject, WatchRequest } from "../gen/mk/v1/api.js";
-import { type KindName, type KindTypes, KINDS, unwrapAs, wrap } from "../api/kinds.js";
+import { type Codec, type KindName, type KindTypes, KINDS, unwrapAs, wrap } from "../api/kinds.js";
 import type { CallOpts, Caller } from "./call.js";
-import { AlreadyExistsError, InternalError, NotFoundError } from "./errors.js";
+import { AlreadyExistsError, ConflictError, InternalError, NotFoundError, UnavailableError } from "./errors.js";
+
+/** Whether `stored` holds what `sent` wrote: equal once the server's own fields (and the part the call does not write) are set aside. */
+export function sameWrite<T>(codec: Codec<T>, part: "update" | "status", sent: T, stored: T): boolean {
+  const view = (o: T) => {
+    const j = codec.toJSON(o) as { metadata?: Record<string, unknown>; status?: unknown; [k: string]: unknown };
+    if (part === "status") return { status: j.status };
+    const { resourceVersion: _rv, generation: _g, managedFields: _m, ...meta } = j.metadata ?? {};
+    const { status: _s, ...rest } = j;
+    return { ...rest, metadata: meta };
+  };
+  return canonical(view(sent)) === canonical(view(stored));
+}
+
+/** JSON with object keys sorted (map order is not part of an object's value). */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
 
 export interface ListOptions {
   /** Empty or absent: every namespace. */
@@ -115,15 +134,39 @@ export class ResourceClient<K extends KindName> {
     };
   }
 
-  /** Fails with ConflictError when metadata.resourceVersion is stale (empty: unconditional). */
+  /**
+   * Fails with ConflictError when metadata.resourceVersion is stale (empty: unconditional). A retry
+   * after a lost answer can meet the version the lost attempt itself wrote: see `conditional`.
+   */
   async update(obj: KindTypes[K], opts: CallOpts & { dryRun?: boolean } = {}): Promise<KindTypes[K]> {
-    const res = await this.cs.unary(this.cs.raw.update, { object: wrap(this.kind, obj), dryRun: opts.dryRun ?? false }, opts);
-    return this.out(res);
+    return await this.conditional("update", obj, opts, (o) => this.cs.unary(this.cs.raw.update, { object: wrap(this.kind, obj), dryRun: opts.dryRun ?? false }, o));
   }
 
   async updateStatus(obj: KindTypes[K], opts: CallOpts = {}): Promise<KindTypes[K]> {
-    const res = await this.cs.unary(this.cs.raw.updateStatus, { object: wrap(this.kind, obj), dryRun: false }, opts);
-    return this.out(res);
+    return await this.conditional("status", obj, opts, (o) => this.cs.unary(this.cs.raw.updateStatus, { object: wrap(this.kind, obj), dryRun: false }, o));
+  }
+
+  /**
+   * An update with a resourceVersion, retried after a lost answer (the server applied it, then died
+   * or the deadline passed), meets the version that attempt wrote and fails with a conflict that is
+   * with itself: reported as a Conflict, a read-modify-write caller would re-read, see its own
+   * change, and apply its change again (a toggle undone; the chaos suite's lost-object checker saw
+   * it). So a conflict after a retry is read back: the object holding what was sent (the part the
+   * call writes: all but status, or status alone) is ours and the update is done; anything else is
+   * an UnavailableError saying the outcome is unknown, which the caller must treat as such.
+   */
+  private async conditional(part: "update" | "status", obj: KindTypes[K], opts: CallOpts & { dryRun?: boolean }, call: (o: CallOpts) => Promise<ApiObject>): Promise<KindTypes[K]> {
+    let attempts = 0;
+    try {
+      return this.out(await call({ ...opts, onAttempt: () => attempts++ }));
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempts < 2 || opts.dryRun || !obj.metadata?.resourceVersion) throw err;
+      const now = await this.get(obj.metadata.name, obj.metadata.namespace, { signal: opts.signal }).catch(() => undefined);
+      if (now && sameWrite(KINDS[this.kind].codec, part, obj, now)) return now;
+      throw new UnavailableError(`the ${part === "status" ? "status update" : "update"}'s answer was lost and its retry met a newer version: it may or may not have been applied (${err.message})`, {
+        cause: err,
+      });
+    }
   }
 
   /**

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { type CallOptions, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { ConfigMap, ResourcesClient } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
-import { AlreadyExistsError, type CallOpts, channelCredentials, channelOptions, Clientset, NotFoundError } from "@mk/proto/client";
+import { AlreadyExistsError, type CallOpts, ConflictError, channelCredentials, channelOptions, Clientset, NotFoundError, UnavailableError } from "@mk/proto/client";
 import { startTestApiServer, type TestApiServer } from "../../harness/apiserver.js";
 
 type Callback<R> = (error: ServiceError | null, response: R) => void;
@@ -18,6 +18,8 @@ type UnaryMethod<Q, R> = (request: Q, metadata: Metadata, options: Partial<CallO
 class LossyClientset extends Clientset {
   lose = 0;
   code: status = status.UNAVAILABLE;
+  /** Runs after a lost call was applied, before its loss is reported (another writer in between). */
+  onLost: (() => Promise<void>) | undefined;
   override unary<Q, R>(method: UnaryMethod<Q, R>, request: Q, opts: CallOpts = {}): Promise<R> {
     const real = method;
     const wrapped: UnaryMethod<Q, R> = (req, md, o, cb) => {
@@ -25,7 +27,10 @@ class LossyClientset extends Clientset {
       this.lose--;
       return real.call(this.raw, req, md, o, (_err, res) => {
         const lost = Object.assign(new Error(`${this.code} answer lost`), { code: this.code, details: "answer lost", metadata: new Metadata() }) as ServiceError;
-        cb(lost, res);
+        const between = this.onLost;
+        this.onLost = undefined;
+        if (between) void between().then(() => cb(lost, res));
+        else cb(lost, res);
       });
     };
     return super.unary(wrapped, request, opts);
@@ -80,4 +85,42 @@ test("a delete whose answer was lost is retried into NotFound and counts as done
   await assert.rejects(cs.resource("ConfigMap").get("lost-delete", "default"), NotFoundError);
   // A delete of what was never there is still NotFound.
   await assert.rejects(cs.resource("ConfigMap").delete("never-there", "default"), NotFoundError);
+});
+
+// Found by the chaos suite's lost-object checker: an update retried after a lost answer met the
+// version its own first attempt wrote and answered Conflict; the caller re-read, saw its change,
+// and applied it again (a toggle of the image undone).
+test("a conditional update whose answer was lost is retried: its own write is not a Conflict, the object it wrote is returned", async () => {
+  await cs.resource("ConfigMap").create(cm("lost-update"));
+  for (const code of [status.UNAVAILABLE, status.DEADLINE_EXCEEDED]) {
+    const cur = await cs.resource("ConfigMap").get("lost-update", "default");
+    const next = ConfigMap.fromPartial({ ...cur, data: { a: String(code) } });
+    cs.code = code;
+    cs.lose = 1;
+    const done = await cs.resource("ConfigMap").update(next);
+    assert.equal(cs.lose, 0, "the first answer was lost");
+    const stored = await cs.resource("ConfigMap").get("lost-update", "default");
+    assert.equal(done.metadata?.resourceVersion, stored.metadata?.resourceVersion, "the object returned is the one stored");
+    assert.deepEqual(stored.data, { a: String(code) });
+  }
+});
+
+test("a lost update overtaken by another writer before its retry: the outcome is unknown (Unavailable), never a Conflict the caller would take as 'not applied'", async () => {
+  await cs.resource("ConfigMap").create(cm("lost-overtaken"));
+  const cur = await cs.resource("ConfigMap").get("lost-overtaken", "default");
+  cs.code = status.UNAVAILABLE;
+  cs.lose = 1;
+  cs.onLost = async () => {
+    // Another writer changes the object after the lost attempt landed.
+    const now = await cs.resource("ConfigMap").get("lost-overtaken", "default");
+    await cs.resource("ConfigMap").update(ConfigMap.fromPartial({ ...now, data: { a: "other" } }));
+  };
+  const err = await cs.resource("ConfigMap").update(ConfigMap.fromPartial({ ...cur, data: { a: "mine" } })).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof UnavailableError, `an unknown outcome, not ${String(err)}`);
+  assert.match(err.message, /may or may not have been applied/);
+  // A genuine conflict (no lost answer) is still a Conflict.
+  await assert.rejects(cs.resource("ConfigMap").update(ConfigMap.fromPartial({ ...cur, data: { a: "stale" } })), ConflictError);
 });

@@ -7,10 +7,11 @@
 // validation refuses unknown and duplicate JSON fields.
 import { type ServerInterceptor, ServerInterceptingCall, ServerListenerBuilder, type ServiceDefinition } from "@grpc/grpc-js";
 import { type Descriptors, type FieldDescriptorJson as FieldDesc, loadDescriptors } from "@mk/proto";
+import { MAX_STRING_BYTES } from "@mk/proto/api";
 import { type FieldError, InvalidError, toServiceError } from "@mk/proto/client";
 
-/** No string of the API needs more (annotations together are limited to 256 KiB). */
-export const MAX_STRING_BYTES = 256 * 1024;
+/** No string of the API needs more (the HTTP edge's schema check refuses a longer one too). */
+export { MAX_STRING_BYTES };
 /**
  * An object's limit: above every kind's own data limit (a ConfigMap's or Secret's 1 MiB, which its
  * strategy refuses naming the field), under etcd's 1.5 MiB request limit with room for the server's
