@@ -4,7 +4,7 @@
 // MK_TEST_RUN_DIR/UNIT.log, its pid in MK_TEST_RUN_DIR/UNIT.pid (the test stops it by that pid), and
 // a state directory of its own (systemd's StateDirectory=).
 import { spawn } from "node:child_process";
-import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../../harness/mkctl.js";
 import { unitCommand } from "./units.js";
@@ -17,10 +17,20 @@ if (!/^mk-[a-z-]+$/.test(unit) || etc === "" || runDir === "") {
   process.exit(2);
 }
 const pidFile = join(runDir, `${unit}.pid`);
-try {
-  process.kill(Number(readFileSync(pidFile, "utf8")), "SIGTERM"); // a restart: the old one goes first
-} catch {
-  // not started before, or gone
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+// A restart: the old process goes first, and is waited for (it holds the unit's ports), as systemd does.
+const old = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
+if (old > 0 && alive(old)) {
+  process.kill(old, "SIGTERM");
+  for (const deadline = Date.now() + 15_000; alive(old) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+  if (alive(old)) process.kill(old, "SIGKILL");
 }
 const state = join(runDir, `${unit}-state`);
 mkdirSync(state, { recursive: true, mode: 0o700 });

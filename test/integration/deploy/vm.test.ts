@@ -431,5 +431,14 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
       assert.equal(got.stdout.trim(), "before after", `the API server at ${server}`);
     }
     assert.match(readFileSync(admin2, "utf8"), new RegExp(`server: https://${CP2_IP.replace(/\./g, "\\.")}:6443`));
+
+    // install.sh is safe to run again: the member is kept, not added twice, and everything comes back.
+    const again = spawnSync("nsenter", [`--net=${ns2Path}`, "bash", join(VM, "control-plane-join.sh")], { encoding: "utf8", env, timeout: 240_000 });
+    assert.equal(again.status, 0, `${again.stderr}\n${logs()}`);
+    assert.match(again.stderr, new RegExp(`etcd member at https://${CP2_IP.replace(/\./g, "\\.")}:12380 is listed already; kept`));
+    const relisted = mkctl(["cluster", "etcd-member", "list", "--endpoint", `${CP_IP}:12379`, "--pki-dir", join(etc2, "pki")], ns2Path);
+    assert.equal(relisted.stdout.trim().split("\n").length, 2, relisted.stdout);
+    const reread = mkctl(["--kubeconfig", admin2, "get", "configmap", "before-join", "-o", "jsonpath={.data.made}"], ns2Path);
+    assert.equal(reread.stdout.trim(), "before", reread.stderr);
   });
 });
