@@ -162,10 +162,11 @@ export async function initPki(o: InitOptions): Promise<InitResult> {
   const created = !existsSync(pki.ca.cert) || !existsSync(pki.ca.key);
   if (created) await createCa(pki.ca);
   const names = [...new Set([o.advertiseAddress, "127.0.0.1", "localhost", hostname(), ...(o.extraSans ?? [])].filter((s) => s !== ""))];
+  const etcdNames = [...new Set(["127.0.0.1", "localhost", o.advertiseAddress])].filter((s) => s !== "");
   const wanted: [CertFiles, CertRequest][] = [
     [pki.apiserver, { subject: "/CN=kube-apiserver", sans: names.map(san), usage: "server" }],
     [pki.apiserverKubeletClient, { subject: "/O=system:masters/CN=kube-apiserver-kubelet-client", usage: "client" }],
-    [pki.etcdServer, { subject: "/CN=etcd", sans: [...new Set(["127.0.0.1", "localhost", o.advertiseAddress])].filter((s) => s !== "").map(san), usage: "both" }],
+    [pki.etcdServer, { subject: "/CN=etcd", sans: etcdNames.map(san), usage: "both" }],
     [pki.etcdClient, { subject: "/CN=kube-apiserver-etcd-client", usage: "client" }],
     [pki.admin, { subject: "/O=system:masters/CN=admin", usage: "client" }],
     [pki.scheduler, { subject: "/CN=system:kube-scheduler", usage: "client" }],
@@ -173,7 +174,10 @@ export async function initPki(o: InitOptions): Promise<InitResult> {
   ];
   await Promise.all(
     wanted.map(async ([files, req]) => {
-      if (!created && existsSync(files.cert) && existsSync(files.key) && (files !== pki.apiserver || coversNames(files.cert, names))) return;
+      // A serving certificate is made again when it lacks a name (a new advertise address): other
+      // machines reach the API server and, on VMs, etcd's clients and peers at that address.
+      const needs = files === pki.apiserver ? names : files === pki.etcdServer ? etcdNames : [];
+      if (!created && existsSync(files.cert) && existsSync(files.key) && coversNames(files.cert, needs)) return;
       await issue(pki.ca, files, req);
     }),
   );
