@@ -283,7 +283,7 @@ fi
 for u in "${units[@]}"; do install -m 644 "$MK_PREFIX/deploy/vm/systemd/$u.service" "$MK_UNIT_DIR/$u.service"; done
 systemctl daemon-reload
 
-# 7. Control plane joining a running cluster: the CA copied in, its certificates, its etcd member ---
+# 7a. Control plane joining a running cluster: the CA copied in, its certificates, its etcd member --
 if [ -n "$JOIN" ]; then
   MK_ETC="$MK_ETC" MK_BIN="$MK_BIN" NODE="$NODE" ADVERTISE_ADDRESS="$ADVERTISE_ADDRESS" SERVER="$SERVER" \
     CERTIFICATE_DIR="$CERTIFICATE_DIR" NODE_NAME="$NODE_NAME" exec bash "$MK_PREFIX/deploy/vm/control-plane-join.sh"

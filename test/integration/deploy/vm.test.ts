@@ -164,6 +164,7 @@ describe("install.sh refuses bad input before changing anything", () => {
       [["worker", "--server", "192.168.56.10:6443", "--token", token, "--ca-cert-hash", "abc", "--node-ip", "127.0.0.1"], /--ca-cert-hash "abc": want sha256:<64 hex digits>/],
       [["worker", "--bogus"], /unknown argument "--bogus"/],
       [["worker", "--join"], /--join is not an option of worker/],
+      [["worker", "--dns-upstream", "192.0.2.53"], /--dns-upstream is not an option of worker/],
       [["control-plane", "--advertise-address", "127.0.0.1", "--server", "192.168.56.10:6443"], /--server is an option of control-plane --join only/],
       [["control-plane", "--join", "--advertise-address", "127.0.0.1"], /--join needs --server/],
       [["control-plane", "--join", "--advertise-address", "127.0.0.1", "--server", "192.168.56.10"], /--server "192\.168\.56\.10": want HOST:PORT/],
