@@ -3,6 +3,8 @@
 # plane or a worker of a multi-node cluster:
 #
 #   install.sh control-plane --advertise-address IP [--join-file PATH] [--source DIR]
+#   install.sh control-plane --join --server HOST:PORT --certificate-dir DIR --advertise-address IP
+#                            [--node-name NAME] [--source DIR]
 #   install.sh worker --server HOST:PORT --token T --ca-cert-hash sha256:H --node-ip IP
 #                     [--node-name NAME] [--source DIR]
 #
@@ -33,17 +35,26 @@ CLUSTER_DOMAIN=cluster.local
 usage() {
   cat >&2 <<'USAGE'
 usage: install.sh control-plane --advertise-address IP [--join-file PATH] [--cluster-cidr CIDR]
-                                 [--dns-upstream IP[:PORT],...] [--source DIR]
+                                 [--dns-upstream IP[:PORT],...] [--node-name NAME] [--source DIR]
+       install.sh control-plane --join --server HOST:PORT --certificate-dir DIR --advertise-address IP
+                                 [--cluster-cidr CIDR] [--dns-upstream ...] [--node-name NAME] [--source DIR]
        install.sh worker --server HOST:PORT --token TOKEN --ca-cert-hash sha256:HASH --node-ip IP
                          [--node-name NAME] [--cluster-cidr CIDR] [--source DIR]
 
   --advertise-address IP  the control plane's address, as the nodes reach it (one of this host's)
   --join-file PATH        also write MK_SERVER, MK_TOKEN, MK_CA_CERT_HASH there (0600) for the workers
-  --server HOST:PORT      the API server (`install.sh control-plane` prints it)
+  --join                  add this machine to a running cluster as one more control-plane member: an
+                          etcd member (a learner, then promoted), an API server, a scheduler and a
+                          controller manager (standbys: they elect a leader)
+  --certificate-dir DIR   with --join: ca.crt, ca.key and bootstrap-tokens copied from the first
+                          control plane's /etc/mk/pki (kubeadm's manual certificate distribution);
+                          this machine's certificates are issued from that CA here
+  --server HOST:PORT      the API server (`install.sh control-plane` prints it); with --join, a
+                          control plane of the cluster (its etcd is asked at HOST:12379)
   --token TOKEN           the bootstrap token `mkctl cluster init` printed
   --ca-cert-hash HASH     the hash of the cluster CA's public key `mkctl cluster init` printed
   --node-ip IP            this node's address, as the control plane reaches it (one of this host's)
-  --node-name NAME        this node's name (default: the hostname)
+  --node-name NAME        this node's name, or the control plane's etcd member name (default: the hostname)
   --cluster-cidr CIDR     the pods' range, the same on every machine (default 10.244.0.0/16): the
                           controller manager gives each node a /24 of it, each kubelet routes the
                           others' (host-gw)
@@ -58,11 +69,9 @@ die_usage() {
   echo "run 'install.sh --help' for usage" >&2
   exit 2
 }
-die() {
-  echo "install.sh: $*" >&2
-  exit 1
-}
-step() { printf '\033[1mmk install:\033[0m %s\n' "$*" >&2; }
+# die, step and wait_http, shared with control-plane-join.sh.
+# shellcheck source=deploy/vm/lib.sh
+. "$HERE/lib.sh"
 
 # 1. Arguments ----------------------------------------------------------------------------------
 [ $# -gt 0 ] || {
@@ -79,7 +88,7 @@ control-plane | worker) ROLE="$1" ;;
 esac
 shift
 
-DNS_UPSTREAM="" ADVERTISE_ADDRESS="" JOIN_FILE="" SERVER="" TOKEN="" CA_CERT_HASH="" NODE_IP="" NODE_NAME="" CLUSTER_CIDR="10.244.0.0/16"
+JOIN="" CERTIFICATE_DIR="" DNS_UPSTREAM="" ADVERTISE_ADDRESS="" JOIN_FILE="" SERVER="" TOKEN="" CA_CERT_HASH="" NODE_IP="" NODE_NAME="" CLUSTER_CIDR="10.244.0.0/16"
 SOURCE="$(cd "$HERE/../.." && pwd)"
 while [ $# -gt 0 ]; do
   if [[ "$1" == --*=* ]]; then set -- "${1%%=*}" "${1#*=}" "${@:2}"; fi
@@ -89,7 +98,11 @@ while [ $# -gt 0 ]; do
     usage
     exit 0
     ;;
-  --advertise-address | --join-file | --server | --token | --ca-cert-hash | --node-ip | --node-name | --cluster-cidr | --source)
+  --join)
+    value=1
+    shift
+    ;;
+  --advertise-address | --join-file | --server | --token | --ca-cert-hash | --node-ip | --node-name | --cluster-cidr | --dns-upstream | --certificate-dir | --source)
     [ $# -ge 2 ] && [ -n "$2" ] && [ "${2#--}" = "$2" ] || die_usage "$flag needs a value"
     value="$2"
     shift 2
@@ -100,11 +113,14 @@ while [ $# -gt 0 ]; do
   control-plane:--advertise-address) ADVERTISE_ADDRESS="$value" ;;
   control-plane:--join-file) JOIN_FILE="$value" ;;
   control-plane:--dns-upstream) DNS_UPSTREAM="$value" ;;
+  control-plane:--join) JOIN=1 ;;
+  control-plane:--server) SERVER="$value" ;;
+  control-plane:--certificate-dir) CERTIFICATE_DIR="$value" ;;
   worker:--server) SERVER="$value" ;;
   worker:--token) TOKEN="$value" ;;
   worker:--ca-cert-hash) CA_CERT_HASH="$value" ;;
   worker:--node-ip) NODE_IP="$value" ;;
-  worker:--node-name) NODE_NAME="$value" ;;
+  *:--node-name) NODE_NAME="$value" ;;
   *:--cluster-cidr) CLUSTER_CIDR="$value" ;;
   *:--source) SOURCE="$value" ;;
   *) die_usage "$flag is not an option of $ROLE" ;;
@@ -117,6 +133,18 @@ if [ "$ROLE" = control-plane ]; then
   [ -n "$ADVERTISE_ADDRESS" ] || die_usage "--advertise-address is required: the address the nodes reach the control plane at"
   is_ip "$ADVERTISE_ADDRESS" || die_usage "--advertise-address \"$ADVERTISE_ADDRESS\" is not an IP address"
   OWN_IP="$ADVERTISE_ADDRESS" OWN_FLAG="--advertise-address"
+  if [ -n "$JOIN" ]; then
+    [ -n "$SERVER" ] || die_usage "--join needs --server: a control plane of the cluster, HOST:PORT"
+    [[ "$SERVER" =~ ^[^:/[:space:]]+:[0-9]+$ ]] || die_usage "--server \"$SERVER\": want HOST:PORT, e.g. 192.168.56.10:$API_PORT"
+    [ -n "$CERTIFICATE_DIR" ] || die_usage "--join needs --certificate-dir: ca.crt, ca.key and bootstrap-tokens copied from the first control plane's /etc/mk/pki"
+    for f in ca.crt ca.key bootstrap-tokens; do
+      [ -s "$CERTIFICATE_DIR/$f" ] || die_usage "--certificate-dir \"$CERTIFICATE_DIR\" has no $f: copy it from the first control plane's /etc/mk/pki"
+    done
+    [ -z "$JOIN_FILE" ] || die_usage "--join-file is the first control plane's: the workers' join file comes from there"
+  else
+    [ -z "$SERVER" ] || die_usage "--server is an option of control-plane --join only"
+    [ -z "$CERTIFICATE_DIR" ] || die_usage "--certificate-dir is an option of control-plane --join only"
+  fi
 else
   [ -n "$SERVER" ] || die_usage "--server is required: the API server, HOST:PORT"
   [ -n "$TOKEN" ] || die_usage "--token is required: the bootstrap token \`mkctl cluster init\` printed"
@@ -126,10 +154,10 @@ else
   [[ "$TOKEN" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || die_usage "--token: want [a-z0-9]{6}.[a-z0-9]{16}, as \`mkctl cluster init\` prints it"
   [[ "$CA_CERT_HASH" =~ ^sha256:[0-9a-f]{64}$ ]] || die_usage "--ca-cert-hash \"$CA_CERT_HASH\": want sha256:<64 hex digits>"
   is_ip "$NODE_IP" || die_usage "--node-ip \"$NODE_IP\" is not an IP address"
-  [ -z "$NODE_NAME" ] || [[ "$NODE_NAME" =~ ^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$ ]] ||
-    die_usage "--node-name \"$NODE_NAME\": want lowercase letters, digits, '-' and '.'"
   OWN_IP="$NODE_IP" OWN_FLAG="--node-ip"
 fi
+[ -z "$NODE_NAME" ] || [[ "$NODE_NAME" =~ ^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$ ]] ||
+  die_usage "--node-name \"$NODE_NAME\": want lowercase letters, digits, '-' and '.'"
 [[ "$CLUSTER_CIDR" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]] || die_usage "--cluster-cidr \"$CLUSTER_CIDR\": want an IPv4 CIDR, e.g. 10.244.0.0/16"
 [ -z "$DNS_UPSTREAM" ] || [[ "$DNS_UPSTREAM" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}(:[0-9]+)?(,([0-9]{1,3}\.){3}[0-9]{1,3}(:[0-9]+)?)*$ ]] ||
   die_usage "--dns-upstream \"$DNS_UPSTREAM\": want IP or IP:PORT, comma-separated"
@@ -185,7 +213,7 @@ done
 
 # 4. Docker: running, and trusting the control plane's registry over plain HTTP -------------------
 # (On a worker, `mkctl cluster join --registry` merges it into daemon.json and reloads dockerd.)
-if [ "$ROLE" = control-plane ]; then REGISTRY="$ADVERTISE_ADDRESS:$REGISTRY_PORT"; else REGISTRY="${SERVER%:*}:$REGISTRY_PORT"; fi
+if [ "$ROLE" = control-plane ] && [ -z "$JOIN" ]; then REGISTRY="$ADVERTISE_ADDRESS:$REGISTRY_PORT"; else REGISTRY="${SERVER%:*}:$REGISTRY_PORT"; fi
 daemon_json=/etc/docker/daemon.json
 docker_changed=""
 if [ "$ROLE" = worker ]; then
@@ -233,10 +261,18 @@ write_env() { # name, lines...
   mv "$file.tmp" "$file"
 }
 install -m 644 "$MK_PREFIX/deploy/vm/registry.yml" "$MK_ETC/registry.yml"
+NODE_NAME="${NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
 if [ "$ROLE" = control-plane ]; then
-  units=(mk-etcd mk-apiserver mk-scheduler mk-controller-manager mk-registry)
-  write_env mk-etcd "MK_PKI=$PKI"
-  write_env mk-apiserver "MK_PKI=$PKI" "MK_ADVERTISE_ADDRESS=$ADVERTISE_ADDRESS" "MK_DNS_ARGS=--dns-port $DNS_PORT --cluster-domain $CLUSTER_DOMAIN${DNS_UPSTREAM:+ --dns-upstream $DNS_UPSTREAM}"
+  units=(mk-etcd mk-apiserver mk-scheduler mk-controller-manager)
+  [ -n "$JOIN" ] || units+=(mk-registry)
+  # etcd at this machine's address, for the members that join later (peers with TLS); a joined
+  # machine's control-plane-join.sh replaces the initial cluster, its state and MK_ETCD_SERVERS.
+  ETCD_HOST="$ADVERTISE_ADDRESS"
+  [[ "$ETCD_HOST" != *:* ]] || ETCD_HOST="[$ETCD_HOST]"
+  write_env mk-etcd "MK_PKI=$PKI" "MK_ETCD_NAME=$NODE_NAME" "MK_ETCD_LISTEN_CLIENT_URLS=https://127.0.0.1:12379,https://$ETCD_HOST:12379" \
+    "MK_ETCD_CLIENT_URL=https://$ETCD_HOST:12379" "MK_ETCD_PEER_URL=https://$ETCD_HOST:12380" \
+    "MK_ETCD_INITIAL_CLUSTER=$NODE_NAME=https://$ETCD_HOST:12380" "MK_ETCD_INITIAL_CLUSTER_STATE=new"
+  write_env mk-apiserver "MK_PKI=$PKI" "MK_ETCD_SERVERS=https://127.0.0.1:12379" "MK_ADVERTISE_ADDRESS=$ADVERTISE_ADDRESS" "MK_DNS_ARGS=--dns-port $DNS_PORT --cluster-domain $CLUSTER_DOMAIN${DNS_UPSTREAM:+ --dns-upstream $DNS_UPSTREAM}"
   write_env mk-scheduler "MK_PKI=$PKI"
   write_env mk-controller-manager "MK_PKI=$PKI" "MK_NETWORK_ARGS=--cluster-cidr $CLUSTER_CIDR"
   write_env mk-registry "# docker-registry reads REGISTRY_* variables over /etc/mk/registry.yml, e.g. REGISTRY_HTTP_ADDR=:5000"
@@ -247,13 +283,11 @@ fi
 for u in "${units[@]}"; do install -m 644 "$MK_PREFIX/deploy/vm/systemd/$u.service" "$MK_UNIT_DIR/$u.service"; done
 systemctl daemon-reload
 
-wait_http() { # url, what
-  for _ in $(seq 1 120); do
-    "$NODE" -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1" && return 0
-    sleep 1
-  done
-  die "$2 did not become healthy at $1 within 2 minutes (journalctl -u $2)"
-}
+# 7a. Control plane joining a running cluster: the CA copied in, its certificates, its etcd member --
+if [ -n "$JOIN" ]; then
+  MK_ETC="$MK_ETC" MK_BIN="$MK_BIN" NODE="$NODE" ADVERTISE_ADDRESS="$ADVERTISE_ADDRESS" SERVER="$SERVER" \
+    CERTIFICATE_DIR="$CERTIFICATE_DIR" NODE_NAME="$NODE_NAME" exec bash "$MK_PREFIX/deploy/vm/control-plane-join.sh"
+fi
 
 # 7. Control plane: PKI, services, the join line ---------------------------------------------------
 if [ "$ROLE" = control-plane ]; then
@@ -279,7 +313,6 @@ if [ "$ROLE" = control-plane ]; then
 fi
 
 # 8. Worker: join (once), then the kubelet with join's flags -----------------------------------------
-NODE_NAME="${NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
 KUBELET_DIR="$PKI/kubelet"
 if [ -s "$KUBELET_DIR/kubelet.crt" ] && [ -s "$MK_ETC/mk-kubelet.env" ] && grep -q -- "--node-ip $NODE_IP " "$MK_ETC/mk-kubelet.env"; then
   step "already joined as $NODE_NAME ($KUBELET_DIR/kubelet.crt); not joining again"

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -34,6 +34,35 @@ test("cluster init: a CA, serving and client certificates, a hashed token; a sec
     assert.equal(caCertHash(readFileSync(first.pki.ca.cert)), first.caCertHash);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("cluster init with a CA copied in (a control plane joining on another machine): its certificates from that CA; a new advertise address re-issues the API server's and etcd's", async () => {
+  const first = mkdtempSync(join(tmpdir(), "mk-pki-"));
+  const second = mkdtempSync(join(tmpdir(), "mk-pki-"));
+  try {
+    const cluster = await initPki({ dir: first, advertiseAddress: "10.9.8.7", tokenTtlSeconds: 3600 });
+    for (const f of ["ca.crt", "ca.key"]) copyFileSync(join(first, f), join(second, f));
+    const joined = await initPki({ dir: second, advertiseAddress: "10.9.8.8", tokenTtlSeconds: 1 });
+    assert.equal(joined.created, false, "the copied CA is kept");
+    assert.equal(joined.caCertHash, cluster.caCertHash);
+    const ca = new X509Certificate(readFileSync(cluster.pki.ca.cert));
+    for (const files of [joined.pki.apiserver, joined.pki.etcdServer, joined.pki.etcdClient, joined.pki.admin, joined.pki.scheduler]) {
+      assert.ok(new X509Certificate(readFileSync(files.cert)).verify(ca.publicKey), `${files.cert} is signed by the cluster's CA`);
+    }
+    assert.match(new X509Certificate(readFileSync(joined.pki.etcdServer.cert)).subjectAltName ?? "", /IP Address:10\.9\.8\.8/);
+    // The first machine's etcd certificate names its own address (its peers and the joiner reach it there).
+    assert.match(new X509Certificate(readFileSync(cluster.pki.etcdServer.cert)).subjectAltName ?? "", /IP Address:10\.9\.8\.7/);
+    const etcdBefore = readFileSync(cluster.pki.etcdServer.cert, "utf8");
+    await initPki({ dir: first, advertiseAddress: "10.9.8.7", tokenTtlSeconds: 3600 });
+    assert.equal(readFileSync(cluster.pki.etcdServer.cert, "utf8"), etcdBefore, "the same address: kept");
+    await initPki({ dir: first, advertiseAddress: "10.9.8.9", tokenTtlSeconds: 3600 });
+    for (const files of [cluster.pki.apiserver, cluster.pki.etcdServer]) {
+      assert.match(new X509Certificate(readFileSync(files.cert)).subjectAltName ?? "", /IP Address:10\.9\.8\.9/, files.cert);
+    }
+  } finally {
+    rmSync(first, { recursive: true, force: true });
+    rmSync(second, { recursive: true, force: true });
   }
 });
 

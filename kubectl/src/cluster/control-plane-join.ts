@@ -22,7 +22,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clusterDown, clusterStatus, type Progress, portFree, type StatusRow, savedSettings } from "./control.js";
 import { backendsFile, etcdTls, memberAddresses, memberComponents, memberPki, memberRecords, membersDir, type MemberRecord } from "./control-plane-member.js";
-import { type EtcdMemberInfo, EtcdMembership, isLearnerNotReady, isUnhealthyCluster } from "./etcd-members.js";
+import { addLearner, initialCluster, promoteWhenReady } from "./etcd-join.js";
+import { type EtcdMemberInfo, EtcdMembership } from "./etcd-members.js";
 import { type ClusterPaths, clusterPaths } from "./paths.js";
 import { issue, pkiPaths } from "./pki.js";
 import { etcdRole } from "./roles.js";
@@ -72,41 +73,6 @@ function joinableCluster(clusterDir: string): ClusterSettings {
     );
   }
   return s;
-}
-
-/** etcd's --initial-cluster for the new member, from MemberAdd's list (etcdctl member add prints the same). */
-export function initialCluster(members: EtcdMemberInfo[], added: EtcdMemberInfo, name: string): string {
-  return members.flatMap((m) => m.peerUrls.map((u) => `${m.id === added.id ? name : m.name}=${u}`)).join(",");
-}
-
-/** Promotes the learner once it has caught up (FailedPrecondition until then; Unavailable while leaders change). */
-async function promoteWhenReady(etcd: EtcdMembership, id: bigint, deadline: number): Promise<void> {
-  for (;;) {
-    try {
-      await etcd.promote(id);
-      return;
-    } catch (err) {
-      // FailedPrecondition: not caught up yet (or not started); anything else (a leader election, a
-      // slow member) is retried the same way until the deadline, which reports the last answer.
-      if (Date.now() > deadline) {
-        const why = isLearnerNotReady(err) ? "the learner did not catch up in time" : "etcd refused the promotion";
-        throw new Error(`${why}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
-      await sleep(500);
-    }
-  }
-}
-
-/** MemberAdd as a learner, asked again while etcd answers "unhealthy cluster" (nothing was added then). */
-async function addLearner(etcd: EtcdMembership, peerUrl: string, deadline: number): Promise<{ member: EtcdMemberInfo; members: EtcdMemberInfo[] }> {
-  for (;;) {
-    try {
-      return await etcd.add([peerUrl], true);
-    } catch (err) {
-      if (!isUnhealthyCluster(err) || Date.now() > deadline) throw err;
-      await sleep(1_000);
-    }
-  }
 }
 
 async function waitHealthy(url: string, what: string, deadline: number, logFile: string): Promise<void> {

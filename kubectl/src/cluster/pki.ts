@@ -176,7 +176,10 @@ export async function initPki(o: InitOptions): Promise<InitResult> {
   ];
   await Promise.all(
     wanted.map(async ([files, req]) => {
-      if (!created && existsSync(files.cert) && existsSync(files.key) && (files !== pki.apiserver || coversNames(files.cert, names)) && (files !== pki.etcdServer || coversNames(files.cert, etcdNames))) return;
+      // A serving certificate is made again when it lacks a name (a new advertise address): other
+      // machines reach the API server and, on VMs, etcd's clients and peers at that address.
+      const needs = files === pki.apiserver ? names : files === pki.etcdServer ? etcdNames : [];
+      if (!created && existsSync(files.cert) && existsSync(files.key) && coversNames(files.cert, needs)) return;
       await issue(pki.ca, files, req);
     }),
   );

@@ -11,6 +11,7 @@ import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinControlPlane, leaveControlPlane, memberRows, startMembers, stopMembers } from "../cluster/control-plane-join.js";
 import { joinCluster } from "../cluster/join.js";
+import { etcdMemberCommand } from "./etcd-member.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
 import { labLayout, MAX_LAB_NODES } from "../cluster/lab/layout.js";
@@ -260,6 +261,8 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       child.unref();
       say(`kubelet started (pid ${child.pid}), log ${log}`);
     });
+
+  cluster.addCommand(etcdMemberCommand(say));
 
   cluster
     .command("leave")

@@ -399,7 +399,7 @@ function registerInfo(program: Command): void {
 }
 
 /** The names `mkctl cluster` has, for help and completion before its module is loaded. */
-const CLUSTER_SUBCOMMANDS = ["up", "init", "join", "down", "status", "node"];
+const CLUSTER_SUBCOMMANDS = ["up", "init", "join", "etcd-member", "leave", "down", "status", "node"];
 const CLUSTER_DESCRIPTION = "Run a local mk cluster: etcd, the control plane and the nodes";
 
 /**

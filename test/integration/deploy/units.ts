@@ -1,7 +1,9 @@
 // Reads deploy/vm's systemd units and environment files the way systemd does, for the VM tests:
 // ExecStart's continuation lines joined, `${VAR}` replaced inside a word, a lone `$VAR` split at
 // whitespace (and dropped when unset), EnvironmentFile's KEY=VALUE lines with optional quotes.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO } from "../../harness/mkctl.js";
 
 export interface Unit {
   name: string;
@@ -57,4 +59,34 @@ export function flagsOf(words: string[]): string[] {
 /** Every `--flag` a --help text mentions, "--a/--b" counted as both. */
 export function flagsInHelp(help: string): Set<string> {
   return new Set(help.match(/--[a-z][a-z0-9-]*/g) ?? []);
+}
+
+/** /usr/local/bin/mk-apiserver → node <repo>/apiserver/dist/main.js; /usr/bin/etcd → etcd on PATH. */
+export function resolveCommand(path: string): string[] {
+  const name = path.split("/").pop() ?? path;
+  const root = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { workspaces: string[] };
+  for (const ws of root.workspaces) {
+    const pkg = JSON.parse(readFileSync(join(REPO, ws, "package.json"), "utf8")) as { bin?: Record<string, string> };
+    const file = pkg.bin?.[name];
+    if (file) return [process.execPath, join(REPO, ws, file)];
+  }
+  return [name];
+}
+
+/**
+ * A unit's command line and environment as systemd would run them: its EnvironmentFile(s) read from
+ * `etc` (standing for /etc/mk; a leading '-' makes one optional), ExecStart expanded, /etc/mk/ paths
+ * mapped to `etc`, and its binary resolved to this checkout's build.
+ */
+export function unitCommand(unitFile: string, etc: string, extraEnv: Record<string, string> = {}): { argv: string[]; env: Record<string, string> } {
+  const u = readUnit(unitFile);
+  const env: Record<string, string> = { ...extraEnv };
+  for (const f of u.keys.get("EnvironmentFile") ?? []) {
+    const optional = f.startsWith("-");
+    const path = join(etc, f.replace(/^-/, "").replace(/^\/etc\/mk\//, ""));
+    if (optional && !existsSync(path)) continue;
+    Object.assign(env, readEnvFile(path));
+  }
+  const [bin, ...args] = expandExecStart(u.execStart, env).map((a) => a.replace(/^\/etc\/mk\//, `${etc}/`));
+  return { argv: [...resolveCommand(bin ?? ""), ...args], env };
 }

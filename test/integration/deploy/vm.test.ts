@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { REPO } from "../kubectl/mkctl.js";
-import { expandExecStart, flagsInHelp, flagsOf, readEnvFile, readUnit, type Unit } from "./units.js";
+import { flagsInHelp, flagsOf, readEnvFile, readUnit, resolveCommand, type Unit, unitCommand } from "./units.js";
 
 const VM = join(REPO, "deploy/vm");
 const INSTALL = join(VM, "install.sh");
@@ -22,18 +22,6 @@ const UNITS = ["mk-etcd", "mk-apiserver", "mk-scheduler", "mk-controller-manager
 const MKCTL = join(REPO, "kubectl/dist/main.js");
 const unitPath = (name: string) => join(VM, "systemd", `${name}.service`);
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
-
-/** /usr/local/bin/mk-apiserver → node <repo>/apiserver/dist/main.js; /usr/bin/etcd → etcd on PATH. */
-function resolveCommand(path: string): string[] {
-  const name = path.split("/").pop() ?? path;
-  const root = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { workspaces: string[] };
-  for (const ws of root.workspaces) {
-    const pkg = JSON.parse(readFileSync(join(REPO, ws, "package.json"), "utf8")) as { bin?: Record<string, string> };
-    const file = pkg.bin?.[name];
-    if (file) return [process.execPath, join(REPO, ws, file)];
-  }
-  return [name];
-}
 
 function help(path: string): string {
   const [cmd, ...args] = resolveCommand(path);
@@ -175,6 +163,13 @@ describe("install.sh refuses bad input before changing anything", () => {
       [["worker", "--server", "192.168.56.10:6443", "--token", "secret", "--ca-cert-hash", hash, "--node-ip", "127.0.0.1"], /--token: want/],
       [["worker", "--server", "192.168.56.10:6443", "--token", token, "--ca-cert-hash", "abc", "--node-ip", "127.0.0.1"], /--ca-cert-hash "abc": want sha256:<64 hex digits>/],
       [["worker", "--bogus"], /unknown argument "--bogus"/],
+      [["worker", "--join"], /--join is not an option of worker/],
+      [["worker", "--dns-upstream", "192.0.2.53"], /--dns-upstream is not an option of worker/],
+      [["control-plane", "--advertise-address", "127.0.0.1", "--server", "192.168.56.10:6443"], /--server is an option of control-plane --join only/],
+      [["control-plane", "--join", "--advertise-address", "127.0.0.1"], /--join needs --server/],
+      [["control-plane", "--join", "--advertise-address", "127.0.0.1", "--server", "192.168.56.10"], /--server "192\.168\.56\.10": want HOST:PORT/],
+      [["control-plane", "--join", "--advertise-address", "127.0.0.1", "--server", "192.168.56.10:6443"], /--join needs --certificate-dir/],
+      [["control-plane", "--join", "--advertise-address", "127.0.0.1", "--server", "192.168.56.10:6443", "--certificate-dir", "/nonexistent"], /--certificate-dir "\/nonexistent" has no ca\.crt: copy it from the first control plane's \/etc\/mk\/pki/],
     ];
     for (const [args, want] of cases) {
       const r = run(args);
@@ -197,8 +192,25 @@ describe("install.sh refuses bad input before changing anything", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// The VM path in a network namespace: root, iproute2, nsenter, etcd, docker-registry and Docker.
+// The VM path in network namespaces: root, iproute2, nsenter, etcd, docker-registry and Docker.
 const CP_IP = "192.168.56.10";
+/** The second control-plane machine (install.sh control-plane --join). */
+const CP2_IP = "192.168.56.11";
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const signal = (pid: number, sig: NodeJS.Signals) => {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already
+  }
+};
 const liveSkip = (() => {
   if (process.getuid?.() !== 0) return "needs root (a network namespace stands for the VM)";
   for (const c of ["ip", "nsenter", "etcd", "docker-registry", "docker"]) if (!has(c)) return `${c} is not installed`;
@@ -209,9 +221,15 @@ const liveSkip = (() => {
 describe("the VM path: units, env files, init and join, in a namespace at 192.168.56.10", { skip: liveSkip }, () => {
   const ns = `mkvm${process.pid}`;
   const nsPath = `/var/run/netns/${ns}`;
+  const ns2 = `mkvm${process.pid}b`;
+  const ns2Path = `/var/run/netns/${ns2}`;
+  /** Why the second machine cannot be tried (no veth link between the namespaces), or "" once it can. */
+  let joinSkip = "the first test did not run";
   let dir = "";
   let etc = "";
   const nodeName = `vmtest-${process.pid}`;
+  const CP1_NAME = "vmtest-cp1";
+  const CP2_NAME = "vmtest-cp2";
   const children: ChildProcess[] = [];
   // install.sh --cluster-cidr: a range of this run's own (the kubelet's pod network is on the host's engine).
   const clusterCidr = freeClusterCidr();
@@ -229,16 +247,33 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
       await exited;
       clearTimeout(timer);
     }
+    // The second machine's units, started by run-unit.js for the fake systemctl: by their pids.
+    const runDir = join(dir, "cp2-run");
+    const pids = existsSync(runDir) ? readdirSync(runDir).filter((f) => f.endsWith(".pid")).map((f) => Number(readFileSync(join(runDir, f), "utf8"))) : [];
+    for (const pid of pids) signal(pid, "SIGTERM");
+    for (const deadline = Date.now() + 10_000; pids.some(alive) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    for (const pid of pids.filter(alive)) signal(pid, "SIGKILL");
     // The kubelet's pod network (its rules went with the namespace; the Docker network is the engine's).
     await podNetworkDown(`${CP_IP}:6443`);
     spawnSync("ip", ["netns", "del", ns]);
+    spawnSync("ip", ["netns", "del", ns2]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const inNs = (cmd: string[], env: NodeJS.ProcessEnv = process.env) =>
-    spawnSync("nsenter", [`--net=${nsPath}`, ...cmd], { encoding: "utf8", env, timeout: 60_000 });
+  const inNs = (cmd: string[], env: NodeJS.ProcessEnv = process.env, path = nsPath) =>
+    spawnSync("nsenter", [`--net=${path}`, ...cmd], { encoding: "utf8", env, timeout: 60_000 });
   // No config file of its own (never ~/.mk): `get nodes` names init's admin.conf, as the README does.
-  const mkctl = (args: string[]) => inNs([process.execPath, MKCTL, ...args], { ...process.env, MK_CONFIG: join(dir, "no-config") });
+  const mkctl = (args: string[], path = nsPath) => inNs([process.execPath, MKCTL, ...args], { ...process.env, MK_CONFIG: join(dir, "no-config") }, path);
+  /** install.sh's step 6 for a control plane: its own write_env lines, with this machine's values. */
+  const writeEnvFiles = (etcDir: string, address: string, name: string) => {
+    mkdirSync(etcDir, { recursive: true });
+    const lines = readFileSync(INSTALL, "utf8").split("\n");
+    const writeEnv = lines.filter((l) => /^\s*write_env mk-/.test(l) || /^\s*"MK_ETCD_/.test(l) || /^\s*\[\[ "\$ETCD_HOST"/.test(l) || /^\s*ETCD_HOST=/.test(l)).join("\n");
+    // The script's constants the env lines use (the cluster DNS port, address and domain).
+    const constants = lines.filter((l) => /^(DNS_PORT|CLUSTER_DNS|CLUSTER_DOMAIN)=/.test(l)).join("\n");
+    execFileSync("bash", ["-euc", `MK_ETC='${etcDir}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${address}'; NODE_NAME='${name}'; CLUSTER_CIDR='${clusterCidr}'; DNS_UPSTREAM=''\n${constants}\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`]);
+    copyFileSync(join(VM, "registry.yml"), join(etcDir, "registry.yml"));
+  };
   /** Polls url from inside the namespace until it answers 2xx. */
   const waitHttp = (url: string, what: string) => {
     const script = `const t=Date.now()+60000;(async()=>{while(Date.now()<t){try{if((await fetch(process.argv[1])).ok)process.exit(0)}catch{}await new Promise(r=>setTimeout(r,200))}process.exit(1)})()`;
@@ -247,30 +282,37 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
   };
   /** Starts a unit as systemd would: its ExecStart, variables from its env file(s), in the namespace. */
   const startUnit = (name: string, extraEnv: Record<string, string> = {}) => {
-    const u = readUnit(unitPath(name));
-    const env: Record<string, string> = { ...extraEnv };
-    for (const f of u.keys.get("EnvironmentFile") ?? []) {
-      const optional = f.startsWith("-");
-      const path = join(etc, f.replace(/^-/, "").replace(/^\/etc\/mk\//, ""));
-      if (optional && !existsSync(path)) continue;
-      Object.assign(env, readEnvFile(path));
-    }
     // MK_ETC is the test's directory: /etc/mk/registry.yml is <etc>/registry.yml.
-    const [bin, ...args] = expandExecStart(u.execStart, env).map((a) => a.replace(/^\/etc\/mk\//, `${etc}/`));
+    const { argv, env } = unitCommand(unitPath(name), etc, extraEnv);
+    const args = argv.slice(argv[0] === process.execPath ? 2 : 1);
     // Every certificate and key a unit names is one `mkctl cluster init` made.
     for (const a of args) if (a.startsWith(join(etc, "pki"))) assert.ok(existsSync(a), `${name}: ${a} exists`);
     const log = openSync(join(dir, `${name}.log`), "a");
-    const child = spawn("nsenter", [`--net=${nsPath}`, ...resolveCommand(bin ?? ""), ...args], { env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
+    const child = spawn("nsenter", [`--net=${nsPath}`, ...argv], { env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
     children.push(child);
     return args;
   };
 
   test("init, the control-plane units, join --no-start --kubelet-env-file, and the kubelet unit make a Ready node", async () => {
-    // The "VM": a namespace with its own private-network address, like Vagrant's second NIC (on lo:
-    // no peer is needed, and no dummy or veth device, which not every kernel here has).
+    // The "VMs": namespaces with their own private-network addresses, like Vagrant's second NIC,
+    // linked by a veth pair (the second one joins as a control plane in the next test). Where the
+    // kernel has no veth, the first one's address goes on its lo and the next test is skipped.
     execFileSync("ip", ["netns", "add", ns]);
     execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
-    execFileSync("ip", ["-n", ns, "addr", "add", `${CP_IP}/32`, "dev", "lo"]);
+    execFileSync("ip", ["netns", "add", ns2]);
+    execFileSync("ip", ["-n", ns2, "link", "set", "lo", "up"]);
+    const [a, b] = [`mkv${process.pid}a`, `mkv${process.pid}b`];
+    const veth = spawnSync("ip", ["link", "add", a, "netns", ns, "type", "veth", "peer", "name", b, "netns", ns2], { encoding: "utf8" });
+    if (veth.status === 0) {
+      execFileSync("ip", ["-n", ns, "addr", "add", `${CP_IP}/24`, "dev", a]);
+      execFileSync("ip", ["-n", ns2, "addr", "add", `${CP2_IP}/24`, "dev", b]);
+      execFileSync("ip", ["-n", ns, "link", "set", a, "up"]);
+      execFileSync("ip", ["-n", ns2, "link", "set", b, "up"]);
+      joinSkip = "";
+    } else {
+      execFileSync("ip", ["-n", ns, "addr", "add", `${CP_IP}/32`, "dev", "lo"]);
+      joinSkip = `no veth link between namespaces here: ${veth.stderr.trim()}`;
+    }
 
     // install.sh's step 7: init with the PKI in MK_ETC/pki; then its env files, from its own lines.
     const init = mkctl(["cluster", "init", "--dir", etc, "--advertise-address", CP_IP]);
@@ -279,13 +321,10 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     assert.ok(m, init.stdout);
     const [, server, token, hash] = m;
     assert.equal(server, `${CP_IP}:6443`);
-    const lines = readFileSync(INSTALL, "utf8").split("\n");
-    const writeEnv = lines.filter((l) => /^\s*write_env mk-/.test(l)).join("\n");
-    // The script's constants the env lines use (the cluster DNS port, address and domain).
-    const constants = lines.filter((l) => /^(DNS_PORT|CLUSTER_DNS|CLUSTER_DOMAIN)=/.test(l)).join("\n");
-    execFileSync("bash", ["-euc", `MK_ETC='${etc}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${CP_IP}'; CLUSTER_CIDR='${clusterCidr}'; DNS_UPSTREAM=''\n${constants}\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`]);
+    writeEnvFiles(etc, CP_IP, CP1_NAME);
     assert.equal(readEnvFile(join(etc, "mk-apiserver.env")).MK_ADVERTISE_ADDRESS, CP_IP);
-    copyFileSync(join(VM, "registry.yml"), join(etc, "registry.yml"));
+    // etcd at the advertise address with TLS peers, so that another machine can join it.
+    assert.equal(readEnvFile(join(etc, "mk-etcd.env")).MK_ETCD_INITIAL_CLUSTER, `${CP1_NAME}=https://${CP_IP}:12380`);
 
     startUnit("mk-etcd", { STATE_DIRECTORY: join(dir, "etcd") });
     waitHttp("http://127.0.0.1:12381/health", "mk-etcd");
@@ -328,5 +367,79 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
       if (r.status === 0 && row && /\sReady\s/.test(row) && row.includes(` ${CP_IP} `)) return;
     }
     assert.fail(`node ${nodeName} did not become Ready with INTERNAL-IP ${CP_IP}:\n${last}\nkubelet log: ${readFileSync(join(dir, "mk-kubelet.log"), "utf8").slice(-2000)}`);
+  });
+  test("a second machine joins as a control plane (control-plane-join.sh, as install.sh control-plane --join runs it): etcd has two voters, both API servers serve the same data", async (t) => {
+    if (joinSkip) return t.skip(joinSkip);
+    const admin1 = join(etc, "admin.conf");
+    const etc2 = join(dir, "cp2/etc/mk");
+    const admin2 = join(etc2, "admin.conf");
+    // Made before the join: the new API server must read it from the etcd member that joined.
+    const before = mkctl(["--kubeconfig", admin1, "create", "configmap", "before-join", "--from-literal", "made=before"]);
+    assert.equal(before.status, 0, before.stderr);
+
+    // What the operator copies from the first machine's /etc/mk/pki (kubeadm's manual certificate distribution).
+    const copied = join(dir, "copied-pki");
+    mkdirSync(copied);
+    for (const f of ["ca.crt", "ca.key", "bootstrap-tokens"]) copyFileSync(join(etc, "pki", f), join(copied, f));
+    // install.sh's step 6 on the second machine; then its step 7, the join script itself.
+    writeEnvFiles(etc2, CP2_IP, CP2_NAME);
+    // systemd, for the script: `restart` runs each unit's ExecStart with its env files (run-unit.js)
+    // in the second machine's namespace; `enable` is recorded only. mkctl is this checkout's build.
+    const fakes = join(dir, "cp2-bin");
+    const runDir = join(dir, "cp2-run");
+    mkdirSync(fakes);
+    mkdirSync(runDir);
+    const runUnit = join(REPO, "test/dist/integration/deploy/run-unit.js");
+    writeFileSync(join(fakes, "systemctl"), `#!/bin/sh\necho "systemctl $*" >>"${runDir}/systemctl.log"\n[ "$1" = restart ] || exit 0\nshift\nfor u in "$@"; do "${process.execPath}" "${runUnit}" "\${u%.service}" || exit 1; done\n`);
+    writeFileSync(join(fakes, "mkctl"), `#!/bin/sh\nexec "${process.execPath}" "${MKCTL}" "$@"\n`);
+    for (const f of ["systemctl", "mkctl"]) chmodSync(join(fakes, f), 0o755);
+    const env = {
+      ...process.env,
+      PATH: `${fakes}:${process.env.PATH ?? ""}`,
+      MK_CONFIG: join(dir, "no-config"),
+      MK_ETC: etc2,
+      MK_BIN: fakes,
+      MK_TEST_RUN_DIR: runDir,
+      NODE: process.execPath,
+      ADVERTISE_ADDRESS: CP2_IP,
+      SERVER: `${CP_IP}:6443`,
+      CERTIFICATE_DIR: copied,
+      NODE_NAME: CP2_NAME,
+    };
+    const logs = () => ["mk-etcd", "mk-apiserver"].map((u) => `${u}: ${existsSync(join(runDir, `${u}.log`)) ? readFileSync(join(runDir, `${u}.log`), "utf8").slice(-1500) : "(none)"}`).join("\n");
+    const joined = spawnSync("nsenter", [`--net=${ns2Path}`, "bash", join(VM, "control-plane-join.sh")], { encoding: "utf8", env, timeout: 240_000 });
+    assert.equal(joined.status, 0, `${joined.stderr}\n${logs()}`);
+    // etcd was started before it was promoted, the API server after.
+    assert.match(readFileSync(join(runDir, "systemctl.log"), "utf8"), /restart mk-etcd\.service\n[\s\S]*restart mk-apiserver\.service mk-scheduler\.service mk-controller-manager\.service/);
+
+    // etcd's member list, through the second machine's etcd client certificate: two started voters.
+    const list = mkctl(["cluster", "etcd-member", "list", "--endpoint", `${CP2_IP}:12379`, "--pki-dir", join(etc2, "pki")], ns2Path);
+    assert.equal(list.status, 0, list.stderr);
+    const members = list.stdout.trim().split("\n").map((l) => l.split(", "));
+    assert.deepEqual(members.map((m) => m[2]).sort(), [CP1_NAME, CP2_NAME], list.stdout);
+    for (const m of members) {
+      assert.equal(m[1], "started", list.stdout);
+      assert.equal(m[5], "false", `${m[2]} is a voter, not a learner:\n${list.stdout}`);
+    }
+    assert.ok(members.some((m) => m[3] === `https://${CP2_IP}:12380`), `the new member's peer URL is TLS on its address:\n${list.stdout}`);
+
+    // Both API servers answer, each with what the other wrote.
+    const after2 = mkctl(["--kubeconfig", admin2, "create", "configmap", "after-join", "--from-literal", "made=after"], ns2Path);
+    assert.equal(after2.status, 0, after2.stderr);
+    for (const [conf, path, server] of [[admin1, nsPath, CP_IP], [admin2, ns2Path, CP2_IP]] as const) {
+      const got = mkctl(["--kubeconfig", conf, "get", "configmaps", "before-join", "after-join", "-o", "jsonpath={.items[*].data.made}"], path);
+      assert.equal(got.status, 0, `${server}: ${got.stderr}`);
+      assert.equal(got.stdout.trim(), "before after", `the API server at ${server}`);
+    }
+    assert.match(readFileSync(admin2, "utf8"), new RegExp(`server: https://${CP2_IP.replace(/\./g, "\\.")}:6443`));
+
+    // install.sh is safe to run again: the member is kept, not added twice, and everything comes back.
+    const again = spawnSync("nsenter", [`--net=${ns2Path}`, "bash", join(VM, "control-plane-join.sh")], { encoding: "utf8", env, timeout: 240_000 });
+    assert.equal(again.status, 0, `${again.stderr}\n${logs()}`);
+    assert.match(again.stderr, new RegExp(`etcd member at https://${CP2_IP.replace(/\./g, "\\.")}:12380 is listed already; kept`));
+    const relisted = mkctl(["cluster", "etcd-member", "list", "--endpoint", `${CP_IP}:12379`, "--pki-dir", join(etc2, "pki")], ns2Path);
+    assert.equal(relisted.stdout.trim().split("\n").length, 2, relisted.stdout);
+    const reread = mkctl(["--kubeconfig", admin2, "get", "configmap", "before-join", "-o", "jsonpath={.data.made}"], ns2Path);
+    assert.equal(reread.stdout.trim(), "before", reread.stderr);
   });
 });
