@@ -261,10 +261,10 @@ test("a failed list is retried with backoff; waitForSync resolves once it succee
   await inf.stop();
 });
 
-test("the reconnect delay doubles from 1 s to 30 s", () => {
+test("the reconnect delay doubles from 500 ms to 5 s", () => {
   const seq = [DEFAULT_BACKOFF.initialMs];
   while (seq.length < 8) seq.push(nextDelay(DEFAULT_BACKOFF, seq.at(-1)!));
-  assert.deepEqual(seq, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  assert.deepEqual(seq, [500, 1000, 2000, 4000, 5000, 5000, 5000, 5000]);
 });
 
 test("reconnect delays run on the injected clock: nothing is retried before the delay passes", async () => {
@@ -274,14 +274,14 @@ test("reconnect delays run on the injected clock: nothing is retried before the 
   const inf = new Informer(src, { clock });
   inf.start();
   await eventually("the first failure", () => src.listCalls === 1 && clock.pending() === 1);
-  clock.advance(999);
+  clock.advance(499);
   await new Promise((r) => setTimeout(r, 10));
-  assert.equal(src.listCalls, 1, "waits the first second");
+  assert.equal(src.listCalls, 1, "waits the first 500 ms");
   clock.advance(1);
   await eventually("the second try", () => src.listCalls === 2 && clock.pending() === 1);
-  clock.advance(1999);
+  clock.advance(999);
   await new Promise((r) => setTimeout(r, 10));
-  assert.equal(src.listCalls, 2, "then 2 s");
+  assert.equal(src.listCalls, 2, "then 1 s");
   clock.advance(1);
   assert.equal(await inf.waitForSync(AbortSignal.timeout(3000)), true);
   await inf.stop();
