@@ -16,7 +16,6 @@ import { parse } from "yaml";
 import { freeClusterCidr, freeServiceRange } from "../harness/cluster-cidr.js";
 import { containersByLabel, DockerError, docker, imageExists, removeContainers } from "../harness/docker.js";
 import { startStubUpstream, type StubUpstream } from "../harness/dns.js";
-import { freePort } from "../harness/etcd.js";
 import { eventually, sleep } from "../harness/wait.js";
 import { mkctl, type RunResult } from "./mkctl.js";
 
@@ -57,23 +56,7 @@ export class LocalCluster {
   static async create(opts: LocalClusterOptions): Promise<LocalCluster> {
     const home = await mkdtemp(join(tmpdir(), `mk-e2e-${opts.name}-`));
     const env = { MK_HOME: home, MK_CONFIG: join(home, "config") };
-    // Two free ports each (the API port's next five serve health checks and kubelets; etcd's next
-    // one is its peer port).
-    let api: number;
-    let etcd: number;
-    if (opts.ha || opts.balancer) {
-      // 13 and 9 ports in a row: below Linux's ephemeral range (32768-60999), where no outgoing
-      // connection can take one of them between the check and the listen.
-      do api = 20_000 + randomInt(12_000);
-      while (!(await spanFree(api, 12)));
-      do etcd = 20_000 + randomInt(12_000);
-      while ((etcd + 8 >= api && etcd <= api + 12) || !(await spanFree(etcd, 8)));
-    } else {
-      api = await freePort();
-      while (api > 65000 - 8) api = await freePort();
-      etcd = await freePort();
-      while (etcd > 65000 || (etcd >= api - 1 && etcd <= api + 6)) etcd = await freePort();
-    }
+    const { api, etcd } = await clusterPorts();
     const prefix = `${opts.name}${process.pid}`;
     const n = opts.nodes ?? 2;
     const nodes = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
@@ -147,6 +130,23 @@ export class LocalCluster {
     if (process.env.MK_E2E_KEEP === "1") console.error(`e2e: kept ${this.home}`);
     else await rm(this.home, { recursive: true, force: true });
   }
+}
+
+/**
+ * An API port and an etcd port for `cluster up`: the API port's next 12 ports (health checks,
+ * kubelets; with --ha/--balancer the other members) and etcd's next 8 (peer and health ports; the
+ * --ha members) all free now and below Linux's ephemeral range (32768-60999), where no outgoing
+ * connection can take one of them between the check and the listen (a cluster at a port the kernel
+ * had handed out once met its controller manager's port taken by an outgoing connection in CI).
+ */
+export async function clusterPorts(): Promise<{ api: number; etcd: number }> {
+  let api: number;
+  let etcd: number;
+  do api = 20_000 + randomInt(12_000);
+  while (!(await spanFree(api, 12)));
+  do etcd = 20_000 + randomInt(12_000);
+  while ((etcd + 8 >= api && etcd <= api + 12) || !(await spanFree(etcd, 8)));
+  return { api, etcd };
 }
 
 /** Whether port … port + span are all free on loopback now (an HA cluster listens on each). */

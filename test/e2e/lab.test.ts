@@ -19,8 +19,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { freeClusterCidr } from "../harness/cluster-cidr.js";
 import { startStubUpstream, type StubUpstream } from "../harness/dns.js";
-import { freePort } from "../harness/etcd.js";
 import { eventually } from "../harness/wait.js";
+import { clusterPorts } from "./cluster.js";
 import { MKCTL, REPO, mkctl } from "./mkctl.js";
 
 const ROOT = process.getuid?.() === 0;
@@ -165,10 +165,7 @@ after(async () => {
 });
 
 test("lab: 3 isolated nodes; cut one, its pods move; heal it, its stale containers go; stop/start a kubelet; a Service across nodes survives its node cut", { skip: ROOT ? false : "needs root", timeout: 900_000 }, async () => {
-  let api = await freePort();
-  while (api > 65000 - 8) api = await freePort();
-  let etcd = await freePort();
-  while (etcd > 65000 || Math.abs(etcd - api) < 8) etcd = await freePort();
+  const { api, etcd } = await clusterPorts();
   const clusterCidr = freeClusterCidr();
   const up = await mkctl(env, ["cluster", "up", "--isolated", "--nodes", "3", "--node-prefix", prefix, "--api-port", String(api), "--etcd-port", String(etcd), "--timeout", "180", "--cluster-cidr", clusterCidr, "--dns-upstream", `127.0.0.1:${dnsUpstream?.port}`]);
   assert.equal(up.code, 0, up.stderr);
@@ -196,11 +193,15 @@ test("lab: 3 isolated nodes; cut one, its pods move; heal it, its stale containe
     const net = r.stdout.trim();
     const inspect = await sh("docker", ["-H", `unix://${socket}`, "network", "inspect", net, "--format", "{{(index .IPAM.Config 0).Subnet}}"]);
     assert.equal(inspect.stdout.trim(), cidr, `${node}'s pod network ${net} is on its podCIDR`);
-    // host-gw: the other nodes' podCIDRs via their InternalIPs, in this node's own namespace.
-    const routes = await sh("ip", ["-n", `mk-${node}`, "route", "show"]);
+    // host-gw: the other nodes' podCIDRs via their InternalIPs, in this node's own namespace (each
+    // kubelet adds a route when it sees another Node's podCIDR: Ready nodes need not have them yet).
     for (const other of nodes.filter((o) => o !== node)) {
       const want = `${subnets.get(other)} via ${internalIps.get(other)}`;
-      assert.ok(routes.stdout.includes(want), `ip -n mk-${node} route: ${want}\n${routes.stdout}`);
+      let routes = "";
+      await eventually(`ip -n mk-${node} route: ${want}`, async () => {
+        routes = (await sh("ip", ["-n", `mk-${node}`, "route", "show"])).stdout;
+        return routes.includes(want);
+      }, 60_000);
     }
   }
 
