@@ -9,8 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import { ConfigMap } from "@mk/proto";
-import { emptyMeta } from "@mk/proto/api";
+import { startCallLoop } from "./call-loop.js";
 import { LocalCluster, steps } from "./cluster.js";
 import { eventually, sleep } from "../harness/wait.js";
 
@@ -73,68 +72,10 @@ step("cluster up --ha: 3 etcd members, 2 API servers behind one address, 2 sched
   assert.ok(rows.every((r) => r[4] === "healthy"), status.stdout);
 });
 
-interface Call {
-  op: string;
-  /** When it started, ms after the loop began. */
-  at: number;
-  ms: number;
-  error?: string;
-}
-
 step("create/get/delete through the cluster's address while each etcd member and then an API server is killed: no failed call", async (signal) => {
   const cs = cluster.client();
-  const calls: Call[] = [];
-  const start = performance.now();
-  const timed = async <T>(op: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    const t0 = performance.now();
-    const at = Math.round(t0 - start);
-    try {
-      const r = await fn();
-      calls.push({ op, at, ms: performance.now() - t0 });
-      return r;
-    } catch (err) {
-      calls.push({ op, at, ms: performance.now() - t0, error: err instanceof Error ? err.message : String(err) });
-      return undefined;
-    }
-  };
-  let running = true;
-  const created = new Map<string, string>();
-  // The client mkctl is built on, an iteration every 200 ms (each its own create → get → delete).
-  const iterations: Promise<void>[] = [];
-  const clientLoop = (async () => {
-    for (let i = 0; running; i++) {
-      const name = `ha-${i}`;
-      iterations.push(
-        (async () => {
-          const cm = ConfigMap.fromPartial({ metadata: emptyMeta({ name, namespace: "default" }), data: { i: String(i) } });
-          const made = await timed("create", () => cs.resource("ConfigMap").create(cm));
-          if (!made) return;
-          created.set(name, made.metadata?.uid ?? "");
-          const got = await timed("get", () => cs.resource("ConfigMap").get(name, "default"));
-          if (got) assert.equal(got.metadata?.uid, made.metadata?.uid, `${name} is the object created`);
-          await timed("delete", () => cs.resource("ConfigMap").delete(name, "default"));
-        })(),
-      );
-      await sleep(200);
-    }
-  })();
-  // The mkctl binary itself, back to back.
-  const mkctlLoop = (async () => {
-    for (let i = 0; running; i++) {
-      const name = `ha-mkctl-${i}`;
-      for (const args of [
-        ["create", "configmap", name, "--from-literal", `i=${i}`],
-        ["get", "configmap", name, "-o", "name"],
-        ["delete", "configmap", name],
-      ]) {
-        await timed(`mkctl ${args[0]}`, async () => {
-          const r = await cluster.mkctl(args);
-          if (r.code !== 0) throw new Error(`mkctl ${args.join(" ")}: ${r.stderr.trim()}`);
-        });
-      }
-    }
-  })();
-
+  const loop = startCallLoop(cluster, "ha");
+  const calls = loop.calls;
   const t0 = Date.now();
   const kills: string[] = [];
   const kill = async (name: string) => {
@@ -151,9 +92,7 @@ step("create/get/delete through the cluster's address while each etcd member and
     await kill("apiserver-1");
     while (Date.now() - t0 < 75_000) await sleep(500);
   } finally {
-    running = false;
-    await Promise.all([clientLoop, mkctlLoop]);
-    await Promise.all(iterations);
+    await loop.stop();
   }
 
   const failed = calls.filter((c) => c.error);

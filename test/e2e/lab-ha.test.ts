@@ -9,8 +9,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ConfigMap } from "@mk/proto";
-import { emptyMeta } from "@mk/proto/api";
+import { startCallLoop } from "./call-loop.js";
 import { LocalCluster, steps } from "./cluster.js";
 import { eventually, sleep } from "../harness/wait.js";
 
@@ -83,63 +82,11 @@ step("cluster up --isolated --ha: each etcd member in its own namespace, at its 
   assert.deepEqual(ETCD.map(role).sort(), ["etcd follower", "etcd follower", "etcd leader"], status.stdout);
 });
 
-interface Call {
-  op: string;
-  at: number;
-  ms: number;
-  error?: string;
-}
 
 step("cut the leading etcd member's network: a new leader is elected and the create/get/delete loop has no failed call", async (signal) => {
   const cs = cluster.client();
-  const calls: Call[] = [];
-  const start = performance.now();
-  const timed = async <T>(op: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    const t0 = performance.now();
-    const at = Math.round(t0 - start);
-    try {
-      const r = await fn();
-      calls.push({ op, at, ms: performance.now() - t0 });
-      return r;
-    } catch (err) {
-      calls.push({ op, at, ms: performance.now() - t0, error: err instanceof Error ? err.message : String(err) });
-      return undefined;
-    }
-  };
-  let running = true;
-  const iterations: Promise<void>[] = [];
-  const clientLoop = (async () => {
-    for (let i = 0; running; i++) {
-      const name = `labha-${i}`;
-      iterations.push(
-        (async () => {
-          const cm = ConfigMap.fromPartial({ metadata: emptyMeta({ name, namespace: "default" }), data: { i: String(i) } });
-          const made = await timed("create", () => cs.resource("ConfigMap").create(cm));
-          if (!made) return;
-          const got = await timed("get", () => cs.resource("ConfigMap").get(name, "default"));
-          if (got) assert.equal(got.metadata?.uid, made.metadata?.uid, `${name} is the object created`);
-          await timed("delete", () => cs.resource("ConfigMap").delete(name, "default"));
-        })(),
-      );
-      await sleep(200);
-    }
-  })();
-  const mkctlLoop = (async () => {
-    for (let i = 0; running; i++) {
-      const name = `labha-mkctl-${i}`;
-      for (const args of [
-        ["create", "configmap", name, "--from-literal", `i=${i}`],
-        ["get", "configmap", name, "-o", "name"],
-        ["delete", "configmap", name],
-      ]) {
-        await timed(`mkctl ${args[0]}`, async () => {
-          const r = await cluster.mkctl(args);
-          if (r.code !== 0) throw new Error(`mkctl ${args.join(" ")}: ${r.stderr.trim()}`);
-        });
-      }
-    }
-  })();
-
+  const loop = startCallLoop(cluster, "labha");
+  const calls = loop.calls;
   const t0 = Date.now();
   let leader = "";
   let newLeader = "";
@@ -167,9 +114,7 @@ step("cut the leading etcd member's network: a new leader is elected and the cre
     await eventually(`${leader} back in the cluster`, () => hasLeader(leader), 60_000, { signal });
     while (Date.now() - t0 < 50_000) await sleep(500);
   } finally {
-    running = false;
-    await Promise.all([clientLoop, mkctlLoop]);
-    await Promise.all(iterations);
+    await loop.stop();
   }
   const failed = calls.filter((c) => c.error);
   const slowest = [...calls].sort((a, b) => b.ms - a.ms).slice(0, 3);
