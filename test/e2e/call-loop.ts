@@ -11,6 +11,8 @@ import { sleep } from "../harness/wait.js";
 
 export interface Call {
   op: string;
+  /** The ConfigMap it was about. */
+  name: string;
   /** ms since the loop started */
   at: number;
   ms: number;
@@ -20,6 +22,8 @@ export interface Call {
 export interface CallLoop {
   readonly calls: Call[];
   stop(): Promise<void>;
+  /** The calls about each name, for a failure's message. */
+  about(names: (string | undefined)[]): string;
 }
 
 /** Starts both loops, their ConfigMaps named `${prefix}-N` and `${prefix}-mkctl-N` in default. */
@@ -27,15 +31,15 @@ export function startCallLoop(cluster: LocalCluster, prefix: string): CallLoop {
   const cs = cluster.client();
   const calls: Call[] = [];
   const start = performance.now();
-  const timed = async <T>(op: string, fn: () => Promise<T>): Promise<T | undefined> => {
+  const timed = async <T>(op: string, name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     const t0 = performance.now();
     const at = Math.round(t0 - start);
     try {
       const r = await fn();
-      calls.push({ op, at, ms: performance.now() - t0 });
+      calls.push({ op, name, at, ms: performance.now() - t0 });
       return r;
     } catch (err) {
-      calls.push({ op, at, ms: performance.now() - t0, error: err instanceof Error ? err.message : String(err) });
+      calls.push({ op, name, at, ms: performance.now() - t0, error: err instanceof Error ? err.message : String(err) });
       return undefined;
     }
   };
@@ -47,11 +51,11 @@ export function startCallLoop(cluster: LocalCluster, prefix: string): CallLoop {
       iterations.push(
         (async () => {
           const cm = ConfigMap.fromPartial({ metadata: emptyMeta({ name, namespace: "default" }), data: { i: String(i) } });
-          const made = await timed("create", () => cs.resource("ConfigMap").create(cm));
+          const made = await timed("create", name, () => cs.resource("ConfigMap").create(cm));
           if (!made) return;
-          const got = await timed("get", () => cs.resource("ConfigMap").get(name, "default"));
+          const got = await timed("get", name, () => cs.resource("ConfigMap").get(name, "default"));
           if (got) assert.equal(got.metadata?.uid, made.metadata?.uid, `${name} is the object created`);
-          await timed("delete", () => cs.resource("ConfigMap").delete(name, "default"));
+          await timed("delete", name, () => cs.resource("ConfigMap").delete(name, "default"));
         })(),
       );
       await sleep(200);
@@ -65,7 +69,7 @@ export function startCallLoop(cluster: LocalCluster, prefix: string): CallLoop {
         ["get", "configmap", name, "-o", "name"],
         ["delete", "configmap", name],
       ]) {
-        await timed(`mkctl ${args[0]}`, async () => {
+        await timed(`mkctl ${args[0]}`, name, async () => {
           const r = await cluster.mkctl(args);
           if (r.code !== 0) throw new Error(`mkctl ${args.join(" ")}: ${r.stderr.trim()}`);
         });
@@ -74,6 +78,10 @@ export function startCallLoop(cluster: LocalCluster, prefix: string): CallLoop {
   })();
   return {
     calls,
+    about: (names) =>
+      names
+        .map((n) => `${n}: ${calls.filter((c) => c.name === n).map((c) => `${c.op} at ${(c.at / 1000).toFixed(1)} s took ${c.ms.toFixed(0)} ms${c.error ? ` (${c.error})` : ""}`).join("; ")}`)
+        .join("\n"),
     async stop() {
       running = false;
       await Promise.all([clientLoop, mkctlLoop]);

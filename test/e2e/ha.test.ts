@@ -112,10 +112,8 @@ step("create/get/delete through the cluster's address while each etcd member and
   assert.ok(calls.filter((c) => c.op === "create").length >= 100, "the loop kept going");
   // Every object made once and deleted once: none is left, under either loop's names.
   const left = await cs.resource("ConfigMap").list({ namespace: "default" });
-  assert.deepEqual(
-    left.items.map((c) => c.metadata?.name).filter((n) => n?.startsWith("ha-")),
-    [],
-  );
+  const leftover = left.items.map((c) => c.metadata?.name).filter((n) => n?.startsWith("ha-"));
+  assert.deepEqual(leftover, [], `objects left after their delete succeeded:\n${loop.about(leftover)}`);
 });
 
 step("a killed leading scheduler or controller manager is replaced within the --ha leases (4 s)", async (signal) => {
