@@ -18,13 +18,11 @@
 //            ReplicaSet only (no duplicate)
 //
 //   node test/dist/bench/ha-failover.js [--runs 5] [--only etcd,apiserver,scheduler,controller-manager]
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigMap, Deployment, emptyMeta, Pod } from "@mk/proto";
 import { type Clientset, retryOnConflict } from "@mk/proto/client";
-import { LocalCluster } from "../e2e/cluster.js";
+import { fetchText, LocalCluster } from "../e2e/cluster.js";
 import { FakeKubelet, simulatedNodes } from "../harness/fake-kubelet.js";
 import { eventually, sleep } from "../harness/wait.js";
 
@@ -39,11 +37,6 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: want a positiv
 const ONLY = new Set(values.only.split(","));
 const FAKE_LABEL = "mk.bench/fake";
 
-interface ComponentState {
-  name: string;
-  pid: number;
-  healthUrl: string;
-}
 
 interface Call {
   at: number;
@@ -56,14 +49,7 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(" ");
 
-async function text(url: string): Promise<string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    return res.ok ? await res.text() : "";
-  } catch {
-    return "";
-  }
-}
+const text = fetchText;
 
 function summary(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
@@ -79,12 +65,7 @@ try {
   const up = await cluster.up(300);
   if (up.code !== 0) throw new Error(`cluster up --ha failed: ${up.stderr}`);
   const cs = cluster.client();
-  const components = (): ComponentState[] => (JSON.parse(readFileSync(join(cluster.home, "cluster", "state.json"), "utf8")) as { components: ComponentState[] }).components;
-  const component = (name: string): ComponentState => {
-    const c = components().find((x) => x.name === name);
-    if (!c) throw new Error(`${name} not in state.json`);
-    return c;
-  };
+  const component = (name: string) => cluster.component(name);
   const fakeNodes = simulatedNodes(5, { labels: { [FAKE_LABEL]: "true" }, pods: "250" }, `hafake${process.pid}`);
   fake = new FakeKubelet({ client: cs, nodes: fakeNodes, readyDelayMs: 1_000, leaseRenewMs: 2_000 });
   await fake.start();

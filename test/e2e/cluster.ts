@@ -39,6 +39,24 @@ export interface LocalClusterOptions {
   isolated?: boolean;
 }
 
+/** A component as `cluster up`'s supervisor records it in state.json. */
+export interface ComponentState {
+  name: string;
+  pid: number;
+  address: string;
+  healthUrl: string;
+}
+
+/** The body of a GET on loopback, or "" when it fails or is not 2xx (health and leader probes). */
+export async function fetchText(url: string): Promise<string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return res.ok ? await res.text() : "";
+  } catch {
+    return "";
+  }
+}
+
 /** An isolated local cluster (`mkctl cluster up` with its own ports, home and node prefix). */
 export class LocalCluster {
   private cs: Clientset | undefined;
@@ -85,6 +103,18 @@ export class LocalCluster {
 
   async up(timeoutSeconds = 120): Promise<RunResult> {
     return await this.mkctl([...this.upArgs, "--timeout", String(timeoutSeconds)]);
+  }
+
+  /** The supervisor's components as its state.json lists them now (pids change on restarts). */
+  components(): ComponentState[] {
+    return (JSON.parse(readFileSync(join(this.home, "cluster", "state.json"), "utf8")) as { components: ComponentState[] }).components;
+  }
+
+  /** One component of state.json by name; fails naming it when absent. */
+  component(name: string): ComponentState {
+    const c = this.components().find((x) => x.name === name);
+    if (!c) throw new Error(`${name} not in state.json`);
+    return c;
   }
 
   /** A client of this cluster's API server, from the context `cluster up` wrote into MK_CONFIG. */

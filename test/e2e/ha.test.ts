@@ -6,11 +6,9 @@
 // killed leading scheduler and controller manager are replaced within the lab/--ha leases, and
 // `cluster down` leaves no process behind.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before } from "node:test";
 import { startCallLoop } from "./call-loop.js";
-import { LocalCluster, steps } from "./cluster.js";
+import { fetchText, LocalCluster, steps } from "./cluster.js";
 import { eventually, sleep } from "../harness/wait.js";
 
 let cluster: LocalCluster;
@@ -24,27 +22,9 @@ after(async () => {
   await cluster?.stop();
 });
 
-interface ComponentState {
-  name: string;
-  pid: number;
-  healthUrl: string;
-}
-
-const components = (): ComponentState[] => (JSON.parse(readFileSync(join(cluster.home, "cluster", "state.json"), "utf8")) as { components: ComponentState[] }).components;
-const component = (name: string): ComponentState => {
-  const c = components().find((x) => x.name === name);
-  assert.ok(c, `${name} in state.json`);
-  return c;
-};
-
-async function text(url: string): Promise<string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    return res.ok ? await res.text() : "";
-  } catch {
-    return "";
-  }
-}
+const components = () => cluster.components();
+const component = (name: string) => cluster.component(name);
+const text = fetchText;
 
 /** Whether a member is up again: a new pid, healthy; for etcd, a member of a cluster with a leader. */
 async function backUp(name: string, oldPid: number): Promise<boolean> {

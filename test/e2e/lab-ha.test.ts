@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startCallLoop } from "./call-loop.js";
-import { LocalCluster, steps } from "./cluster.js";
+import { fetchText, LocalCluster, steps } from "./cluster.js";
 import { eventually, sleep } from "../harness/wait.js";
 
 const ROOT = process.getuid?.() === 0;
@@ -26,28 +26,8 @@ after(async () => {
   await cluster?.stop();
 });
 
-interface ComponentState {
-  name: string;
-  pid: number;
-  address: string;
-  healthUrl: string;
-}
-
-const components = (): ComponentState[] => (JSON.parse(readFileSync(join(cluster.home, "cluster", "state.json"), "utf8")) as { components: ComponentState[] }).components;
-const component = (name: string): ComponentState => {
-  const c = components().find((x) => x.name === name);
-  assert.ok(c, `${name} in state.json`);
-  return c;
-};
-
-async function text(url: string): Promise<string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    return res.ok ? await res.text() : "";
-  } catch {
-    return "";
-  }
-}
+const component = (name: string) => cluster.component(name);
+const text = fetchText;
 
 const ETCD = ["etcd-1", "etcd-2", "etcd-3"];
 const metrics = (name: string) => text(component(name).healthUrl.replace(/\/health$/, "/metrics"));
