@@ -1,6 +1,7 @@
 // ReplicaSet controller against a real API server and etcd, pods made Running by the fake kubelet.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { retryOnConflict } from "@mk/proto/client";
 import { type ControllerEnv, startEnv } from "./env.js";
 import { eventually } from "../../harness/wait.js";
 import { isReady, orphanPod, replicaSet } from "./objects.js";
@@ -92,9 +93,12 @@ test("adopts a matching orphan and releases a pod that stops matching", async ()
     const stray = pods.find((p) => p.metadata?.name === "stray");
     return pods.length === 2 && stray?.metadata?.ownerReferences[0]?.uid === rs.metadata?.uid;
   });
-  const stray = await env.client.pods.get("stray", "default");
-  stray.metadata!.labels = { app: "released" };
-  await env.client.pods.update(stray);
+  // The fake kubelet may still be writing the pod's status: a user's relabel retries on a conflict.
+  await retryOnConflict(async () => {
+    const stray = await env.client.pods.get("stray", "default");
+    stray.metadata!.labels = { app: "released" };
+    await env.client.pods.update(stray);
+  });
   await eventually("released and replaced", async () => {
     const p = await env.client.pods.get("stray", "default");
     return p.metadata?.ownerReferences.length === 0 && (await live("adopt")).length === 2;
