@@ -85,6 +85,15 @@ export class MemberProbe {
     });
   }
 
+  /**
+   * Runs `call` on every member at once, each over the probe's own connection to it (no breaker in
+   * the way); the first to succeed answers, and the others' failures are ignored. Rejects with an
+   * AggregateError when all fail.
+   */
+  async first<T>(call: (client: Etcd3) => Promise<T>): Promise<T> {
+    return await Promise.any(this.clients.map(call));
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     for (const h of this.held.values()) h.dispose();

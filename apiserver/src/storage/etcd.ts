@@ -21,7 +21,8 @@ import {
 import { type KindName, type KindTypes, KINDS, metaOf } from "@mk/proto";
 import { type CallOptions, InterceptingCall, type Interceptor } from "@grpc/grpc-js";
 import { type CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
-import { Etcd3, GRPCUnavailableError, type IKeyValue, type IOptions } from "etcd3";
+import { type ComparatorBuilder, Etcd3, GRPCUnavailableError, type IKeyValue, type IOptions, type ITxnResponse } from "etcd3";
+import { WriteFence } from "./etcd-fence.js";
 import { MemberProbe } from "./etcd-members.js";
 import { MovingWatch, type RawEvent, type WatchMove, WatchMembers } from "./etcd-watch.js";
 import { kindPrefix, objectKey, resourceName } from "./keys.js";
@@ -49,6 +50,8 @@ export interface EtcdStorageOptions {
   onWatchMove?: (move: WatchMove) => void;
   /** A member that calls stop or start being sent to (etcd-members.ts), for the log. */
   onMemberHeld?: (endpoint: string, held: boolean, why: string) => void;
+  /** A failed attempt to write the fence (etcd-fence.ts), for the log. */
+  onFenceError?: (err: unknown) => void;
 }
 
 export interface ListPage<K extends KindName> {
@@ -89,6 +92,30 @@ export function isRefusedUnapplied(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
   return /etcdserver: no leader|rpc not supported for learner/.test(msg);
 }
+
+/**
+ * A failed write that certainly changed nothing: it never left (no connection, the member's breaker
+ * open), a member refused it before looking at it, or etcd refused the lease it named. After any
+ * other failure (a deadline, a reset connection) the write may still be applied: the fence is bumped.
+ */
+function neverApplied(err: Error): boolean {
+  return /No connection established|connect ECONNREFUSED|circuit breaker is open|etcdserver: no leader|rpc not supported for learner|requested lease not found|storage is closed/.test(
+    err.message,
+  );
+}
+
+/** A fenced write's parts, as etcd names them (etcd3's builders, made afresh for each attempt). */
+interface WriteTxn {
+  /** The write's own compare, as given to etcd3's `if`. */
+  compare: Parameters<Etcd3["if"]>;
+  /** What it does when its compare and the fence's hold. */
+  success: Parameters<ComparatorBuilder["then"]>;
+  /** Reads returned when a compare fails; the fence's read is added after them. */
+  failure?: Parameters<ComparatorBuilder["else"]>;
+}
+
+/** A write whose fence keeps moving under it this many times in a row gives up (never seen: bumps are rare). */
+const FENCE_ATTEMPTS = 10;
 
 /** etcd lost the lease a write named (revoked, or expired while we were cut off). */
 function isLeaseNotFound(err: unknown): boolean {
@@ -131,6 +158,9 @@ export class EtcdStorage {
   private readonly watchMembers: WatchMembers;
   private readonly watches = new Set<MovingWatch>();
   private readonly probe: MemberProbe | undefined;
+  private readonly fence: WriteFence;
+  /** The lease the fence key is written under (putFence). */
+  private fenceLease: Promise<string> | undefined;
 
   constructor(options: EtcdStorageOptions) {
     const timeoutMs = options.timeoutMs ?? 10_000;
@@ -181,6 +211,7 @@ export class EtcdStorage {
     }
     this.timeoutMs = timeoutMs;
     this.observe = options.observe ?? (() => {});
+    this.fence = new WriteFence((key, expected) => this.putFence(key, expected), options.onFenceError);
     this.watchMembers = new WatchMembers({
       endpoints: options.endpoints,
       tls: options.tls,
@@ -233,6 +264,66 @@ export class EtcdStorage {
     return { deadline: Date.now() + this.timeoutMs };
   }
 
+  /**
+   * One write transaction behind this server's fence (etcd-fence.ts): its compare and the fence's,
+   * its `then` when both hold, else its reads and the fence's. Failed on the fence alone (a bump
+   * since, or the fence's lease expired) it changed nothing and is sent again against the new fence;
+   * failed with an unknown outcome, its error goes back only once a fence bump has committed.
+   */
+  private async fenced(op: string, build: () => WriteTxn): Promise<ITxnResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const fence = await this.fence.current(Date.now() + this.timeoutMs);
+      let reads = 0;
+      const res = await this.timed(op, () => {
+        const t = build();
+        reads = t.failure?.length ?? 0;
+        return this.client
+          .if(...t.compare)
+          .and(this.fence.key, "Mod", "==", fence)
+          .then(...t.success)
+          .else(...(t.failure ?? []), this.client.get(this.fence.key))
+          .options(this.callOptions())
+          .commit();
+      }).catch(async (err: Error) => {
+        if (!neverApplied(err)) await this.fence.unknown(fence, Date.now() + this.timeoutMs).catch(() => {});
+        throw err;
+      });
+      if (res.succeeded) return res;
+      const seen = res.responses[reads]?.response_range?.kvs?.[0]?.mod_revision ?? "0";
+      if (seen === fence) return res;
+      this.fence.moved(fence, seen);
+      if (attempt >= FENCE_ATTEMPTS) throw new UnavailableError(`etcd is unavailable: the write fence moved ${attempt} times under one ${op}`);
+    }
+  }
+
+  /**
+   * Writes the fence key if its mod revision is still `expected` (a bump); answers its mod revision
+   * after (this put's or the one that beat it; "0": absent). It must commit even while the member a
+   * timed-out write went to is cut off, before etcd3's breakers know it: with several members it is
+   * sent to all of them at once (the probe's own connections) and the first answer counts; being a
+   * compare-and-put, only one copy commits. The key lives under a lease of 1 h, so an idle server's
+   * fence expires; the next write then finds it gone and it is written again, with a new lease.
+   */
+  private async putFence(key: string, expected: string): Promise<string> {
+    this.fenceLease ??= this.grantLease(3600);
+    const lease = this.fenceLease;
+    lease.catch(() => {
+      if (this.fenceLease === lease) this.fenceLease = undefined;
+    });
+    const id = await lease;
+    const put = (client: Etcd3) =>
+      client.if(key, "Mod", "==", expected).then(client.put(key).value("").lease(id)).else(client.get(key)).options(this.callOptions()).commit();
+    try {
+      const res = await this.timed("fence", () => (this.probe ? this.probe.first(put) : put(this.client)));
+      return res.succeeded ? res.header.revision : (res.responses[0]?.response_range?.kvs?.[0]?.mod_revision ?? "0");
+    } catch (err) {
+      const errors = err instanceof Error && err.cause instanceof AggregateError ? err.cause.errors : [err instanceof Error ? (err.cause ?? err) : err];
+      if (errors.some(isLeaseNotFound) && this.fenceLease === lease) this.fenceLease = undefined;
+      throw err;
+    }
+  }
+
+
   /** Decodes a stored value and sets its resourceVersion. */
   decode<K extends KindName>(kind: K, value: Buffer | Uint8Array, modRevision: string): KindTypes[K] {
     const obj = KINDS[kind].codec.decode(value);
@@ -279,10 +370,10 @@ export class EtcdStorage {
     const key = objectKey(kind, meta.namespace, meta.name);
     const value = this.encode(kind, obj);
     const res = await this.withLease(opts.ttlSeconds, (lease) =>
-      this.timed("create", () => {
+      this.fenced("create", () => {
         const put = this.client.put(key).value(value);
         if (lease) put.lease(lease);
-        return this.client.if(key, "Mod", "==", 0).then(put).else(this.client.get(key)).options(this.callOptions()).commit();
+        return { compare: [key, "Mod", "==", 0], success: [put], failure: [this.client.get(key)] };
       }),
     );
     if (!res.succeeded) {
@@ -304,15 +395,10 @@ export class EtcdStorage {
     const key = objectKey(kind, meta.namespace, meta.name);
     const value = this.encode(kind, obj);
     const res = await this.withLease(opts.ttlSeconds, (lease) =>
-      this.timed("update", () => {
+      this.fenced("update", () => {
         const put = this.client.put(key).value(value);
         if (lease) put.lease(lease);
-        return this.client
-          .if(key, "Mod", "==", expectedRevision)
-          .then(put)
-          .else(this.client.get(key))
-          .options(this.callOptions())
-          .commit();
+        return { compare: [key, "Mod", "==", expectedRevision], success: [put], failure: [this.client.get(key)] };
       }),
     );
     if (!res.succeeded) {
@@ -326,14 +412,11 @@ export class EtcdStorage {
   /** Deletes the key when its mod revision is still `expectedRevision`; returns the new store revision. */
   async remove(kind: KindName, namespace: string, name: string, expectedRevision: string): Promise<string> {
     const key = objectKey(kind, namespace, name);
-    const res = await this.timed("delete", () =>
-      this.client
-        .if(key, "Mod", "==", expectedRevision)
-        .then(this.client.delete().key(key))
-        .else(this.client.get(key))
-        .options(this.callOptions())
-        .commit(),
-    );
+    const res = await this.fenced("delete", () => ({
+      compare: [key, "Mod", "==", expectedRevision],
+      success: [this.client.delete().key(key)],
+      failure: [this.client.get(key)],
+    }));
     if (!res.succeeded) {
       const current = res.responses[0]?.response_range?.kvs?.[0];
       throw current ? this.conflict(kind, name) : this.notFound(kind, name);
@@ -386,9 +469,7 @@ export class EtcdStorage {
 
   /** Writes `value` when the key's mod revision is still `expectedRevision` ("0": still absent); false when it changed. */
   async putIfUnchanged(key: string, value: Buffer, expectedRevision: string): Promise<boolean> {
-    const res = await this.timed("cas", () =>
-      this.client.if(key, "Mod", "==", expectedRevision).then(this.client.put(key).value(value)).options(this.callOptions()).commit(),
-    );
+    const res = await this.fenced("cas", () => ({ compare: [key, "Mod", "==", expectedRevision], success: [this.client.put(key).value(value)] }));
     return res.succeeded;
   }
 
@@ -499,6 +580,7 @@ export class EtcdStorage {
     this.watches.clear();
     this.watchMembers.close();
     this.probe?.stop();
+    this.fence.close();
     this.client.close();
   }
 }
