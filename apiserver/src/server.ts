@@ -183,6 +183,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     watchSilenceMs: options.etcdWatchSilenceMs,
     onWatchMove: (move) => log.warn(move, "etcd watch moved to another member"),
     onMemberHeld: (endpoint, held, why) => log.warn({ endpoint, why }, held ? "etcd member kept out of calls" : "etcd member back in calls"),
+    onFenceError: (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "etcd write fence not written yet; writes wait for it"),
   });
   const stops: (() => Promise<void> | void)[] = [() => storage.close()];
   const stopAll = async () => {

@@ -95,7 +95,7 @@ export class WriteFence {
         return;
       } catch (err) {
         this.onBumpError(err);
-        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2_000)));
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2_000)).unref());
       }
     }
     throw new UnavailableError("etcd storage is closed");
