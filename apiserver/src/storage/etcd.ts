@@ -1,8 +1,7 @@
 // Storage of API objects in etcd: with its helpers in storage/, the only code that imports etcd3.
 // Values are the protobuf encoding of the kind's message; an object's resourceVersion is its key's
-// mod revision. Creates
-// are "put if absent" and updates "put if the mod revision is still the one read", both in one
-// transaction, so two writers can never both win.
+// mod revision. Creates are "put if absent" and updates "put if the mod revision is still the one
+// read", both in one transaction, so two writers can never both win.
 //
 // Hardened for several members (ARCHITECTURE.md, "The etcd client"): every unary call carries a
 // deadline and etcd's `hasleader` metadata (a member cut off from the quorum refuses at once, and
