@@ -99,7 +99,9 @@ export class UnaryClients {
 
   /**
    * No new call comes here: closes now when idle, else after the last call in flight, or after
-   * `graceMs` at the latest (every call has a deadline shorter than that).
+   * `graceMs` at the latest (every call has a deadline shorter than that). Closed at once, etcd3
+   * would refuse a call still on its way to a member's connection (ClientClosedError); grpc-js lets
+   * the calls already sent finish either way.
    */
   retire(graceMs: number): void {
     this.retired = true;
