@@ -14,6 +14,8 @@ const USAGE = `usage: mk-apiserver [flags]
   --etcd-cafile/--etcd-certfile/--etcd-keyfile FILE   TLS to etcd
   --etcd-request-timeout DURATION   deadline of each etcd call (default 10s; shorter with several
                            members, so a call stuck behind a dead leader returns for the client to retry)
+  --etcd-member-sync DURATION   how often etcd's member list is read: members joined or removed after
+                           start are used from then on (--etcd-servers is the seed; default 30s; 0: off)
   --listen HOST:PORT       gRPC API (default 127.0.0.1:6443)
   --advertise-address IP   the address other components reach this server at
   --http-listen HOST:PORT  /healthz, /readyz, /metrics (default 127.0.0.1:6444; "" turns it off)
@@ -63,6 +65,15 @@ function etcdTimeoutMs(v: string): number {
   return s * 1000;
 }
 
+/** A duration flag in seconds, its name in the error. */
+function flagDuration(flag: string, v: string): number {
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    throw new Error(`${flag}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -83,6 +94,7 @@ async function main(): Promise<void> {
       "event-ttl": { type: "string", default: "1h" },
       "etcd-compaction-interval": { type: "string", default: "5m" },
       "etcd-request-timeout": { type: "string", default: "10s" },
+      "etcd-member-sync": { type: "string", default: "30s" },
       "service-cluster-ip-range": { type: "string", default: "10.96.0.0/12" },
       "service-node-port-range": { type: "string", default: "30000-32767" },
       "dns-port": { type: "string", default: "off" },
@@ -140,6 +152,7 @@ async function main(): Promise<void> {
     eventTtlSeconds: parseDuration(values["event-ttl"]),
     compactionIntervalMs: parseDuration(values["etcd-compaction-interval"]) * 1000,
     etcdRequestTimeoutMs: etcdTimeoutMs(values["etcd-request-timeout"]),
+    etcdMemberSyncMs: flagDuration("--etcd-member-sync", values["etcd-member-sync"]) * 1000,
     serviceClusterIpRange: values["service-cluster-ip-range"],
     serviceNodePortRange: values["service-node-port-range"],
     dns,

@@ -51,6 +51,11 @@ export interface ApiServerOptions {
   etcdRequestTimeoutMs?: number;
   /** An etcd watch silent this long despite a progress request moves to another member; default 5 s. */
   etcdWatchSilenceMs?: number;
+  /**
+   * How often etcd's member list is read and switched to when its members changed (a member joined
+   * or removed since start; etcdServers is only the seed); default 30 s; 0: never.
+   */
+  etcdMemberSyncMs?: number;
   etcdTls?: EtcdTls | undefined;
   /** host:port of the gRPC API; port 0 picks a free one. Default 127.0.0.1:6443. */
   listen?: string;
@@ -184,6 +189,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     onWatchMove: (move) => log.warn(move, "etcd watch moved to another member"),
     onMemberHeld: (endpoint, held, why) => log.warn({ endpoint, why }, held ? "etcd member kept out of calls" : "etcd member back in calls"),
     onFenceError: (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "etcd write fence not written yet; writes wait for it"),
+    memberSyncMs: options.etcdMemberSyncMs,
+    onMembersChanged: (from, to) => log.warn({ from, to }, "etcd members changed: calls and watches now use the members etcd lists"),
+    onMemberSyncError: (err) => log.debug({ err: err instanceof Error ? err.message : String(err) }, "etcd member list not read; the members in use stay"),
   });
   const stops: (() => Promise<void> | void)[] = [() => storage.close()];
   const stopAll = async () => {

@@ -3,7 +3,8 @@
 // directory and on ports of its own → 3 etcd members (voters, one leader), 3 API servers, all healthy
 // in `cluster status`; the objects made before are there; with the first API server stopped, calls
 // through the kubeconfig's address still work; `cluster down` stops the members and `up` starts them;
-// `cluster leave` takes one out.
+// `cluster leave` takes one out. The first API server, never restarted, learns the joined members from
+// etcd and keeps etcd when its own member stops.
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -133,6 +134,41 @@ step("the data is intact: the objects made before the joins are read through the
   const cs = cluster.client();
   for (const name of BEFORE) assert.deepEqual((await cs.resource("ConfigMap").get(name, "default")).data, { name });
   assert.match(await cluster.ok(["get", "configmap", ...BEFORE, "-o", "name"]), /configmap\/alpha\nconfigmap\/beta\nconfigmap\/gamma\n/);
+});
+
+step("the first API server, running since before the joins, learns the joined etcd members from etcd and stays ready with its own member stopped", async () => {
+  const api = cluster.component("apiserver");
+  // Its --etcd-servers names the cluster's own member only: the others it read from etcd's member list.
+  const cmdline = readFileSync(`/proc/${api.pid}/cmdline`, "utf8").split("\0");
+  assert.equal(cmdline[cmdline.indexOf("--etcd-servers") + 1]?.split(",").length, 1, cmdline.join(" "));
+  await eventually(
+    "the first API server's log: it switched to three etcd members (--etcd-member-sync, 30 s)",
+    (why) => {
+      const switches = readFileSync(join(cluster.logs, "apiserver.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes("etcd members changed"))
+        .map((l) => (JSON.parse(l) as { to?: string[] }).to ?? []);
+      return switches.at(-1)?.length === 3 || why(JSON.stringify(switches));
+    },
+    90_000,
+    { everyMs: 500 },
+  );
+  await cluster.ok(["cluster", "node", "stop", "etcd"]);
+  try {
+    await eventually("the first API server ready without its own etcd member", async () => (await fetch(api.healthUrl, { signal: AbortSignal.timeout(3_000) })).ok, 60_000, { everyMs: 500 });
+    assert.equal(cluster.component("apiserver").pid, api.pid, "the same process, not restarted");
+  } finally {
+    await cluster.ok(["cluster", "node", "start", "etcd"]);
+  }
+  await eventually(
+    "every component healthy again",
+    async (why) => {
+      const { rows, text } = await status();
+      return rows.every((r) => r.health === "healthy") || why(text);
+    },
+    60_000,
+    { everyMs: 500 },
+  );
 });
 
 step("with the first API server stopped, calls through the kubeconfig's address go to the joined ones", async () => {

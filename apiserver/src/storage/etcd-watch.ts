@@ -48,9 +48,15 @@ export interface WatchMove {
   reason: string;
 }
 
-/** The members' Watch clients, one channel each, and the choice of a member for a new watch. */
+/**
+ * The members' Watch clients, one channel each, and the choice of a member for a watch. The list
+ * follows etcd's members (setEndpoints, from etcd-sync.ts): a watch on a member that left the list
+ * stays there until its own rules move it, to a member of the new list; a channel is closed once its
+ * member is off the list and no watch uses it.
+ */
 export class WatchMembers {
-  private readonly clients: (WatchClient | undefined)[];
+  private endpoints: string[];
+  private readonly clients = new Map<string, { client: WatchClient; users: number }>();
   private readonly creds: ChannelCredentials;
   /** Where the rotation starts: random, so that several API servers' first watches spread too. */
   private rotation: number;
@@ -59,7 +65,7 @@ export class WatchMembers {
 
   constructor(readonly options: WatchMembersOptions) {
     if (options.endpoints.length === 0) throw new Error("etcd: no endpoints to watch");
-    this.clients = options.endpoints.map(() => undefined);
+    this.endpoints = [...options.endpoints];
     this.rotation = Math.floor(Math.random() * options.endpoints.length);
     this.creds = options.tls
       ? grpcCredentials.createSsl(options.tls.ca, options.tls.key ?? null, options.tls.cert ?? null)
@@ -69,38 +75,67 @@ export class WatchMembers {
   }
 
   get size(): number {
-    return this.options.endpoints.length;
+    return this.endpoints.length;
   }
 
-  endpoint(i: number): string {
-    return this.options.endpoints[i] ?? "";
+  /** Replaces the members new watches and moves pick from; live watches stay where they are. */
+  setEndpoints(endpoints: string[]): void {
+    if (endpoints.length === 0) throw new Error("etcd: no endpoints to watch");
+    this.endpoints = [...endpoints];
+    for (const [endpoint, c] of this.clients) if (c.users === 0 && !this.endpoints.includes(endpoint)) this.drop(endpoint);
   }
 
   /** The member a new watch starts on: each in turn, so watches spread over the members. */
-  firstMember(): number {
-    const i = this.rotation % this.size;
+  firstMember(): string {
+    const e = this.endpoints[this.rotation % this.size] ?? "";
     this.rotation++;
-    return i;
+    return e;
   }
 
-  client(i: number): WatchClient {
-    let c = this.clients[i];
+  /** The member after `endpoint` in the list; one no longer listed goes to the rotation's next. */
+  nextMember(endpoint: string): string {
+    const i = this.endpoints.indexOf(endpoint);
+    return i < 0 ? this.firstMember() : (this.endpoints[(i + 1) % this.size] ?? "");
+  }
+
+  /** The member's Watch client, for one stream; `release` it when that stream ends. */
+  acquire(endpoint: string): WatchClient {
+    let c = this.clients.get(endpoint);
     if (!c) {
-      const target = this.endpoint(i).replace(/^https?:\/\//, "");
-      c = new WatchClient(target, this.creds, {
+      const target = endpoint.replace(/^https?:\/\//, "");
+      const client = new WatchClient(target, this.creds, {
         // A dead connection is noticed by the silence timer first; these only free the channel.
         "grpc.keepalive_time_ms": 10_000,
         "grpc.keepalive_timeout_ms": 5_000,
         "grpc.max_receive_message_length": 64 * 1024 * 1024,
       });
-      this.clients[i] = c;
+      c = { client, users: 0 };
+      this.clients.set(endpoint, c);
     }
-    return c;
+    c.users++;
+    return c.client;
+  }
+
+  release(endpoint: string): void {
+    const c = this.clients.get(endpoint);
+    if (!c) return;
+    c.users--;
+    if (c.users <= 0 && !this.endpoints.includes(endpoint)) this.drop(endpoint);
+  }
+
+  /** Members with an open channel (tests: one off the list is closed once unused). */
+  channels(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  private drop(endpoint: string): void {
+    this.clients.get(endpoint)?.client.close();
+    this.clients.delete(endpoint);
   }
 
   close(): void {
-    for (const c of this.clients) c?.close();
-    this.clients.fill(undefined);
+    for (const c of this.clients.values()) c.client.close();
+    this.clients.clear();
   }
 }
 
@@ -113,7 +148,10 @@ export interface MovingWatchRequest {
 
 /** A watch that moves between members; `cancel` ends it for good. */
 export class MovingWatch {
-  private member: number;
+  /** The member's endpoint this watch is on (or about to open on). */
+  private member: string;
+  /** The member whose channel the current stream holds (released when it ends). */
+  private held: string | undefined;
   private next: bigint;
   private stream: ClientDuplexStream<WatchRequest, WatchResponse> | undefined;
   private watchId: string | undefined;
@@ -141,14 +179,22 @@ export class MovingWatch {
 
   /** The member's endpoint this watch is on now. */
   get endpoint(): string {
-    return this.members.endpoint(this.member);
+    return this.member;
+  }
+
+  /** Gives back the channel of the member the last stream was on. */
+  private releaseMember(): void {
+    if (this.held !== undefined) this.members.release(this.held);
+    this.held = undefined;
   }
 
   private open(): void {
     if (this.done) return;
     const md = new Metadata();
     md.set("hasleader", "true");
-    const stream = this.members.client(this.member).watch(md);
+    this.releaseMember();
+    this.held = this.member;
+    const stream = this.members.acquire(this.member).watch(md);
     this.stream = stream;
     this.watchId = undefined;
     this.openedAt = Date.now();
@@ -251,10 +297,10 @@ export class MovingWatch {
       // the cancel below ends it with CANCELLED: nothing left to report
     });
     stream.cancel();
-    const from = this.members.endpoint(this.member);
-    this.member = (this.member + 1) % this.members.size;
+    const from = this.member;
+    this.member = this.members.nextMember(from);
     this.failedMoves++;
-    this.members.options.onMove?.({ from, to: this.members.endpoint(this.member), reason });
+    this.members.options.onMove?.({ from, to: this.member, reason });
     // A full round of members failing (no quorum anywhere, all down): back off up to 2 s.
     const round = this.failedMoves - this.members.size;
     const delay = round <= 0 ? 0 : Math.min(2_000, 100 * 2 ** Math.min(round, 5));
@@ -275,6 +321,7 @@ export class MovingWatch {
       });
       stream.cancel();
     }
+    this.releaseMember();
   }
 
   cancel(): void {

@@ -1,13 +1,14 @@
-// Storage of API objects in etcd: the only module that imports etcd3. Values are the protobuf
-// encoding of the kind's message; an object's resourceVersion is its key's mod revision. Creates
-// are "put if absent" and updates "put if the mod revision is still the one read", both in one
-// transaction, so two writers can never both win.
+// Storage of API objects in etcd: with its helpers in storage/, the only code that imports etcd3.
+// Values are the protobuf encoding of the kind's message; an object's resourceVersion is its key's
+// mod revision. Creates are "put if absent" and updates "put if the mod revision is still the one
+// read", both in one transaction, so two writers can never both win.
 //
 // Hardened for several members (ARCHITECTURE.md, "The etcd client"): every unary call carries a
 // deadline and etcd's `hasleader` metadata (a member cut off from the quorum refuses at once, and
 // the refusal, never applied, is tried again on another member); watches are mk's own
 // (etcd-watch.ts), moved to another member when theirs loses its leader or goes silent; a write
-// whose event lease has vanished gets a new lease.
+// whose event lease has vanished gets a new lease. The members used follow etcd's own member list
+// (etcd-sync.ts): the configured endpoints are only the seed.
 import {
   AlreadyExistsError,
   BadRequestError,
@@ -19,11 +20,11 @@ import {
   UnavailableError,
 } from "@mk/proto/client";
 import { type KindName, type KindTypes, KINDS, metaOf } from "@mk/proto";
-import { type CallOptions, InterceptingCall, type Interceptor } from "@grpc/grpc-js";
-import { type CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from "cockatiel";
-import { type ComparatorBuilder, Etcd3, GRPCUnavailableError, type IKeyValue, type IOptions, type ITxnResponse } from "etcd3";
+import type { ComparatorBuilder, Etcd3, IKeyValue, ITxnResponse } from "etcd3";
+import { UnaryClients } from "./etcd-clients.js";
 import { WriteFence } from "./etcd-fence.js";
-import { MemberProbe } from "./etcd-members.js";
+import type { MemberProbe } from "./etcd-members.js";
+import { MemberSync, normalizeEndpoint } from "./etcd-sync.js";
 import { MovingWatch, type RawEvent, type WatchMove, WatchMembers } from "./etcd-watch.js";
 import { kindPrefix, objectKey, resourceName } from "./keys.js";
 
@@ -52,6 +53,15 @@ export interface EtcdStorageOptions {
   onMemberHeld?: (endpoint: string, held: boolean, why: string) => void;
   /** A failed attempt to write the fence (etcd-fence.ts), for the log. */
   onFenceError?: (err: unknown) => void;
+  /**
+   * How often etcd's member list is read and, when its started voters' client URLs differ from the
+   * endpoints in use, switched to (etcd-sync.ts); default 30 s; 0: never (the endpoints stay).
+   */
+  memberSyncMs?: number;
+  /** Each switch to another list of members, for the log. */
+  onMembersChanged?: (from: string[], to: string[]) => void;
+  /** A member list that could not be read, for the log. */
+  onMemberSyncError?: (err: unknown) => void;
 }
 
 export interface ListPage<K extends KindName> {
@@ -71,18 +81,6 @@ export interface RawWatchHandlers {
 export interface RawWatch {
   cancel(): Promise<void>;
 }
-
-/**
- * etcd's `hasleader: true` metadata on a call: a member without a leader answers UNAVAILABLE
- * "etcdserver: no leader" at once instead of holding the call until its deadline.
- */
-const requireLeader: Interceptor = (options, nextCall) =>
-  new InterceptingCall(nextCall(options), {
-    start(metadata, listener, next) {
-      metadata.set("hasleader", "true");
-      next(metadata, listener);
-    },
-  });
 
 /**
  * Refusals etcd makes before it looks at a request (its gRPC interceptors): the request was not
@@ -151,74 +149,83 @@ export function mapEtcdError(err: unknown): Error {
 }
 
 export class EtcdStorage {
-  private readonly client: Etcd3;
+  /** The unary clients of the members in use; replaced when etcd's members change. */
+  private clients: UnaryClients;
+  private readonly clientOptions: ConstructorParameters<typeof UnaryClients>[1];
   private readonly timeoutMs: number;
   private readonly observe: (op: string, seconds: number) => void;
   private readonly leases = new LeasePool(this);
   private readonly watchMembers: WatchMembers;
   private readonly watches = new Set<MovingWatch>();
-  private readonly probe: MemberProbe | undefined;
   private readonly fence: WriteFence;
+  private readonly sync: MemberSync;
+  private readonly onMembersChanged: (from: string[], to: string[]) => void;
   /** The lease the fence key is written under (putFence). */
   private fenceLease: Promise<string> | undefined;
 
   constructor(options: EtcdStorageOptions) {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const opts: IOptions = {
-      hosts: options.endpoints,
-      dialTimeout: 5_000,
-      grpcOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000 },
-      // Every call etcd3 makes gets a deadline and `hasleader`, including any a method below forgets
-      // to give options to; a method's own options only add to these.
-      defaultCallOptions: (ctx): CallOptions =>
-        ctx.isStream ? { interceptors: [requireLeader] } : { deadline: Date.now() + timeoutMs, interceptors: [requireLeader] },
+    const endpoints = options.endpoints.map(normalizeEndpoint);
+    this.clientOptions = {
+      timeoutMs,
+      credentials: options.tls ? { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key } : undefined,
+      onMemberHeld: options.onMemberHeld,
     };
-    // etcd3's default circuit breaker stops sending to a host for 5 s after 3 failures: with several
-    // members that routes around a dead one, but with a single member it only turns a short stall
-    // into 5 s of refused requests.
-    if (options.endpoints.length === 1) opts.faultHandling = { host: () => noop };
-    // With several members: a member is skipped only when it is unreachable (UNAVAILABLE: refused,
-    // reset) three times in a row, for 1 s before it is tried again. etcd3's default also counts
-    // deadlines — under load every member is slow at once and the breakers of all three opened
-    // together, refusing every call for 5 s. Nothing is re-sent here: a transaction whose member died
-    // mid-call may have been applied, and re-sent it would answer NotFound (a delete) or Conflict for
-    // a write that worked. UNAVAILABLE goes back to the client, whose retry is idempotent
-    // (proto/src/client/resource.ts; a create's uid is its request id, see create below).
-    else {
-      const unreachable = handleWhen((err) => err instanceof GRPCUnavailableError);
-      opts.faultHandling = {
-        host: (host) => {
-          const b = circuitBreaker(unreachable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) });
-          breakers.set(host, b);
-          return b;
-        },
-        global: noop,
-      };
-    }
-    const breakers = new Map<string, CircuitBreakerPolicy>();
-    if (options.tls) {
-      opts.credentials = { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key };
-    }
-    this.client = new Etcd3(opts);
-    // A member that answers nothing (a cut link, a frozen process) never trips a breaker that counts
-    // only UNAVAILABLE: a probe holds its breaker open instead.
-    if (options.endpoints.length > 1) {
-      const policies = options.endpoints.map((e) => breakers.get(e)).filter((b): b is CircuitBreakerPolicy => b !== undefined);
-      if (policies.length === options.endpoints.length) {
-        this.probe = new MemberProbe({ endpoints: options.endpoints, credentials: opts.credentials, onChange: options.onMemberHeld }, policies);
-        this.probe.start();
-      }
-    }
+    this.clients = new UnaryClients(endpoints, this.clientOptions);
     this.timeoutMs = timeoutMs;
     this.observe = options.observe ?? (() => {});
     this.fence = new WriteFence((key, expected) => this.putFence(key, expected), options.onFenceError);
     this.watchMembers = new WatchMembers({
-      endpoints: options.endpoints,
+      endpoints,
       tls: options.tls,
       createTimeoutMs: timeoutMs,
       silenceMs: options.watchSilenceMs,
       onMove: options.onWatchMove,
     });
+    this.onMembersChanged = options.onMembersChanged ?? (() => {});
+    this.sync = new MemberSync({
+      everyMs: options.memberSyncMs ?? 30_000,
+      list: async () => (await this.timed("members", () => this.client.cluster.memberList({ linearizable: true }, this.callOptions()))).members,
+      current: () => this.endpoints(),
+      apply: (next) => this.useEndpoints(next),
+      onError: options.onMemberSyncError,
+    });
+    this.sync.start();
+  }
+
+  /** The etcd3 client of the members in use (read by each call as it is sent). */
+  private get client(): Etcd3 {
+    return this.clients.client;
+  }
+
+  private get probe(): MemberProbe | undefined {
+    return this.clients.probe;
+  }
+
+  /** The members' client URLs in use now. */
+  endpoints(): string[] {
+    return [...this.clients.endpoints];
+  }
+
+  /**
+   * Switches to another list of members: new unary calls go to a new etcd3 client (the old one closes
+   * once its calls in flight have finished or passed their deadline), the probe follows it (and with
+   * it the fence's bumps, sent to every member it knows), and new watches and moving ones pick from
+   * the new list; live watches stay on their member until their own rules move them.
+   */
+  useEndpoints(endpoints: string[]): void {
+    const next = endpoints.map(normalizeEndpoint);
+    if (next.length === 0) throw new Error("etcd: no endpoints to use");
+    const old = this.clients;
+    this.clients = new UnaryClients(next, this.clientOptions);
+    old.retire(this.timeoutMs + 1_000);
+    this.watchMembers.setEndpoints(next);
+    this.onMembersChanged([...old.endpoints], next);
+  }
+
+  /** Reads etcd's member list now and switches when it changed (the sync's round; tests). */
+  async syncMembers(): Promise<boolean> {
+    return await this.sync.sync();
   }
 
   /**
@@ -231,7 +238,8 @@ export class EtcdStorage {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await fn();
+          // fn reads this.client as it sends: the set in use now, which stays open until it returns.
+          return await this.clients.run(fn);
         } catch (err) {
           const left = this.timeoutMs - (performance.now() - start);
           if (!isRefusedUnapplied(err) || left <= 0) throw err;
@@ -576,12 +584,12 @@ export class EtcdStorage {
   }
 
   close(): void {
+    this.sync.stop();
     for (const w of this.watches) w.cancel();
     this.watches.clear();
     this.watchMembers.close();
-    this.probe?.stop();
     this.fence.close();
-    this.client.close();
+    this.clients.close();
   }
 }
 

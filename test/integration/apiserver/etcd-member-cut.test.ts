@@ -170,7 +170,7 @@ test("a watch on a member cut off from the quorum moves to another member within
       }, 30_000);
       // A read sent to the cut member alone is refused as "no leader" (etcd's hasleader metadata on
       // unary calls), not held until its deadline; with other members the refusal is tried on them.
-      const alone = new EtcdStorage({ endpoints: [cutEndpoint], timeoutMs: 3_000 });
+      const alone = new EtcdStorage({ endpoints: [cutEndpoint], timeoutMs: 3_000, memberSyncMs: 0 });
       try {
         // (Once the member itself knows: /health turns false as soon as a read times out, a
         // follower gives up its leader only after an election timeout.)
