@@ -1,12 +1,14 @@
 // `mkctl cluster up|down|status` (and the hidden `supervise` that `up` runs in the background).
 import { spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { kubeDnsClusterIp, parseCidr } from "@mk/proto";
+import { tlsFromFiles } from "@mk/proto/client";
 import { Command, Option } from "commander";
 import { durationOption } from "../argv.js";
 import { TcpBalancer } from "../cluster/balancer.js";
+import { watchApiServers } from "../cluster/apiserver-endpoints.js";
 import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinControlPlane, leaveControlPlane, memberRows, startMembers, stopMembers } from "../cluster/control-plane-join.js";
@@ -64,6 +66,23 @@ function dnsUpstreamOption(value: string): string {
   return list.join(",");
 }
 
+/** The kubelet's default cluster id for a server (kubelet/src/runtime/names.ts clusterIdOf): the address as given, without scheme. */
+function clusterIdOf(server: string): string {
+  return server.trim().toLowerCase().replace(/^(https?|grpcs?):\/\//, "").replace(/\/+$/, "");
+}
+
+interface BalanceFlags {
+  listen: string;
+  healthListen: string;
+  backend: string[];
+  backendsFile?: string;
+  healthCa?: string;
+  watchApiservers?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
 interface JoinFlags {
   token?: string;
   caCertHash?: string;
@@ -72,6 +91,7 @@ interface JoinFlags {
   dir?: string;
   start: boolean;
   kubeletEnvFile?: string;
+  kubeletServer?: string;
   registry?: string;
   dockerDaemonConfig: string;
   dockerdPidfile: string;
@@ -189,7 +209,9 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--apiserver-cert-extra-sans <names>", "more IPs or DNS names for the API server's certificate, comma-separated", "")
     .addOption(durationOption("--token-ttl <duration>", "how long the bootstrap token is valid (24h, 1h30m, 90s)", "24h"))
     .option("--registry <host:port>", "the cluster's image registry, as nodes reach it (for the join command)")
-    .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string; registry?: string }) => {
+    .option("--kubeconfig-server <host:port>", "the address admin.conf names, when not the advertise address: this machine's balancer (mk-balancer.service, 127.0.0.1:6440)")
+    .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string; registry?: string; kubeconfigServer?: string }) => {
+      if (opts.kubeconfigServer !== undefined && !/^[^:/\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(opts.kubeconfigServer)) throw new Error(`--kubeconfig-server ${JSON.stringify(opts.kubeconfigServer)}: want HOST:PORT, e.g. 127.0.0.1:6440`);
       const registry = opts.registry === undefined ? undefined : parseRegistry(opts.registry);
       const paths = clusterPaths(opts.dir);
       const out = await initPki({
@@ -200,7 +222,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       });
       const server = normalizeServer(`${opts.advertiseAddress.includes(":") ? `[${opts.advertiseAddress}]` : opts.advertiseAddress}:${opts.apiPort}`);
       writeContext(
-        { name: "mk-admin", server, certificateAuthority: out.pki.ca.cert, clientCertificate: out.pki.admin.cert, clientKey: out.pki.admin.key, setCurrent: false },
+        { name: "mk-admin", server: opts.kubeconfigServer === undefined ? server : normalizeServer(opts.kubeconfigServer), certificateAuthority: out.pki.ca.cert, clientCertificate: out.pki.admin.cert, clientKey: out.pki.admin.key, setCurrent: false },
         join(paths.root, "admin.conf"),
       );
       say(`${out.created ? "created" : "kept"} the cluster CA and certificates in ${paths.pki}`);
@@ -229,6 +251,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--docker-daemon-config <path>", "the dockerd configuration --registry is merged into", DOCKER_DAEMON_JSON)
     .option("--dockerd-pidfile <path>", "the pidfile of the dockerd to reload", DOCKERD_PIDFILE)
     .option("--kubelet-env-file <path>", "with --no-start: also write the kubelet's flags there as MK_KUBELET_ARGS, for mk-kubelet.service")
+    .option("--kubelet-server <host:port>", "the address the kubelet reaches the API at, when not the server joined: this machine's balancer (mk-balancer.service, 127.0.0.1:6440)")
     .action(async (server: string | undefined, opts: JoinFlags) => {
       if (opts.controlPlane) return await controlPlaneJoin(opts);
       if (server === undefined) throw new Error("missing required argument 'server'");
@@ -241,11 +264,16 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const dir = opts.dir ?? join(mkHome(), "kubelet", nodeName);
       if (opts.kubeletEnvFile !== undefined && opts.start) throw new Error("--kubelet-env-file goes with --no-start: a service manager starts the kubelet with those flags");
       // Every kubelet flag is made of these values: refuse one the env file cannot carry before joining.
+      if (opts.kubeletServer !== undefined && !/^[^:/\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(opts.kubeletServer)) throw new Error(`--kubelet-server ${JSON.stringify(opts.kubeletServer)}: want HOST:PORT, e.g. 127.0.0.1:6440`);
       if (opts.kubeletEnvFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, nodeIp, dir]);
       const files = await joinCluster({ server: normalizeServer(server), token, caCertHash, nodeIp, nodeName, dir });
       say(`node ${nodeName}: certificate for system:node:${nodeName} in ${files.cert}`);
       await prepareNodeEngine({ registry, daemonConfig: opts.dockerDaemonConfig, dockerdPidfile: opts.dockerdPidfile }, say);
-      const args = ["--server", normalizeServer(server), "--node-name", nodeName, "--node-ip", nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
+      // Through a balancer the kubelet keeps the cluster id the server joined gives it (its containers'
+      // and rules' labels), not one named after 127.0.0.1.
+      const kubeletServer = opts.kubeletServer === undefined ? normalizeServer(server) : normalizeServer(opts.kubeletServer);
+      const clusterId = kubeletServer === normalizeServer(server) ? [] : ["--cluster-id", clusterIdOf(normalizeServer(server))];
+      const args = ["--server", kubeletServer, ...clusterId, "--node-name", nodeName, "--node-ip", nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
       if (!opts.start) {
         if (opts.kubeletEnvFile !== undefined) {
           writeKubeletEnvFile(opts.kubeletEnvFile, args);
@@ -322,26 +350,39 @@ export function clusterCommand(hooks: ClusterHooks): Command {
 
   cluster
     .command("balance", { hidden: true })
-    .description("The TCP balancer `up --ha` runs at the cluster's address, in front of the API servers")
+    .description("The TCP balancer `up --ha` runs at the cluster's address, and mk-balancer.service on each machine, in front of the API servers")
     .requiredOption("--listen <host:port>", "where clients connect")
     .option("--health-listen <host:port>", "plain-HTTP /healthz and /backends", "")
     .option("--backend <address=readyz-url>", "an API server and its readiness URL (repeat for each)", (v: string, all: string[]) => [...all, v], [] as string[])
-    .option("--backends-file <path>", "more API servers, one ADDRESS=READYZ-URL a line, re-read every check (joined control-plane members)")
-    .action(async (opts: { listen: string; healthListen: string; backend: string[]; backendsFile?: string }) => {
+    .option("--backends-file <path>", "more API servers, one ADDRESS=READYZ-URL or ADDRESS (checked at https://ADDRESS/readyz) a line, re-read every check")
+    .option("--health-ca <path>", "the CA the API servers' certificates are checked against by HTTPS health checks")
+    .option("--watch-apiservers", "keep --backends-file to the endpoints of the kubernetes Service in default, watched through --listen with --tls-ca/--tls-cert/--tls-key")
+    .option("--tls-ca <path>", "with --watch-apiservers: the cluster CA")
+    .option("--tls-cert <path>", "with --watch-apiservers: a client certificate that may read EndpointSlices (a node's or a control plane's)")
+    .option("--tls-key <path>", "with --watch-apiservers: its key")
+    .action(async (opts: BalanceFlags) => {
       const backends = opts.backend.map((b) => {
         const i = b.indexOf("=");
         if (i <= 0) throw new Error(`--backend ${JSON.stringify(b)}: want HOST:PORT=READYZ-URL`);
         return { address: b.slice(0, i), healthUrl: b.slice(i + 1) };
       });
+      if (opts.watchApiservers && !opts.backendsFile) throw new Error("--watch-apiservers needs --backends-file: the file it keeps");
+      const tls = tlsFromFiles({ ca: opts.tlsCa, cert: opts.tlsCert, key: opts.tlsKey });
       const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
-      const lb = new TcpBalancer({ listen: opts.listen, healthListen: opts.healthListen, backends, backendsFile: opts.backendsFile, log });
+      const healthCa = opts.healthCa === undefined ? undefined : readFileSync(opts.healthCa);
+      const lb = new TcpBalancer({ listen: opts.listen, healthListen: opts.healthListen, backends, backendsFile: opts.backendsFile, healthCa, log });
       await lb.start();
-      log("balancing", { listen: opts.listen, backends: backends.map((b) => b.address) });
+      log("balancing", { listen: opts.listen, backends: backends.map((b) => b.address), backendsFile: opts.backendsFile });
+      const stop = new AbortController();
+      const logger = { info: (o: object, m: string) => log(m, { ...o }), warn: (o: object, m: string) => log(m, { ...o }), error: (o: object, m: string) => log(m, { ...o }) };
+      const watching =
+        opts.watchApiservers && opts.backendsFile ? watchApiServers({ server: opts.listen, tls, file: opts.backendsFile, log: logger, signal: stop.signal }) : Promise.resolve();
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);
       });
-      await lb.stop();
+      stop.abort();
+      await Promise.all([watching, lb.stop()]);
     });
 
   cluster
