@@ -94,3 +94,29 @@ test("a balancer needs a backend or a backends file; with only a file, it balanc
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a backend whose /readyz hangs (a frozen API server) is marked unhealthy by the check's deadline, and healthy again once it answers", async () => {
+  let hang = false;
+  const held = new Set<import("node:http").ServerResponse>();
+  const { createServer } = await import("node:http");
+  const http = createServer((_req, res) => {
+    if (hang) held.add(res);
+    else res.writeHead(200).end("ok");
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => http.listen(port, "127.0.0.1", () => r()));
+  const lb = new TcpBalancer({ listen: `127.0.0.1:${await freePort()}`, healthListen: "", backends: [{ address: `127.0.0.1:${port}`, healthUrl: `http://127.0.0.1:${port}/readyz` }], checkMs: 50 });
+  try {
+    await lb.start();
+    assert.equal(lb.status()[0]?.healthy, true);
+    hang = true;
+    await eventually("unhealthy once its check times out (1 s)", () => lb.status()[0]?.healthy === false, 10_000);
+    hang = false;
+    for (const res of held) res.destroy();
+    await eventually("healthy again", () => lb.status()[0]?.healthy === true, 10_000);
+  } finally {
+    await lb.stop();
+    http.close();
+    http.closeAllConnections();
+  }
+});

@@ -52,6 +52,8 @@ interface BackendState extends Backend {
   host: string;
   port: number;
   active: number;
+  /** A check in flight: the next round skips this backend rather than queue behind it. */
+  checking: boolean;
 }
 
 function splitHostPort(address: string): { host: string; port: number } {
@@ -86,7 +88,7 @@ export class TcpBalancer {
   }
 
   private fresh(b: Backend): BackendState {
-    return { ...b, ...splitHostPort(b.address), healthy: false, active: 0 };
+    return { ...b, ...splitHostPort(b.address), healthy: false, active: 0, checking: false };
   }
 
   /** The given backends and the file's; a backend already known keeps its state. */
@@ -151,7 +153,12 @@ export class TcpBalancer {
     this.refreshBackends();
     await Promise.all(
       this.backends.map(async (b) => {
+        // A backend that does not answer (a frozen process) would otherwise pile checks up behind
+        // its one kept-alive connection.
+        if (b.checking) return;
+        b.checking = true;
         const ok = await this.probe(b.healthUrl);
+        b.checking = false;
         if (ok !== b.healthy) this.log(ok ? "backend healthy" : "backend unhealthy", { backend: b.address });
         b.healthy = ok;
       }),
@@ -170,12 +177,17 @@ export class TcpBalancer {
       }
       const https = target.protocol === "https:";
       const send = https ? httpsRequest : httpRequest;
-      const req = send(target, { agent: https ? this.httpsAgent : this.httpAgent, timeout: Math.max(this.checkMs * 2, 1_000) }, (res) => {
+      // One deadline for the whole check (connect, TLS, answer), not an idle timeout.
+      const timer = setTimeout(() => req.destroy(new Error("health check timed out")), Math.max(this.checkMs * 2, 1_000));
+      const req = send(target, { agent: https ? this.httpsAgent : this.httpAgent }, (res) => {
+        clearTimeout(timer);
         res.resume();
         resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
       });
-      req.on("timeout", () => req.destroy(new Error("health check timed out")));
-      req.on("error", () => resolve(false));
+      req.on("error", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
       req.end();
     });
   }
