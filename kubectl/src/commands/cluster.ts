@@ -374,7 +374,9 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       await lb.start();
       log("balancing", { listen: opts.listen, backends: backends.map((b) => b.address), backendsFile: opts.backendsFile });
       const stop = new AbortController();
-      const logger = { info: (o: object, m: string) => log(m, { ...o }), warn: (o: object, m: string) => log(m, { ...o }), error: (o: object, m: string) => log(m, { ...o }) };
+      // The informer's fields, an error as its message (JSON.stringify drops an Error's).
+      const fields = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v instanceof Error ? v.message : v]));
+      const logger = { info: (o: object, m: string) => log(m, fields(o)), warn: (o: object, m: string) => log(m, fields(o)), error: (o: object, m: string) => log(m, fields(o)) };
       const watching =
         opts.watchApiservers && opts.backendsFile ? watchApiServers({ server: opts.listen, tls, file: opts.backendsFile, log: logger, signal: stop.signal }) : Promise.resolve();
       await new Promise<void>((resolve) => {

@@ -10,7 +10,7 @@ import { podNetworkDown } from "@mk/kubectl/cluster/podnet-cleanup.js";
 import { freeClusterCidr } from "../../harness/cluster-cidr.js";
 import { eventually } from "../../harness/wait.js";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -292,28 +292,35 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
    * with this machine's values; with `kubelet`, also a worker's mk-network.env (the first machine
    * runs a kubelet too, talking through its control plane's balancer).
    */
-  const writeEnvFiles = (etcDir: string, address: string, name: string, kubelet = false) => {
-    mkdirSync(etcDir, { recursive: true });
+  /** install.sh's step 6: the env-writing lines of its control-plane branch and of its worker branch. */
+  const step6 = (() => {
     const lines = readFileSync(INSTALL, "utf8").split("\n");
-    const step6 = lines.findIndex((l) => l.startsWith("# 6. Configuration"));
-    const cpAt = lines.findIndex((l, i) => i > step6 && l === 'if [ "$ROLE" = control-plane ]; then');
+    const start = lines.findIndex((l) => l.startsWith("# 6. Configuration"));
+    const cpAt = lines.findIndex((l, i) => i > start && l === 'if [ "$ROLE" = control-plane ]; then');
     const workerAt = lines.findIndex((l, i) => i > cpAt && l === "else");
     const endAt = lines.findIndex((l, i) => i > workerAt && l === "fi");
-    assert.ok(step6 > 0 && cpAt > step6 && workerAt > cpAt && endAt > workerAt, "install.sh's step 6: the control-plane branch, then the worker's");
+    assert.ok(start > 0 && cpAt > start && workerAt > cpAt && endAt > workerAt, "install.sh's step 6: the control-plane branch, then the worker's");
     const envLine = (l: string) => /^\s*(write_env mk-|seed_apiservers )/.test(l) || /^\s*"MK_ETCD_/.test(l) || /^\s*\[\[ "\$ETCD_HOST"/.test(l) || /^\s*ETCD_HOST=/.test(l);
-    const controlPlane = lines.slice(cpAt + 1, workerAt).filter(envLine);
-    const worker = kubelet ? lines.slice(workerAt + 1, endAt).filter((l) => /^\s*write_env mk-network /.test(l)) : [];
-    const writeEnv = [...controlPlane, ...worker].join("\n");
     // The script's constants the env lines use (the cluster DNS port, address and domain; the API port).
     const constants = lines.filter((l) => /^(DNS_PORT|CLUSTER_DNS|CLUSTER_DOMAIN|API_PORT|BALANCER)=/.test(l)).join("\n");
-    const script = `. '${join(VM, "lib.sh")}'\nMK_ETC='${etcDir}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${address}'; NODE_NAME='${name}'; CLUSTER_CIDR='${clusterCidr}'; DNS_UPSTREAM=''\n${constants}\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`;
+    return { controlPlane: lines.slice(cpAt + 1, workerAt).filter(envLine), worker: lines.slice(workerAt + 1, endAt).filter(envLine), constants };
+  })();
+  /** Runs env-writing lines of install.sh with lib.sh's helpers and these variables. */
+  const runEnvLines = (etcDir: string, vars: Record<string, string>, envLines: string[]) => {
+    mkdirSync(etcDir, { recursive: true });
+    const assign = Object.entries({ MK_ETC: etcDir, ...vars }).map(([k, v]) => `${k}='${v}'`).join("; ");
+    const script = `. '${join(VM, "lib.sh")}'\n${assign}; PKI="$MK_ETC/pki"\n${step6.constants}\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${envLines.join("\n")}`;
     execFileSync("bash", ["-euc", script]);
+  };
+  const writeEnvFiles = (etcDir: string, address: string, name: string, kubelet = false) => {
+    const worker = kubelet ? step6.worker.filter((l) => /^\s*write_env mk-network /.test(l)) : [];
+    runEnvLines(etcDir, { ADVERTISE_ADDRESS: address, NODE_NAME: name, CLUSTER_CIDR: clusterCidr, DNS_UPSTREAM: "" }, [...step6.controlPlane, ...worker]);
     copyFileSync(join(VM, "registry.yml"), join(etcDir, "registry.yml"));
   };
   /** `ADDRESS HEALTHY` of each backend of the balancer in a namespace (its /backends on 127.0.0.1:6441), sorted. */
-  const backends = (path: string): string => {
+  const backends = (path: string, healthPort = 6441): string => {
     const script = `fetch(process.argv[1]).then(async (r) => process.stdout.write(await r.text()), () => process.exit(1))`;
-    const r = inNs([process.execPath, "-e", script, "http://127.0.0.1:6441/backends"], process.env, path);
+    const r = inNs([process.execPath, "-e", script, `http://127.0.0.1:${healthPort}/backends`], process.env, path);
     if (r.status !== 0) return "";
     return (JSON.parse(r.stdout) as { address: string; healthy: boolean }[]).map((b) => `${b.address} ${b.healthy}`).sort().join();
   };
@@ -497,6 +504,23 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     await eventually("the first machine's balancer lists both API servers", () => listed(join(etc, "apiservers")).join() === `${CP_IP}:6443,${CP2_IP}:6443`, 30_000);
     await eventually("the second machine's too", () => listed(join(etc2, "apiservers")).join() === `${CP_IP}:6443,${CP2_IP}:6443`, 30_000);
     await eventually("both healthy in the first machine's balancer (its check through each TLS port)", () => backends(nsPath) === `${CP_IP}:6443 true,${CP2_IP}:6443 true`, 30_000);
+    // A worker's balancer: install.sh's worker lines (seeded with --server; the kubelet's certificate
+    // for the watch, which the node authorizer lets read EndpointSlices), beside the first machine's
+    // on ports of its own (6450, 6451), with the kubelet certificate join made above.
+    const etcW = join(dir, "worker/etc/mk");
+    mkdirSync(join(etcW, "pki"), { recursive: true });
+    symlinkSync(join(etc, "pki/kubelet"), join(etcW, "pki/kubelet"));
+    runEnvLines(etcW, { SERVER: `${CP_IP}:6443`, CLUSTER_CIDR: clusterCidr }, step6.worker);
+    assert.equal(readEnvFile(join(etcW, "mk-balancer.env")).MK_BALANCER_CERT, join(etcW, "pki/kubelet/kubelet.crt"));
+    assert.deepEqual(listed(join(etcW, "apiservers")), [`${CP_IP}:6443`], "seeded with --server");
+    const worker = unitCommand(unitPath("mk-balancer"), etcW);
+    const workerArgv = worker.argv.map((a) => a.replace(BALANCER, "127.0.0.1:6450").replace("127.0.0.1:6441", "127.0.0.1:6451"));
+    children.push(spawn("nsenter", [`--net=${nsPath}`, ...workerArgv], { env: { ...process.env, ...worker.env }, stdio: ["ignore", openSync(join(dir, "worker-balancer.log"), "a"), openSync(join(dir, "worker-balancer.log"), "a")] }));
+    await eventually(
+      "a worker's balancer lists both API servers (watched with the kubelet's certificate)",
+      (why) => listed(join(etcW, "apiservers")).join() === `${CP_IP}:6443,${CP2_IP}:6443` || why(readFileSync(join(dir, "worker-balancer.log"), "utf8").slice(-1500)),
+      30_000,
+    );
 
     // install.sh is safe to run again: the member is kept, not added twice, and everything comes back.
     const again = spawnSync("nsenter", [`--net=${ns2Path}`, "bash", join(VM, "control-plane-join.sh")], { encoding: "utf8", env, timeout: 240_000 });
@@ -520,6 +544,7 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     assert.equal(got.status, 0, got.stderr);
     assert.equal(got.stdout.trim(), "later");
     await eventually("the balancer marks the dead API server unhealthy", () => backends(nsPath) === `${CP_IP}:6443 false,${CP2_IP}:6443 true`, 30_000);
+    await eventually("the worker's balancer too", () => backends(nsPath, 6451) === `${CP_IP}:6443 false,${CP2_IP}:6443 true`, 30_000);
     // The kubelet's heartbeat (its Lease) resumes through the balancer, on the second API server.
     await eventually(
       "the kubelet renews its Lease after the first API server died",
