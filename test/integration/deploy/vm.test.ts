@@ -56,6 +56,23 @@ describe("deploy/vm, static", () => {
     assert.match(balancer, /--watch-apiservers/);
   });
 
+  test("init --kubeconfig-server and join --kubelet-server refuse a value that is not HOST:PORT, naming the flag, writing nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mk-vm-flags-"));
+    try {
+      const run = (args: string[]) => spawnSync(process.execPath, [MKCTL, ...args], { encoding: "utf8", env: { ...process.env, MK_CONFIG: join(dir, "config") } });
+      const init = run(["cluster", "init", "--dir", join(dir, "etc"), "--kubeconfig-server", "https://127.0.0.1"]);
+      assert.notEqual(init.status, 0);
+      assert.match(init.stderr, /--kubeconfig-server "https:\/\/127\.0\.0\.1": want HOST:PORT, e\.g\. 127\.0\.0\.1:6440/);
+      const hash = `sha256:${"ab".repeat(32)}`;
+      const joined = run(["cluster", "join", "192.0.2.1:6443", "--token", "abcdef.0123456789abcdef", "--ca-cert-hash", hash, "--node-ip", "127.0.0.1", "--dir", join(dir, "kubelet"), "--no-start", "--kubelet-env-file", join(dir, "kubelet.env"), "--kubelet-server", "127.0.0.1"]);
+      assert.notEqual(joined.status, 0);
+      assert.match(joined.stderr, /--kubelet-server "127\.0\.0\.1": want HOST:PORT/);
+      assert.deepEqual(readdirSync(dir), [], "nothing written");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("every unit reads /etc/mk/<name>.env, restarts always, and the kubelet starts after Docker", () => {
     for (const name of UNITS) {
       const u = readUnit(unitPath(name));
