@@ -1,18 +1,16 @@
 // `mkctl cluster up|down|status` (and the hidden `supervise` that `up` runs in the background).
 import { spawn } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { openSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { kubeDnsClusterIp, parseCidr } from "@mk/proto";
-import { tlsFromFiles } from "@mk/proto/client";
 import { Command, Option } from "commander";
 import { durationOption } from "../argv.js";
-import { TcpBalancer } from "../cluster/balancer.js";
-import { watchApiServers } from "../cluster/apiserver-endpoints.js";
 import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinControlPlane, leaveControlPlane, memberRows, startMembers, stopMembers } from "../cluster/control-plane-join.js";
 import { joinCluster } from "../cluster/join.js";
+import { balanceCommand } from "./balance.js";
 import { etcdMemberCommand } from "./etcd-member.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
@@ -66,21 +64,15 @@ function dnsUpstreamOption(value: string): string {
   return list.join(",");
 }
 
+/** A HOST:PORT flag's value (an IPv6 host in brackets), or an error naming the flag. */
+function hostPortOption(flag: string, value: string): string {
+  if (!/^[^:/\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(value)) throw new Error(`${flag} ${JSON.stringify(value)}: want HOST:PORT, e.g. 127.0.0.1:6440`);
+  return value;
+}
+
 /** The kubelet's default cluster id for a server (kubelet/src/runtime/names.ts clusterIdOf): the address as given, without scheme. */
 function clusterIdOf(server: string): string {
   return server.trim().toLowerCase().replace(/^(https?|grpcs?):\/\//, "").replace(/\/+$/, "");
-}
-
-interface BalanceFlags {
-  listen: string;
-  healthListen: string;
-  backend: string[];
-  backendsFile?: string;
-  healthCa?: string;
-  watchApiservers?: boolean;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
 }
 
 interface JoinFlags {
@@ -211,7 +203,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--registry <host:port>", "the cluster's image registry, as nodes reach it (for the join command)")
     .option("--kubeconfig-server <host:port>", "the address admin.conf names, when not the advertise address: this machine's balancer (mk-balancer.service, 127.0.0.1:6440)")
     .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string; registry?: string; kubeconfigServer?: string }) => {
-      if (opts.kubeconfigServer !== undefined && !/^[^:/\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(opts.kubeconfigServer)) throw new Error(`--kubeconfig-server ${JSON.stringify(opts.kubeconfigServer)}: want HOST:PORT, e.g. 127.0.0.1:6440`);
+      if (opts.kubeconfigServer !== undefined) hostPortOption("--kubeconfig-server", opts.kubeconfigServer);
       const registry = opts.registry === undefined ? undefined : parseRegistry(opts.registry);
       const paths = clusterPaths(opts.dir);
       const out = await initPki({
@@ -264,7 +256,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const dir = opts.dir ?? join(mkHome(), "kubelet", nodeName);
       if (opts.kubeletEnvFile !== undefined && opts.start) throw new Error("--kubelet-env-file goes with --no-start: a service manager starts the kubelet with those flags");
       // Every kubelet flag is made of these values: refuse one the env file cannot carry before joining.
-      if (opts.kubeletServer !== undefined && !/^[^:/\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(opts.kubeletServer)) throw new Error(`--kubelet-server ${JSON.stringify(opts.kubeletServer)}: want HOST:PORT, e.g. 127.0.0.1:6440`);
+      if (opts.kubeletServer !== undefined) hostPortOption("--kubelet-server", opts.kubeletServer);
       if (opts.kubeletEnvFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, nodeIp, dir]);
       const files = await joinCluster({ server: normalizeServer(server), token, caCertHash, nodeIp, nodeName, dir });
       say(`node ${nodeName}: certificate for system:node:${nodeName} in ${files.cert}`);
@@ -348,44 +340,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       process.stdout.write(`${await nodeAction(paths, settings, action, name)}\n`);
     });
 
-  cluster
-    .command("balance", { hidden: true })
-    .description("The TCP balancer `up --ha` runs at the cluster's address, and mk-balancer.service on each machine, in front of the API servers")
-    .requiredOption("--listen <host:port>", "where clients connect")
-    .option("--health-listen <host:port>", "plain-HTTP /healthz and /backends", "")
-    .option("--backend <address=readyz-url>", "an API server and its readiness URL (repeat for each)", (v: string, all: string[]) => [...all, v], [] as string[])
-    .option("--backends-file <path>", "more API servers, one ADDRESS=READYZ-URL or ADDRESS (checked at https://ADDRESS/readyz) a line, re-read every check")
-    .option("--health-ca <path>", "the CA the API servers' certificates are checked against by HTTPS health checks")
-    .option("--watch-apiservers", "keep --backends-file to the endpoints of the kubernetes Service in default, watched through --listen with --tls-ca/--tls-cert/--tls-key")
-    .option("--tls-ca <path>", "with --watch-apiservers: the cluster CA")
-    .option("--tls-cert <path>", "with --watch-apiservers: a client certificate that may read EndpointSlices (a node's or a control plane's)")
-    .option("--tls-key <path>", "with --watch-apiservers: its key")
-    .action(async (opts: BalanceFlags) => {
-      const backends = opts.backend.map((b) => {
-        const i = b.indexOf("=");
-        if (i <= 0) throw new Error(`--backend ${JSON.stringify(b)}: want HOST:PORT=READYZ-URL`);
-        return { address: b.slice(0, i), healthUrl: b.slice(i + 1) };
-      });
-      if (opts.watchApiservers && !opts.backendsFile) throw new Error("--watch-apiservers needs --backends-file: the file it keeps");
-      const tls = tlsFromFiles({ ca: opts.tlsCa, cert: opts.tlsCert, key: opts.tlsKey });
-      const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
-      const healthCa = opts.healthCa === undefined ? undefined : readFileSync(opts.healthCa);
-      const lb = new TcpBalancer({ listen: opts.listen, healthListen: opts.healthListen, backends, backendsFile: opts.backendsFile, healthCa, log });
-      await lb.start();
-      log("balancing", { listen: opts.listen, backends: backends.map((b) => b.address), backendsFile: opts.backendsFile });
-      const stop = new AbortController();
-      // The informer's fields, an error as its message (JSON.stringify drops an Error's).
-      const fields = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v instanceof Error ? v.message : v]));
-      const logger = { info: (o: object, m: string) => log(m, fields(o)), warn: (o: object, m: string) => log(m, fields(o)), error: (o: object, m: string) => log(m, fields(o)) };
-      const watching =
-        opts.watchApiservers && opts.backendsFile ? watchApiServers({ server: opts.listen, tls, file: opts.backendsFile, log: logger, signal: stop.signal }) : Promise.resolve();
-      await new Promise<void>((resolve) => {
-        process.once("SIGTERM", resolve);
-        process.once("SIGINT", resolve);
-      });
-      stop.abort();
-      await Promise.all([watching, lb.stop()]);
-    });
+  cluster.addCommand(balanceCommand(), { hidden: true });
 
   cluster
     .command("supervise", { hidden: true })
