@@ -291,7 +291,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       // One address for both APIs: the front door routes each TLS connection, by the ALPN protocols
       // its ClientHello offers, to grpc-js or to the Kubernetes HTTP edge (rest/frontdoor.ts).
       const grpcDoor = server.createConnectionInjector(creds);
-      const rest = createRestServer({ handlers, log, streams, metrics: metrics.rest, address: () => advertiseHostPort(advertise, port) || address }, options.tls);
+      const rest = createRestServer({ handlers, log, streams, metrics: metrics.rest, address: () => advertiseHostPort(advertise, port) || address, ready: async () => {
+          await storage.currentRevision();
+        } }, options.tls);
       const door = await startFrontDoor(listen.host, listen.port, {
         grpc: (socket) => grpcDoor.injectConnection(socket),
         http: (socket) => rest.emit("connection", socket),

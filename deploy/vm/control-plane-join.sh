@@ -12,7 +12,11 @@
 #      existing and the member list etcd answered; `etcd-member promote` makes it a voter once it
 #      has caught up
 #   4. mk-apiserver (talking to every member), mk-scheduler and mk-controller-manager start; the
-#      scheduler and controller manager stand by until they win their leases
+#      scheduler and controller manager stand by until they win their leases; mk-balancer
+#      (127.0.0.1:6440, which admin.conf names) starts from SERVER and this machine's API server in
+#      MK_ETC/apiservers, then keeps the list to the kubernetes Service's endpoints, where every API
+#      server (this one too, as it starts) publishes itself; the other machines' balancers learn of
+#      this one there
 # Safe to run again: a member listed already is kept, not added twice.
 # Environment (install.sh sets it): MK_ETC, MK_BIN, NODE, ADVERTISE_ADDRESS, SERVER, CERTIFICATE_DIR, NODE_NAME.
 set -euo pipefail
@@ -38,7 +42,7 @@ done
 # 2. This machine's certificates from it. init also adds a bootstrap token; a 1 s one is of no use
 # to anyone (the workers' tokens are the first control plane's, in the copied file).
 step "issuing this machine's certificates from the cluster CA (mkctl cluster init --dir $MK_ETC)"
-"$MK_BIN/mkctl" cluster init --dir "$MK_ETC" --advertise-address "$ADVERTISE_ADDRESS" --token-ttl 1s >/dev/null
+"$MK_BIN/mkctl" cluster init --dir "$MK_ETC" --advertise-address "$ADVERTISE_ADDRESS" --token-ttl 1s --kubeconfig-server 127.0.0.1:6440 >/dev/null
 
 # 3. etcd: a learner, started with the cluster's member list, then a voter.
 step "adding etcd member $NODE_NAME ($PEER_URL) as a learner through $ENDPOINT"
@@ -61,10 +65,12 @@ step "promoting etcd member $NODE_NAME once it has caught up"
 "$MK_BIN/mkctl" cluster etcd-member promote --endpoint "$ENDPOINT" --pki-dir "$PKI" --peer-url "$PEER_URL"
 
 # 4. The API server on every member, the scheduler and controller manager as standbys.
-units=(mk-apiserver mk-scheduler mk-controller-manager)
+seed_apiservers "$MK_ETC/apiservers" "$SERVER" "$(host_port "$ADVERTISE_ADDRESS" 6443)"
+units=(mk-apiserver mk-scheduler mk-controller-manager mk-balancer)
 for u in "${units[@]}"; do systemctl enable "$u.service" >/dev/null 2>&1; done
 systemctl restart "${units[@]/%/.service}"
 wait_http "http://127.0.0.1:6444/readyz" mk-apiserver
 wait_http "http://127.0.0.1:10251/healthz" mk-scheduler
 wait_http "http://127.0.0.1:10252/healthz" mk-controller-manager
-step "control-plane member $NODE_NAME is up (etcd $CLIENT_URL, API $ADVERTISE_ADDRESS:6443); try: mkctl --kubeconfig $MK_ETC/admin.conf get nodes"
+wait_http "http://127.0.0.1:6441/healthz" mk-balancer
+step "control-plane member $NODE_NAME is up (etcd $CLIENT_URL, API $ADVERTISE_ADDRESS:6443); try: mkctl --kubeconfig $MK_ETC/admin.conf get nodes (through mk-balancer, 127.0.0.1:6440)"

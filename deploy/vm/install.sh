@@ -25,6 +25,8 @@ MK_UNIT_DIR="${MK_UNIT_DIR:-/etc/systemd/system}"
 VIRTUALBOX_NAT_IP="10.0.2.15"
 API_PORT=6443
 REGISTRY_PORT=5000
+# Every machine's one address for the API: mk-balancer.service, in front of every API server.
+BALANCER=127.0.0.1:6440
 # The cluster DNS: every API server answers on this port at its advertise address (the kube-dns
 # Service's targetPort; 53 would clash with a resolver of the host's); pods ask the Service's
 # ClusterIP, the tenth address of the service range (the API server's default 10.96.0.0/12).
@@ -263,7 +265,7 @@ write_env() { # name, lines...
 install -m 644 "$MK_PREFIX/deploy/vm/registry.yml" "$MK_ETC/registry.yml"
 NODE_NAME="${NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
 if [ "$ROLE" = control-plane ]; then
-  units=(mk-etcd mk-apiserver mk-scheduler mk-controller-manager)
+  units=(mk-etcd mk-apiserver mk-scheduler mk-controller-manager mk-balancer)
   [ -n "$JOIN" ] || units+=(mk-registry)
   # etcd at this machine's address, for the members that join later (peers with TLS); a joined
   # machine's control-plane-join.sh replaces the initial cluster, its state and MK_ETCD_SERVERS.
@@ -276,9 +278,15 @@ if [ "$ROLE" = control-plane ]; then
   write_env mk-scheduler "MK_PKI=$PKI"
   write_env mk-controller-manager "MK_PKI=$PKI" "MK_NETWORK_ARGS=--cluster-cidr $CLUSTER_CIDR"
   write_env mk-registry "# docker-registry reads REGISTRY_* variables over /etc/mk/registry.yml, e.g. REGISTRY_HTTP_ADDR=:5000"
+  # The balancer watches the kubernetes Service's endpoints as the controller manager (which reads them anyway).
+  write_env mk-balancer "MK_BALANCER_CA=$PKI/ca.crt" "MK_BALANCER_CERT=$PKI/controller-manager.crt" "MK_BALANCER_KEY=$PKI/controller-manager.key"
+  seed_apiservers "$MK_ETC/apiservers" "$(host_port "$ADVERTISE_ADDRESS" "$API_PORT")"
 else
-  units=(mk-kubelet)
+  units=(mk-kubelet mk-balancer)
   write_env mk-network "MK_NETWORK_ARGS=--cluster-cidr $CLUSTER_CIDR --cluster-dns $CLUSTER_DNS --cluster-domain $CLUSTER_DOMAIN"
+  # ... and on a worker as the kubelet, whose certificate join obtains.
+  write_env mk-balancer "MK_BALANCER_CA=$PKI/kubelet/ca.crt" "MK_BALANCER_CERT=$PKI/kubelet/kubelet.crt" "MK_BALANCER_KEY=$PKI/kubelet/kubelet.key"
+  seed_apiservers "$MK_ETC/apiservers" "$SERVER"
 fi
 for u in "${units[@]}"; do install -m 644 "$MK_PREFIX/deploy/vm/systemd/$u.service" "$MK_UNIT_DIR/$u.service"; done
 systemctl daemon-reload
@@ -294,13 +302,14 @@ if [ "$ROLE" = control-plane ]; then
   # init keeps an existing CA and certificates (a new advertise address gets a new serving
   # certificate) and adds a fresh bootstrap token (24 h) on every run.
   step "mkctl cluster init --dir $MK_ETC --advertise-address $ADVERTISE_ADDRESS"
-  join_line="$("$MK_BIN/mkctl" cluster init --dir "$MK_ETC" --advertise-address "$ADVERTISE_ADDRESS" --api-port "$API_PORT")"
+  join_line="$("$MK_BIN/mkctl" cluster init --dir "$MK_ETC" --advertise-address "$ADVERTISE_ADDRESS" --api-port "$API_PORT" --kubeconfig-server "$BALANCER")"
   read -r _ _ _ server _ token _ hash _ <<<"$join_line"
   for u in "${units[@]}"; do systemctl enable "$u.service" >/dev/null 2>&1; done
   systemctl restart "${units[@]/%/.service}"
   wait_http "http://127.0.0.1:6444/readyz" mk-apiserver
   wait_http "http://127.0.0.1:10251/healthz" mk-scheduler
   wait_http "http://127.0.0.1:10252/healthz" mk-controller-manager
+  wait_http "http://127.0.0.1:6441/healthz" mk-balancer
   if [ -n "$JOIN_FILE" ]; then
     mkdir -p "$(dirname "$JOIN_FILE")"
     (umask 077 && printf 'MK_SERVER=%s\nMK_TOKEN=%s\nMK_CA_CERT_HASH=%s\n' "$server" "$token" "$hash" >"$JOIN_FILE")
@@ -314,14 +323,20 @@ fi
 
 # 8. Worker: join (once), then the kubelet with join's flags -----------------------------------------
 KUBELET_DIR="$PKI/kubelet"
-if [ -s "$KUBELET_DIR/kubelet.crt" ] && [ -s "$MK_ETC/mk-kubelet.env" ] && grep -q -- "--node-ip $NODE_IP " "$MK_ETC/mk-kubelet.env"; then
+# (A worker joined before mk-balancer existed names the API server itself: it joins again.)
+if [ -s "$KUBELET_DIR/kubelet.crt" ] && [ -s "$MK_ETC/mk-kubelet.env" ] && grep -q -- "--node-ip $NODE_IP " "$MK_ETC/mk-kubelet.env" &&
+  grep -q -- "--server $BALANCER " "$MK_ETC/mk-kubelet.env"; then
   step "already joined as $NODE_NAME ($KUBELET_DIR/kubelet.crt); not joining again"
 else
   step "mkctl cluster join $SERVER --node-ip $NODE_IP --node-name $NODE_NAME --no-start"
   "$MK_BIN/mkctl" cluster join "$SERVER" --token "$TOKEN" --ca-cert-hash "$CA_CERT_HASH" --node-ip "$NODE_IP" \
-    --node-name "$NODE_NAME" --dir "$KUBELET_DIR" --registry "$REGISTRY" --no-start --kubelet-env-file "$MK_ETC/mk-kubelet.env" >/dev/null
+    --node-name "$NODE_NAME" --dir "$KUBELET_DIR" --registry "$REGISTRY" --no-start --kubelet-env-file "$MK_ETC/mk-kubelet.env" \
+    --kubelet-server "$BALANCER" >/dev/null
 fi
-systemctl enable mk-kubelet.service >/dev/null 2>&1
+# The balancer first (it needs join's certificate): the kubelet talks to the API through it.
+for u in mk-balancer mk-kubelet; do systemctl enable "$u.service" >/dev/null 2>&1; done
+systemctl restart mk-balancer.service
+wait_http "http://127.0.0.1:6441/healthz" mk-balancer
 systemctl restart mk-kubelet.service
 wait_http "http://$NODE_IP:10248/healthz" mk-kubelet
 step "node $NODE_NAME ($NODE_IP) is up; on the control plane: mkctl --kubeconfig $MK_ETC/admin.conf get nodes -o wide"

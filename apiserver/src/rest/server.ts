@@ -25,6 +25,7 @@ import { patchResource, requireKnownBody, type SubresourceContext, subresource }
 import { includeObjectOf, tableOf, wantsTable } from "./table.js";
 import { type RestMetrics, requestLabels } from "./request-metrics.js";
 import { kubernetesVersion } from "./version.js";
+import { healthReply } from "./health.js";
 import { type StreamResponse, streamWatch } from "./watch.js";
 
 export interface RestTls {
@@ -42,6 +43,8 @@ export interface RestDeps {
   /** The address clients reach this server at, for /api's serverAddressByClientCIDRs. */
   address(): string;
   metrics?: RestMetrics | undefined;
+  /** /readyz on this port, answered without authentication (health.ts): resolves when etcd answers. */
+  ready(): Promise<void>;
 }
 
 /** Kubernetes' limit on a request body (3 MiB). */
@@ -245,6 +248,14 @@ export function restHandler(deps: RestDeps, mutualTls: boolean) {
 
   return (req: Request, res: Response): void => {
     const started = performance.now();
+    const health = healthReply(req.method ?? "GET", new URL(req.url ?? "/", "https://mk").pathname, deps.ready);
+    if (health) {
+      void health.then((h) => {
+        res.writeHead(h.code, { "content-type": "text/plain; charset=utf-8" });
+        res.end(req.method === "HEAD" ? undefined : h.text);
+      });
+      return;
+    }
     // What the request is about, filled in as it is parsed, for the details of an error's Status.
     const target: StatusTarget = {};
     route(req, res, target)

@@ -5,16 +5,22 @@
 //
 // - Backends are health-checked every checkMs on their /readyz; new connections go round-robin to
 //   the healthy ones, then, as a last resort, to the rest (a check can lag a restart by checkMs).
+//   The check is plain HTTP (the local cluster's loopback health ports) or HTTPS: an API server's
+//   own TLS port answers /readyz without a client certificate (apiserver/src/rest/health.ts), which
+//   is how machines check each other (deploy/vm), verified against `healthCa` when given.
 // - A backend that refuses or does not accept within connectMs is skipped for the next one before a
 //   byte is forwarded, so a new connection fails over at once; it is also marked unhealthy until
 //   its next good check.
-// - More backends may come from a file (`--backends-file`, one HOST:PORT=READYZ-URL a line), re-read
-//   before every round of checks: `cluster join --control-plane` adds its API server there.
+// - More backends may come from a file (`--backends-file`, one HOST:PORT=READYZ-URL or bare HOST:PORT
+//   a line, the latter checked at https://HOST:PORT/readyz), re-read before every round of checks:
+//   `cluster join --control-plane` adds its API server there, and on machines the `kubernetes`
+//   Service's endpoints keep it (apiserver-endpoints.ts).
 // - A connection through a backend that dies is closed both ways; the client reconnects (grpc-js
 //   does at once) and lands on a live backend. Calls in flight on it end with UNAVAILABLE and are
 //   retried by the client (proto/src/client/retry.ts, idempotently).
 import { readFileSync } from "node:fs";
-import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { Agent as HttpAgent, createServer as createHttpServer, type Server as HttpServer, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { connect, createServer, type Server, type Socket } from "node:net";
 
 export interface Backend {
@@ -30,8 +36,10 @@ export interface BalancerOptions {
   /** host:port of /healthz (200 while some backend is healthy) and /backends (JSON); "" for none. */
   healthListen: string;
   backends: Backend[];
-  /** More backends, one `HOST:PORT=READYZ-URL` a line, re-read before each round of checks (absent: none). */
-  backendsFile?: string;
+  /** More backends, one `HOST:PORT=READYZ-URL` or `HOST:PORT` a line, re-read before each round of checks (absent: none). */
+  backendsFile?: string | undefined;
+  /** PEM of the CA that signed the backends' certificates, for HTTPS checks (default: Node's roots). */
+  healthCa?: Buffer | undefined;
   /** Between health checks of each backend; default 500 ms. */
   checkMs?: number;
   /** How long a backend may take to accept a connection before the next is tried; default 1 s. */
@@ -44,6 +52,8 @@ interface BackendState extends Backend {
   host: string;
   port: number;
   active: number;
+  /** A check in flight: the next round skips this backend rather than queue behind it. */
+  checking: boolean;
 }
 
 function splitHostPort(address: string): { host: string; port: number } {
@@ -64,16 +74,21 @@ export class TcpBalancer {
   private timer: NodeJS.Timeout | undefined;
   private readonly sockets = new Set<Socket>();
 
+  // Checks reuse their connection: one TLS handshake per backend, not one every checkMs.
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  private readonly httpsAgent: HttpsAgent;
+
   constructor(private readonly o: BalancerOptions) {
-    if (o.backends.length === 0) throw new Error("--backend: at least one API server is needed");
+    if (o.backends.length === 0 && !o.backendsFile) throw new Error("--backend: at least one API server is needed (or --backends-file)");
     this.backends = o.backends.map((b) => this.fresh(b));
     this.checkMs = o.checkMs ?? 500;
     this.connectMs = o.connectMs ?? 1_000;
     this.log = o.log ?? (() => {});
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(o.healthCa ? { ca: o.healthCa } : {}) });
   }
 
   private fresh(b: Backend): BackendState {
-    return { ...b, ...splitHostPort(b.address), healthy: false, active: 0 };
+    return { ...b, ...splitHostPort(b.address), healthy: false, active: 0, checking: false };
   }
 
   /** The given backends and the file's; a backend already known keeps its state. */
@@ -138,23 +153,49 @@ export class TcpBalancer {
     this.refreshBackends();
     await Promise.all(
       this.backends.map(async (b) => {
-        let ok = false;
-        try {
-          const res = await fetch(b.healthUrl, { signal: AbortSignal.timeout(Math.max(this.checkMs * 2, 1_000)) });
-          ok = res.ok;
-          await res.body?.cancel();
-        } catch {
-          ok = false;
-        }
+        // A backend that does not answer (a frozen process) would otherwise pile checks up behind
+        // its one kept-alive connection.
+        if (b.checking) return;
+        b.checking = true;
+        const ok = await this.probe(b.healthUrl);
+        b.checking = false;
         if (ok !== b.healthy) this.log(ok ? "backend healthy" : "backend unhealthy", { backend: b.address });
         b.healthy = ok;
       }),
     );
   }
 
+  /** Whether GET url answers 2xx within the check's time (HTTPS verified against healthCa). */
+  private probe(url: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        resolve(false);
+        return;
+      }
+      const https = target.protocol === "https:";
+      const send = https ? httpsRequest : httpRequest;
+      // One deadline for the whole check (connect, TLS, answer), not an idle timeout.
+      const timer = setTimeout(() => req.destroy(new Error("health check timed out")), Math.max(this.checkMs * 2, 1_000));
+      const req = send(target, { agent: https ? this.httpsAgent : this.httpAgent }, (res) => {
+        clearTimeout(timer);
+        res.resume();
+        resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+      });
+      req.on("error", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+      req.end();
+    });
+  }
+
   /** The order to try backends in for one connection: healthy ones round-robin, then the others. */
   private candidates(): BackendState[] {
     const n = this.backends.length;
+    if (n === 0) return [];
     const start = this.next++ % n;
     const ring = Array.from({ length: n }, (_, i) => this.backends[(start + i) % n] as BackendState);
     return [...ring.filter((b) => b.healthy), ...ring.filter((b) => !b.healthy)];
@@ -222,6 +263,8 @@ export class TcpBalancer {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
     for (const s of this.sockets) s.destroy();
     await Promise.all([
       new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r())),
@@ -230,19 +273,32 @@ export class TcpBalancer {
   }
 }
 
-/** `HOST:PORT=READYZ-URL` lines (blank lines and a malformed one are skipped: the file is written by mkctl). */
+/** Where a backend named without a readiness URL is checked: the API server's own TLS port. */
+export function tlsReadyzUrl(address: string): string {
+  const { host, port } = splitHostPort(address);
+  return `https://${host.includes(":") ? `[${host}]` : host}:${port}/readyz`;
+}
+
+/**
+ * The backends file: one `HOST:PORT=READYZ-URL` or `HOST:PORT` (checked at tlsReadyzUrl) a line;
+ * blank lines, `#` comments and a malformed line are skipped (the file is written by mkctl and the
+ * install scripts; a bad line must not stop the others from being balanced to).
+ */
 export function parseBackends(text: string): Backend[] {
   return text
     .split("\n")
     .map((l) => l.trim())
     .flatMap((l) => {
+      if (l === "" || l.startsWith("#")) return [];
       const i = l.indexOf("=");
-      if (i <= 0) return [];
+      const address = i < 0 ? l : l.slice(0, i);
+      const url = i < 0 ? "" : l.slice(i + 1);
       try {
-        splitHostPort(l.slice(0, i));
+        splitHostPort(address);
       } catch {
         return []; // not HOST:PORT: skipped like any malformed line
       }
-      return [{ address: l.slice(0, i), healthUrl: l.slice(i + 1) }];
+      if (i >= 0 && !URL.canParse(url)) return [];
+      return [{ address, healthUrl: i < 0 ? tlsReadyzUrl(address) : url }];
     });
 }

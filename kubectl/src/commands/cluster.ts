@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { kubeDnsClusterIp, parseCidr } from "@mk/proto";
 import { Command, Option } from "commander";
 import { durationOption } from "../argv.js";
-import { TcpBalancer } from "../cluster/balancer.js";
 import { resolveComponent } from "../cluster/binaries.js";
 import { DOCKER_DAEMON_JSON, DOCKERD_PIDFILE, parseRegistry } from "../cluster/docker-daemon-config.js";
 import { joinControlPlane, leaveControlPlane, memberRows, startMembers, stopMembers } from "../cluster/control-plane-join.js";
 import { joinCluster } from "../cluster/join.js";
+import { balanceCommand } from "./balance.js";
 import { etcdMemberCommand } from "./etcd-member.js";
 import { kubeletEnvFile, writeKubeletEnvFile } from "../cluster/kubelet-env.js";
 import { clusterDown, clusterStatus, clusterUp, loadLabSettings, loadSettings, savedSettings } from "../cluster/control.js";
@@ -64,6 +64,17 @@ function dnsUpstreamOption(value: string): string {
   return list.join(",");
 }
 
+/** A HOST:PORT flag's value (an IPv6 host in brackets), or an error naming the flag. */
+function hostPortOption(flag: string, value: string): string {
+  if (!/^[^:/\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(value)) throw new Error(`${flag} ${JSON.stringify(value)}: want HOST:PORT, e.g. 127.0.0.1:6440`);
+  return value;
+}
+
+/** The kubelet's default cluster id for a server (kubelet/src/runtime/names.ts clusterIdOf): the address as given, without scheme. */
+function clusterIdOf(server: string): string {
+  return server.trim().toLowerCase().replace(/^(https?|grpcs?):\/\//, "").replace(/\/+$/, "");
+}
+
 interface JoinFlags {
   token?: string;
   caCertHash?: string;
@@ -72,6 +83,7 @@ interface JoinFlags {
   dir?: string;
   start: boolean;
   kubeletEnvFile?: string;
+  kubeletServer?: string;
   registry?: string;
   dockerDaemonConfig: string;
   dockerdPidfile: string;
@@ -189,7 +201,9 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--apiserver-cert-extra-sans <names>", "more IPs or DNS names for the API server's certificate, comma-separated", "")
     .addOption(durationOption("--token-ttl <duration>", "how long the bootstrap token is valid (24h, 1h30m, 90s)", "24h"))
     .option("--registry <host:port>", "the cluster's image registry, as nodes reach it (for the join command)")
-    .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string; registry?: string }) => {
+    .option("--kubeconfig-server <host:port>", "the address admin.conf names, when not the advertise address: this machine's balancer (mk-balancer.service, 127.0.0.1:6440)")
+    .action(async (opts: { dir?: string; advertiseAddress: string; apiPort: number; apiserverCertExtraSans: string; tokenTtl: string; registry?: string; kubeconfigServer?: string }) => {
+      if (opts.kubeconfigServer !== undefined) hostPortOption("--kubeconfig-server", opts.kubeconfigServer);
       const registry = opts.registry === undefined ? undefined : parseRegistry(opts.registry);
       const paths = clusterPaths(opts.dir);
       const out = await initPki({
@@ -200,7 +214,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       });
       const server = normalizeServer(`${opts.advertiseAddress.includes(":") ? `[${opts.advertiseAddress}]` : opts.advertiseAddress}:${opts.apiPort}`);
       writeContext(
-        { name: "mk-admin", server, certificateAuthority: out.pki.ca.cert, clientCertificate: out.pki.admin.cert, clientKey: out.pki.admin.key, setCurrent: false },
+        { name: "mk-admin", server: opts.kubeconfigServer === undefined ? server : normalizeServer(opts.kubeconfigServer), certificateAuthority: out.pki.ca.cert, clientCertificate: out.pki.admin.cert, clientKey: out.pki.admin.key, setCurrent: false },
         join(paths.root, "admin.conf"),
       );
       say(`${out.created ? "created" : "kept"} the cluster CA and certificates in ${paths.pki}`);
@@ -229,6 +243,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
     .option("--docker-daemon-config <path>", "the dockerd configuration --registry is merged into", DOCKER_DAEMON_JSON)
     .option("--dockerd-pidfile <path>", "the pidfile of the dockerd to reload", DOCKERD_PIDFILE)
     .option("--kubelet-env-file <path>", "with --no-start: also write the kubelet's flags there as MK_KUBELET_ARGS, for mk-kubelet.service")
+    .option("--kubelet-server <host:port>", "the address the kubelet reaches the API at, when not the server joined: this machine's balancer (mk-balancer.service, 127.0.0.1:6440)")
     .action(async (server: string | undefined, opts: JoinFlags) => {
       if (opts.controlPlane) return await controlPlaneJoin(opts);
       if (server === undefined) throw new Error("missing required argument 'server'");
@@ -241,11 +256,16 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       const dir = opts.dir ?? join(mkHome(), "kubelet", nodeName);
       if (opts.kubeletEnvFile !== undefined && opts.start) throw new Error("--kubelet-env-file goes with --no-start: a service manager starts the kubelet with those flags");
       // Every kubelet flag is made of these values: refuse one the env file cannot carry before joining.
+      if (opts.kubeletServer !== undefined) hostPortOption("--kubelet-server", opts.kubeletServer);
       if (opts.kubeletEnvFile !== undefined) kubeletEnvFile([normalizeServer(server), nodeName, nodeIp, dir]);
       const files = await joinCluster({ server: normalizeServer(server), token, caCertHash, nodeIp, nodeName, dir });
       say(`node ${nodeName}: certificate for system:node:${nodeName} in ${files.cert}`);
       await prepareNodeEngine({ registry, daemonConfig: opts.dockerDaemonConfig, dockerdPidfile: opts.dockerdPidfile }, say);
-      const args = ["--server", normalizeServer(server), "--node-name", nodeName, "--node-ip", nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
+      // Through a balancer the kubelet keeps the cluster id the server joined gives it (its containers'
+      // and rules' labels), not one named after 127.0.0.1.
+      const kubeletServer = opts.kubeletServer === undefined ? normalizeServer(server) : normalizeServer(opts.kubeletServer);
+      const clusterId = kubeletServer === normalizeServer(server) ? [] : ["--cluster-id", clusterIdOf(normalizeServer(server))];
+      const args = ["--server", kubeletServer, ...clusterId, "--node-name", nodeName, "--node-ip", nodeIp, "--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key];
       if (!opts.start) {
         if (opts.kubeletEnvFile !== undefined) {
           writeKubeletEnvFile(opts.kubeletEnvFile, args);
@@ -320,29 +340,7 @@ export function clusterCommand(hooks: ClusterHooks): Command {
       process.stdout.write(`${await nodeAction(paths, settings, action, name)}\n`);
     });
 
-  cluster
-    .command("balance", { hidden: true })
-    .description("The TCP balancer `up --ha` runs at the cluster's address, in front of the API servers")
-    .requiredOption("--listen <host:port>", "where clients connect")
-    .option("--health-listen <host:port>", "plain-HTTP /healthz and /backends", "")
-    .option("--backend <address=readyz-url>", "an API server and its readiness URL (repeat for each)", (v: string, all: string[]) => [...all, v], [] as string[])
-    .option("--backends-file <path>", "more API servers, one ADDRESS=READYZ-URL a line, re-read every check (joined control-plane members)")
-    .action(async (opts: { listen: string; healthListen: string; backend: string[]; backendsFile?: string }) => {
-      const backends = opts.backend.map((b) => {
-        const i = b.indexOf("=");
-        if (i <= 0) throw new Error(`--backend ${JSON.stringify(b)}: want HOST:PORT=READYZ-URL`);
-        return { address: b.slice(0, i), healthUrl: b.slice(i + 1) };
-      });
-      const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
-      const lb = new TcpBalancer({ listen: opts.listen, healthListen: opts.healthListen, backends, backendsFile: opts.backendsFile, log });
-      await lb.start();
-      log("balancing", { listen: opts.listen, backends: backends.map((b) => b.address) });
-      await new Promise<void>((resolve) => {
-        process.once("SIGTERM", resolve);
-        process.once("SIGINT", resolve);
-      });
-      await lb.stop();
-    });
+  cluster.addCommand(balanceCommand(), { hidden: true });
 
   cluster
     .command("supervise", { hidden: true })

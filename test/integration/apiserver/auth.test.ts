@@ -222,3 +222,24 @@ test("what the cases changed, they changed; what they were refused, stayed as it
   assert.ok((await admin.nodes.get("a")).metadata?.labels["e2e.mk.io/touched"], "node-a labelled its own Node");
   await assert.rejects(() => admin.leases.get("c", "mk-node-lease"), /NotFound|not found/);
 });
+
+test("/readyz, /livez and /healthz on the TLS port answer anyone, without a certificate (a balancer's check, as kube-apiserver's); nothing else does", async () => {
+  const { request } = await import("node:https");
+  const [host, port] = api.address.split(":");
+  const get = (path: string, method = "GET") =>
+    new Promise<{ code: number; body: string }>((resolve, reject) => {
+      const req = request({ host, port: Number(port), path, method, ca: readFileSync(pki.ca.cert), servername: host === "127.0.0.1" ? undefined : host, timeout: 10_000 }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => resolve({ code: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  for (const path of ["/readyz", "/livez", "/healthz"]) assert.deepEqual(await get(path), { code: 200, body: "ok" }, path);
+  assert.equal((await get("/readyz", "HEAD")).code, 200);
+  // Not /metrics (that stays on the loopback HTTP port), not /version, not a resource, not another method.
+  for (const path of ["/metrics", "/version", "/api/v1/namespaces", "/readyz/etcd"]) assert.equal((await get(path)).code, 401, path);
+  assert.equal((await get("/readyz", "POST")).code, 401, "POST /readyz");
+});

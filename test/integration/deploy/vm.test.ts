@@ -8,8 +8,9 @@
 import assert from "node:assert/strict";
 import { podNetworkDown } from "@mk/kubectl/cluster/podnet-cleanup.js";
 import { freeClusterCidr } from "../../harness/cluster-cidr.js";
+import { eventually } from "../../harness/wait.js";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -18,14 +19,17 @@ import { flagsInHelp, flagsOf, readEnvFile, readUnit, resolveCommand, type Unit,
 
 const VM = join(REPO, "deploy/vm");
 const INSTALL = join(VM, "install.sh");
-const UNITS = ["mk-etcd", "mk-apiserver", "mk-scheduler", "mk-controller-manager", "mk-registry", "mk-kubelet"];
+const UNITS = ["mk-etcd", "mk-apiserver", "mk-scheduler", "mk-controller-manager", "mk-registry", "mk-kubelet", "mk-balancer"];
+/** mk-balancer.service's address on every machine (what admin.conf and the kubelet name). */
+const BALANCER = "127.0.0.1:6440";
 const MKCTL = join(REPO, "kubectl/dist/main.js");
 const unitPath = (name: string) => join(VM, "systemd", `${name}.service`);
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
-function help(path: string): string {
+/** The --help of a unit's command: the binary and its subcommand words (`mkctl cluster balance`). */
+function help(path: string, subcommand: string[] = []): string {
   const [cmd, ...args] = resolveCommand(path);
-  const r = spawnSync(cmd ?? path, [...args, "--help"], { encoding: "utf8" });
+  const r = spawnSync(cmd ?? path, [...args, ...subcommand, "--help"], { encoding: "utf8" });
   if (r.error) throw r.error;
   return `${r.stdout}${r.stderr}`;
 }
@@ -34,6 +38,39 @@ describe("deploy/vm, static", () => {
   test("install.sh parses (bash -n)", () => {
     const r = spawnSync("bash", ["-n", INSTALL], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
+  });
+
+  test("install.sh and control-plane-join.sh point admin.conf and the kubelet at mk-balancer, whose unit runs on every machine", () => {
+    const install = readFileSync(INSTALL, "utf8");
+    assert.match(install, new RegExp(`^BALANCER=${BALANCER.replace(/\./g, "\\.")}$`, "m"));
+    assert.match(install, /mkctl" cluster init .*--kubeconfig-server "\$BALANCER"/);
+    assert.match(install, /--kubelet-server "\$BALANCER"/);
+    assert.match(install, /units=\(mk-etcd mk-apiserver mk-scheduler mk-controller-manager mk-balancer\)/, "a control plane's units");
+    assert.match(install, /units=\(mk-kubelet mk-balancer\)/, "a worker's units");
+    assert.match(install, /systemctl restart mk-balancer\.service\nwait_http "http:\/\/127\.0\.0\.1:6441\/healthz" mk-balancer\nsystemctl restart mk-kubelet\.service/, "a worker's balancer before its kubelet");
+    const cpJoin = readFileSync(join(VM, "control-plane-join.sh"), "utf8");
+    assert.match(cpJoin, new RegExp(`cluster init .*--kubeconfig-server ${BALANCER.replace(/\./g, "\\.")}`));
+    const balancer = readUnit(unitPath("mk-balancer")).execStart.join(" ");
+    assert.match(balancer, new RegExp(`--listen ${BALANCER.replace(/\./g, "\\.")} `));
+    assert.match(balancer, /--backends-file \/etc\/mk\/apiservers /);
+    assert.match(balancer, /--watch-apiservers/);
+  });
+
+  test("init --kubeconfig-server and join --kubelet-server refuse a value that is not HOST:PORT, naming the flag, writing nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mk-vm-flags-"));
+    try {
+      const run = (args: string[]) => spawnSync(process.execPath, [MKCTL, ...args], { encoding: "utf8", env: { ...process.env, MK_CONFIG: join(dir, "config") } });
+      const init = run(["cluster", "init", "--dir", join(dir, "etc"), "--kubeconfig-server", "https://127.0.0.1"]);
+      assert.notEqual(init.status, 0);
+      assert.match(init.stderr, /--kubeconfig-server "https:\/\/127\.0\.0\.1": want HOST:PORT, e\.g\. 127\.0\.0\.1:6440/);
+      const hash = `sha256:${"ab".repeat(32)}`;
+      const joined = run(["cluster", "join", "192.0.2.1:6443", "--token", "abcdef.0123456789abcdef", "--ca-cert-hash", hash, "--node-ip", "127.0.0.1", "--dir", join(dir, "kubelet"), "--no-start", "--kubelet-env-file", join(dir, "kubelet.env"), "--kubelet-server", "127.0.0.1"]);
+      assert.notEqual(joined.status, 0);
+      assert.match(joined.stderr, /--kubelet-server "127\.0\.0\.1": want HOST:PORT/);
+      assert.deepEqual(readdirSync(dir), [], "nothing written");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("every unit reads /etc/mk/<name>.env, restarts always, and the kubelet starts after Docker", () => {
@@ -79,7 +116,8 @@ describe("deploy/vm, static", () => {
       const bin = u.execStart[0] ?? "";
       const flags = flagsOf(u.execStart.slice(1));
       if (flags.length === 0) continue;
-      const known = flagsInHelp(help(bin));
+      const firstFlag = u.execStart.findIndex((w, i) => i > 0 && (w.startsWith("-") || w.startsWith("$")));
+      const known = flagsInHelp(help(bin, u.execStart.slice(1, firstFlag < 0 ? undefined : firstFlag)));
       assert.ok(known.size > 3, `${bin} --help lists its flags`);
       for (const f of flags) {
         assert.ok(known.has(f), `${name}: ${bin} does not accept ${f}`);
@@ -231,6 +269,8 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
   const CP1_NAME = "vmtest-cp1";
   const CP2_NAME = "vmtest-cp2";
   const children: ChildProcess[] = [];
+  /** The first machine's units by name (the test stops its API server). */
+  const units = new Map<string, ChildProcess>();
   // install.sh --cluster-cidr: a range of this run's own (the kubelet's pod network is on the host's engine).
   const clusterCidr = freeClusterCidr();
 
@@ -264,15 +304,48 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     spawnSync("nsenter", [`--net=${path}`, ...cmd], { encoding: "utf8", env, timeout: 60_000 });
   // No config file of its own (never ~/.mk): `get nodes` names init's admin.conf, as the README does.
   const mkctl = (args: string[], path = nsPath) => inNs([process.execPath, MKCTL, ...args], { ...process.env, MK_CONFIG: join(dir, "no-config") }, path);
-  /** install.sh's step 6 for a control plane: its own write_env lines, with this machine's values. */
-  const writeEnvFiles = (etcDir: string, address: string, name: string) => {
-    mkdirSync(etcDir, { recursive: true });
+  /**
+   * install.sh's step 6 for a control plane: its own write_env and seed_apiservers lines (lib.sh's),
+   * with this machine's values; with `kubelet`, also a worker's mk-network.env (the first machine
+   * runs a kubelet too, talking through its control plane's balancer).
+   */
+  /** install.sh's step 6: the env-writing lines of its control-plane branch and of its worker branch. */
+  const step6 = (() => {
     const lines = readFileSync(INSTALL, "utf8").split("\n");
-    const writeEnv = lines.filter((l) => /^\s*write_env mk-/.test(l) || /^\s*"MK_ETCD_/.test(l) || /^\s*\[\[ "\$ETCD_HOST"/.test(l) || /^\s*ETCD_HOST=/.test(l)).join("\n");
-    // The script's constants the env lines use (the cluster DNS port, address and domain).
-    const constants = lines.filter((l) => /^(DNS_PORT|CLUSTER_DNS|CLUSTER_DOMAIN)=/.test(l)).join("\n");
-    execFileSync("bash", ["-euc", `MK_ETC='${etcDir}'; PKI="$MK_ETC/pki"; ADVERTISE_ADDRESS='${address}'; NODE_NAME='${name}'; CLUSTER_CIDR='${clusterCidr}'; DNS_UPSTREAM=''\n${constants}\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${writeEnv}`]);
+    const start = lines.findIndex((l) => l.startsWith("# 6. Configuration"));
+    const cpAt = lines.findIndex((l, i) => i > start && l === 'if [ "$ROLE" = control-plane ]; then');
+    const workerAt = lines.findIndex((l, i) => i > cpAt && l === "else");
+    const endAt = lines.findIndex((l, i) => i > workerAt && l === "fi");
+    assert.ok(start > 0 && cpAt > start && workerAt > cpAt && endAt > workerAt, "install.sh's step 6: the control-plane branch, then the worker's");
+    const envLine = (l: string) => /^\s*(write_env mk-|seed_apiservers )/.test(l) || /^\s*"MK_ETCD_/.test(l) || /^\s*\[\[ "\$ETCD_HOST"/.test(l) || /^\s*ETCD_HOST=/.test(l);
+    // The script's constants the env lines use (the cluster DNS port, address and domain; the API port).
+    const constants = lines.filter((l) => /^(DNS_PORT|CLUSTER_DNS|CLUSTER_DOMAIN|API_PORT|BALANCER)=/.test(l)).join("\n");
+    return { controlPlane: lines.slice(cpAt + 1, workerAt).filter(envLine), worker: lines.slice(workerAt + 1, endAt).filter(envLine), constants };
+  })();
+  /** Runs env-writing lines of install.sh with lib.sh's helpers and these variables. */
+  const runEnvLines = (etcDir: string, vars: Record<string, string>, envLines: string[]) => {
+    mkdirSync(etcDir, { recursive: true });
+    const assign = Object.entries({ MK_ETC: etcDir, ...vars }).map(([k, v]) => `${k}='${v}'`).join("; ");
+    const script = `. '${join(VM, "lib.sh")}'\n${assign}; PKI="$MK_ETC/pki"\n${step6.constants}\nwrite_env() { f="$MK_ETC/$1.env"; shift; printf '%s\\n' "$@" >"$f"; }\n${envLines.join("\n")}`;
+    execFileSync("bash", ["-euc", script]);
+  };
+  const writeEnvFiles = (etcDir: string, address: string, name: string, kubelet = false) => {
+    const worker = kubelet ? step6.worker.filter((l) => /^\s*write_env mk-network /.test(l)) : [];
+    runEnvLines(etcDir, { ADVERTISE_ADDRESS: address, NODE_NAME: name, CLUSTER_CIDR: clusterCidr, DNS_UPSTREAM: "" }, [...step6.controlPlane, ...worker]);
     copyFileSync(join(VM, "registry.yml"), join(etcDir, "registry.yml"));
+  };
+  /** `ADDRESS HEALTHY` of each backend of the balancer in a namespace (its /backends on 127.0.0.1:6441), sorted. */
+  const backends = (path: string, healthPort = 6441): string => {
+    const script = `fetch(process.argv[1]).then(async (r) => process.stdout.write(await r.text()), () => process.exit(1))`;
+    const r = inNs([process.execPath, "-e", script, `http://127.0.0.1:${healthPort}/backends`], process.env, path);
+    if (r.status !== 0) return "";
+    return (JSON.parse(r.stdout) as { address: string; healthy: boolean }[]).map((b) => `${b.address} ${b.healthy}`).sort().join();
+  };
+  /** A copy of a kubeconfig naming one API server itself (not the balancer). */
+  const direct = (conf: string, ip: string): string => {
+    const copy = `${conf}.${ip}`;
+    writeFileSync(copy, readFileSync(conf, "utf8").replace(`https://${BALANCER}`, `https://${ip}:6443`));
+    return copy;
   };
   /** Polls url from inside the namespace until it answers 2xx. */
   const waitHttp = (url: string, what: string) => {
@@ -290,6 +363,7 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     const log = openSync(join(dir, `${name}.log`), "a");
     const child = spawn("nsenter", [`--net=${nsPath}`, ...argv], { env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
     children.push(child);
+    units.set(name, child);
     return args;
   };
 
@@ -315,13 +389,13 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     }
 
     // install.sh's step 7: init with the PKI in MK_ETC/pki; then its env files, from its own lines.
-    const init = mkctl(["cluster", "init", "--dir", etc, "--advertise-address", CP_IP]);
+    const init = mkctl(["cluster", "init", "--dir", etc, "--advertise-address", CP_IP, "--kubeconfig-server", BALANCER]);
     assert.equal(init.status, 0, init.stderr);
     const m = /^mkctl cluster join (\S+) --token (\S+) --ca-cert-hash (\S+) --node-ip NODE_IP$/m.exec(init.stdout);
     assert.ok(m, init.stdout);
     const [, server, token, hash] = m;
     assert.equal(server, `${CP_IP}:6443`);
-    writeEnvFiles(etc, CP_IP, CP1_NAME);
+    writeEnvFiles(etc, CP_IP, CP1_NAME, true);
     assert.equal(readEnvFile(join(etc, "mk-apiserver.env")).MK_ADVERTISE_ADDRESS, CP_IP);
     // etcd at the advertise address with TLS peers, so that another machine can join it.
     assert.equal(readEnvFile(join(etc, "mk-etcd.env")).MK_ETCD_INITIAL_CLUSTER, `${CP1_NAME}=https://${CP_IP}:12380`);
@@ -338,10 +412,16 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     waitHttp("http://127.0.0.1:10251/healthz", "mk-scheduler");
     waitHttp("http://127.0.0.1:10252/healthz", "mk-controller-manager");
     waitHttp(`http://${CP_IP}:5000/v2/`, "mk-registry");
+    // The machine's balancer, from the list install.sh seeded: this machine's API server.
+    assert.deepEqual(readFileSync(join(etc, "apiservers"), "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#")), [`${CP_IP}:6443`]);
+    startUnit("mk-balancer");
+    waitHttp("http://127.0.0.1:6441/healthz", "mk-balancer");
+    // admin.conf names it (through it, TLS verifies: the API server's certificate names 127.0.0.1).
+    assert.match(readFileSync(join(etc, "admin.conf"), "utf8"), /server: https:\/\/127\.0\.0\.1:6440\n/);
 
     // install.sh's step 8 on a worker. The NAT address is refused first, and nothing is written.
     const envFile = join(etc, "mk-kubelet.env");
-    const joinArgs = (ip: string) => ["cluster", "join", server ?? "", "--token", token ?? "", "--ca-cert-hash", hash ?? "", "--node-ip", ip, "--node-name", nodeName, "--dir", join(etc, "pki/kubelet"), "--no-start", "--kubelet-env-file", envFile];
+    const joinArgs = (ip: string) => ["cluster", "join", server ?? "", "--token", token ?? "", "--ca-cert-hash", hash ?? "", "--node-ip", ip, "--node-name", nodeName, "--dir", join(etc, "pki/kubelet"), "--no-start", "--kubelet-env-file", envFile, "--kubelet-server", BALANCER];
     const nat = mkctl(joinArgs("10.0.2.15"));
     assert.notEqual(nat.status, 0);
     assert.match(nat.stderr, /--node-ip 10\.0\.2\.15 is not an address of this host/);
@@ -353,9 +433,11 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     const printed = /^mk-kubelet (.*)$/m.exec(joined.stdout)?.[1];
     assert.ok(printed, joined.stdout);
     assert.equal(readEnvFile(envFile).MK_KUBELET_ARGS, printed);
+    // The kubelet talks to the API through the balancer, under the cluster id of the server it joined.
+    assert.match(printed, new RegExp(`^--server ${BALANCER.replace(/\./g, "\\.")} --cluster-id ${CP_IP.replace(/\./g, "\\.")}:6443 `));
     const kubeletArgs = startUnit("mk-kubelet");
     assert.deepEqual(kubeletArgs, [...printed.split(" "), "--cluster-cidr", clusterCidr, "--cluster-dns", "10.96.0.10", "--cluster-domain", "cluster.local"]);
-    assert.deepEqual(flagsOf(kubeletArgs), ["--server", "--node-name", "--node-ip", "--tls-ca", "--tls-cert", "--tls-key", "--cluster-cidr", "--cluster-dns", "--cluster-domain"]);
+    assert.deepEqual(flagsOf(kubeletArgs), ["--server", "--cluster-id", "--node-name", "--node-ip", "--tls-ca", "--tls-cert", "--tls-key", "--cluster-cidr", "--cluster-dns", "--cluster-domain"]);
     waitHttp(`http://${CP_IP}:10248/healthz`, "mk-kubelet");
 
     // What the README tells you to run on the control plane.
@@ -409,8 +491,8 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     const logs = () => ["mk-etcd", "mk-apiserver"].map((u) => `${u}: ${existsSync(join(runDir, `${u}.log`)) ? readFileSync(join(runDir, `${u}.log`), "utf8").slice(-1500) : "(none)"}`).join("\n");
     const joined = spawnSync("nsenter", [`--net=${ns2Path}`, "bash", join(VM, "control-plane-join.sh")], { encoding: "utf8", env, timeout: 240_000 });
     assert.equal(joined.status, 0, `${joined.stderr}\n${logs()}`);
-    // etcd was started before it was promoted, the API server after.
-    assert.match(readFileSync(join(runDir, "systemctl.log"), "utf8"), /restart mk-etcd\.service\n[\s\S]*restart mk-apiserver\.service mk-scheduler\.service mk-controller-manager\.service/);
+    // etcd was started before it was promoted, the API server after, and this machine's balancer.
+    assert.match(readFileSync(join(runDir, "systemctl.log"), "utf8"), /restart mk-etcd\.service\n[\s\S]*restart mk-apiserver\.service mk-scheduler\.service mk-controller-manager\.service mk-balancer\.service/);
 
     // etcd's member list, through the second machine's etcd client certificate: two started voters.
     const list = mkctl(["cluster", "etcd-member", "list", "--endpoint", `${CP2_IP}:12379`, "--pki-dir", join(etc2, "pki")], ns2Path);
@@ -423,15 +505,39 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     }
     assert.ok(members.some((m) => m[3] === `https://${CP2_IP}:12380`), `the new member's peer URL is TLS on its address:\n${list.stdout}`);
 
-    // Both API servers answer, each with what the other wrote.
+    // Both API servers answer, each with what the other wrote (asked directly, not through a balancer).
     const after2 = mkctl(["--kubeconfig", admin2, "create", "configmap", "after-join", "--from-literal", "made=after"], ns2Path);
     assert.equal(after2.status, 0, after2.stderr);
     for (const [conf, path, server] of [[admin1, nsPath, CP_IP], [admin2, ns2Path, CP2_IP]] as const) {
-      const got = mkctl(["--kubeconfig", conf, "get", "configmaps", "before-join", "after-join", "-o", "jsonpath={.items[*].data.made}"], path);
+      const got = mkctl(["--kubeconfig", direct(conf, server), "get", "configmaps", "before-join", "after-join", "-o", "jsonpath={.items[*].data.made}"], path);
       assert.equal(got.status, 0, `${server}: ${got.stderr}`);
       assert.equal(got.stdout.trim(), "before after", `the API server at ${server}`);
     }
-    assert.match(readFileSync(admin2, "utf8"), new RegExp(`server: https://${CP2_IP.replace(/\./g, "\\.")}:6443`));
+    // The new machine's admin.conf names its own balancer, which starts from the server joined and itself.
+    assert.match(readFileSync(admin2, "utf8"), /server: https:\/\/127\.0\.0\.1:6440\n/);
+    // The first machine's balancer learns of the second API server by itself: the kubernetes
+    // Service's endpoints, which every API server publishes, kept in its file.
+    const listed = (file: string) => readFileSync(file, "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#")).sort();
+    await eventually("the first machine's balancer lists both API servers", () => listed(join(etc, "apiservers")).join() === `${CP_IP}:6443,${CP2_IP}:6443`, 30_000);
+    await eventually("the second machine's too", () => listed(join(etc2, "apiservers")).join() === `${CP_IP}:6443,${CP2_IP}:6443`, 30_000);
+    await eventually("both healthy in the first machine's balancer (its check through each TLS port)", () => backends(nsPath) === `${CP_IP}:6443 true,${CP2_IP}:6443 true`, 30_000);
+    // A worker's balancer: install.sh's worker lines (seeded with --server; the kubelet's certificate
+    // for the watch, which the node authorizer lets read EndpointSlices), beside the first machine's
+    // on ports of its own (6450, 6451), with the kubelet certificate join made above.
+    const etcW = join(dir, "worker/etc/mk");
+    mkdirSync(join(etcW, "pki"), { recursive: true });
+    symlinkSync(join(etc, "pki/kubelet"), join(etcW, "pki/kubelet"));
+    runEnvLines(etcW, { SERVER: `${CP_IP}:6443`, CLUSTER_CIDR: clusterCidr }, step6.worker);
+    assert.equal(readEnvFile(join(etcW, "mk-balancer.env")).MK_BALANCER_CERT, join(etcW, "pki/kubelet/kubelet.crt"));
+    assert.deepEqual(listed(join(etcW, "apiservers")), [`${CP_IP}:6443`], "seeded with --server");
+    const worker = unitCommand(unitPath("mk-balancer"), etcW);
+    const workerArgv = worker.argv.map((a) => a.replace(BALANCER, "127.0.0.1:6450").replace("127.0.0.1:6441", "127.0.0.1:6451"));
+    children.push(spawn("nsenter", [`--net=${nsPath}`, ...workerArgv], { env: { ...process.env, ...worker.env }, stdio: ["ignore", openSync(join(dir, "worker-balancer.log"), "a"), openSync(join(dir, "worker-balancer.log"), "a")] }));
+    await eventually(
+      "a worker's balancer lists both API servers (watched with the kubelet's certificate)",
+      (why) => listed(join(etcW, "apiservers")).join() === `${CP_IP}:6443,${CP2_IP}:6443` || why(readFileSync(join(dir, "worker-balancer.log"), "utf8").slice(-1500)),
+      30_000,
+    );
 
     // install.sh is safe to run again: the member is kept, not added twice, and everything comes back.
     const again = spawnSync("nsenter", [`--net=${ns2Path}`, "bash", join(VM, "control-plane-join.sh")], { encoding: "utf8", env, timeout: 240_000 });
@@ -441,5 +547,29 @@ describe("the VM path: units, env files, init and join, in a namespace at 192.16
     assert.equal(relisted.stdout.trim().split("\n").length, 2, relisted.stdout);
     const reread = mkctl(["--kubeconfig", admin2, "get", "configmap", "before-join", "-o", "jsonpath={.data.made}"], ns2Path);
     assert.equal(reread.stdout.trim(), "before", reread.stderr);
+
+    // The first machine's API server dies: its admin.conf and kubelet, through its balancer, carry on.
+    const apiserver = units.get("mk-apiserver");
+    assert.ok(apiserver?.pid, "the first machine's API server runs");
+    const exited = new Promise((r) => apiserver.once("exit", r));
+    apiserver.kill("SIGKILL");
+    await exited;
+    const killedAt = Date.now();
+    const created = mkctl(["--kubeconfig", admin1, "create", "configmap", "after-cp1-died", "--from-literal", "made=later"]);
+    assert.equal(created.status, 0, `a create through the balancer after the first API server died: ${created.stderr}`);
+    const got = mkctl(["--kubeconfig", admin1, "get", "configmap", "after-cp1-died", "-o", "jsonpath={.data.made}"]);
+    assert.equal(got.status, 0, got.stderr);
+    assert.equal(got.stdout.trim(), "later");
+    await eventually("the balancer marks the dead API server unhealthy", () => backends(nsPath) === `${CP_IP}:6443 false,${CP2_IP}:6443 true`, 30_000);
+    await eventually("the worker's balancer too", () => backends(nsPath, 6451) === `${CP_IP}:6443 false,${CP2_IP}:6443 true`, 30_000);
+    // The kubelet's heartbeat (its Lease) resumes through the balancer, on the second API server.
+    await eventually(
+      "the kubelet renews its Lease after the first API server died",
+      () => {
+        const r = mkctl(["--kubeconfig", admin1, "get", "lease", nodeName, "-n", "mk-node-lease", "-o", "jsonpath={.spec.renewTime}"]);
+        return r.status === 0 && Date.parse(r.stdout.trim()) > killedAt;
+      },
+      60_000,
+    );
   });
 });
