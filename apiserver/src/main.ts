@@ -32,6 +32,8 @@ const USAGE = `usage: mk-apiserver [flags]
   --cluster-domain DOMAIN  the cluster zone (default cluster.local)
   --event-ttl DURATION     how long events are kept (default 1h; 90s, 30m, 2h)
   --etcd-compaction-interval DURATION   etcd compaction period, the history kept (default 5m; 0: off)
+  --endpoint-lease-ttl DURATION   this server's lease behind the kubernetes and kube-dns endpoints,
+                           renewed every third of it: a server that died leaves them within it (default 15s)
   --log-level LEVEL        trace, debug, info (default), warn, error`;
 
 /** "1h", "30m", "90s", "3600" → seconds. */
@@ -65,6 +67,13 @@ function etcdTimeoutMs(v: string): number {
   return s * 1000;
 }
 
+/** --endpoint-lease-ttl in seconds, at least 1 (etcd leases count whole seconds). */
+function leaseTtlSeconds(v: string): number {
+  const s = flagDuration("--endpoint-lease-ttl", v);
+  if (!Number.isInteger(s) || s < 1) throw new Error(`--endpoint-lease-ttl: must be at least 1s, got "${v}"`);
+  return s;
+}
+
 /** A duration flag in seconds, its name in the error. */
 function flagDuration(flag: string, v: string): number {
   try {
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
       "etcd-compaction-interval": { type: "string", default: "5m" },
       "etcd-request-timeout": { type: "string", default: "10s" },
       "etcd-member-sync": { type: "string", default: "30s" },
+      "endpoint-lease-ttl": { type: "string", default: "15s" },
       "service-cluster-ip-range": { type: "string", default: "10.96.0.0/12" },
       "service-node-port-range": { type: "string", default: "30000-32767" },
       "dns-port": { type: "string", default: "off" },
@@ -156,6 +166,7 @@ async function main(): Promise<void> {
     serviceClusterIpRange: values["service-cluster-ip-range"],
     serviceNodePortRange: values["service-node-port-range"],
     dns,
+    endpointLeaseTtlSeconds: leaseTtlSeconds(values["endpoint-lease-ttl"]),
     logger: log,
   });
   let signals = 0;

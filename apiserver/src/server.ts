@@ -2,7 +2,8 @@
 // started in order and stopped in reverse. Used by main.ts and, in-process, by the tests.
 import { IpRange, PortRange, parseIPv4 } from "./allocator/range.js";
 import { type ClusterDnsOptions, startClusterDns } from "./dns/dns.js";
-import { ensureSelfService, kubeDnsService, kubernetesService } from "./registry/self-service.js";
+import { DEFAULT_ENDPOINT_LEASE_TTL_SECONDS, EndpointLeases } from "./registry/endpoint-leases.js";
+import { ensureSelfService, kubeDnsService, kubernetesService, selfEndpointPorts } from "./registry/self-service.js";
 import { ServiceAllocations } from "./registry/service-allocations.js";
 import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
@@ -90,6 +91,11 @@ export interface ApiServerOptions {
    * the kube-system/kube-dns Service at the service range's tenth address. Unset: no DNS.
    */
   dns?: ClusterDnsOptions | undefined;
+  /**
+   * TTL of this server's lease in etcd (registry/endpoint-leases.ts), renewed every third of it: a
+   * server that dies leaves the kubernetes and kube-dns endpoints within this and a renewal. Default 15.
+   */
+  endpointLeaseTtlSeconds?: number | undefined;
 }
 
 export { STRATEGIES } from "./registry/strategies.js";
@@ -344,27 +350,41 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       stops.push(() => http.server.closeAllConnections());
     }
     const selfIp = serviceEndpointIp(advertise, listen.host);
-    await ensureSelfService(store, kubernetesService(ipRange.ipAt(0), port), selfIp, log);
     let dnsPort = 0;
     if (options.dns) {
       // Served on the address the kube-dns endpoints name (pods reach it through the ClusterIP).
       const dns = await startClusterDns(options.dns, { host: selfIp, storage, hub, registry: metrics.registry, log });
       stops.push(() => dns.stop());
       dnsPort = dns.port;
-      if (ipRange.size > KUBE_DNS_INDEX) {
-        try {
-          await ensureNamespace(store, KUBE_DNS_NAMESPACE, log);
-          await ensureSelfService(store, kubeDnsService(ipRange.ipAt(KUBE_DNS_INDEX), dnsPort), selfIp, log);
-        } catch (err) {
-          // A Service of someone else's at the address (refused naming spec.clusterIP): the API is
-          // still served, and DNS on its port; pods cannot reach it until that address is free.
-          if (!(err instanceof InvalidError)) throw err;
-          log.error({ err: err.message, clusterIP: ipRange.ipAt(KUBE_DNS_INDEX) }, "kube-dns service not created");
-        }
-      } else {
-        log.warn({ range: ipRange.cidr }, "service range too small for the kube-dns address; DNS answers on its port only");
-      }
     }
+    const kubernetes = kubernetesService(ipRange.ipAt(0), port);
+    const kubeDns = dnsPort && ipRange.size > KUBE_DNS_INDEX ? kubeDnsService(ipRange.ipAt(KUBE_DNS_INDEX), dnsPort) : undefined;
+    // The lease first: another server's reconcile then keeps the address this one adds below.
+    const leases = new EndpointLeases({
+      storage,
+      store,
+      log,
+      apiPort: port,
+      ttlSeconds: options.endpointLeaseTtlSeconds ?? DEFAULT_ENDPOINT_LEASE_TTL_SECONDS,
+      record: { ip: selfIp, ports: Object.fromEntries([kubernetes, ...(kubeDns ? [kubeDns] : [])].map((s) => [`${s.namespace}/${s.name}`, selfEndpointPorts(s)])) },
+    });
+    await leases.renewLease();
+    await ensureSelfService(store, kubernetes, selfIp, log);
+    if (kubeDns) {
+      try {
+        await ensureNamespace(store, KUBE_DNS_NAMESPACE, log);
+        await ensureSelfService(store, kubeDns, selfIp, log);
+      } catch (err) {
+        // A Service of someone else's at the address (refused naming spec.clusterIP): the API is
+        // still served, and DNS on its port; pods cannot reach it until that address is free.
+        if (!(err instanceof InvalidError)) throw err;
+        log.error({ err: err.message, clusterIP: kubeDns.clusterIp }, "kube-dns service not created");
+      }
+    } else if (dnsPort) {
+      log.warn({ range: ipRange.cidr }, "service range too small for the kube-dns address; DNS answers on its port only");
+    }
+    await leases.start();
+    stops.push(() => leases.stop());
     log.info({ address, httpPort, etcd: options.etcdServers, tls: !!options.tls, mtls: !!options.tls?.clientCa }, "mk-apiserver serving");
 
     let stopping: Promise<void> | undefined;

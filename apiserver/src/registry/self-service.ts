@@ -1,9 +1,11 @@
 // Services the API server itself provides, with no selector: each API server adds its own address
 // and ports to the Service's Endpoints and EndpointSlice (kube-apiserver's endpoint reconciler does
-// so for `kubernetes`), so clients reach whichever answers. Two of them:
+// so for `kubernetes`), so clients reach whichever answers; endpoint-leases.ts takes out those whose
+// lease in etcd is gone. Two of them:
 //   default/kubernetes   the API, at the first address of the service range (10.96.0.1);
 //   kube-system/kube-dns  the cluster DNS server every API server runs (dns/), at the tenth (10.96.0.10).
 import {
+  type EndpointPort,
   type EndpointSlice,
   type Endpoints,
   emptyMeta,
@@ -113,6 +115,11 @@ async function createIfAbsent<K extends KindName>(store: Store, kind: K, obj: Ki
   }
 }
 
+/** The ports of this server's endpoint: where it answers each of the Service's ports. */
+export function selfEndpointPorts(s: SelfService): EndpointPort[] {
+  return s.ports.map((p) => ({ name: p.name, port: p.targetPort, protocol: p.protocol }));
+}
+
 /**
  * Creates the Service, its Endpoints and its EndpointSlice when absent, then adds `selfIp` to both
  * with this server's ports. Servers of one cluster share a port list (the last one's wins), so they
@@ -120,7 +127,7 @@ async function createIfAbsent<K extends KindName>(store: Store, kind: K, obj: Ki
  */
 export async function ensureSelfService(store: Store, s: SelfService, selfIp: string, log: Logger): Promise<void> {
   await createIfAbsent(store, "Service", serviceObject(s));
-  const endpointPorts = s.ports.map((p) => ({ name: p.name, port: p.targetPort, protocol: p.protocol }));
+  const endpointPorts = selfEndpointPorts(s);
   const endpoints: Endpoints = {
     apiVersion: "v1",
     kind: "Endpoints",

@@ -583,6 +583,27 @@ export class EtcdStorage {
     await this.timed("lease", () => this.client.leaseClient.leaseRevoke({ ID: id }, this.callOptions()));
   }
 
+  /**
+   * Puts a key outside the objects' tree under a new lease of `ttlSeconds`, so that it goes when
+   * the lease expires (a liveness record, registry/endpoint-leases.ts); answers the lease's id.
+   */
+  async putLeased(key: string, value: Buffer, ttlSeconds: number): Promise<string> {
+    const lease = await this.grantLease(ttlSeconds);
+    await this.timed("put", () => this.client.put(key).value(value).lease(lease).options(this.callOptions()).exec());
+    return lease;
+  }
+
+  /** The keys and values under `prefix`, a part of the tree that holds no objects. */
+  async listRaw(prefix: string): Promise<{ key: string; value: Buffer }[]> {
+    const res = await this.timed("list", () => this.client.getAll().prefix(prefix).options(this.callOptions()).exec());
+    return res.kvs.map((kv: IKeyValue) => ({ key: kv.key.toString(), value: kv.value }));
+  }
+
+  /** Deletes a key outside the objects' tree (no-op when absent). */
+  async deleteRaw(key: string): Promise<void> {
+    await this.timed("delete", () => this.client.delete().key(key).options(this.callOptions()).exec());
+  }
+
   close(): void {
     this.sync.stop();
     for (const w of this.watches) w.cancel();
