@@ -7,8 +7,9 @@
 // whichever API server is alive) and rewrites its --backends-file with the addresses found, one
 // bare HOST:PORT a line (checked on the TLS port's /readyz, balancer.ts). The file is what the
 // balancer reads, and what it starts from after a reboot: a machine whose first API server is gone
-// still knows the others. An API server never takes itself out of the Service (mk has no lease
-// reconciler yet); one that is gone stays in the file, and the balancer's check keeps it unused.
+// still knows the others. An API server that is gone leaves the Service when its endpoint lease
+// expires (apiserver/src/registry/endpoint-leases.ts), and so the file; until then the balancer's
+// check keeps it unused.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { connect, type TlsOptions } from "@mk/proto/client";
