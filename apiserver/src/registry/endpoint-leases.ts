@@ -152,7 +152,8 @@ export class EndpointLeases {
   private async reconcile(service: string, records: readonly LeaseRecord[]): Promise<void> {
     const [namespace = "", name = ""] = service.split("/");
     const live = liveAddresses(records, service);
-    const own = this.o.record.ports[service];
+    // Stopping, this server serves nothing any more: the ports fall to a live record's.
+    const own = this.stopped ? undefined : this.o.record.ports[service];
     const { store } = this.o;
     const opts = { operation: "update" as const, dryRun: false, retryOnConflict: true };
     try {
