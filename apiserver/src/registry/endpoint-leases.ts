@@ -22,6 +22,9 @@ export const DEFAULT_ENDPOINT_LEASE_TTL_SECONDS = 15;
 /** The Services whose endpoints are the API servers', by "namespace/name". */
 export const SELF_SERVICES = [`default/${KUBERNETES_SERVICE}`, `${KUBE_DNS_NAMESPACE}/${KUBE_DNS_SERVICE}`] as const;
 
+/** How long a clean stop waits to take this server out (the gRPC server's own stop waits as long). */
+const STOP_LIMIT_MS = 5_000;
+
 /** What one API server's record says: its endpoint address and, per Service it serves, its ports. */
 export interface LeaseRecord {
   ip: string;
@@ -114,10 +117,25 @@ export class EndpointLeases {
     }, every);
   }
 
-  /** A clean stop: the record goes, and this server leaves the endpoints now rather than in a TTL. */
+  /**
+   * A clean stop: the record goes, and this server leaves the endpoints now rather than in a TTL.
+   * With etcd out of reach this gives up after STOP_LIMIT_MS (the lease then expires by itself).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    let limit: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      limit = setTimeout(() => {
+        this.o.log.warn("endpoint lease not removed in time; it expires by itself");
+        resolve();
+      }, STOP_LIMIT_MS);
+    });
+    await Promise.race([this.leave(), late]);
+    clearTimeout(limit);
+  }
+
+  private async leave(): Promise<void> {
     await this.running;
     try {
       await this.o.storage.deleteRaw(this.key);
