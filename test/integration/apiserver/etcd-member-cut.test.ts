@@ -13,12 +13,13 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { ConfigMap } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
-import { type Clientset, connect, type TypedWatchEvent, UnavailableError } from "@mk/proto/client";
+import { type Clientset, connect, UnavailableError } from "@mk/proto/client";
 import { type ApiServer, startApiServer } from "@mk/apiserver";
 import { EtcdStorage } from "@mk/apiserver/storage/etcd.js";
 import { pino } from "pino";
 import { docker, RUN_ID, removeRunContainers } from "../../harness/docker.js";
 import { type EtcdClusterHandle, startEtcdCluster } from "../../harness/etcd.js";
+import { watchAdded } from "../../harness/added-names.js";
 import { eventually } from "../../harness/wait.js";
 
 const run = promisify(execFile);
@@ -100,24 +101,7 @@ const cm = (name: string) => ConfigMap.fromPartial({ metadata: emptyMeta({ name,
  * watch opened before sees every one of them ADDED, without ending.
  */
 async function eventsKeepFlowing(prefix: string, during: () => Promise<void>): Promise<void> {
-  const ac = new AbortController();
-  const it = cs.resource("ConfigMap").watch({ namespace: "default", resourceVersion: String(api.hub.lastRevision), signal: ac.signal });
-  const seen = new Set<string>();
-  let ended: string | undefined;
-  const reader = (async () => {
-    try {
-      for (;;) {
-        const r: IteratorResult<TypedWatchEvent<ConfigMap>> = await it.next();
-        if (r.done) {
-          ended = "the watch ended";
-          return;
-        }
-        if (r.value.type === "ADDED") seen.add(r.value.object.metadata?.name ?? "");
-      }
-    } catch (err) {
-      if (!ac.signal.aborted) ended = `the watch failed: ${String(err)}`;
-    }
-  })();
+  const watch = watchAdded(cs, "ConfigMap", "default", String(api.hub.lastRevision));
   const created: string[] = [];
   let stop = false;
   const writer = (async () => {
@@ -141,15 +125,15 @@ async function eventsKeepFlowing(prefix: string, during: () => Promise<void>): P
     await eventually(
       `every created ConfigMap ADDED on the watch opened before`,
       (why) => {
+        const ended = watch.ended();
         if (ended) throw new Error(ended);
-        const missing = created.filter((n) => !seen.has(n));
+        const missing = created.filter((n) => !watch.seen.has(n));
         return missing.length === 0 || why(`missing ${missing.slice(0, 5).join(", ")} (${missing.length} of ${created.length})`);
       },
       30_000,
     );
   } finally {
-    ac.abort();
-    await reader;
+    await watch.stop();
   }
 }
 

@@ -9,10 +9,11 @@ import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { ConfigMap } from "@mk/proto";
 import { emptyMeta } from "@mk/proto/api";
-import { type Clientset, connect, type TypedWatchEvent } from "@mk/proto/client";
+import { type Clientset, connect } from "@mk/proto/client";
 import { type ApiServer, startApiServer } from "@mk/apiserver";
 import { pino } from "pino";
 import { joinNativeEtcd, type NativeEtcd, startNativeEtcd } from "../../harness/etcd-native.js";
+import { watchAdded } from "../../harness/added-names.js";
 import { eventually } from "../../harness/wait.js";
 
 const parent = existsSync("/dev/shm") ? "/dev/shm" : undefined;
@@ -55,25 +56,7 @@ test("members joined after start are used, so losing the only member named at st
   assert.deepEqual(api.storage.endpoints(), [m1.endpoint]);
 
   // An API watch opened now, while its etcd watch can only be on member 1.
-  const ac = new AbortController();
-  const it = cs.resource("ConfigMap").watch({ namespace: "default", resourceVersion: String(api.hub.lastRevision), signal: ac.signal });
-  const seen = new Set<string>();
-  let ended: string | undefined;
-  const reader = (async () => {
-    try {
-      for (;;) {
-        const r: IteratorResult<TypedWatchEvent<ConfigMap>> = await it.next();
-        if (r.done) {
-          ended = "the watch ended";
-          return;
-        }
-        if (r.value.type === "ADDED") seen.add(r.value.object.metadata?.name ?? "");
-      }
-    } catch (err) {
-      if (!ac.signal.aborted) ended = `the watch failed: ${String(err)}`;
-    }
-  })();
-
+  const watch = watchAdded(cs, "ConfigMap", "default", String(api.hub.lastRevision));
   try {
     members.push(await joinNativeEtcd(m1.endpoint, { parent, name: "m2" }));
     members.push(await joinNativeEtcd(m1.endpoint, { parent, name: "m3" }));
@@ -105,15 +88,15 @@ test("members joined after start are used, so losing the only member named at st
     await eventually(
       "every ConfigMap created ADDED on the watch opened before",
       (why) => {
+        const ended = watch.ended();
         if (ended) throw new Error(ended);
-        const missing = ["after-join", ...created].filter((n) => !seen.has(n));
+        const missing = ["after-join", ...created].filter((n) => !watch.seen.has(n));
         return missing.length === 0 || why(`missing ${missing.join(", ")}`);
       },
       30_000,
     );
     assert.ok(!api.storage.watchEndpoints().includes(m1.endpoint), "no etcd watch left on the dead member");
   } finally {
-    ac.abort();
-    await reader;
+    await watch.stop();
   }
 });
