@@ -26,6 +26,12 @@ export interface FuzzTarget {
   rss(): number;
   /** etcd's current revision: every write moves it. */
   revision(): Promise<number>;
+  /**
+   * The API objects' keys written (put or deleted and re-put) after `revision`. The API server's own
+   * bookkeeping under `/registry/\0` (its write fence, its endpoint lease, renewed every few seconds)
+   * is left out: it moves etcd's revision while no request writes anything.
+   */
+  objectsWrittenSince(revision: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +97,16 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       const res = await fetch(`${etcd.endpoint}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: Buffer.from("/").toString("base64") }) });
       const body = (await res.json()) as { header?: { revision?: string } };
       return Number(body.header?.revision ?? Number.NaN);
+    },
+    async objectsWrittenSince(revision) {
+      const b64 = (k: string) => Buffer.from(k).toString("base64");
+      // Every object key sorts between "/registry/\x01" and "/registry0" (after the "\0" bookkeeping).
+      const res = await fetch(`${etcd.endpoint}/v3/kv/range`, {
+        method: "POST",
+        body: JSON.stringify({ key: b64("/registry/\x01"), range_end: b64("/registry0"), min_mod_revision: String(revision + 1), keys_only: true }),
+      });
+      const body = (await res.json()) as { kvs?: { key: string }[] };
+      return (body.kvs ?? []).map((kv) => Buffer.from(kv.key, "base64").toString());
     },
     async stop() {
       if (exits.length === 0) {
