@@ -14,6 +14,7 @@ import { FENCE_PREFIX } from "@mk/apiserver/storage/etcd-fence.js";
 import { Etcd3 } from "etcd3";
 import { type NativeEtcd, startNativeEtcd } from "../../harness/etcd-native.js";
 import { type HoldProxy, startHoldProxy } from "../../harness/hold-proxy.js";
+import { sleep } from "../../harness/wait.js";
 
 let etcd: NativeEtcd;
 let proxy: HoldProxy;
@@ -32,7 +33,6 @@ after(async () => {
 });
 
 const cm = (name: string, uid: string = randomUUID()) => ConfigMap.fromPartial({ metadata: { ...emptyMeta({ name, namespace: "default" }), uid }, data: { a: "1" } });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("a create that timed out, delivered after its retry and a delete succeeded, changes nothing", async () => {
   // memberSyncMs 0: etcd lists one member, which would replace the proxy after a sync.
